@@ -1,0 +1,112 @@
+# SPDX-License-Identifier: GPL-2.0
+#
+# hvlab top-level Makefile.
+#
+#   make            build hvlab.ko (for the lab kernel), hvctl, guests, tests
+#   make demo       set up, build, boot the lab VM and watch a guest's exits
+#   make check      every test, host-side and in the lab VM; ends "N passed, N failed"
+#   make setup      install Debian packages (as root) and fetch the lab kernels
+#
+# LAB_KERNEL=6.12 (default) or 6.1 picks the lab kernel; KDIR=/path builds
+# the module against another kernel tree, e.g. KDIR=/lib/modules/$(uname -r)/build.
+
+SHELL := /bin/bash
+TOP := $(CURDIR)
+B := $(TOP)/build
+LAB_KERNEL ?= 6.12
+KREL := $(shell . $(TOP)/scripts/kernels.sh && kernel_vars $(LAB_KERNEL) && echo $$KREL)
+LAB_KDIR := $(B)/kernel/$(LAB_KERNEL)/root/usr/src/linux-headers-$(KREL)
+
+ifeq ($(origin KDIR),undefined)
+KDIR := $(LAB_KDIR)
+KMOD := $(B)/kmod/$(LAB_KERNEL)
+else
+KMOD := $(B)/kmod/custom
+endif
+
+CC ?= gcc
+CFLAGS ?= -O2 -g
+WARN := -Wall -Wextra -Wno-unused-parameter
+USER_CFLAGS := $(CFLAGS) $(WARN) -I$(TOP)/include
+# Static binaries: the lab VM's initramfs has busybox and no libc.
+STATIC := -static
+
+MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
+	       $(wildcard include/uapi/*.h)
+LIB_SRCS := userspace/libhvlab.c userspace/decode.c
+HVCTL_SRCS := userspace/hvctl.c userspace/caps.c $(LIB_SRCS)
+GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
+VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
+HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
+KSELFTEST := $(B)/kselftest/kselftest_harness.h
+
+.PHONY: all module hvctl guests tests setup payload demo check clean help
+all: module hvctl guests tests
+
+help:
+	@sed -n '3,12p' Makefile
+
+setup:
+	@scripts/setup
+
+$(B)/kernel/%/.unpacked:
+	@scripts/setup --kernels $*
+
+$(KSELFTEST):
+	@scripts/setup --kernels ""
+
+# Kbuild writes objects next to the sources, so each kernel gets its own
+# tree of links to them: 6.1 and 6.12 builds never mix.
+module: $(KMOD)/hvlab.ko
+ifeq ($(KDIR),$(LAB_KDIR))
+$(KMOD)/hvlab.ko: $(B)/kernel/$(LAB_KERNEL)/.unpacked
+endif
+$(KMOD)/hvlab.ko: $(MODULE_SRCS)
+	@mkdir -p $(KMOD)/module $(KMOD)/include/uapi
+	@ln -sf $(TOP)/Kbuild $(KMOD)/Kbuild
+	@for f in $(wildcard module/*.c module/*.h module/*.S); do ln -sf $(TOP)/$$f $(KMOD)/$$f; done
+	@for f in $(wildcard include/uapi/*.h); do ln -sf $(TOP)/$$f $(KMOD)/$$f; done
+	@set -o pipefail; $(MAKE) -C $(KDIR) M=$(KMOD) W=1 modules 2>&1 | \
+		{ grep -v "Skipping BTF generation" || true; }
+
+hvctl: $(B)/bin/hvctl
+$(B)/bin/hvctl: $(HVCTL_SRCS) $(wildcard userspace/*.h include/uapi/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(HVCTL_SRCS)
+
+# Guests: 16-bit code assembled into flat binaries that start at 0x7c00.
+guests: $(GUESTS)
+$(B)/guests/%.bin: guests/%.S guests/guest.h
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -c -Iguests -o $(B)/guests/$*.o $<
+	ld -m elf_i386 -Ttext=0x7c00 --oformat=binary -e start -o $@ $(B)/guests/$*.o
+
+tests: $(VM_TESTS) $(HOST_TESTS)
+$(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIB_SRCS) $(wildcard userspace/*.h include/uapi/*.h) | $(KSELFTEST)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wno-sign-compare -I$(B)/kselftest -Iuserspace $(STATIC) -pthread \
+		-o $@ $< $(LIB_SRCS)
+
+$(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) module/insn.c module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) -Wno-sign-compare -I$(B)/kselftest -Iuserspace -Imodule \
+		-o $@ $< $(LIB_SRCS) module/insn.c
+
+# What labs/vm/run puts into the lab VM's initramfs, laid out from /.
+PAYLOAD := $(B)/payload/$(LAB_KERNEL)
+payload: all
+	@rm -rf $(PAYLOAD) && mkdir -p $(PAYLOAD)/hvlab $(PAYLOAD)/usr/bin $(PAYLOAD)/guests $(PAYLOAD)/tests
+	@cp $(KMOD)/hvlab.ko $(PAYLOAD)/hvlab/
+	@cp $(B)/bin/hvctl $(PAYLOAD)/usr/bin/
+	@cp $(GUESTS) $(PAYLOAD)/guests/
+	@cp $(VM_TESTS) tests/vm/run-all $(PAYLOAD)/tests/
+
+demo: setup
+	@$(MAKE) --no-print-directory all
+	@scripts/demo
+
+check:
+	@scripts/check
+
+clean:
+	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload

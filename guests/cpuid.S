@@ -1,0 +1,39 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * cpuid: ask the CPU who it is. hvlab handles CPUID in the kernel: the
+ * guest must see the hypervisor bit (leaf 1 ECX[31]) and no VMX (ECX[5]),
+ * and leaf 0x40000000 must name hvlab. Prints "cpuid ok" or a reason,
+ * then halts.
+ */
+#include "guest.h"
+
+start:
+	xor %eax, %eax
+	cpuid			/* leaf 0: vendor in EBX, EDX, ECX */
+	mov $1, %eax
+	cpuid
+	bt $31, %ecx
+	jnc no_hypervisor
+	bt $5, %ecx
+	jc vmx_visible
+	mov $0x40000000, %eax
+	cpuid
+	cmp $0x616c7668, %ebx	/* "hvla" */
+	jne wrong_signature
+	PUTS ok
+	HALT
+no_hypervisor:
+	PUTS msg_no_hv
+	HALT
+vmx_visible:
+	PUTS msg_vmx
+	HALT
+wrong_signature:
+	PUTS msg_sig
+	HALT
+
+	GUEST_LIB
+ok:		.asciz "cpuid ok\n"
+msg_no_hv:	.asciz "cpuid: hypervisor bit missing\n"
+msg_vmx:	.asciz "cpuid: VMX visible to the guest\n"
+msg_sig:	.asciz "cpuid: wrong hypervisor signature\n"

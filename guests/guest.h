@@ -1,0 +1,46 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * guest.h - macros shared by the real-mode test guests.
+ *
+ * A guest is a flat binary loaded at 0x7c00 and entered in 16-bit real
+ * mode at 0000:7c00, like a boot sector. It talks to the host through
+ * I/O ports, as the hvctl manual describes:
+ *   0xe9  debug console: each byte written is printed
+ *   0xf4  exit: writing V ends the run with status (V << 1) | 1
+ * and it ends cleanly with CLI; HLT (status 0).
+ */
+#ifndef HVLAB_GUEST_H
+#define HVLAB_GUEST_H
+
+#define DEBUG_PORT	0xe9
+#define EXIT_PORT	0xf4
+
+	.code16
+	.text
+	.globl start
+
+/* Print the NUL-terminated string at \label on the debug console. */
+.macro PUTS label
+	mov $\label, %si
+	call guest_puts
+.endm
+
+/* Stop: nothing can wake a CPU halted with interrupts off. */
+.macro HALT
+	cli
+	hlt
+.endm
+
+/* The helpers; put GUEST_LIB once, after the guest's code. */
+.macro GUEST_LIB
+guest_puts:
+	mov $DEBUG_PORT, %dx
+1:	lodsb
+	test %al, %al
+	jz 2f
+	outb %al, %dx
+	jmp 1b
+2:	ret
+.endm
+
+#endif

@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * loop: 10000 CPUID exits, handled in the kernel, while a checksum in
+ * EBP, EDI and ESI runs across them. If any register is lost across an
+ * exit, or across a move of the vCPU to another host CPU, the checksum
+ * comes out wrong. Prints "loop ok" or "loop bad".
+ */
+#include "guest.h"
+
+#define ITERATIONS	10000
+
+start:
+	mov $ITERATIONS, %ebp
+	xor %edi, %edi
+	mov $0x12345678, %esi
+1:	xor %eax, %eax
+	cpuid
+	add %ebp, %edi		/* sum of ITERATIONS..1 */
+	rol $1, %esi		/* 32-bit rotate, back home after 32 */
+	dec %ebp
+	jnz 1b
+	cmp $(ITERATIONS * (ITERATIONS + 1) / 2), %edi
+	jne bad
+	cmp $0x56781234, %esi	/* 10000 % 32 = 16 rotations */
+	jne bad
+	PUTS ok
+	HALT
+bad:
+	PUTS msg_bad
+	HALT
+
+	GUEST_LIB
+ok:	.asciz "loop ok\n"
+msg_bad: .asciz "loop bad\n"

@@ -1,0 +1,250 @@
+/* SPDX-License-Identifier: GPL-2.0 WITH Linux-syscall-note */
+/*
+ * hvlab.h - the ioctl ABI between hvlab.ko and userspace (hvctl, tests).
+ *
+ * The shape follows KVM and bhyve: /dev/hvlab hands out a VM fd, the VM fd
+ * hands out vCPU fds, and a vCPU runs inside the HVLAB_RUN ioctl in the
+ * caller's thread. When an exit needs userspace, HVLAB_RUN returns and the
+ * mmap'ed struct hvlab_run says why. See docs/abi.md.
+ *
+ * Every struct here has a fixed layout (explicit padding, __u64 alignment)
+ * so that the same header serves the module, hvctl and the tests.
+ */
+#ifndef _UAPI_HVLAB_H
+#define _UAPI_HVLAB_H
+
+#include <linux/types.h>
+#include <linux/ioctl.h>
+
+#define HVLAB_API_VERSION	1
+#define HVLAB_DEVICE		"/dev/hvlab"
+
+/* ioctl type byte: unused in Documentation/userspace-api/ioctl/ioctl-number.rst */
+#define HVLAB_IO		0xB8
+
+/*
+ * Capabilities: the raw VMX capability MSRs plus what hvlab decoded from
+ * them. The *_ctls fields are the TRUE controls where IA32_VMX_BASIC[55]
+ * says they exist: low 32 bits = allowed-0 settings (bits that must be 1),
+ * high 32 bits = allowed-1 settings (bits that may be 1). SDM Appendix A.
+ */
+struct hvlab_vmx_caps {
+	__u64 basic;			/* IA32_VMX_BASIC (0x480) */
+	__u64 pinbased_ctls;		/* (TRUE_)PINBASED_CTLS */
+	__u64 procbased_ctls;		/* (TRUE_)PROCBASED_CTLS */
+	__u64 procbased_ctls2;		/* PROCBASED_CTLS2, 0 if absent */
+	__u64 exit_ctls;		/* (TRUE_)EXIT_CTLS */
+	__u64 entry_ctls;		/* (TRUE_)ENTRY_CTLS */
+	__u64 misc;			/* IA32_VMX_MISC */
+	__u64 cr0_fixed0;
+	__u64 cr0_fixed1;
+	__u64 cr4_fixed0;
+	__u64 cr4_fixed1;
+	__u64 vmcs_enum;		/* highest VMCS field index */
+	__u64 ept_vpid_cap;		/* 0 if EPT and VPID are both absent */
+	__u64 vmfunc;			/* 0 if absent */
+	__u64 feature_control;		/* IA32_FEATURE_CONTROL */
+	__u32 revision_id;		/* basic[30:0] */
+	__u32 vmcs_size;		/* basic[44:32] */
+	__u32 flags;			/* HVLAB_CAP_* */
+	__u32 preemption_timer_shift;	/* misc[4:0]: timer ticks = TSC >> shift */
+	__u64 reserved[8];
+};
+
+#define HVLAB_CAP_TRUE_CTLS		(1u << 0)
+#define HVLAB_CAP_EPT			(1u << 1)
+#define HVLAB_CAP_UNRESTRICTED_GUEST	(1u << 2)
+#define HVLAB_CAP_VPID			(1u << 3)
+#define HVLAB_CAP_PREEMPTION_TIMER	(1u << 4)
+#define HVLAB_CAP_EPT_2M		(1u << 5)
+#define HVLAB_CAP_EPT_AD		(1u << 6)
+
+/*
+ * Guest memory: a page-aligned range of the caller's memory, pinned and
+ * mapped by EPT at guest_phys_addr. Slots may not overlap and are never
+ * replaced; they go away with the VM.
+ */
+#define HVLAB_MAX_MEM_SLOTS	8
+#define HVLAB_MAX_MEM_SIZE	(1ULL << 30)	/* per VM, all slots */
+
+struct hvlab_memory_region {
+	__u32 slot;
+	__u32 flags;			/* must be 0 */
+	__u64 guest_phys_addr;
+	__u64 memory_size;
+	__u64 userspace_addr;
+};
+
+#define HVLAB_MAX_VCPUS		4
+
+/* General registers. RSP, RIP and RFLAGS live in the VMCS. */
+struct hvlab_regs {
+	__u64 rax, rbx, rcx, rdx, rsi, rdi, rsp, rbp;
+	__u64 r8, r9, r10, r11, r12, r13, r14, r15;
+	__u64 rip, rflags;
+};
+
+/*
+ * A segment register as the VMCS holds it. access_rights is in the VMX
+ * format (SDM 24.4.1, Table 24-2): type[3:0] S[4] DPL[6:5] P[7] AVL[12]
+ * L[13] D/B[14] G[15] unusable[16].
+ */
+struct hvlab_segment {
+	__u64 base;
+	__u32 limit;
+	__u16 selector;
+	__u16 padding;
+	__u32 access_rights;
+	__u32 padding2;
+};
+
+#define HVLAB_AR_UNUSABLE	(1u << 16)
+
+struct hvlab_dtable {
+	__u64 base;
+	__u32 limit;
+	__u32 padding;
+};
+
+/* Segment and control registers; cr0/cr4 are the values the guest sees. */
+struct hvlab_sregs {
+	struct hvlab_segment cs, ds, es, fs, gs, ss, tr, ldtr;
+	struct hvlab_dtable gdt, idt;
+	__u64 cr0, cr2, cr3, cr4, efer;
+	__u64 reserved[4];
+};
+
+/* --- Exits ------------------------------------------------------------- */
+
+/* Why HVLAB_RUN returned: hvlab_run.exit_reason */
+enum hvlab_exit {
+	HVLAB_EXIT_NONE		= 0,
+	HVLAB_EXIT_IO		= 1,	/* IN/OUT: see run->io */
+	HVLAB_EXIT_MMIO		= 2,	/* access outside guest memory: run->mmio */
+	HVLAB_EXIT_HLT		= 3,	/* HLT with RFLAGS.IF=0: nothing can wake it */
+	HVLAB_EXIT_SHUTDOWN	= 4,	/* triple fault */
+	HVLAB_EXIT_FAIL_ENTRY	= 5,	/* VM entry failed: run->fail_entry */
+	HVLAB_EXIT_UNHANDLED	= 6,	/* an exit hvlab does not handle (raw info) */
+	HVLAB_EXIT_INTERNAL_ERROR = 7,	/* the VM is dead: run->internal.reason */
+	HVLAB_EXIT_INTR		= 8,	/* a signal is pending; RUN returned -EINTR */
+	HVLAB_EXIT_HANDLED	= 9,	/* handled in the kernel; reported for
+					 * HVLAB_RUN_STOP_EVERY_EXIT */
+	HVLAB_EXIT_TRACE_FULL	= 10,	/* trace ring needs draining; just RUN again */
+};
+
+/* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
+#define HVLAB_RUN_STOP_EVERY_EXIT	(1u << 0)	/* return after every VM exit */
+#define HVLAB_RUN_TRACE			(1u << 1)	/* log every exit in run->trace */
+#define HVLAB_RUN_FLAGS_ALL		(HVLAB_RUN_STOP_EVERY_EXIT | HVLAB_RUN_TRACE)
+
+/* One VM exit as recorded in the trace ring. */
+struct hvlab_exit_record {
+	__u64 seq;			/* per-vCPU exit number, from 1 */
+	__u32 reason;			/* VMX basic exit reason (+ bit 31 if entry failed) */
+	__u32 instruction_length;
+	__u64 qualification;
+	__u64 rip;			/* guest RIP at the exit */
+	__u64 gpa;			/* guest-physical address (EPT exits) */
+};
+
+#define HVLAB_TRACE_ENTRIES	48
+
+#define HVLAB_IO_IN		0
+#define HVLAB_IO_OUT		1
+
+#define HVLAB_ACCESS_READ	0
+#define HVLAB_ACCESS_WRITE	1
+#define HVLAB_ACCESS_FETCH	2
+
+/*
+ * The per-vCPU page that userspace mmaps from the vCPU fd (size:
+ * HVLAB_GET_VCPU_MMAP_SIZE). The kernel writes the exit fields before
+ * HVLAB_RUN returns; userspace writes request_flags and, for an IN or an
+ * MMIO read, the data the guest should see before the next HVLAB_RUN.
+ */
+struct hvlab_run {
+	/* in */
+	__u32 request_flags;
+	__u32 padding0;
+
+	/* out: always valid */
+	__u32 exit_reason;		/* enum hvlab_exit */
+	__u32 vmx_exit_reason;		/* raw VMCS exit reason of the last exit */
+	__u64 exit_qualification;
+	__u64 guest_rip;		/* RIP of the instruction that exited */
+	__u64 guest_phys_addr;		/* EPT exits only */
+	__u64 guest_linear_addr;
+	__u32 instruction_length;
+	__u32 instruction_info;
+	__u32 intr_info;		/* VM-exit interruption information */
+	__u32 idt_vectoring_info;
+	__u64 exit_count;		/* VM exits of this vCPU so far */
+	__u32 host_cpu;			/* host CPU of the last VM entry */
+	__u32 cpu_migrations;		/* times the vCPU moved to another CPU */
+
+	union {
+		/* HVLAB_EXIT_IO: for OUT, data holds the value; for IN, userspace
+		 * stores the value there and the next RUN puts it in AL/AX/EAX. */
+		struct {
+			__u8 direction;	/* HVLAB_IO_IN / HVLAB_IO_OUT */
+			__u8 size;	/* 1, 2 or 4 */
+			__u16 port;
+			__u32 data;
+		} io;
+		/* HVLAB_EXIT_MMIO: the access was decoded by the kernel. For a
+		 * read, userspace stores len bytes in data before the next RUN. */
+		struct {
+			__u64 phys_addr;
+			__u8 data[8];
+			__u32 len;
+			__u8 access;	/* HVLAB_ACCESS_* */
+			__u8 padding[3];
+		} mmio;
+		/* HVLAB_EXIT_FAIL_ENTRY */
+		struct {
+			__u32 vm_instruction_error;	/* VMfailValid, else 0 */
+			__u32 exit_reason;		/* 33, 34, 41 with bit 31 */
+			__u64 qualification;
+		} fail_entry;
+		/* HVLAB_EXIT_INTERNAL_ERROR: why hvlab ended this VM */
+		struct {
+			char reason[96];
+		} internal;
+		char padding[128];
+	};
+
+	/* HVLAB_RUN_TRACE: a ring of exit records, written by the kernel.
+	 * trace_head counts records ever written; entry i lives in
+	 * trace[i % HVLAB_TRACE_ENTRIES]. Userspace sets trace_tail to what
+	 * it consumed; the kernel returns HVLAB_EXIT_TRACE_FULL rather than
+	 * overwrite records that were not read. */
+	__u64 trace_head;
+	__u64 trace_tail;
+	struct hvlab_exit_record trace[HVLAB_TRACE_ENTRIES];
+};
+
+/* Hypercalls: VMCALL with the function number in RAX, result in RAX. */
+#define HVLAB_HC_GET_API_VERSION	0	/* returns HVLAB_API_VERSION */
+#define HVLAB_HC_ECHO			1	/* returns RBX + 1: a round trip */
+#define HVLAB_HC_ENOSYS			((__u64)-38)	/* unknown function */
+
+/* --- ioctls ------------------------------------------------------------ */
+
+/* /dev/hvlab: 0x00-0x0f */
+#define HVLAB_GET_API_VERSION	_IO(HVLAB_IO, 0x00)
+#define HVLAB_GET_VMX_CAPS	_IOR(HVLAB_IO, 0x01, struct hvlab_vmx_caps)
+#define HVLAB_CREATE_VM		_IO(HVLAB_IO, 0x02)	/* returns a VM fd */
+#define HVLAB_GET_VCPU_MMAP_SIZE _IO(HVLAB_IO, 0x03)
+
+/* VM fd: 0x10-0x1f */
+#define HVLAB_SET_MEMORY_REGION	_IOW(HVLAB_IO, 0x10, struct hvlab_memory_region)
+#define HVLAB_CREATE_VCPU	_IO(HVLAB_IO, 0x11)	/* arg: vCPU id; returns a vCPU fd */
+
+/* vCPU fd: 0x20-0x2f */
+#define HVLAB_RUN		_IO(HVLAB_IO, 0x20)
+#define HVLAB_GET_REGS		_IOR(HVLAB_IO, 0x21, struct hvlab_regs)
+#define HVLAB_SET_REGS		_IOW(HVLAB_IO, 0x22, struct hvlab_regs)
+#define HVLAB_GET_SREGS		_IOR(HVLAB_IO, 0x23, struct hvlab_sregs)
+#define HVLAB_SET_SREGS		_IOW(HVLAB_IO, 0x24, struct hvlab_sregs)
+
+#endif /* _UAPI_HVLAB_H */

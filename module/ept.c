@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ept.c - extended page tables: guest-physical to host-physical.
+ *
+ * hvlab builds a 4-level EPT (SDM 29.3) with 4 KiB pages only: a page of
+ * guest memory is one PTE, which keeps the walk easy to follow. A guest
+ * access to an address with no entry causes an EPT violation (exit 48);
+ * exits.c turns that into an MMIO exit to userspace.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+
+#include "hvlab.h"
+
+/* EPT paging-structure entry bits (SDM 29.3.2, Tables 29-1 to 29-6) */
+#define EPT_READ		(1ULL << 0)
+#define EPT_WRITE		(1ULL << 1)
+#define EPT_EXECUTE		(1ULL << 2)
+#define EPT_RWX			(EPT_READ | EPT_WRITE | EPT_EXECUTE)
+#define EPT_MEMTYPE_WB		(6ULL << 3)	/* leaf entries only */
+#define EPT_ADDR_MASK		0x000ffffffffff000ULL
+
+/* EPTP fields (SDM 25.6.11) */
+#define EPTP_MEMTYPE_WB		6ULL
+#define EPTP_WALK_LENGTH_4	(3ULL << 3)	/* walk length minus one */
+
+#define EPT_LEVELS		4
+#define EPT_INDEX(gpa, level)	(((gpa) >> (12 + 9 * ((level) - 1))) & 511)
+
+int hvlab_ept_init(struct hvlab_ept *ept)
+{
+	ept->pml4 = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!ept->pml4)
+		return -ENOMEM;
+	ept->eptp = __pa(ept->pml4) | EPTP_WALK_LENGTH_4 | EPTP_MEMTYPE_WB;
+	return 0;
+}
+
+/* Map one 4 KiB guest page, allocating the tables on the way down. */
+int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa)
+{
+	u64 *table = ept->pml4;
+	int level;
+
+	for (level = EPT_LEVELS; level > 1; level--) {
+		u64 *entry = &table[EPT_INDEX(gpa, level)];
+
+		if (!(*entry & EPT_RWX)) {
+			u64 *next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+
+			if (!next)
+				return -ENOMEM;
+			/* Non-leaf entries grant everything; the leaf decides. */
+			WRITE_ONCE(*entry, __pa(next) | EPT_RWX);
+		}
+		table = __va(*entry & EPT_ADDR_MASK);
+	}
+	WRITE_ONCE(table[EPT_INDEX(gpa, 1)],
+		   (hpa & EPT_ADDR_MASK) | EPT_RWX | EPT_MEMTYPE_WB);
+	return 0;
+}
+
+/* Clear the leaf entries of @npages pages from @gpa (tables stay). */
+void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages)
+{
+	for (; npages; npages--, gpa += PAGE_SIZE) {
+		u64 *table = ept->pml4;
+		int level;
+
+		for (level = EPT_LEVELS; level > 1 && table; level--) {
+			u64 entry = table[EPT_INDEX(gpa, level)];
+
+			table = (entry & EPT_RWX) ? __va(entry & EPT_ADDR_MASK) : NULL;
+		}
+		if (table)
+			WRITE_ONCE(table[EPT_INDEX(gpa, 1)], 0);
+	}
+}
+
+static void ept_free_table(u64 *table, int level)
+{
+	int i;
+
+	if (level > 1) {
+		for (i = 0; i < 512; i++)
+			if (table[i] & EPT_RWX)
+				ept_free_table(__va(table[i] & EPT_ADDR_MASK), level - 1);
+	}
+	free_page((unsigned long)table);
+}
+
+void hvlab_ept_destroy(struct hvlab_ept *ept)
+{
+	if (ept->pml4)
+		ept_free_table(ept->pml4, EPT_LEVELS);
+	ept->pml4 = NULL;
+}

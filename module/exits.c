@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * exits.c - what hvlab does for each VM exit.
+ *
+ * One handler per basic exit reason, in a table indexed by the reason.
+ * A handler returns 1 to resume the guest, 0 to return to userspace (it
+ * has set run->exit_reason), or a negative errno. A reason with no handler
+ * goes to userspace as HVLAB_EXIT_UNHANDLED with the raw exit information:
+ * never a crash, never a silent resume.
+ */
+#include <linux/kernel.h>
+#include <linux/string.h>
+#include <asm/processor.h>
+
+#include "hvlab.h"
+#include "vmcs.h"
+
+enum {
+#define X(nr, name, desc) EXIT_REASON_##name = nr,
+	HVLAB_VMX_EXIT_REASONS(X)
+#undef X
+};
+
+static int exit_to_user(struct hvlab_vcpu *vcpu, enum hvlab_exit reason)
+{
+	vcpu->run->exit_reason = reason;
+	return 0;
+}
+
+static int handle_unhandled(struct hvlab_vcpu *vcpu)
+{
+	return exit_to_user(vcpu, HVLAB_EXIT_UNHANDLED);
+}
+
+/*
+ * SDM 27.2.2: an NMI exits with interruption type 2; vcpu.c already
+ * delivered it to the host with interrupts still off. Exceptions exit
+ * only for vectors in the exception bitmap, which hvlab leaves empty.
+ */
+static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+	if ((info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT == INTR_TYPE_NMI)
+		return 1;
+	return handle_unhandled(vcpu);
+}
+
+/*
+ * SDM 27.2 / 26.6 (pin-based controls): with "external-interrupt exiting"
+ * and no acknowledgment on exit, the interrupt is still pending in the
+ * host's APIC; the host took it when vcpu.c enabled interrupts.
+ */
+static int handle_external_interrupt(struct hvlab_vcpu *vcpu)
+{
+	return 1;
+}
+
+/* SDM 27.2 (exit reason 2): the guest is beyond saving; stop it. */
+static int handle_triple_fault(struct hvlab_vcpu *vcpu)
+{
+	vcpu->dead = true;
+	strscpy(vcpu->dead_reason, "the guest triple-faulted", sizeof(vcpu->dead_reason));
+	return exit_to_user(vcpu, HVLAB_EXIT_SHUTDOWN);
+}
+
+/*
+ * SDM 26.1.2: CPUID exits unconditionally. The guest sees the host's CPU
+ * with VMX hidden (hvlab does not nest) and the "hypervisor present" bit
+ * set; leaves 0x40000000+ identify hvlab.
+ */
+#define CPUID1_ECX_VMX		(1u << 5)
+#define CPUID1_ECX_OSXSAVE	(1u << 27)
+#define CPUID1_ECX_HYPERVISOR	(1u << 31)
+#define CPUID7_ECX_OSPKE	(1u << 4)
+
+static int handle_cpuid(struct hvlab_vcpu *vcpu)
+{
+	u32 leaf = vcpu->gprs[GPR_RAX], subleaf = vcpu->gprs[GPR_RCX];
+	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
+
+	if (leaf >= 0x40000000 && leaf <= 0x400000ff) {
+		if (leaf == 0x40000000) {
+			eax = 0x40000000;	/* highest hypervisor leaf */
+			memcpy(&ebx, "hvla", 4);
+			memcpy(&ecx, "bhvl", 4);
+			memcpy(&edx, "abhv", 4);
+		}
+	} else {
+		cpuid_count(leaf, subleaf, &eax, &ebx, &ecx, &edx);
+	}
+	if (leaf == 1) {
+		unsigned long cr4 = vmcs_readl(CR4_READ_SHADOW);
+
+		ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
+		ecx |= CPUID1_ECX_HYPERVISOR;
+		/* OSXSAVE mirrors the guest's CR4, not the host's. */
+		if (cr4 & X86_CR4_OSXSAVE)
+			ecx |= CPUID1_ECX_OSXSAVE;
+		/* EBX[31:24]: initial APIC ID = vCPU id */
+		ebx = (ebx & 0x00ffffff) | ((u32)vcpu->id << 24);
+	} else if (leaf == 7 && subleaf == 0) {
+		ecx &= ~CPUID7_ECX_OSPKE;
+		if (vmcs_readl(CR4_READ_SHADOW) & X86_CR4_PKE)
+			ecx |= CPUID7_ECX_OSPKE;
+	}
+	vcpu->gprs[GPR_RAX] = eax;
+	vcpu->gprs[GPR_RBX] = ebx;
+	vcpu->gprs[GPR_RCX] = ecx;
+	vcpu->gprs[GPR_RDX] = edx;
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/*
+ * SDM 26.1.3 ("HLT exiting"): hvlab has no virtual interrupt sources yet,
+ * so a halted vCPU can never wake; userspace decides what that means.
+ */
+static int handle_hlt(struct hvlab_vcpu *vcpu)
+{
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return exit_to_user(vcpu, HVLAB_EXIT_HLT);
+}
+
+/* SDM 26.1.2: VMCALL exits unconditionally. hvlab's hypercalls: docs/abi.md */
+static int handle_vmcall(struct hvlab_vcpu *vcpu)
+{
+	u64 *rax = &vcpu->gprs[GPR_RAX];
+
+	switch (*rax) {
+	case HVLAB_HC_GET_API_VERSION:
+		*rax = HVLAB_API_VERSION;
+		break;
+	case HVLAB_HC_ECHO:
+		*rax = vcpu->gprs[GPR_RBX] + 1;
+		break;
+	default:
+		*rax = HVLAB_HC_ENOSYS;
+		break;
+	}
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/* Exit qualification for I/O instructions (SDM 28.2.1, Table 28-5) */
+#define IO_QUAL_SIZE_MASK	0x7ULL		/* size - 1 */
+#define IO_QUAL_IN		(1ULL << 3)
+#define IO_QUAL_STRING		(1ULL << 4)
+#define IO_QUAL_PORT_SHIFT	16
+
+/*
+ * SDM 26.1.3 ("unconditional I/O exiting"): every IN and OUT exits and
+ * goes to userspace, which plays the devices. An OUT completes now; an IN
+ * completes on the next HVLAB_RUN with the value userspace stored.
+ */
+static int handle_io(struct hvlab_vcpu *vcpu)
+{
+	u64 qual = vcpu->exit.qualification;
+	struct hvlab_run *run = vcpu->run;
+	unsigned int size = (qual & IO_QUAL_SIZE_MASK) + 1;
+
+	/* INS/OUTS move memory, not a register: not emulated (yet). */
+	if (qual & IO_QUAL_STRING)
+		return handle_unhandled(vcpu);
+
+	run->io.size = size;
+	run->io.port = qual >> IO_QUAL_PORT_SHIFT;
+	if (qual & IO_QUAL_IN) {
+		run->io.direction = HVLAB_IO_IN;
+		run->io.data = 0;
+		vcpu->pending = PENDING_IO_IN;
+		vcpu->pending_reg_size = size;
+		vcpu->pending_insn_length = vcpu->exit.instruction_length;
+	} else {
+		run->io.direction = HVLAB_IO_OUT;
+		run->io.data = vcpu->gprs[GPR_RAX] & (~0U >> (32 - 8 * size));
+		hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	}
+	return exit_to_user(vcpu, HVLAB_EXIT_IO);
+}
+
+/* Exit qualification for EPT violations (SDM 28.2.1, Table 28-7) */
+#define EPT_QUAL_WRITE		(1ULL << 1)
+#define EPT_QUAL_FETCH		(1ULL << 2)
+
+/*
+ * SDM 29.3.3.2: every page of guest memory is mapped read/write/execute,
+ * so a violation means the address has no memory behind it: MMIO.
+ */
+static int handle_ept_violation(struct hvlab_vcpu *vcpu)
+{
+	u64 gpa = vcpu->exit.gpa, qual = vcpu->exit.qualification;
+
+	if (hvlab_gpa_to_page(vcpu->vm, gpa)) {
+		hvlab_vcpu_kill(vcpu, "EPT violation at mapped gpa 0x%llx (qualification 0x%llx): an hvlab bug",
+				gpa, qual);
+		return 0;
+	}
+	if (qual & EPT_QUAL_FETCH) {
+		hvlab_vcpu_kill(vcpu, "the guest jumped to gpa 0x%llx, where there is no memory (RIP 0x%llx)",
+				gpa, vcpu->exit.rip);
+		return 0;
+	}
+	return hvlab_handle_mmio(vcpu, gpa, qual & EPT_QUAL_WRITE);
+}
+
+/* SDM 29.3.3.1: hvlab wrote a malformed EPT entry. Stop this VM only. */
+static int handle_ept_misconfig(struct hvlab_vcpu *vcpu)
+{
+	hvlab_vcpu_kill(vcpu, "EPT misconfiguration at gpa 0x%llx: an hvlab bug",
+			vcpu->exit.gpa);
+	return 0;
+}
+
+static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
+	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
+	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
+	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_HLT]			= handle_hlt,
+	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
+	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
+	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+};
+
+int hvlab_handle_exit(struct hvlab_vcpu *vcpu)
+{
+	u32 basic = HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason);
+
+	if (basic < ARRAY_SIZE(exit_handlers) && exit_handlers[basic])
+		return exit_handlers[basic](vcpu);
+	return handle_unhandled(vcpu);
+}

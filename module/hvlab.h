@@ -1,0 +1,170 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hvlab.h - the module's internal types.
+ *
+ * Objects nest like KVM's: a VM (struct hvlab_vm) owns guest memory and
+ * the EPT tables; each vCPU (struct hvlab_vcpu) owns one VMCS and the page
+ * that userspace maps to learn why HVLAB_RUN returned.
+ */
+#ifndef HVLAB_H
+#define HVLAB_H
+
+#include <linux/kref.h>
+#include <linux/mutex.h>
+#include <linux/preempt.h>
+#include <linux/types.h>
+#include "../include/uapi/hvlab.h"
+#include "../include/uapi/hvlab_exit_reasons.h"
+
+#define HVLAB_MSG_PREFIX "hvlab: "
+
+/*
+ * What this CPU's VMX can do and the control values hvlab uses, computed
+ * once at module load from the capability MSRs (vmx.c).
+ */
+struct hvlab_vmx_config {
+	struct hvlab_vmx_caps caps;
+	u32 pin_ctls;
+	u32 proc_ctls;
+	u32 proc_ctls2;
+	u32 exit_ctls;
+	u32 entry_ctls;
+	/* CR0/CR4 bits the guest may not change without an exit */
+	unsigned long cr0_guest_host_mask;
+	unsigned long cr4_guest_host_mask;
+	bool has_invept_single;
+};
+
+extern struct hvlab_vmx_config vmx_config;
+
+/* vmx.c: turning VMX on and off */
+int hvlab_vmx_probe(void);
+int hvlab_vmx_get(void);
+void hvlab_vmx_put(void);
+void hvlab_vmx_free_regions(void);
+
+/* ept.c: the guest-physical address space */
+struct hvlab_ept {
+	u64 *pml4;		/* kernel virtual address of the root table */
+	u64 eptp;		/* what goes into the VMCS EPT_POINTER field */
+};
+
+int hvlab_ept_init(struct hvlab_ept *ept);
+void hvlab_ept_destroy(struct hvlab_ept *ept);
+int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa);
+void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages);
+
+struct hvlab_mem_slot {
+	bool used;
+	u64 gpa;
+	u64 size;
+	u64 uaddr;
+	struct page **pages;
+	unsigned long npages;
+};
+
+struct hvlab_vcpu;
+
+struct hvlab_vm {
+	struct kref kref;	/* the VM fd and each vCPU fd hold one */
+	struct mutex lock;	/* protects slots, vcpus, mem_total */
+	struct hvlab_ept ept;
+	struct hvlab_mem_slot slots[HVLAB_MAX_MEM_SLOTS];
+	u64 mem_total;
+	struct hvlab_vcpu *vcpus[HVLAB_MAX_VCPUS];
+};
+
+void hvlab_vm_put(struct hvlab_vm *vm);
+long hvlab_create_vm(void);
+struct page *hvlab_gpa_to_page(struct hvlab_vm *vm, u64 gpa);
+
+/* Guest general registers, indexed by the x86 register number (ModRM). */
+enum hvlab_gpr {
+	GPR_RAX, GPR_RCX, GPR_RDX, GPR_RBX, GPR_RSP, GPR_RBP, GPR_RSI, GPR_RDI,
+	GPR_R8, GPR_R9, GPR_R10, GPR_R11, GPR_R12, GPR_R13, GPR_R14, GPR_R15,
+	GPR_COUNT
+};
+
+/* What the next HVLAB_RUN must finish before entering the guest. */
+enum hvlab_pending {
+	PENDING_NONE,
+	PENDING_IO_IN,		/* copy run->io.data into AL/AX/EAX, skip IN */
+	PENDING_MMIO_READ,	/* copy run->mmio.data into a register, skip */
+};
+
+/* The exit being handled, read from the VMCS once per exit. */
+struct hvlab_exit_info {
+	u32 reason;		/* full exit-reason field */
+	u32 instruction_length;
+	u64 qualification;
+	u64 rip;
+	u64 gpa;
+};
+
+struct hvlab_vcpu {
+	struct hvlab_vm *vm;
+	int id;
+	struct mutex mutex;		/* one ioctl at a time */
+
+	/* Read and written by the entry/exit assembly: keep it first. */
+	u64 gprs[GPR_COUNT];		/* gprs[GPR_RSP] unused: it is in the VMCS */
+	u64 cr2;
+
+	void *vmcs;			/* one 4 KiB VMCS region */
+	u64 vmcs_pa;
+	int cpu;			/* CPU the VMCS is current on, or -1 */
+	int last_cpu;			/* CPU of the previous load, or -1 */
+	u32 cpu_migrations;
+	bool launched;			/* VMRESUME rather than VMLAUNCH */
+	struct preempt_notifier preempt_notifier;
+
+	/* Host state that changes by CPU or by task, refreshed on load. */
+	unsigned long host_cr3;
+	unsigned long host_cr4;
+	u64 host_kernel_gs_base;
+	u64 guest_kernel_gs_base;
+
+	struct hvlab_run *run;		/* shared with userspace by mmap */
+	struct hvlab_exit_info exit;
+	u64 exit_count;
+
+	/* An IN or MMIO read waits for userspace's data (next HVLAB_RUN). */
+	enum hvlab_pending pending;
+	u8 pending_insn_length;
+	u8 pending_reg;
+	bool pending_high_byte;
+	u8 pending_reg_size;
+	u8 pending_mem_size;
+
+	bool dead;			/* a broken guest ends its own VM */
+	char dead_reason[96];
+};
+
+/* vmcs.c: one VMCS per vCPU */
+int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu);
+void hvlab_vmcs_free(struct hvlab_vcpu *vcpu);
+int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu);
+void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu);
+void hvlab_vmcs_put(struct hvlab_vcpu *vcpu);
+void hvlab_vmcs_get_sregs(struct hvlab_sregs *sregs);
+void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs);
+
+/* vcpu.c: the vCPU fd and the run loop */
+long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id);
+void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...) __printf(2, 3);
+void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length);
+
+/* exits.c: one handler per basic exit reason. 1 = resume, 0 = to user. */
+int hvlab_handle_exit(struct hvlab_vcpu *vcpu);
+
+/* mmio.c: decode and stage an access to guest-physical MMIO */
+int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write);
+void hvlab_complete_mmio_read(struct hvlab_vcpu *vcpu);
+void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,
+			   unsigned int size, u64 value);
+
+/* entry.S: 0 = VM exit, 1 = VMfailValid, 2 = VMfailInvalid */
+int hvlab_vmx_enter(u64 *gprs, bool launched);
+extern const char hvlab_vmx_exit_landing[];
+
+#endif /* HVLAB_H */

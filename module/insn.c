@@ -1,0 +1,189 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * insn.c - decode the MOV forms used for MMIO (see insn.h).
+ *
+ * Opcode and ModRM layouts follow the SDM Vol. 2, chapter 2 (instruction
+ * format) and the MOV/MOVZX pages.
+ */
+#include "insn.h"
+
+#ifdef __KERNEL__
+#include <linux/errno.h>
+#else
+#include <errno.h>
+#endif
+
+struct decoder {
+	const u8 *bytes;
+	unsigned int avail, pos;
+};
+
+static int next_byte(struct decoder *d)
+{
+	if (d->pos >= d->avail || d->pos >= INSN_MAX_LENGTH)
+		return -1;
+	return d->bytes[d->pos++];
+}
+
+static int skip(struct decoder *d, unsigned int n)
+{
+	if (d->pos + n > d->avail || d->pos + n > INSN_MAX_LENGTH)
+		return -1;
+	d->pos += n;
+	return 0;
+}
+
+/* Little-endian immediate of @size bytes, sign-extended to 64 bits. */
+static int read_imm(struct decoder *d, unsigned int size, u64 *value)
+{
+	u64 v = 0;
+	unsigned int i;
+
+	if (d->pos + size > d->avail || d->pos + size > INSN_MAX_LENGTH)
+		return -1;
+	for (i = 0; i < size; i++)
+		v |= (u64)d->bytes[d->pos + i] << (8 * i);
+	d->pos += size;
+	if (size < 8 && (v >> (8 * size - 1)) & 1)
+		v |= ~0ULL << (8 * size);
+	*value = v;
+	return 0;
+}
+
+/*
+ * Consume ModRM and whatever addressing bytes follow it (SIB, displacement).
+ * MMIO needs a memory operand, so mod = 3 (a register) is refused.
+ */
+static int decode_modrm(struct decoder *d, int addr_bits, u8 *reg_field)
+{
+	int modrm = next_byte(d), mod, rm;
+
+	if (modrm < 0)
+		return -1;
+	mod = modrm >> 6;
+	rm = modrm & 7;
+	*reg_field = (modrm >> 3) & 7;
+	if (mod == 3)
+		return -1;
+
+	if (addr_bits == 16) {		/* SDM Vol. 2, Table 2-1 */
+		if (mod == 0 && rm == 6)
+			return skip(d, 2);
+		return skip(d, mod == 1 ? 1 : mod == 2 ? 2 : 0);
+	}
+
+	/* 32- and 64-bit addressing: SDM Vol. 2, Tables 2-2 and 2-3 */
+	if (rm == 4) {
+		int sib = next_byte(d);
+
+		if (sib < 0)
+			return -1;
+		if (mod == 0 && (sib & 7) == 5)
+			return skip(d, 4);
+	}
+	if (mod == 0 && rm == 5)
+		return skip(d, 4);	/* disp32, RIP-relative in 64-bit mode */
+	return skip(d, mod == 1 ? 1 : mod == 2 ? 4 : 0);
+}
+
+int insn_decode(const u8 *bytes, unsigned int avail, int mode_bits,
+		struct insn *insn)
+{
+	struct decoder d = { bytes, avail, 0 };
+	bool opsize_prefix = false, addrsize_prefix = false;
+	u8 rex = 0, reg_field = 0;
+	int op, op_bits, addr_bits;
+
+	if (mode_bits != 16 && mode_bits != 32 && mode_bits != 64)
+		return -EINVAL;
+
+	/* Legacy prefixes, in any order (SDM Vol. 2, 2.1.1). */
+	for (;;) {
+		op = next_byte(&d);
+		if (op < 0)
+			return -EINVAL;
+		if (op == 0x66)
+			opsize_prefix = true;
+		else if (op == 0x67)
+			addrsize_prefix = true;
+		else if (op == 0x26 || op == 0x2e || op == 0x36 || op == 0x3e ||
+			 op == 0x64 || op == 0x65 || op == 0xf0 || op == 0xf2 ||
+			 op == 0xf3)
+			continue;	/* segment, LOCK, REP: no effect on size */
+		else
+			break;
+	}
+	/* REX must come last, right before the opcode (SDM Vol. 2, 2.2.1). */
+	if (mode_bits == 64 && (op & 0xf0) == 0x40) {
+		rex = op;
+		op = next_byte(&d);
+		if (op < 0)
+			return -EINVAL;
+	}
+
+	if (mode_bits == 64) {
+		op_bits = (rex & 8) ? 64 : opsize_prefix ? 16 : 32;
+		addr_bits = addrsize_prefix ? 32 : 64;
+	} else {
+		op_bits = (mode_bits == 16) != opsize_prefix ? 16 : 32;
+		addr_bits = (mode_bits == 16) != addrsize_prefix ? 16 : 32;
+	}
+
+	insn->imm = 0;
+	insn->high_byte = false;
+	insn->reg_size = op_bits / 8;
+	insn->mem_size = op_bits / 8;
+
+	switch (op) {
+	case 0x88: case 0x89: case 0x8a: case 0x8b:
+		if (decode_modrm(&d, addr_bits, &reg_field))
+			return -EINVAL;
+		insn->kind = (op & 2) ? INSN_LOAD : INSN_STORE_REG;
+		if (!(op & 1))
+			insn->reg_size = insn->mem_size = 1;
+		break;
+	case 0xc6: case 0xc7:
+		if (decode_modrm(&d, addr_bits, &reg_field) || reg_field != 0)
+			return -EINVAL;
+		insn->kind = INSN_STORE_IMM;
+		if (op == 0xc6)
+			insn->mem_size = 1;
+		/* imm32 is sign-extended for a 64-bit store */
+		if (read_imm(&d, insn->mem_size == 8 ? 4 : insn->mem_size, &insn->imm))
+			return -EINVAL;
+		if (insn->mem_size < 8)
+			insn->imm &= ~0ULL >> (64 - 8 * insn->mem_size);
+		insn->reg_size = 0;
+		break;
+	case 0xa0: case 0xa1: case 0xa2: case 0xa3:
+		/* The moffs operand is as wide as the address size. */
+		if (skip(&d, addr_bits / 8))
+			return -EINVAL;
+		insn->kind = (op & 2) ? INSN_STORE_REG : INSN_LOAD;
+		if (!(op & 1))
+			insn->reg_size = insn->mem_size = 1;
+		reg_field = 0;		/* always AL/AX/EAX/RAX */
+		rex &= ~4;
+		break;
+	case 0x0f:
+		op = next_byte(&d);
+		if (op != 0xb6 && op != 0xb7)
+			return -EINVAL;
+		if (decode_modrm(&d, addr_bits, &reg_field))
+			return -EINVAL;
+		insn->kind = INSN_LOAD_ZERO_EXTEND;
+		insn->mem_size = op == 0xb6 ? 1 : 2;
+		break;
+	default:
+		return -EINVAL;
+	}
+
+	insn->reg = reg_field | ((rex & 4) ? 8 : 0);
+	/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
+	if (insn->reg_size == 1 && !rex && reg_field >= 4) {
+		insn->high_byte = true;
+		insn->reg = reg_field - 4;
+	}
+	insn->length = d.pos;
+	return 0;
+}

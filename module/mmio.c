@@ -1,0 +1,220 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * mmio.c - turn an EPT violation outside guest memory into an MMIO exit.
+ *
+ * The CPU tells us the guest-physical address and whether the access was
+ * a read or a write (SDM 28.2.1, Table 28-7), but not the size, the data
+ * or the register: for that we fetch the instruction at CS:RIP through the
+ * guest's own page tables, decode it (insn.c), and either hand userspace
+ * the value being stored or remember which register the loaded value
+ * goes into when userspace supplies it.
+ */
+#include <linux/highmem.h>
+#include <linux/mm.h>
+#include <linux/string.h>
+#include <asm/msr-index.h>
+
+#include "hvlab.h"
+#include "insn.h"
+#include "vmcs.h"
+
+/* VMX access-rights bits of CS (SDM 25.4.1, Table 25-2) */
+#define VMX_AR_L		(1u << 13)	/* 64-bit code */
+#define VMX_AR_DB		(1u << 14)	/* 32-bit default operand size */
+#define PTE_PRESENT		(1ULL << 0)
+#define PTE_LARGE		(1ULL << 7)
+#define PTE_ADDR_MASK		0x000ffffffffff000ULL
+
+/* Copy guest-physical memory; fails where no memory slot backs it. */
+static int guest_read_phys(struct hvlab_vm *vm, u64 gpa, void *buf, unsigned int len)
+{
+	while (len) {
+		unsigned int offset = gpa & ~PAGE_MASK;
+		unsigned int chunk = min_t(unsigned int, len, PAGE_SIZE - offset);
+		struct page *page = hvlab_gpa_to_page(vm, gpa);
+		void *va;
+
+		if (!page)
+			return -EFAULT;
+		va = kmap_local_page(page);
+		memcpy(buf, va + offset, chunk);
+		kunmap_local(va);
+		buf += chunk;
+		gpa += chunk;
+		len -= chunk;
+	}
+	return 0;
+}
+
+/*
+ * Walk the guest's page tables (SDM 4.3, 4.4, 4.5) for a linear address.
+ * Only presence and page size matter here: this is for fetching the
+ * instruction that the guest itself just executed.
+ */
+static int guest_linear_to_phys(struct hvlab_vcpu *vcpu, u64 la, u64 *gpa)
+{
+	unsigned long cr0 = vmcs_readl(GUEST_CR0), cr4 = vmcs_readl(GUEST_CR4);
+	u64 efer = vmcs_read64(GUEST_IA32_EFER), table = vmcs_readl(GUEST_CR3);
+	int level, levels, index_bits, entry_size;
+
+	if (!(cr0 & X86_CR0_PG)) {
+		*gpa = la;
+		return 0;
+	}
+	if (efer & EFER_LMA) {
+		levels = (cr4 & X86_CR4_LA57) ? 5 : 4;
+		index_bits = 9;
+		entry_size = 8;
+	} else if (cr4 & X86_CR4_PAE) {
+		u64 pdpte;
+
+		/* PAE: CR3 points at four 8-byte PDPTEs (SDM 4.4.1). */
+		if (guest_read_phys(vcpu->vm, (table & 0xffffffe0) + ((la >> 30) & 3) * 8,
+				    &pdpte, 8) || !(pdpte & PTE_PRESENT))
+			return -EFAULT;
+		table = pdpte;
+		levels = 2;
+		index_bits = 9;
+		entry_size = 8;
+	} else {
+		levels = 2;
+		index_bits = 10;
+		entry_size = 4;
+	}
+
+	for (level = levels; level >= 1; level--) {
+		int shift = 12 + index_bits * (level - 1);
+		u64 index = (la >> shift) & ((1u << index_bits) - 1);
+		u64 entry = 0;
+
+		if (guest_read_phys(vcpu->vm, (table & PTE_ADDR_MASK) + index * entry_size,
+				    &entry, entry_size) || !(entry & PTE_PRESENT))
+			return -EFAULT;
+		if (level == 1 || (level <= 3 && (entry & PTE_LARGE))) {
+			u64 page_mask = (1ULL << shift) - 1;
+
+			if (entry_size == 4 && level == 2)	/* 4 MiB page, PSE */
+				entry &= 0xffc00000;
+			*gpa = (entry & PTE_ADDR_MASK & ~page_mask) | (la & page_mask);
+			return 0;
+		}
+		table = entry;
+	}
+	return -EFAULT;
+}
+
+/* The default operand size of the code the guest is running (SDM 3.4.5). */
+static int guest_code_bits(void)
+{
+	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L))
+		return 64;
+	if (!(vmcs_readl(GUEST_CR0) & X86_CR0_PE))
+		return 16;
+	return (cs_ar & VMX_AR_DB) ? 32 : 16;
+}
+
+static u64 read_gpr(struct hvlab_vcpu *vcpu, u8 reg)
+{
+	return reg == GPR_RSP ? vmcs_readl(GUEST_RSP) : vcpu->gprs[reg];
+}
+
+static void write_gpr(struct hvlab_vcpu *vcpu, u8 reg, u64 value)
+{
+	if (reg == GPR_RSP)
+		vmcs_writel(GUEST_RSP, value);
+	else
+		vcpu->gprs[reg] = value;
+}
+
+int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write)
+{
+	struct hvlab_run *run = vcpu->run;
+	int bits = guest_code_bits();
+	u8 bytes[INSN_MAX_LENGTH];
+	unsigned int avail = 0;
+	struct insn insn;
+	u64 la, pa, value;
+
+	/* Fetch up to 15 bytes, stopping where the guest's mapping ends. */
+	la = vmcs_readl(GUEST_CS_BASE) + vcpu->exit.rip;
+	if (bits != 64)
+		la &= 0xffffffff;
+	while (avail < sizeof(bytes)) {
+		if (guest_linear_to_phys(vcpu, la + avail, &pa) ||
+		    guest_read_phys(vcpu->vm, pa, &bytes[avail], 1))
+			break;
+		avail++;
+	}
+	if (insn_decode(bytes, avail, bits, &insn) ||
+	    is_write != (insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM)) {
+		hvlab_vcpu_kill(vcpu, "cannot emulate MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph): only MOV and MOVZX are supported",
+				is_write ? "write" : "read", gpa, vcpu->exit.rip,
+				min(avail, 8u), bytes);
+		return 0;
+	}
+
+	run->exit_reason = HVLAB_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn.mem_size;
+	run->mmio.access = is_write ? HVLAB_ACCESS_WRITE : HVLAB_ACCESS_READ;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+
+	if (is_write) {
+		if (insn.kind == INSN_STORE_IMM)
+			value = insn.imm;
+		else if (insn.high_byte)
+			value = read_gpr(vcpu, insn.reg) >> 8;
+		else
+			value = read_gpr(vcpu, insn.reg);
+		memcpy(run->mmio.data, &value, insn.mem_size);
+		hvlab_vcpu_advance_rip(vcpu, insn.length);
+		return 0;
+	}
+	vcpu->pending = PENDING_MMIO_READ;
+	vcpu->pending_insn_length = insn.length;
+	vcpu->pending_reg = insn.reg;
+	vcpu->pending_high_byte = insn.high_byte;
+	vcpu->pending_reg_size = insn.reg_size;
+	vcpu->pending_mem_size = insn.mem_size;
+	return 0;
+}
+
+/*
+ * Put @value into a register the way a MOV of @size bytes does: 8- and
+ * 16-bit writes keep the rest of the register, a 32-bit write clears the
+ * upper half (SDM Vol. 1, 3.4.1.1).
+ */
+void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,
+			   unsigned int size, u64 value)
+{
+	u64 old = read_gpr(vcpu, reg);
+
+	switch (size) {
+	case 1:
+		if (high_byte)
+			value = (old & ~0xff00ULL) | ((value & 0xff) << 8);
+		else
+			value = (old & ~0xffULL) | (value & 0xff);
+		break;
+	case 2:
+		value = (old & ~0xffffULL) | (value & 0xffff);
+		break;
+	case 4:
+		value = (u32)value;
+		break;
+	}
+	write_gpr(vcpu, reg, value);
+}
+
+/* Finish an MMIO read with the data userspace left in run->mmio.data. */
+void hvlab_complete_mmio_read(struct hvlab_vcpu *vcpu)
+{
+	u64 value = 0;
+
+	memcpy(&value, vcpu->run->mmio.data, vcpu->pending_mem_size);
+	hvlab_write_gpr_sized(vcpu, vcpu->pending_reg, vcpu->pending_high_byte,
+			      vcpu->pending_reg_size, value);
+	hvlab_vcpu_advance_rip(vcpu, vcpu->pending_insn_length);
+}

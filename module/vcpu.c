@@ -1,0 +1,521 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vcpu.c - the vCPU fd: registers, the shared run page, and the run loop.
+ *
+ * HVLAB_RUN enters the guest in the calling thread and loops over VM
+ * exits handled in the kernel (CPUID, VMCALL, interrupts) until one needs
+ * userspace (I/O, MMIO, HLT, ...), a signal arrives, or the caller asked to
+ * stop at every exit. Preempt notifiers follow the thread across CPUs: the
+ * VMCS is VMCLEARed when the thread is scheduled out and made current
+ * again, with fresh host state, wherever it is scheduled in.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/sched.h>
+#include <linux/sched/signal.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/debugreg.h>
+#include <asm/special_insns.h>
+
+#include "hvlab.h"
+#include "vmcs.h"
+
+static_assert(sizeof(struct hvlab_run) <= PAGE_SIZE);
+
+#define INTERRUPTIBILITY_STI_MOV_SS	0x3u	/* SDM 25.4.2, Table 25-3 */
+
+void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...)
+{
+	va_list args;
+
+	va_start(args, fmt);
+	vsnprintf(vcpu->dead_reason, sizeof(vcpu->dead_reason), fmt, args);
+	va_end(args);
+	vcpu->dead = true;
+	vcpu->run->exit_reason = HVLAB_EXIT_INTERNAL_ERROR;
+	strscpy(vcpu->run->internal.reason, vcpu->dead_reason,
+		sizeof(vcpu->run->internal.reason));
+}
+
+/*
+ * Step over the instruction that exited. Skipping an instruction also ends
+ * the one-instruction interrupt shadow of STI or MOV SS (SDM 25.4.2).
+ */
+void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
+{
+	u32 shadow = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+
+	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + length);
+	if (shadow & INTERRUPTIBILITY_STI_MOV_SS)
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+			     shadow & ~INTERRUPTIBILITY_STI_MOV_SS);
+}
+
+static struct hvlab_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
+{
+	return container_of(pn, struct hvlab_vcpu, preempt_notifier);
+}
+
+/* The thread runs again, maybe on another CPU: make the VMCS current here. */
+static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
+{
+	hvlab_vmcs_load(preempt_notifier_to_vcpu(pn), cpu);
+}
+
+/* The thread leaves this CPU: VMCLEAR so it may run anywhere next. */
+static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
+{
+	hvlab_vmcs_put(preempt_notifier_to_vcpu(pn));
+}
+
+static struct preempt_ops vcpu_preempt_ops = {
+	.sched_in = vcpu_sched_in,
+	.sched_out = vcpu_sched_out,
+};
+
+/* Claim the VMCS for this thread until vcpu_put(). */
+static void vcpu_load(struct hvlab_vcpu *vcpu)
+{
+	preempt_disable();
+	hvlab_vmcs_load(vcpu, smp_processor_id());
+	preempt_notifier_register(&vcpu->preempt_notifier);
+	preempt_enable();
+}
+
+static void vcpu_put(struct hvlab_vcpu *vcpu)
+{
+	preempt_disable();
+	preempt_notifier_unregister(&vcpu->preempt_notifier);
+	hvlab_vmcs_put(vcpu);
+	preempt_enable();
+}
+
+/* Finish the IN or MMIO read that the last exit left to userspace. */
+static void vcpu_complete_pending(struct hvlab_vcpu *vcpu)
+{
+	switch (vcpu->pending) {
+	case PENDING_IO_IN:
+		hvlab_write_gpr_sized(vcpu, GPR_RAX, false, vcpu->pending_reg_size,
+				      vcpu->run->io.data);
+		hvlab_vcpu_advance_rip(vcpu, vcpu->pending_insn_length);
+		break;
+	case PENDING_MMIO_READ:
+		hvlab_complete_mmio_read(vcpu);
+		break;
+	case PENDING_NONE:
+		break;
+	}
+	vcpu->pending = PENDING_NONE;
+}
+
+static void vcpu_trace_exit(struct hvlab_vcpu *vcpu)
+{
+	struct hvlab_run *run = vcpu->run;
+	struct hvlab_exit_record *rec = &run->trace[run->trace_head % HVLAB_TRACE_ENTRIES];
+
+	rec->seq = vcpu->exit_count;
+	rec->reason = vcpu->exit.reason;
+	rec->instruction_length = vcpu->exit.instruction_length;
+	rec->qualification = vcpu->exit.qualification;
+	rec->rip = vcpu->exit.rip;
+	rec->gpa = vcpu->exit.gpa;
+	/* Userspace may read the record as soon as it sees the new head. */
+	smp_store_release(&run->trace_head, run->trace_head + 1);
+}
+
+/*
+ * One VM entry and exit, with interrupts off in between so that nothing
+ * can run on this CPU while the VMCS holds this CPU's host state.
+ * Returns 0 after a VM exit (vcpu->exit filled in), or 1 if the VM entry
+ * failed (run->exit_reason already says why).
+ */
+static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
+{
+	struct hvlab_run *run = vcpu->run;
+	unsigned long cr3, cr4, debugctl;
+	int ret;
+
+	local_irq_disable();
+	/* The host's CR3 (PCID) and CR4 can change under a loaded VMCS. */
+	cr3 = __read_cr3();
+	if (cr3 != vcpu->host_cr3) {
+		vmcs_writel(HOST_CR3, cr3);
+		vcpu->host_cr3 = cr3;
+	}
+	cr4 = __read_cr4();
+	if (cr4 != vcpu->host_cr4) {
+		vmcs_writel(HOST_CR4, cr4);
+		vcpu->host_cr4 = cr4;
+	}
+	/* CR2 and DEBUGCTL are not switched by VM entry/exit (SDM 28.3). */
+	if (native_read_cr2() != vcpu->cr2)
+		native_write_cr2(vcpu->cr2);
+	debugctl = get_debugctlmsr();
+
+	ret = hvlab_vmx_enter(vcpu->gprs, vcpu->launched);
+
+	vcpu->cr2 = native_read_cr2();
+	if (debugctl)
+		update_debugctlmsr(debugctl);
+
+	if (ret == 0) {
+		struct hvlab_exit_info *exit = &vcpu->exit;
+
+		exit->reason = vmcs_read32(VM_EXIT_REASON);
+		exit->qualification = vmcs_readl(EXIT_QUALIFICATION);
+		exit->rip = vmcs_readl(GUEST_RIP);
+		exit->instruction_length = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
+		exit->gpa = 0;
+		vcpu->exit_count++;
+		if (!(exit->reason & HVLAB_VMX_EXIT_FAILED_ENTRY))
+			vcpu->launched = true;
+		/* An NMI that exited belongs to the host: deliver it now. */
+		if (HVLAB_VMX_EXIT_BASIC(exit->reason) == 0) {
+			u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+
+			if ((info & INTR_INFO_VALID) &&
+			    (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT == INTR_TYPE_NMI)
+				asm volatile("int $2");
+		}
+	}
+	local_irq_enable();	/* a pending host interrupt is taken here */
+
+	switch (ret) {
+	case 0:
+		break;
+	case 1:		/* VMfailValid (SDM 31.4): the VMCS said no */
+		run->exit_reason = HVLAB_EXIT_FAIL_ENTRY;
+		run->fail_entry.vm_instruction_error = vmcs_read32(VM_INSTRUCTION_ERROR);
+		run->fail_entry.exit_reason = 0;
+		run->fail_entry.qualification = 0;
+		return 1;
+	default:	/* VMfailInvalid: no current VMCS, which is our bug */
+		hvlab_vcpu_kill(vcpu, "VM entry found no current VMCS on CPU %d: an hvlab bug",
+				smp_processor_id());
+		return 1;
+	}
+
+	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == 48 ||	/* EPT violation */
+	    HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == 49)	/* EPT misconfig */
+		vcpu->exit.gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
+	if (run->request_flags & HVLAB_RUN_TRACE)
+		vcpu_trace_exit(vcpu);
+
+	/* SDM 26.8: a failed entry that got as far as loading guest state */
+	if (vcpu->exit.reason & HVLAB_VMX_EXIT_FAILED_ENTRY) {
+		run->exit_reason = HVLAB_EXIT_FAIL_ENTRY;
+		run->fail_entry.vm_instruction_error = 0;
+		run->fail_entry.exit_reason = vcpu->exit.reason;
+		run->fail_entry.qualification = vcpu->exit.qualification;
+		return 1;
+	}
+	return 0;
+}
+
+/* Fill the exit fields every HVLAB_RUN return carries. */
+static void vcpu_report_exit(struct hvlab_vcpu *vcpu)
+{
+	struct hvlab_run *run = vcpu->run;
+
+	run->vmx_exit_reason = vcpu->exit.reason;
+	run->exit_qualification = vcpu->exit.qualification;
+	run->guest_rip = vcpu->exit.rip;
+	run->guest_phys_addr = vcpu->exit.gpa;
+	run->instruction_length = vcpu->exit.instruction_length;
+	run->exit_count = vcpu->exit_count;
+	run->host_cpu = vcpu->last_cpu;
+	run->cpu_migrations = vcpu->cpu_migrations;
+	if (vcpu->cpu >= 0 && vcpu->exit_count) {
+		run->guest_linear_addr = vmcs_readl(GUEST_LINEAR_ADDRESS);
+		run->instruction_info = vmcs_read32(VMX_INSTRUCTION_INFO);
+		run->intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+		run->idt_vectoring_info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	}
+}
+
+static bool vcpu_trace_full(struct hvlab_run *run)
+{
+	return run->trace_head - READ_ONCE(run->trace_tail) >= HVLAB_TRACE_ENTRIES;
+}
+
+static long vcpu_run(struct hvlab_vcpu *vcpu)
+{
+	struct hvlab_run *run = vcpu->run;
+	u32 flags = READ_ONCE(run->request_flags);
+	long ret = 0;
+
+	if (flags & ~HVLAB_RUN_FLAGS_ALL)
+		return -EINVAL;
+	if ((flags & HVLAB_RUN_TRACE) &&
+	    READ_ONCE(run->trace_tail) > run->trace_head)
+		return -EINVAL;
+	if (vcpu->dead) {
+		run->exit_reason = HVLAB_EXIT_INTERNAL_ERROR;
+		strscpy(run->internal.reason, vcpu->dead_reason, sizeof(run->internal.reason));
+		return 0;
+	}
+
+	vcpu_load(vcpu);
+	if (vcpu->cpu < 0) {
+		vcpu_put(vcpu);
+		return -EIO;
+	}
+	vcpu_complete_pending(vcpu);
+
+	for (;;) {
+		if (signal_pending(current)) {
+			run->exit_reason = HVLAB_EXIT_INTR;
+			ret = -EINTR;
+			break;
+		}
+		/* A good place to give up the CPU: the notifiers move the VMCS. */
+		cond_resched();
+		if ((flags & HVLAB_RUN_TRACE) && vcpu_trace_full(run)) {
+			run->exit_reason = HVLAB_EXIT_TRACE_FULL;
+			break;
+		}
+		if (vcpu_enter_guest(vcpu))
+			break;
+		ret = hvlab_handle_exit(vcpu);
+		if (ret <= 0)
+			break;
+		ret = 0;
+		if (flags & HVLAB_RUN_STOP_EVERY_EXIT) {
+			run->exit_reason = HVLAB_EXIT_HANDLED;
+			break;
+		}
+	}
+	vcpu_report_exit(vcpu);
+	vcpu_put(vcpu);
+	return ret;
+}
+
+/*
+ * Register access outside HVLAB_RUN: make the VMCS current just for the
+ * duration, with preemption off so that it cannot move under us.
+ */
+static void vcpu_vmcs_enter(struct hvlab_vcpu *vcpu)
+{
+	preempt_disable();
+	vmx_vmptrld(vcpu->vmcs_pa);
+}
+
+static void vcpu_vmcs_exit(struct hvlab_vcpu *vcpu)
+{
+	vmx_vmclear(vcpu->vmcs_pa);
+	preempt_enable();
+}
+
+static long vcpu_get_regs(struct hvlab_vcpu *vcpu, void __user *argp)
+{
+	const u64 *g = vcpu->gprs;
+	struct hvlab_regs regs = {
+		.rax = g[GPR_RAX], .rbx = g[GPR_RBX], .rcx = g[GPR_RCX],
+		.rdx = g[GPR_RDX], .rsi = g[GPR_RSI], .rdi = g[GPR_RDI],
+		.rbp = g[GPR_RBP], .r8 = g[GPR_R8], .r9 = g[GPR_R9],
+		.r10 = g[GPR_R10], .r11 = g[GPR_R11], .r12 = g[GPR_R12],
+		.r13 = g[GPR_R13], .r14 = g[GPR_R14], .r15 = g[GPR_R15],
+	};
+
+	vcpu_vmcs_enter(vcpu);
+	regs.rsp = vmcs_readl(GUEST_RSP);
+	regs.rip = vmcs_readl(GUEST_RIP);
+	regs.rflags = vmcs_readl(GUEST_RFLAGS);
+	vcpu_vmcs_exit(vcpu);
+	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
+}
+
+static long vcpu_set_regs(struct hvlab_vcpu *vcpu, void __user *argp)
+{
+	struct hvlab_regs regs;
+	u64 *g = vcpu->gprs;
+
+	if (copy_from_user(&regs, argp, sizeof(regs)))
+		return -EFAULT;
+	/* RFLAGS bit 1 is always 1 and reserved bits are 0 (SDM 26.3.1.4). */
+	if (!(regs.rflags & X86_EFLAGS_FIXED) || (regs.rflags & ~0x3f7fd7ULL))
+		return -EINVAL;
+	g[GPR_RAX] = regs.rax; g[GPR_RBX] = regs.rbx; g[GPR_RCX] = regs.rcx;
+	g[GPR_RDX] = regs.rdx; g[GPR_RSI] = regs.rsi; g[GPR_RDI] = regs.rdi;
+	g[GPR_RBP] = regs.rbp; g[GPR_R8] = regs.r8; g[GPR_R9] = regs.r9;
+	g[GPR_R10] = regs.r10; g[GPR_R11] = regs.r11; g[GPR_R12] = regs.r12;
+	g[GPR_R13] = regs.r13; g[GPR_R14] = regs.r14; g[GPR_R15] = regs.r15;
+	vcpu_vmcs_enter(vcpu);
+	vmcs_writel(GUEST_RSP, regs.rsp);
+	vmcs_writel(GUEST_RIP, regs.rip);
+	vmcs_writel(GUEST_RFLAGS, regs.rflags);
+	vcpu_vmcs_exit(vcpu);
+	/* New registers replace whatever the last exit left unfinished. */
+	vcpu->pending = PENDING_NONE;
+	return 0;
+}
+
+static long vcpu_get_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
+{
+	struct hvlab_sregs sregs = {};
+
+	vcpu_vmcs_enter(vcpu);
+	hvlab_vmcs_get_sregs(&sregs);
+	vcpu_vmcs_exit(vcpu);
+	sregs.cr2 = vcpu->cr2;
+	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
+}
+
+static long vcpu_set_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
+{
+	struct hvlab_sregs sregs;
+	unsigned int i;
+
+	if (copy_from_user(&sregs, argp, sizeof(sregs)))
+		return -EFAULT;
+	for (i = 0; i < ARRAY_SIZE(sregs.reserved); i++)
+		if (sregs.reserved[i])
+			return -EINVAL;
+	/*
+	 * Other values are the student's to choose: a state the CPU rejects
+	 * fails VM entry with exit reason 33, reported by HVLAB_RUN.
+	 */
+	vcpu_vmcs_enter(vcpu);
+	hvlab_vmcs_set_sregs(&sregs);
+	vcpu_vmcs_exit(vcpu);
+	vcpu->cr2 = sregs.cr2;
+	return 0;
+}
+
+static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct hvlab_vcpu *vcpu = file->private_data;
+	void __user *argp = (void __user *)arg;
+	long ret;
+
+	if (mutex_lock_killable(&vcpu->mutex))
+		return -EINTR;
+	switch (cmd) {
+	case HVLAB_RUN:
+		ret = arg ? -EINVAL : vcpu_run(vcpu);
+		break;
+	case HVLAB_GET_REGS:
+		ret = vcpu_get_regs(vcpu, argp);
+		break;
+	case HVLAB_SET_REGS:
+		ret = vcpu_set_regs(vcpu, argp);
+		break;
+	case HVLAB_GET_SREGS:
+		ret = vcpu_get_sregs(vcpu, argp);
+		break;
+	case HVLAB_SET_SREGS:
+		ret = vcpu_set_sregs(vcpu, argp);
+		break;
+	default:
+		ret = -ENOTTY;
+		break;
+	}
+	mutex_unlock(&vcpu->mutex);
+	return ret;
+}
+
+static vm_fault_t vcpu_run_page_fault(struct vm_fault *vmf)
+{
+	struct hvlab_vcpu *vcpu = vmf->vma->vm_file->private_data;
+	struct page *page;
+
+	if (vmf->pgoff != 0)
+		return VM_FAULT_SIGBUS;
+	page = virt_to_page(vcpu->run);
+	get_page(page);
+	vmf->page = page;
+	return 0;
+}
+
+static const struct vm_operations_struct vcpu_vm_ops = {
+	.fault = vcpu_run_page_fault,
+};
+
+static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > PAGE_SIZE)
+		return -EINVAL;
+	vma->vm_ops = &vcpu_vm_ops;
+	return 0;
+}
+
+static void vcpu_free(struct hvlab_vcpu *vcpu)
+{
+	hvlab_vmcs_free(vcpu);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+}
+
+static int vcpu_release(struct inode *inode, struct file *file)
+{
+	struct hvlab_vcpu *vcpu = file->private_data;
+	struct hvlab_vm *vm = vcpu->vm;
+
+	mutex_lock(&vm->lock);
+	vm->vcpus[vcpu->id] = NULL;
+	mutex_unlock(&vm->lock);
+	vcpu_free(vcpu);
+	hvlab_vm_put(vm);
+	return 0;
+}
+
+static const struct file_operations vcpu_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = vcpu_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.mmap = vcpu_mmap,
+	.release = vcpu_release,
+	.llseek = noop_llseek,
+};
+
+/* HVLAB_CREATE_VCPU on a VM fd; called with vm->lock held. */
+long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
+{
+	struct hvlab_vcpu *vcpu;
+	int ret, fd;
+
+	if (id >= HVLAB_MAX_VCPUS)
+		return -EINVAL;
+	if (vm->vcpus[id])
+		return -EEXIST;
+
+	vcpu = kzalloc(sizeof(*vcpu), GFP_KERNEL_ACCOUNT);
+	if (!vcpu)
+		return -ENOMEM;
+	vcpu->vm = vm;
+	vcpu->id = id;
+	mutex_init(&vcpu->mutex);
+	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
+	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!vcpu->run || hvlab_vmcs_alloc(vcpu))
+		goto fail;
+
+	vcpu_vmcs_enter(vcpu);
+	ret = hvlab_vmcs_setup(vcpu);
+	vcpu_vmcs_exit(vcpu);
+	if (ret)
+		goto fail;
+
+	fd = anon_inode_getfd("hvlab-vcpu", &vcpu_fops, vcpu, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto fail;
+	}
+	/*
+	 * Even if userspace closes the new fd at once, vcpu_release() waits
+	 * for vm->lock, which we hold: the reference is taken in time.
+	 */
+	kref_get(&vm->kref);
+	vm->vcpus[id] = vcpu;
+	return fd;
+fail:
+	if (vcpu->vmcs)
+		hvlab_vmcs_free(vcpu);
+	free_page((unsigned long)vcpu->run);
+	kfree(vcpu);
+	return ret;
+}

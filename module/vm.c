@@ -1,0 +1,222 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vm.c - the VM fd: guest memory and vCPU creation.
+ *
+ * Guest memory is ordinary memory of the calling process. hvlab pins it
+ * (so the pages cannot move or be swapped out while EPT points at them)
+ * and maps every page into the VM's EPT.
+ */
+#include <linux/anon_inodes.h>
+#include <linux/file.h>
+#include <linux/fs.h>
+#include <linux/mm.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <asm/io.h>
+#include <asm/processor.h>
+
+#include "hvlab.h"
+
+/* The memory slot holding @gpa's page, or NULL. Slots are never removed. */
+static struct hvlab_mem_slot *vm_find_slot(struct hvlab_vm *vm, u64 gpa)
+{
+	int i;
+
+	for (i = 0; i < HVLAB_MAX_MEM_SLOTS; i++) {
+		struct hvlab_mem_slot *slot = &vm->slots[i];
+
+		/* Pairs with the release in vm_set_memory_region(). */
+		if (smp_load_acquire(&slot->used) &&
+		    gpa >= slot->gpa && gpa - slot->gpa < slot->size)
+			return slot;
+	}
+	return NULL;
+}
+
+struct page *hvlab_gpa_to_page(struct hvlab_vm *vm, u64 gpa)
+{
+	struct hvlab_mem_slot *slot = vm_find_slot(vm, gpa);
+
+	return slot ? slot->pages[(gpa - slot->gpa) >> PAGE_SHIFT] : NULL;
+}
+
+static void vm_free_slot(struct hvlab_mem_slot *slot)
+{
+	unpin_user_pages_dirty_lock(slot->pages, slot->npages, true);
+	kvfree(slot->pages);
+	slot->pages = NULL;
+}
+
+/* Validate a region without touching the VM (vm->lock held). */
+static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region *r)
+{
+	u64 max_gpa = 1ULL << boot_cpu_data.x86_phys_bits;
+	int i;
+
+	if (r->slot >= HVLAB_MAX_MEM_SLOTS || r->flags)
+		return -EINVAL;
+	if (!r->memory_size || !PAGE_ALIGNED(r->memory_size) ||
+	    !PAGE_ALIGNED(r->guest_phys_addr) || !PAGE_ALIGNED(r->userspace_addr))
+		return -EINVAL;
+	if (r->guest_phys_addr >= max_gpa || r->memory_size > max_gpa - r->guest_phys_addr)
+		return -EINVAL;
+	if (r->userspace_addr + r->memory_size < r->userspace_addr ||
+	    !access_ok((void __user *)(unsigned long)r->userspace_addr, r->memory_size))
+		return -EFAULT;
+	if (vm->slots[r->slot].used)
+		return -EEXIST;
+	for (i = 0; i < HVLAB_MAX_MEM_SLOTS; i++) {
+		const struct hvlab_mem_slot *s = &vm->slots[i];
+
+		if (s->used && r->guest_phys_addr < s->gpa + s->size &&
+		    s->gpa < r->guest_phys_addr + r->memory_size)
+			return -EEXIST;
+	}
+	if (r->memory_size > HVLAB_MAX_MEM_SIZE - vm->mem_total)
+		return -ENOMEM;
+	return 0;
+}
+
+static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
+{
+	struct hvlab_memory_region r;
+	struct hvlab_mem_slot *slot;
+	unsigned long i, npages;
+	struct page **pages;
+	long pinned;
+	int ret;
+
+	if (copy_from_user(&r, argp, sizeof(r)))
+		return -EFAULT;
+
+	mutex_lock(&vm->lock);
+	ret = vm_check_region(vm, &r);
+	if (ret)
+		goto out;
+	npages = r.memory_size >> PAGE_SHIFT;
+	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	ret = -ENOMEM;
+	if (!pages)
+		goto out;
+	pinned = pin_user_pages_fast(r.userspace_addr, npages,
+				     FOLL_WRITE | FOLL_LONGTERM, pages);
+	if (pinned != npages) {
+		if (pinned > 0)
+			unpin_user_pages(pages, pinned);
+		kvfree(pages);
+		ret = pinned < 0 ? pinned : -EFAULT;
+		goto out;
+	}
+	/*
+	 * A failure half-way leaves EPT entries pointing at pages we are about
+	 * to unpin, so back them out again.
+	 */
+	for (i = 0; i < npages; i++) {
+		ret = hvlab_ept_map_page(&vm->ept, r.guest_phys_addr + (i << PAGE_SHIFT),
+					 page_to_phys(pages[i]));
+		if (ret) {
+			hvlab_ept_unmap_range(&vm->ept, r.guest_phys_addr, i);
+			unpin_user_pages(pages, npages);
+			kvfree(pages);
+			goto out;
+		}
+	}
+
+	slot = &vm->slots[r.slot];
+	slot->gpa = r.guest_phys_addr;
+	slot->size = r.memory_size;
+	slot->uaddr = r.userspace_addr;
+	slot->pages = pages;
+	slot->npages = npages;
+	smp_store_release(&slot->used, true);
+	vm->mem_total += r.memory_size;
+	ret = 0;
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
+{
+	struct hvlab_vm *vm = file->private_data;
+	long ret;
+
+	switch (cmd) {
+	case HVLAB_SET_MEMORY_REGION:
+		return vm_set_memory_region(vm, (void __user *)arg);
+	case HVLAB_CREATE_VCPU:
+		mutex_lock(&vm->lock);
+		ret = hvlab_create_vcpu(vm, arg);
+		mutex_unlock(&vm->lock);
+		return ret;
+	default:
+		return -ENOTTY;
+	}
+}
+
+static void vm_destroy(struct kref *kref)
+{
+	struct hvlab_vm *vm = container_of(kref, struct hvlab_vm, kref);
+	int i;
+
+	for (i = 0; i < HVLAB_MAX_MEM_SLOTS; i++)
+		if (vm->slots[i].used)
+			vm_free_slot(&vm->slots[i]);
+	hvlab_ept_destroy(&vm->ept);
+	kfree(vm);
+	/* The last VM turns VMX off everywhere. */
+	hvlab_vmx_put();
+}
+
+void hvlab_vm_put(struct hvlab_vm *vm)
+{
+	kref_put(&vm->kref, vm_destroy);
+}
+
+static int vm_release(struct inode *inode, struct file *file)
+{
+	hvlab_vm_put(file->private_data);
+	return 0;
+}
+
+static const struct file_operations vm_fops = {
+	.owner = THIS_MODULE,
+	.unlocked_ioctl = vm_ioctl,
+	.compat_ioctl = compat_ptr_ioctl,
+	.release = vm_release,
+	.llseek = noop_llseek,
+};
+
+/* HVLAB_CREATE_VM on /dev/hvlab. */
+long hvlab_create_vm(void)
+{
+	struct hvlab_vm *vm;
+	int ret, fd;
+
+	/* The first VM turns VMX on: -EBUSY if another hypervisor holds it. */
+	ret = hvlab_vmx_get();
+	if (ret)
+		return ret;
+	ret = -ENOMEM;
+	vm = kzalloc(sizeof(*vm), GFP_KERNEL_ACCOUNT);
+	if (!vm)
+		goto fail_vmx;
+	kref_init(&vm->kref);
+	mutex_init(&vm->lock);
+	ret = hvlab_ept_init(&vm->ept);
+	if (ret)
+		goto fail_vm;
+	fd = anon_inode_getfd("hvlab-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		ret = fd;
+		goto fail_ept;
+	}
+	return fd;
+fail_ept:
+	hvlab_ept_destroy(&vm->ept);
+fail_vm:
+	kfree(vm);
+fail_vmx:
+	hvlab_vmx_put();
+	return ret;
+}

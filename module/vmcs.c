@@ -1,0 +1,349 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmcs.c - the virtual-machine control structure of one vCPU.
+ *
+ * A VMCS has four areas (SDM 25.1): VM-execution/exit/entry controls,
+ * guest state (loaded on entry, saved on exit), host state (loaded on
+ * exit) and read-only exit information. This file fills the first three.
+ *
+ * A VMCS is "current" on at most one CPU at a time. hvlab makes it current
+ * (VMPTRLD) when the vCPU's thread enters HVLAB_RUN or is scheduled in,
+ * and VMCLEARs it when the thread leaves HVLAB_RUN or is scheduled out:
+ * so a VMCS is never current on a CPU that its thread has left, and a
+ * migrated vCPU simply starts with VMLAUNCH on its new CPU.
+ */
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <asm/desc.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/segment.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "hvlab.h"
+#include "vmcs.h"
+
+/* PAT value after reset (SDM 13.12.4): WB, WT, UC-, UC, repeated. */
+#define PAT_RESET_VALUE		0x0007040600070406ULL
+
+/* Access rights of real-mode segments after reset (SDM 10.1.1, Table 10-1) */
+#define AR_CODE_RESET		0x9b	/* present, code, read/exec, accessed */
+#define AR_DATA_RESET		0x93	/* present, data, read/write, accessed */
+#define AR_LDTR_RESET		0x82	/* present, LDT */
+#define AR_TR_RESET		0x8b	/* present, busy 32-bit TSS */
+
+int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
+{
+	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	if (!vcpu->vmcs)
+		return -ENOMEM;
+	/* SDM 25.2: software writes the revision identifier, nothing else. */
+	*(u32 *)vcpu->vmcs = vmx_config.caps.revision_id;
+	vcpu->vmcs_pa = __pa(vcpu->vmcs);
+	vcpu->cpu = -1;
+	vcpu->last_cpu = -1;
+	return 0;
+}
+
+void hvlab_vmcs_free(struct hvlab_vcpu *vcpu)
+{
+	free_page((unsigned long)vcpu->vmcs);
+	vcpu->vmcs = NULL;
+}
+
+/* The base of this CPU's TSS, read back from its 16-byte GDT descriptor. */
+static unsigned long host_tr_base(const struct desc_ptr *gdt)
+{
+	const struct ldttss_desc *tss;
+	u16 tr;
+
+	asm volatile("str %0" : "=r" (tr));
+	tss = (const struct ldttss_desc *)(gdt->address + (tr & ~7));
+	return tss->base0 | ((unsigned long)tss->base1 << 16) |
+	       ((unsigned long)tss->base2 << 24) |
+	       ((unsigned long)tss->base3 << 32);
+}
+
+/* Host state that is the same on every CPU and for every task. SDM 25.5 */
+static void vmcs_write_host_constant_state(void)
+{
+	u64 msr;
+
+	vmcs_writel(HOST_CR0, read_cr0());
+	vmcs_write16(HOST_CS_SELECTOR, __KERNEL_CS);
+	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
+	/*
+	 * 64-bit Linux runs with null DS/ES/FS/GS selectors in the kernel;
+	 * FS and GS bases come from the base fields below (SDM 27.5.2).
+	 */
+	vmcs_write16(HOST_DS_SELECTOR, 0);
+	vmcs_write16(HOST_ES_SELECTOR, 0);
+	vmcs_write16(HOST_FS_SELECTOR, 0);
+	vmcs_write16(HOST_GS_SELECTOR, 0);
+	vmcs_write16(HOST_TR_SELECTOR, GDT_ENTRY_TSS * 8);
+	rdmsrl(MSR_IA32_SYSENTER_CS, msr);
+	vmcs_write32(HOST_IA32_SYSENTER_CS, msr);
+	rdmsrl(MSR_IA32_CR_PAT, msr);
+	vmcs_write64(HOST_IA32_PAT, msr);
+	rdmsrl(MSR_EFER, msr);
+	vmcs_write64(HOST_IA32_EFER, msr);
+	/* Where the CPU resumes the host after every VM exit: entry.S */
+	vmcs_writel(HOST_RIP, (unsigned long)hvlab_vmx_exit_landing);
+}
+
+/*
+ * Host state that depends on the CPU (GDT, TSS, per-CPU GS base, SYSENTER
+ * stack) or on the task (FS base, CR3): written each time the VMCS is
+ * loaded, which is also each time the vCPU's thread lands on a new CPU.
+ */
+static void vmcs_write_host_cpu_state(struct hvlab_vcpu *vcpu)
+{
+	struct desc_ptr gdt, idt;
+	u64 msr;
+
+	native_store_gdt(&gdt);
+	store_idt(&idt);
+	vmcs_writel(HOST_GDTR_BASE, gdt.address);
+	vmcs_writel(HOST_IDTR_BASE, idt.address);
+	vmcs_writel(HOST_TR_BASE, host_tr_base(&gdt));
+	rdmsrl(MSR_GS_BASE, msr);
+	vmcs_writel(HOST_GS_BASE, msr);
+	rdmsrl(MSR_FS_BASE, msr);
+	vmcs_writel(HOST_FS_BASE, msr);
+	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
+	vmcs_writel(HOST_IA32_SYSENTER_ESP, msr);
+	rdmsrl(MSR_IA32_SYSENTER_EIP, msr);
+	vmcs_writel(HOST_IA32_SYSENTER_EIP, msr);
+	vcpu->host_cr3 = __read_cr3();
+	vmcs_writel(HOST_CR3, vcpu->host_cr3);
+	vcpu->host_cr4 = __read_cr4();
+	vmcs_writel(HOST_CR4, vcpu->host_cr4);
+}
+
+static void vmcs_write_controls(struct hvlab_vm *vm)
+{
+	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_config.pin_ctls);
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_config.proc_ctls);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_config.proc_ctls2);
+	vmcs_write32(VM_EXIT_CONTROLS, vmx_config.exit_ctls);
+	vmcs_write32(VM_ENTRY_CONTROLS, vmx_config.entry_ctls);
+	/* No exception exits yet: the guest handles its own faults. */
+	vmcs_write32(EXCEPTION_BITMAP, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
+	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
+	vmcs_write32(CR3_TARGET_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	vmcs_write64(EPT_POINTER, vm->ept.eptp);
+	vmcs_writel(CR0_GUEST_HOST_MASK, vmx_config.cr0_guest_host_mask);
+	vmcs_writel(CR4_GUEST_HOST_MASK, vmx_config.cr4_guest_host_mask);
+}
+
+/*
+ * The guest's CR0/CR4 as the CPU runs them: the guest's value with the
+ * VMX-fixed bits forced (SDM A.7, A.8). The guest reads its own value
+ * back from the read shadow.
+ */
+static void vmcs_write_guest_cr0(unsigned long cr0)
+{
+	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
+	unsigned long fixed0 = caps->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+
+	vmcs_writel(CR0_READ_SHADOW, cr0);
+	cr0 = (cr0 | fixed0) & caps->cr0_fixed1 & ~(X86_CR0_CD | X86_CR0_NW);
+	vmcs_writel(GUEST_CR0, cr0);
+}
+
+static void vmcs_write_guest_cr4(unsigned long cr4)
+{
+	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
+
+	vmcs_writel(CR4_READ_SHADOW, cr4);
+	vmcs_writel(GUEST_CR4, (cr4 | caps->cr4_fixed0) & caps->cr4_fixed1);
+}
+
+/* Guest-state field encodings of one segment register (SDM B.1.2-B.4.3) */
+struct vmcs_segment_fields {
+	u16 selector, limit, access_rights, base;
+};
+
+#define SEG_FIELDS(seg) { GUEST_##seg##_SELECTOR, GUEST_##seg##_LIMIT, \
+			  GUEST_##seg##_AR_BYTES, GUEST_##seg##_BASE }
+
+enum { SEG_CS, SEG_DS, SEG_ES, SEG_FS, SEG_GS, SEG_SS, SEG_TR, SEG_LDTR, SEG_COUNT };
+
+static const struct vmcs_segment_fields segment_fields[SEG_COUNT] = {
+	[SEG_CS] = SEG_FIELDS(CS), [SEG_DS] = SEG_FIELDS(DS),
+	[SEG_ES] = SEG_FIELDS(ES), [SEG_FS] = SEG_FIELDS(FS),
+	[SEG_GS] = SEG_FIELDS(GS), [SEG_SS] = SEG_FIELDS(SS),
+	[SEG_TR] = SEG_FIELDS(TR), [SEG_LDTR] = SEG_FIELDS(LDTR),
+};
+
+static struct hvlab_segment *sregs_segment(struct hvlab_sregs *s, int seg)
+{
+	struct hvlab_segment *order[SEG_COUNT] = {
+		&s->cs, &s->ds, &s->es, &s->fs, &s->gs, &s->ss, &s->tr, &s->ldtr
+	};
+
+	return order[seg];
+}
+
+void hvlab_vmcs_get_sregs(struct hvlab_sregs *sregs)
+{
+	int i;
+
+	for (i = 0; i < SEG_COUNT; i++) {
+		const struct vmcs_segment_fields *f = &segment_fields[i];
+		struct hvlab_segment *seg = sregs_segment(sregs, i);
+
+		seg->selector = __vmcs_read(f->selector);
+		seg->limit = __vmcs_read(f->limit);
+		seg->access_rights = __vmcs_read(f->access_rights);
+		seg->base = __vmcs_read(f->base);
+	}
+	sregs->gdt.base = vmcs_readl(GUEST_GDTR_BASE);
+	sregs->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
+	sregs->idt.base = vmcs_readl(GUEST_IDTR_BASE);
+	sregs->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
+	/* Host-owned bits read as the guest wrote them (the read shadow). */
+	sregs->cr0 = (vmcs_readl(GUEST_CR0) & ~vmx_config.cr0_guest_host_mask) |
+		     (vmcs_readl(CR0_READ_SHADOW) & vmx_config.cr0_guest_host_mask);
+	sregs->cr4 = (vmcs_readl(GUEST_CR4) & ~vmx_config.cr4_guest_host_mask) |
+		     (vmcs_readl(CR4_READ_SHADOW) & vmx_config.cr4_guest_host_mask);
+	sregs->cr3 = vmcs_readl(GUEST_CR3);
+	sregs->efer = vmcs_read64(GUEST_IA32_EFER);
+}
+
+void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs)
+{
+	u32 entry_ctls = vmx_config.entry_ctls;
+	int i;
+
+	for (i = 0; i < SEG_COUNT; i++) {
+		const struct vmcs_segment_fields *f = &segment_fields[i];
+		const struct hvlab_segment *seg =
+			sregs_segment((struct hvlab_sregs *)sregs, i);
+
+		__vmcs_write(f->selector, seg->selector);
+		__vmcs_write(f->limit, seg->limit);
+		__vmcs_write(f->access_rights, seg->access_rights);
+		__vmcs_write(f->base, seg->base);
+	}
+	vmcs_writel(GUEST_GDTR_BASE, sregs->gdt.base);
+	vmcs_write32(GUEST_GDTR_LIMIT, sregs->gdt.limit);
+	vmcs_writel(GUEST_IDTR_BASE, sregs->idt.base);
+	vmcs_write32(GUEST_IDTR_LIMIT, sregs->idt.limit);
+	vmcs_write_guest_cr0(sregs->cr0);
+	vmcs_write_guest_cr4(sregs->cr4);
+	vmcs_writel(GUEST_CR3, sregs->cr3);
+	vmcs_write64(GUEST_IA32_EFER, sregs->efer);
+	/* SDM 26.2.4: "IA-32e mode guest" must equal EFER.LMA. */
+	if (sregs->efer & EFER_LMA)
+		entry_ctls |= ENTRY_CTL_IA32E_MODE_GUEST;
+	vmcs_write32(VM_ENTRY_CONTROLS, entry_ctls);
+}
+
+/* The state of an x86 CPU after RESET (SDM 10.1.1), in real mode. */
+static void vmcs_write_guest_reset_state(void)
+{
+	struct hvlab_sregs sregs = {};
+	int i;
+
+	for (i = 0; i < SEG_COUNT; i++) {
+		struct hvlab_segment *seg = sregs_segment(&sregs, i);
+
+		seg->limit = 0xffff;
+		seg->access_rights = AR_DATA_RESET;
+	}
+	sregs.cs.selector = 0xf000;
+	sregs.cs.base = 0xffff0000;
+	sregs.cs.access_rights = AR_CODE_RESET;
+	sregs.ldtr.access_rights = AR_LDTR_RESET;
+	sregs.tr.access_rights = AR_TR_RESET;
+	sregs.gdt.limit = 0xffff;
+	sregs.idt.limit = 0xffff;
+	sregs.cr0 = X86_CR0_ET;
+	hvlab_vmcs_set_sregs(&sregs);
+
+	vmcs_writel(GUEST_RIP, 0xfff0);
+	vmcs_writel(GUEST_RSP, 0);
+	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
+	vmcs_writel(GUEST_DR7, 0x400);
+	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
+	vmcs_write64(GUEST_IA32_PAT, PAT_RESET_VALUE);
+	vmcs_write32(GUEST_SYSENTER_CS, 0);
+	vmcs_writel(GUEST_SYSENTER_ESP, 0);
+	vmcs_writel(GUEST_SYSENTER_EIP, 0);
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
+	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
+	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
+	/* No shadow VMCS: the link pointer must be all ones (SDM 26.3.1.5). */
+	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+}
+
+/* Fill a fresh VMCS. The VMCS must be current (hvlab_vmcs_load). */
+int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
+{
+	unsigned int errors = this_cpu_read(vmcs_access_errors);
+
+	vmcs_write_controls(vcpu->vm);
+	vmcs_write_host_constant_state();
+	vmcs_write_host_cpu_state(vcpu);
+	vmcs_write_guest_reset_state();
+	if (this_cpu_read(vmcs_access_errors) != errors) {
+		pr_err(HVLAB_MSG_PREFIX "VMWRITE failed while setting up a VMCS (VM-instruction error %u)\n",
+		       vmcs_read32(VM_INSTRUCTION_ERROR));
+		return -EIO;
+	}
+	return 0;
+}
+
+/*
+ * Make the vCPU's VMCS current on @cpu, the CPU we are running on, with
+ * preemption disabled. Also swaps in the guest's IA32_KERNEL_GS_BASE,
+ * which VM entry and exit do not switch (SWAPGS uses it).
+ */
+void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
+{
+	if (vmx_vmptrld(vcpu->vmcs_pa)) {
+		/* Cannot happen with VMX on; leave cpu = -1 so run fails. */
+		pr_err(HVLAB_MSG_PREFIX "VMPTRLD failed on CPU %d\n", cpu);
+		return;
+	}
+	vcpu->cpu = cpu;
+	vcpu->launched = false;
+	if (vcpu->last_cpu >= 0 && vcpu->last_cpu != cpu)
+		vcpu->cpu_migrations++;
+	vcpu->last_cpu = cpu;
+	vmcs_write_host_cpu_state(vcpu);
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
+	/*
+	 * A new VM may get an EPT root page that a destroyed VM used, so drop
+	 * any translations this CPU cached for that EPTP (SDM 29.4.3.1).
+	 */
+	vmx_invept(vmx_config.has_invept_single ? INVEPT_SINGLE_CONTEXT :
+		   INVEPT_ALL_CONTEXTS, vcpu->vm->ept.eptp);
+}
+
+/* Undo hvlab_vmcs_load: VMCLEAR and give the host back its state. */
+void hvlab_vmcs_put(struct hvlab_vcpu *vcpu)
+{
+	if (vcpu->cpu < 0)
+		return;
+	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
+	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	vmx_vmclear(vcpu->vmcs_pa);
+	vcpu->cpu = -1;
+	vcpu->launched = false;
+	/*
+	 * VM exit sets the GDT limit to 0xffff and the TR limit to 0x67
+	 * (SDM 28.5.2); restore both before the host returns to userspace,
+	 * where LSL and the I/O permission bitmap would notice.
+	 */
+	load_fixmap_gdt(smp_processor_id());
+	invalidate_tss_limit();
+}

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmx.c - is VMX usable, which controls does hvlab use, and VMXON/VMXOFF.
+ *
+ * VMX is on only while at least one VM exists: the first HVLAB_CREATE_VM
+ * registers a CPU-hotplug state whose callbacks do VMXON on every online
+ * CPU (and on CPUs that come online later), and the last VM's destruction
+ * removes it, which runs VMXOFF everywhere. Between VMs, VMX is free for
+ * another hypervisor such as KVM.
+ */
+#include <linux/cpu.h>
+#include <linux/cpuhotplug.h>
+#include <linux/gfp.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/percpu.h>
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+#include <asm/processor.h>
+#include <asm/special_insns.h>
+#include <asm/tlbflush.h>
+
+#include "hvlab.h"
+#include "vmcs.h"
+
+/* MSR numbers (SDM Vol. 4, Table 2-2); spelled out here for readers. */
+#define MSR_FEATURE_CONTROL		0x03a
+#define FEATURE_CONTROL_LOCKED		(1ULL << 0)
+#define FEATURE_CONTROL_VMX_OUTSIDE_SMX	(1ULL << 2)
+#define MSR_VMX_BASIC			0x480
+#define MSR_VMX_PINBASED_CTLS		0x481
+#define MSR_VMX_PROCBASED_CTLS		0x482
+#define MSR_VMX_EXIT_CTLS		0x483
+#define MSR_VMX_ENTRY_CTLS		0x484
+#define MSR_VMX_MISC			0x485
+#define MSR_VMX_CR0_FIXED0		0x486
+#define MSR_VMX_CR0_FIXED1		0x487
+#define MSR_VMX_CR4_FIXED0		0x488
+#define MSR_VMX_CR4_FIXED1		0x489
+#define MSR_VMX_VMCS_ENUM		0x48a
+#define MSR_VMX_PROCBASED_CTLS2		0x48b
+#define MSR_VMX_EPT_VPID_CAP		0x48c
+#define MSR_VMX_TRUE_PINBASED_CTLS	0x48d
+#define MSR_VMX_TRUE_PROCBASED_CTLS	0x48e
+#define MSR_VMX_TRUE_EXIT_CTLS		0x48f
+#define MSR_VMX_TRUE_ENTRY_CTLS		0x490
+#define MSR_VMX_VMFUNC			0x491
+
+#define VMX_BASIC_TRUE_CTLS		(1ULL << 55)
+#define EPT_CAP_WALK_LENGTH_4		(1ULL << 6)
+#define EPT_CAP_MEMTYPE_WB		(1ULL << 14)
+#define EPT_CAP_2M_PAGES		(1ULL << 16)
+#define EPT_CAP_INVEPT			(1ULL << 20)
+#define EPT_CAP_AD_BITS			(1ULL << 21)
+#define EPT_CAP_INVEPT_SINGLE		(1ULL << 25)
+#define VPID_CAP_INVVPID		(1ULL << 32)
+
+struct hvlab_vmx_config vmx_config;
+DEFINE_PER_CPU(unsigned int, vmcs_access_errors);
+
+static DEFINE_PER_CPU(void *, vmxon_region);
+static DEFINE_PER_CPU(bool, vmx_is_on);
+static DEFINE_MUTEX(vmx_users_lock);
+static unsigned int vmx_users;
+static int vmx_cpuhp_state;
+
+/*
+ * Combine what hvlab wants with what the CPU allows (SDM A.3-A.5): the low
+ * half of a capability MSR holds bits that must be 1, the high half bits
+ * that may be 1. Returns false if a required bit is not allowed.
+ */
+static bool vmx_adjust_controls(const char *name, u64 cap, u32 required,
+				u32 optional, u32 *result)
+{
+	u32 must_be_one = (u32)cap, may_be_one = (u32)(cap >> 32);
+	u32 ctl = (required | optional | must_be_one) & may_be_one;
+
+	if ((ctl & required) != required) {
+		pr_err(HVLAB_MSG_PREFIX "this CPU cannot set %s controls 0x%x (allowed 0x%x)\n",
+		       name, required & ~may_be_one, may_be_one);
+		return false;
+	}
+	*result = ctl;
+	return true;
+}
+
+static void vmx_read_caps(struct hvlab_vmx_caps *caps)
+{
+	bool true_ctls;
+
+	rdmsrl(MSR_FEATURE_CONTROL, caps->feature_control);
+	rdmsrl(MSR_VMX_BASIC, caps->basic);
+	true_ctls = caps->basic & VMX_BASIC_TRUE_CTLS;
+	rdmsrl(true_ctls ? MSR_VMX_TRUE_PINBASED_CTLS : MSR_VMX_PINBASED_CTLS,
+	       caps->pinbased_ctls);
+	rdmsrl(true_ctls ? MSR_VMX_TRUE_PROCBASED_CTLS : MSR_VMX_PROCBASED_CTLS,
+	       caps->procbased_ctls);
+	rdmsrl(true_ctls ? MSR_VMX_TRUE_EXIT_CTLS : MSR_VMX_EXIT_CTLS,
+	       caps->exit_ctls);
+	rdmsrl(true_ctls ? MSR_VMX_TRUE_ENTRY_CTLS : MSR_VMX_ENTRY_CTLS,
+	       caps->entry_ctls);
+	rdmsrl(MSR_VMX_MISC, caps->misc);
+	rdmsrl(MSR_VMX_CR0_FIXED0, caps->cr0_fixed0);
+	rdmsrl(MSR_VMX_CR0_FIXED1, caps->cr0_fixed1);
+	rdmsrl(MSR_VMX_CR4_FIXED0, caps->cr4_fixed0);
+	rdmsrl(MSR_VMX_CR4_FIXED1, caps->cr4_fixed1);
+	rdmsrl(MSR_VMX_VMCS_ENUM, caps->vmcs_enum);
+
+	/* The secondary controls exist only if the primary ones allow them. */
+	if (caps->procbased_ctls >> 32 & PROC_ACTIVATE_SECONDARY) {
+		u32 may2;
+
+		rdmsrl(MSR_VMX_PROCBASED_CTLS2, caps->procbased_ctls2);
+		may2 = caps->procbased_ctls2 >> 32;
+		if (may2 & (PROC2_ENABLE_EPT | PROC2_ENABLE_VPID))
+			rdmsrl(MSR_VMX_EPT_VPID_CAP, caps->ept_vpid_cap);
+		if (may2 & (1u << 13))	/* enable VM functions */
+			rdmsrl(MSR_VMX_VMFUNC, caps->vmfunc);
+		if (may2 & PROC2_ENABLE_EPT)
+			caps->flags |= HVLAB_CAP_EPT;
+		if (may2 & PROC2_UNRESTRICTED_GUEST)
+			caps->flags |= HVLAB_CAP_UNRESTRICTED_GUEST;
+		if (may2 & PROC2_ENABLE_VPID)
+			caps->flags |= HVLAB_CAP_VPID;
+	}
+
+	caps->revision_id = caps->basic & 0x7fffffff;
+	caps->vmcs_size = (caps->basic >> 32) & 0x1fff;
+	caps->preemption_timer_shift = caps->misc & 0x1f;
+	if (true_ctls)
+		caps->flags |= HVLAB_CAP_TRUE_CTLS;
+	if (caps->pinbased_ctls >> 32 & PIN_PREEMPTION_TIMER)
+		caps->flags |= HVLAB_CAP_PREEMPTION_TIMER;
+	if (caps->ept_vpid_cap & EPT_CAP_2M_PAGES)
+		caps->flags |= HVLAB_CAP_EPT_2M;
+	if (caps->ept_vpid_cap & EPT_CAP_AD_BITS)
+		caps->flags |= HVLAB_CAP_EPT_AD;
+}
+
+/*
+ * Choose hvlab's VM-execution, exit and entry controls. Every exit that is
+ * enabled here is there on purpose: hvlab intercepts what would let a guest
+ * touch host state (MOV DR, CR8, MSRs, I/O, MONITOR/MWAIT, RDPMC) and what a
+ * student should see (HLT, CPUID and VMCALL exit unconditionally).
+ */
+static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
+{
+	const struct hvlab_vmx_caps *caps = &cfg->caps;
+	u32 fixed0;
+
+	if (!vmx_adjust_controls("pin-based", caps->pinbased_ctls,
+				 PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
+				 0, &cfg->pin_ctls))
+		return -EOPNOTSUPP;
+	if (!vmx_adjust_controls("processor-based", caps->procbased_ctls,
+				 PROC_HLT_EXITING | PROC_MWAIT_EXITING |
+				 PROC_RDPMC_EXITING | PROC_CR8_LOAD_EXITING |
+				 PROC_CR8_STORE_EXITING | PROC_MOV_DR_EXITING |
+				 PROC_UNCONDITIONAL_IO_EXITING |
+				 PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY,
+				 0, &cfg->proc_ctls))
+		return -EOPNOTSUPP;
+	/*
+	 * Without "use MSR bitmaps" every RDMSR and WRMSR exits. With the TRUE
+	 * capability MSRs, CR3 and INVLPG exiting may stay off: EPT makes
+	 * them unnecessary.
+	 */
+	/*
+	 * EPT and unrestricted guest let the guest start in real mode with
+	 * paging off, exactly as a PC does (SDM 26.6.1, 26.3.1.1).
+	 */
+	if (!vmx_adjust_controls("secondary", caps->procbased_ctls2,
+				 PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST,
+				 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID,
+				 &cfg->proc_ctls2))
+		return -EOPNOTSUPP;
+	if (!vmx_adjust_controls("VM-exit", caps->exit_ctls,
+				 EXIT_CTL_HOST_ADDR_SPACE_SIZE |
+				 EXIT_CTL_SAVE_IA32_PAT | EXIT_CTL_LOAD_IA32_PAT |
+				 EXIT_CTL_SAVE_IA32_EFER | EXIT_CTL_LOAD_IA32_EFER,
+				 0, &cfg->exit_ctls))
+		return -EOPNOTSUPP;
+	/*
+	 * "Acknowledge interrupt on exit" stays off: an external interrupt
+	 * stays pending in the host APIC and is delivered through the host
+	 * IDT as soon as the run loop enables interrupts again.
+	 */
+	if (!vmx_adjust_controls("VM-entry", caps->entry_ctls,
+				 ENTRY_CTL_LOAD_IA32_PAT | ENTRY_CTL_LOAD_IA32_EFER,
+				 0, &cfg->entry_ctls))
+		return -EOPNOTSUPP;
+	/* "IA-32e mode guest" is set per vCPU from EFER.LMA (vmcs.c). */
+
+	if (!(caps->ept_vpid_cap & EPT_CAP_WALK_LENGTH_4) ||
+	    !(caps->ept_vpid_cap & EPT_CAP_MEMTYPE_WB) ||
+	    !(caps->ept_vpid_cap & EPT_CAP_INVEPT)) {
+		pr_err(HVLAB_MSG_PREFIX "EPT lacks 4-level walks, write-back tables or INVEPT (IA32_VMX_EPT_VPID_CAP=0x%llx)\n",
+		       caps->ept_vpid_cap);
+		return -EOPNOTSUPP;
+	}
+	cfg->has_invept_single = caps->ept_vpid_cap & EPT_CAP_INVEPT_SINGLE;
+
+	/*
+	 * CR0/CR4 bits fixed by VMX are owned by the host: the guest reads
+	 * its own value from the read shadow, and an attempt to change one
+	 * exits (SDM 25.3, 26.3.1.1). PE and PG are free under unrestricted
+	 * guest; CD and NW stay clear so guest memory stays cached.
+	 */
+	fixed0 = (u32)caps->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
+	cfg->cr0_guest_host_mask = fixed0 | ~(u32)caps->cr0_fixed1 |
+				   X86_CR0_CD | X86_CR0_NW;
+	cfg->cr4_guest_host_mask = (u32)caps->cr4_fixed0 | ~(u32)caps->cr4_fixed1;
+	return 0;
+}
+
+/* Called once at module load, on whatever CPU: can hvlab work here at all? */
+int hvlab_vmx_probe(void)
+{
+	struct hvlab_vmx_caps *caps = &vmx_config.caps;
+	int ret;
+
+	if (!boot_cpu_has(X86_FEATURE_VMX)) {
+		pr_err(HVLAB_MSG_PREFIX "this CPU has no VMX (Intel VT-x). Run the lab VM under Bochs (labs/vm/run) or on an Intel host with nested VT-x\n");
+		return -ENODEV;
+	}
+	vmx_read_caps(caps);
+	if (!(caps->feature_control & FEATURE_CONTROL_LOCKED) ||
+	    !(caps->feature_control & FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+		pr_err(HVLAB_MSG_PREFIX "VMX is disabled by the firmware (IA32_FEATURE_CONTROL=0x%llx). Enable VT-x in the BIOS setup\n",
+		       caps->feature_control);
+		return -EOPNOTSUPP;
+	}
+	if (caps->vmcs_size > PAGE_SIZE) {
+		pr_err(HVLAB_MSG_PREFIX "VMCS size %u exceeds a page\n", caps->vmcs_size);
+		return -EOPNOTSUPP;
+	}
+	ret = vmx_choose_controls(&vmx_config);
+	if (ret)
+		return ret;
+	pr_info(HVLAB_MSG_PREFIX "VMX revision 0x%x, controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x\n",
+		caps->revision_id, vmx_config.pin_ctls, vmx_config.proc_ctls,
+		vmx_config.proc_ctls2, vmx_config.exit_ctls, vmx_config.entry_ctls);
+	return 0;
+}
+
+/* cpuhp "online" callback: runs on @cpu itself. SDM 23.7 (enabling VMX). */
+static int vmx_cpu_on(unsigned int cpu)
+{
+	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
+	void *region = per_cpu(vmxon_region, cpu);
+	unsigned long cr0 = read_cr0();
+	int ret;
+
+	if (__read_cr4() & X86_CR4_VMXE) {
+		pr_err(HVLAB_MSG_PREFIX "VMX is already in use on CPU %u (CR4.VMXE=1): another hypervisor, most likely kvm_intel, holds VT-x. Run 'rmmod kvm_intel', or load kvm with enable_virt_at_load=0 and close its VMs, then try again\n",
+		       cpu);
+		return -EBUSY;
+	}
+	if ((cr0 & caps->cr0_fixed0) != caps->cr0_fixed0 ||
+	    (cr0 & ~caps->cr0_fixed1)) {
+		pr_err(HVLAB_MSG_PREFIX "CPU %u: CR0 0x%lx violates the VMX fixed bits\n", cpu, cr0);
+		return -EOPNOTSUPP;
+	}
+	if (!region) {
+		region = (void *)get_zeroed_page(GFP_KERNEL);
+		if (!region)
+			return -ENOMEM;
+		per_cpu(vmxon_region, cpu) = region;
+	}
+	/* The VMXON region starts with the VMCS revision identifier. */
+	*(u32 *)region = caps->revision_id;
+
+	cr4_set_bits(X86_CR4_VMXE);
+	ret = vmx_vmxon(__pa(region));
+	if (ret) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		pr_err(HVLAB_MSG_PREFIX "VMXON failed on CPU %u: is another hypervisor active?\n", cpu);
+		return -EBUSY;
+	}
+	per_cpu(vmx_is_on, cpu) = true;
+	return 0;
+}
+
+/* cpuhp "offline" callback; no VMCS is current here (vcpu.c clears on put). */
+static int vmx_cpu_off(unsigned int cpu)
+{
+	if (per_cpu(vmx_is_on, cpu)) {
+		vmx_vmxoff();
+		cr4_clear_bits(X86_CR4_VMXE);
+		per_cpu(vmx_is_on, cpu) = false;
+	}
+	return 0;
+}
+
+/* Take a reference on VMX being on everywhere; the first one turns it on. */
+int hvlab_vmx_get(void)
+{
+	int ret = 0;
+
+	mutex_lock(&vmx_users_lock);
+	if (vmx_users == 0) {
+		/* Runs vmx_cpu_on() on each online CPU, undoing all on failure. */
+		ret = cpuhp_setup_state(CPUHP_AP_ONLINE_DYN, "hvlab:vmx",
+					vmx_cpu_on, vmx_cpu_off);
+		if (ret < 0)
+			goto out;
+		vmx_cpuhp_state = ret;
+		ret = 0;
+	}
+	vmx_users++;
+out:
+	mutex_unlock(&vmx_users_lock);
+	return ret;
+}
+
+void hvlab_vmx_put(void)
+{
+	mutex_lock(&vmx_users_lock);
+	if (--vmx_users == 0)
+		cpuhp_remove_state(vmx_cpuhp_state);
+	mutex_unlock(&vmx_users_lock);
+}
+
+void hvlab_vmx_free_regions(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu) {
+		free_page((unsigned long)per_cpu(vmxon_region, cpu));
+		per_cpu(vmxon_region, cpu) = NULL;
+	}
+}

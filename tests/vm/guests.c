@@ -1,0 +1,240 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * guests.c - every guest in guests/, run through /dev/hvlab, with the exact
+ * exit sequence and the decoded details asserted.
+ *
+ * Each run stops at every VM exit (HVLAB_RUN_STOP_EVERY_EXIT), so exits
+ * handled in the kernel (CPUID, VMCALL) are seen too. External-interrupt
+ * exits come at random times and are left out of the sequences.
+ */
+#include "hvtest.h"
+
+#define EXIT_CPUID	10
+#define EXIT_HLT	12
+#define EXIT_VMCALL	18
+#define EXIT_IO		30
+#define EXIT_EPT_VIOLATION 48
+#define EXIT_TRIPLE_FAULT 2
+
+FIXTURE(guest) {
+	struct hv_vm vm;
+	struct guest_result r;
+};
+
+FIXTURE_SETUP(guest)
+{
+	memset(&self->vm, 0, sizeof(self->vm));
+	self->vm.dev_fd = self->vm.vm_fd = self->vm.vcpu_fd = -1;
+}
+
+FIXTURE_TEARDOWN(guest)
+{
+	hv_close(&self->vm);
+}
+
+/* Assert exits[from..] are OUTs of @text to port 0xe9, one byte each. */
+static int expect_output_exits(struct __test_metadata *_metadata,
+			       const struct guest_result *r, int from, const char *text)
+{
+	size_t i;
+
+	for (i = 0; text[i]; i++) {
+		const struct seen_exit *e = &r->exits[from + i];
+
+		EXPECT_EQ(HVLAB_EXIT_IO, e->run_exit);
+		EXPECT_EQ(EXIT_IO, e->vmx_reason);
+		EXPECT_EQ(HVLAB_IO_OUT, e->io_dir);
+		EXPECT_EQ(1, e->io_size);
+		EXPECT_EQ(0xe9, e->io_port);
+		EXPECT_EQ((uint8_t)text[i], e->io_data);
+	}
+	return from + i;
+}
+
+static void expect_halt_last(struct __test_metadata *_metadata,
+			     const struct guest_result *r, int index)
+{
+	ASSERT_EQ(index + 1, r->nexits);
+	EXPECT_EQ(HVLAB_EXIT_HLT, r->exits[index].run_exit);
+	EXPECT_EQ(EXIT_HLT, r->exits[index].vmx_reason);
+}
+
+TEST_F(guest, hello)
+{
+	const char *text = "Hello from an hvlab guest!\n";
+	int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	ASSERT_EQ(strlen(text) + 1, self->r.nexits);
+	ASSERT_EQ(strlen(text), self->r.output_len);
+	EXPECT_EQ(0, memcmp(text, self->r.output, strlen(text)));
+	i = expect_output_exits(_metadata, &self->r, 0, text);
+	expect_halt_last(_metadata, &self->r, i);
+	/* The first OUT is at 0x7c00 + a few bytes: the guest really ran there. */
+	EXPECT_GT(self->r.exits[0].rip, 0x7c00);
+	EXPECT_LT(self->r.exits[0].rip, 0x7c40);
+}
+
+TEST_F(guest, cpuid)
+{
+	int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "cpuid"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	/* Three CPUIDs, each handled in the kernel, then "cpuid ok\n". */
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[i].run_exit);
+		EXPECT_EQ(EXIT_CPUID, self->r.exits[i].vmx_reason);
+	}
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("cpuid ok\n", self->r.output);
+	i = expect_output_exits(_metadata, &self->r, 3, "cpuid ok\n");
+	expect_halt_last(_metadata, &self->r, i);
+}
+
+TEST_F(guest, io)
+{
+	/* port, size, direction, value: the guest's six port accesses in order */
+	static const struct { uint16_t port; uint8_t size, dir, imm; uint32_t data; } want[] = {
+		{ 0x80, 1, HVLAB_IO_OUT, 1, 0x12 },
+		{ 0x80, 2, HVLAB_IO_OUT, 0, 0x3456 },
+		{ 0x80, 4, HVLAB_IO_OUT, 0, 0x789abcde },
+		{ 0xe9, 1, HVLAB_IO_IN, 1, 0xe9 },
+		{ 0x80, 2, HVLAB_IO_IN, 0, 0xffff },
+		{ 0x80, 4, HVLAB_IO_IN, 0, 0xffffffff },
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "io"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	for (i = 0; i < 6; i++) {
+		const struct seen_exit *e = &self->r.exits[i];
+		struct hv_io_qual q;
+
+		EXPECT_EQ(HVLAB_EXIT_IO, e->run_exit);
+		EXPECT_EQ(want[i].port, e->io_port);
+		EXPECT_EQ(want[i].size, e->io_size);
+		EXPECT_EQ(want[i].dir, e->io_dir);
+		EXPECT_EQ(want[i].data, e->io_data);
+		/* and the raw qualification says the same (SDM Table 28-5) */
+		hv_decode_io(e->qualification, &q);
+		EXPECT_EQ(want[i].port, q.port);
+		EXPECT_EQ(want[i].size, q.size);
+		EXPECT_EQ(want[i].dir == HVLAB_IO_IN, q.in);
+		EXPECT_EQ(want[i].imm, q.immediate);
+		EXPECT_EQ(0, q.string);
+	}
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("io ok\n", self->r.output);
+	i = expect_output_exits(_metadata, &self->r, 6, "io ok\n");
+	expect_halt_last(_metadata, &self->r, i);
+}
+
+TEST_F(guest, vmcall)
+{
+	int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "vmcall"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[i].run_exit);
+		EXPECT_EQ(EXIT_VMCALL, self->r.exits[i].vmx_reason);
+	}
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("vmcall ok\n", self->r.output);
+	i = expect_output_exits(_metadata, &self->r, 3, "vmcall ok\n");
+	expect_halt_last(_metadata, &self->r, i);
+}
+
+TEST_F(guest, mmio)
+{
+	const struct seen_exit *w, *rd;
+	struct hv_ept_qual q;
+	int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "mmio"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	w = &self->r.exits[0];
+	rd = &self->r.exits[1];
+	/* movw $0x0748, %es:0 with ES = 0xb800 */
+	EXPECT_EQ(HVLAB_EXIT_MMIO, w->run_exit);
+	EXPECT_EQ(EXIT_EPT_VIOLATION, w->vmx_reason);
+	EXPECT_EQ(0xb8000, w->gpa);
+	EXPECT_EQ(2, w->mmio_len);
+	EXPECT_EQ(HVLAB_ACCESS_WRITE, w->mmio_access);
+	EXPECT_EQ(0x48, w->mmio_data[0]);
+	EXPECT_EQ(0x07, w->mmio_data[1]);
+	hv_decode_ept(w->qualification, &q);
+	EXPECT_EQ(1, q.write);
+	EXPECT_EQ(0, q.fetch);
+	EXPECT_EQ(0, q.readable | q.writable | q.executable);	/* nothing mapped */
+	/* mov %es:2, %bx reads all ones */
+	EXPECT_EQ(HVLAB_EXIT_MMIO, rd->run_exit);
+	EXPECT_EQ(0xb8002, rd->gpa);
+	EXPECT_EQ(2, rd->mmio_len);
+	EXPECT_EQ(HVLAB_ACCESS_READ, rd->mmio_access);
+	hv_decode_ept(rd->qualification, &q);
+	EXPECT_EQ(1, q.read);
+	EXPECT_EQ(0, q.write);
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("mmio ok\n", self->r.output);
+	i = expect_output_exits(_metadata, &self->r, 2, "mmio ok\n");
+	expect_halt_last(_metadata, &self->r, i);
+}
+
+TEST_F(guest, triple_fault)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "triple_fault"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	ASSERT_EQ(1, self->r.nexits);
+	EXPECT_EQ(HVLAB_EXIT_SHUTDOWN, self->r.exits[0].run_exit);
+	EXPECT_EQ(EXIT_TRIPLE_FAULT, self->r.exits[0].vmx_reason);
+	EXPECT_EQ(0, self->r.output_len);
+	/* The VM is dead now: running again says why, and never enters. */
+	ASSERT_EQ(0, hv_run(&self->vm));
+	EXPECT_EQ(HVLAB_EXIT_INTERNAL_ERROR, self->vm.run->exit_reason);
+	EXPECT_NE(NULL, strstr(self->vm.run->internal.reason, "triple"));
+}
+
+/* Without STOP_EVERY_EXIT, in-kernel exits never reach userspace. */
+TEST_F(guest, loop_in_kernel)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "loop"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("loop ok\n", self->r.output);
+	EXPECT_EQ(0, hvtest_count(&self->r, EXIT_CPUID));
+	EXPECT_GE(self->r.total_exits, 10000 + 8 + 1);
+}
+
+/* The trace ring sees every exit, including those handled in the kernel. */
+TEST_F(guest, trace_ring)
+{
+	struct hvlab_run *run;
+	uint64_t seq = 0, cpuids = 0, outs = 0;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "cpuid"));
+	run = self->vm.run;
+	run->request_flags = HVLAB_RUN_TRACE;
+	for (;;) {
+		ASSERT_EQ(0, hv_run(&self->vm));
+		while (run->trace_tail < run->trace_head) {
+			const struct hvlab_exit_record *rec =
+				&run->trace[run->trace_tail++ % HVLAB_TRACE_ENTRIES];
+
+			EXPECT_EQ(++seq, rec->seq);
+			cpuids += HVLAB_VMX_EXIT_BASIC(rec->reason) == EXIT_CPUID;
+			outs += HVLAB_VMX_EXIT_BASIC(rec->reason) == EXIT_IO;
+		}
+		if (run->exit_reason == HVLAB_EXIT_HLT)
+			break;
+		ASSERT_TRUE(run->exit_reason == HVLAB_EXIT_IO ||
+			    run->exit_reason == HVLAB_EXIT_TRACE_FULL);
+	}
+	EXPECT_EQ(3, cpuids);
+	EXPECT_EQ(strlen("cpuid ok\n"), outs);
+	EXPECT_EQ(run->exit_count, seq);
+}
+
+TEST_HARNESS_MAIN

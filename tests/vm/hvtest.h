@@ -1,0 +1,153 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hvtest.h - helpers for the in-VM tests: run a guest from guests/ through
+ * /dev/hvlab, stopping at every VM exit, and record what happened so that
+ * a test can assert the exact exit sequence and the decoded details.
+ *
+ * The device model here is deliberately tiny and separate from hvctl's:
+ * these tests check the kernel ABI, not hvctl.
+ */
+#ifndef HVTEST_H
+#define HVTEST_H
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "kselftest_harness.h"
+#include "libhvlab.h"
+#include "decode.h"
+#include "../../include/uapi/hvlab_exit_reasons.h"
+
+#define GUEST_DIR	"/guests/"
+#define MAX_EXITS	1024
+
+/* One VM exit as the test saw it (external interrupts filtered out). */
+struct seen_exit {
+	uint32_t run_exit;		/* enum hvlab_exit */
+	uint32_t vmx_reason;		/* basic VMX exit reason */
+	uint64_t qualification;
+	uint64_t rip;
+	uint64_t gpa;
+	uint32_t io_data;		/* OUT value, or IN value supplied */
+	uint8_t io_dir, io_size;
+	uint16_t io_port;
+	uint8_t mmio_data[8];
+	uint32_t mmio_len;
+	uint8_t mmio_access;
+};
+
+struct guest_result {
+	char output[4096];		/* what the guest wrote to port 0xe9 */
+	size_t output_len;
+	struct seen_exit exits[MAX_EXITS];
+	int nexits;			/* recorded exits (external interrupts skipped) */
+	uint64_t total_exits;		/* run->exit_count at the end */
+	uint32_t last_exit;		/* enum hvlab_exit that ended the run */
+	char reason[96];		/* internal.reason, if any */
+};
+
+/* Values the test's "bus" answers for IN and MMIO reads. */
+static inline uint32_t hvtest_in_value(uint16_t port, uint8_t size)
+{
+	if (port == 0xe9)
+		return 0xe9;
+	return 0xffffffffu >> (32 - 8 * size);
+}
+
+/*
+ * Run @vm until the guest halts, dies or exceeds MAX_EXITS exits.
+ * @flags: HVLAB_RUN_* request flags (STOP_EVERY_EXIT records in-kernel
+ * exits too). Returns 0, or -errno from HVLAB_RUN.
+ */
+static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_result *r)
+{
+	struct hvlab_run *run = vm->run;
+	int ret, steps;
+
+	memset(r, 0, sizeof(*r));
+	run->request_flags = flags;
+	for (steps = 0; steps < 100000; steps++) {
+		struct seen_exit *e;
+
+		ret = hv_run(vm);
+		if (ret)
+			return ret;
+		r->last_exit = run->exit_reason;
+		r->total_exits = run->exit_count;
+		if (run->exit_reason == HVLAB_EXIT_TRACE_FULL) {
+			run->trace_tail = run->trace_head;
+			continue;
+		}
+		/* Timer interrupts exit at random moments: not part of a guest's story. */
+		if (run->exit_reason == HVLAB_EXIT_HANDLED &&
+		    HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason) == 1)
+			continue;
+		if (r->nexits >= MAX_EXITS)
+			return -E2BIG;
+		e = &r->exits[r->nexits++];
+		e->run_exit = run->exit_reason;
+		e->vmx_reason = HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason);
+		e->qualification = run->exit_qualification;
+		e->rip = run->guest_rip;
+		e->gpa = run->guest_phys_addr;
+		switch (run->exit_reason) {
+		case HVLAB_EXIT_IO:
+			e->io_dir = run->io.direction;
+			e->io_size = run->io.size;
+			e->io_port = run->io.port;
+			if (run->io.direction == HVLAB_IO_IN)
+				run->io.data = hvtest_in_value(run->io.port, run->io.size);
+			else if (run->io.port == 0xe9 && r->output_len < sizeof(r->output) - 1)
+				r->output[r->output_len++] = run->io.data;
+			e->io_data = run->io.data;
+			break;
+		case HVLAB_EXIT_MMIO:
+			e->mmio_len = run->mmio.len;
+			e->mmio_access = run->mmio.access;
+			if (run->mmio.access == HVLAB_ACCESS_READ)
+				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			memcpy(e->mmio_data, run->mmio.data, sizeof(e->mmio_data));
+			break;
+		case HVLAB_EXIT_HANDLED:
+			break;
+		case HVLAB_EXIT_INTERNAL_ERROR:
+			memcpy(r->reason, run->internal.reason, sizeof(r->reason));
+			return 0;
+		default:	/* HLT, SHUTDOWN, FAIL_ENTRY, UNHANDLED: the end */
+			return 0;
+		}
+	}
+	return -ETIMEDOUT;
+}
+
+/* Create a VM with the standard PC memory map and load guests/<name>.bin. */
+static inline int hvtest_create(struct hv_vm *vm, const char *name)
+{
+	char path[256];
+	int ret;
+
+	ret = hv_open(vm);
+	if (!ret)
+		ret = hv_create(vm, HV_DEFAULT_MEM);
+	if (ret)
+		return ret;
+	snprintf(path, sizeof(path), GUEST_DIR "%s.bin", name);
+	return hv_load_raw_file(vm, path);
+}
+
+/* Count recorded exits with this basic VMX reason. */
+static inline int hvtest_count(const struct guest_result *r, uint32_t vmx_reason)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->nexits; i++)
+		n += r->exits[i].vmx_reason == vmx_reason;
+	return n;
+}
+
+#endif

@@ -1,0 +1,17 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* caps - print the VMX capability MSRs decoded (hvctl info). */
+#ifndef HVCTL_CAPS_H
+#define HVCTL_CAPS_H
+
+#include <stdio.h>
+#include "../include/uapi/hvlab.h"
+
+struct hv_bit_name {
+	unsigned int bit;
+	const char *name;
+};
+
+void hv_print_caps(FILE *out, const struct hvlab_vmx_caps *caps);
+void hv_print_caps_json(FILE *out, const struct hvlab_vmx_caps *caps);
+
+#endif

@@ -1,0 +1,217 @@
+// SPDX-License-Identifier: GPL-2.0
+/* decode.c - see decode.h */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "decode.h"
+#include "../include/uapi/hvlab_exit_reasons.h"
+
+struct exit_name {
+	const char *id;
+	const char *desc;
+};
+
+static const struct exit_name exit_names[HVLAB_VMX_EXIT_REASON_MAX + 1] = {
+#define X(nr, name, text) [nr] = { #name, text },
+	HVLAB_VMX_EXIT_REASONS(X)
+#undef X
+};
+
+const char *hv_exit_name(uint32_t reason)
+{
+	reason = HVLAB_VMX_EXIT_BASIC(reason);
+	return reason <= HVLAB_VMX_EXIT_REASON_MAX ? exit_names[reason].desc : NULL;
+}
+
+const char *hv_exit_id(uint32_t reason)
+{
+	reason = HVLAB_VMX_EXIT_BASIC(reason);
+	return reason <= HVLAB_VMX_EXIT_REASON_MAX ? exit_names[reason].id : NULL;
+}
+
+int hv_exit_parse(const char *text)
+{
+	char *end;
+	long v;
+	int i;
+
+	v = strtol(text, &end, 0);
+	if (*text && !*end)
+		return v >= 0 && v <= HVLAB_VMX_EXIT_REASON_MAX && exit_names[v].id ? (int)v : -1;
+	for (i = 0; i <= HVLAB_VMX_EXIT_REASON_MAX; i++)
+		if (exit_names[i].id && !strcasecmp(exit_names[i].id, text))
+			return i;
+	if (!strcasecmp(text, "IO"))
+		return 30;
+	return -1;
+}
+
+const char *hv_run_exit_name(uint32_t exit_reason)
+{
+	static const char *const names[] = {
+		[HVLAB_EXIT_NONE] = "NONE",
+		[HVLAB_EXIT_IO] = "IO",
+		[HVLAB_EXIT_MMIO] = "MMIO",
+		[HVLAB_EXIT_HLT] = "HLT",
+		[HVLAB_EXIT_SHUTDOWN] = "SHUTDOWN",
+		[HVLAB_EXIT_FAIL_ENTRY] = "FAIL_ENTRY",
+		[HVLAB_EXIT_UNHANDLED] = "UNHANDLED",
+		[HVLAB_EXIT_INTERNAL_ERROR] = "INTERNAL_ERROR",
+		[HVLAB_EXIT_INTR] = "INTR",
+		[HVLAB_EXIT_HANDLED] = "HANDLED",
+		[HVLAB_EXIT_TRACE_FULL] = "TRACE_FULL",
+	};
+
+	return exit_reason < sizeof(names) / sizeof(names[0]) && names[exit_reason] ?
+	       names[exit_reason] : "?";
+}
+
+void hv_decode_io(uint64_t qual, struct hv_io_qual *io)
+{
+	io->size = (qual & 7) + 1;
+	io->in = (qual >> 3) & 1;
+	io->string = (qual >> 4) & 1;
+	io->rep = (qual >> 5) & 1;
+	io->immediate = (qual >> 6) & 1;
+	io->port = (qual >> 16) & 0xffff;
+}
+
+void hv_decode_ept(uint64_t qual, struct hv_ept_qual *ept)
+{
+	ept->read = qual & 1;
+	ept->write = (qual >> 1) & 1;
+	ept->fetch = (qual >> 2) & 1;
+	ept->readable = (qual >> 3) & 1;
+	ept->writable = (qual >> 4) & 1;
+	ept->executable = (qual >> 5) & 1;
+	ept->linear_valid = (qual >> 7) & 1;
+	ept->translated = (qual >> 8) & 1;
+	ept->nmi_unblocking = (qual >> 12) & 1;
+}
+
+const char *hv_ept_access(const struct hv_ept_qual *ept)
+{
+	return ept->fetch ? "fetch" : ept->write ? "write" : "read";
+}
+
+static int is_io(const struct hvlab_exit_record *rec)
+{
+	return HVLAB_VMX_EXIT_BASIC(rec->reason) == 30;
+}
+
+static int is_ept(const struct hvlab_exit_record *rec)
+{
+	uint32_t basic = HVLAB_VMX_EXIT_BASIC(rec->reason);
+
+	return basic == 48 || basic == 49;
+}
+
+int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len)
+{
+	const char *name = hv_exit_name(rec->reason);
+	uint32_t basic = HVLAB_VMX_EXIT_BASIC(rec->reason);
+	int n;
+
+	n = snprintf(buf, len, "#%llu %s (%u)%s at rip 0x%llx",
+		     (unsigned long long)rec->seq, name ? name : "unknown exit",
+		     basic, rec->reason & HVLAB_VMX_EXIT_FAILED_ENTRY ? " [VM entry failed]" : "",
+		     (unsigned long long)rec->rip);
+	if (n < 0 || (size_t)n >= len)
+		return n;
+	if (is_io(rec)) {
+		struct hv_io_qual io;
+
+		hv_decode_io(rec->qualification, &io);
+		n += snprintf(buf + n, len - n, ": %s%s port 0x%x, %u byte%s%s, port in %s",
+			      io.rep ? "rep " : "",
+			      io.string ? (io.in ? "ins" : "outs") : (io.in ? "in" : "out"),
+			      io.port, io.size, io.size > 1 ? "s" : "",
+			      io.string ? " (string)" : "", io.immediate ? "immediate" : "DX");
+	} else if (basic == 48) {
+		struct hv_ept_qual ept;
+
+		hv_decode_ept(rec->qualification, &ept);
+		n += snprintf(buf + n, len - n, ": %s of gpa 0x%llx; entry allows %s%s%s%s",
+			      hv_ept_access(&ept), (unsigned long long)rec->gpa,
+			      ept.readable ? "r" : "-", ept.writable ? "w" : "-",
+			      ept.executable ? "x" : "-",
+			      ept.readable | ept.writable | ept.executable ? "" : " (not present)");
+	} else if (basic == 49) {
+		n += snprintf(buf + n, len - n, ": gpa 0x%llx", (unsigned long long)rec->gpa);
+	} else if (rec->qualification) {
+		n += snprintf(buf + n, len - n, ": qualification 0x%llx",
+			      (unsigned long long)rec->qualification);
+	}
+	return n;
+}
+
+int hv_format_exit_json(const struct hvlab_exit_record *rec, char *buf, size_t len)
+{
+	const char *name = hv_exit_id(rec->reason);
+	int n;
+
+	n = snprintf(buf, len,
+		     "{\"seq\":%llu,\"reason\":%u,\"name\":\"%s\",\"rip\":%llu,\"qualification\":%llu,\"instruction_length\":%u",
+		     (unsigned long long)rec->seq, HVLAB_VMX_EXIT_BASIC(rec->reason),
+		     name ? name : "UNKNOWN", (unsigned long long)rec->rip,
+		     (unsigned long long)rec->qualification, rec->instruction_length);
+	if (n < 0 || (size_t)n >= len)
+		return n;
+	if (rec->reason & HVLAB_VMX_EXIT_FAILED_ENTRY)
+		n += snprintf(buf + n, len - n, ",\"failed_entry\":true");
+	if (is_io(rec)) {
+		struct hv_io_qual io;
+
+		hv_decode_io(rec->qualification, &io);
+		n += snprintf(buf + n, len - n,
+			      ",\"port\":%u,\"size\":%u,\"direction\":\"%s\",\"string\":%s,\"rep\":%s",
+			      io.port, io.size, io.in ? "in" : "out",
+			      io.string ? "true" : "false", io.rep ? "true" : "false");
+	} else if (is_ept(rec)) {
+		struct hv_ept_qual ept;
+
+		hv_decode_ept(rec->qualification, &ept);
+		n += snprintf(buf + n, len - n, ",\"gpa\":%llu", (unsigned long long)rec->gpa);
+		if (HVLAB_VMX_EXIT_BASIC(rec->reason) == 48)
+			n += snprintf(buf + n, len - n, ",\"access\":\"%s\"", hv_ept_access(&ept));
+	}
+	if ((size_t)n < len)
+		n += snprintf(buf + n, len - n, "}");
+	return n;
+}
+
+const char *hv_vm_instruction_error(uint32_t err)
+{
+	static const char *const errors[] = {
+		[1] = "VMCALL executed in VMX root operation",
+		[2] = "VMCLEAR with invalid physical address",
+		[3] = "VMCLEAR with VMXON pointer",
+		[4] = "VMLAUNCH with non-clear VMCS",
+		[5] = "VMRESUME with non-launched VMCS",
+		[6] = "VMRESUME after VMXOFF",
+		[7] = "VM entry with invalid control field(s)",
+		[8] = "VM entry with invalid host-state field(s)",
+		[9] = "VMPTRLD with invalid physical address",
+		[10] = "VMPTRLD with VMXON pointer",
+		[11] = "VMPTRLD with incorrect VMCS revision identifier",
+		[12] = "VMREAD/VMWRITE from/to unsupported VMCS component",
+		[13] = "VMWRITE to read-only VMCS component",
+		[15] = "VMXON executed in VMX root operation",
+		[16] = "VM entry with invalid executive-VMCS pointer",
+		[17] = "VM entry with non-launched executive VMCS",
+		[18] = "VM entry with executive-VMCS pointer not VMXON pointer",
+		[19] = "VMCALL with non-clear VMCS",
+		[20] = "VMCALL with invalid VM-exit control fields",
+		[22] = "VMCALL with incorrect MSEG revision identifier",
+		[23] = "VMXOFF under dual-monitor treatment of SMIs and SMM",
+		[24] = "VMCALL with invalid SMM-monitor features",
+		[25] = "VM entry with invalid VM-execution control fields in executive VMCS",
+		[26] = "VM entry with events blocked by MOV SS",
+		[28] = "invalid operand to INVEPT/INVVPID",
+	};
+
+	return err < sizeof(errors) / sizeof(errors[0]) && errors[err] ?
+	       errors[err] : "unknown VM-instruction error";
+}

@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * decode - turn VM-exit information into words: exit-reason names and
+ * exit qualifications split into named fields, following the SDM's
+ * tables (Vol. 3, 28.2.1). Pure functions, unit-tested on the host.
+ */
+#ifndef HVCTL_DECODE_H
+#define HVCTL_DECODE_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../include/uapi/hvlab.h"
+
+/* "CPUID", "I/O instruction", ... or NULL for an unknown number. */
+const char *hv_exit_name(uint32_t reason);
+/* Short upper-case identifier: "CPUID", "IO_INSTRUCTION", ... or NULL. */
+const char *hv_exit_id(uint32_t reason);
+/* Parse a reason given as a number or identifier; -1 if unknown. */
+int hv_exit_parse(const char *text);
+
+/* The enum hvlab_exit name: "IO", "MMIO", ... */
+const char *hv_run_exit_name(uint32_t exit_reason);
+
+/* I/O instruction qualification, SDM Table 28-5 */
+struct hv_io_qual {
+	unsigned int size;	/* 1, 2 or 4 */
+	int in;			/* 1 = IN/INS, 0 = OUT/OUTS */
+	int string;		/* INS/OUTS */
+	int rep;		/* REP prefix */
+	int immediate;		/* port was an immediate, else DX */
+	unsigned int port;
+};
+void hv_decode_io(uint64_t qual, struct hv_io_qual *io);
+
+/* EPT violation qualification, SDM Table 28-7 */
+struct hv_ept_qual {
+	int read, write, fetch;			/* the access that faulted */
+	int readable, writable, executable;	/* what the EPT entry allowed */
+	int linear_valid;			/* guest linear address valid */
+	int translated;				/* access was to a translated linear address */
+	int nmi_unblocking;			/* NMI unblocking due to IRET */
+};
+void hv_decode_ept(uint64_t qual, struct hv_ept_qual *ept);
+/* "read", "write" or "fetch" */
+const char *hv_ept_access(const struct hv_ept_qual *ept);
+
+/* Human text for one exit ("I/O instruction: out port 0xe9, 1 byte"). */
+int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len);
+/* One JSON object (no newline), the --trace-json record. */
+int hv_format_exit_json(const struct hvlab_exit_record *rec, char *buf, size_t len);
+
+/* VM-instruction error numbers, SDM 31.4 */
+const char *hv_vm_instruction_error(uint32_t err);
+
+#endif

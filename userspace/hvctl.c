@@ -1,0 +1,479 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * hvctl - run and inspect hvlab guests.
+ *
+ *   hvctl info [--json]                 the CPU's VMX capabilities, decoded
+ *   hvctl run [options] GUEST           run a guest to completion
+ *   hvctl step [--count N] GUEST        stop at every VM exit and explain it
+ *
+ * hvctl plays the PC around the guest: a debug console on port 0xe9 and
+ * COM1, an exit port at 0xf4 (as QEMU's isa-debug-exit), and nothing else:
+ * other ports and addresses read as all ones, like an empty bus.
+ * See docs/hvctl.md for exit statuses and the trace format.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "decode.h"
+#include "libhvlab.h"
+
+/* Exit statuses. Odd numbers belong to the guest's port 0xf4 writes. */
+#define STATUS_HALTED		0
+#define STATUS_USAGE		2
+#define STATUS_SETUP		4	/* no device, no VM, bad guest file */
+#define STATUS_GUEST_CRASHED	6	/* triple fault, failed entry, unhandled exit */
+#define STATUS_STRICT		8	/* --strict: an access nothing claims */
+#define STATUS_INTERRUPTED	130
+
+#define DEBUG_PORT	0xe9
+#define EXIT_PORT	0xf4
+#define COM1_BASE	0x3f8
+#define COM1_LSR	(COM1_BASE + 5)
+#define LSR_TX_EMPTY	0x60	/* transmitter idle: a guest may send */
+
+struct session {
+	struct hv_vm vm;
+	FILE *trace;		/* --trace-json */
+	int strict;
+	int step;		/* stop at every exit */
+	long count;		/* step: stop after this many exits (0 = all) */
+	int interactive;	/* step: wait for Enter */
+	int done;
+	int status;
+};
+
+static volatile sig_atomic_t interrupted;
+
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hvctl COMMAND [OPTIONS]\n"
+		"\n"
+		"commands:\n"
+		"  info [--json]            show the VMX capabilities of this CPU\n"
+		"  run [OPTIONS] GUEST      run GUEST (a boot-sector style binary)\n"
+		"  step [OPTIONS] GUEST     stop at every VM exit and show it decoded\n"
+		"\n"
+		"run and step options:\n"
+		"  -m, --mem SIZE           guest memory, e.g. 4M (default 4M, max 1G)\n"
+		"  -t, --trace-json FILE    write one JSON object per VM exit to FILE\n"
+		"  -s, --strict             stop on an access to a port or address\n"
+		"                           that nothing claims (default: warn)\n"
+		"  -c, --count N            step: stop after N exits, without waiting\n"
+		"\n"
+		"The guest is loaded at 0x7c00 and starts in real mode at 0000:7c00.\n"
+		"Exit status: 0 the guest halted, (V << 1) | 1 it wrote V to port 0xf4,\n"
+		"2 usage, 4 setup error, 6 the guest crashed, 8 --strict stop, 130 Ctrl-C.\n"
+		"See docs/hvctl.md.\n");
+}
+
+static void drain_trace(struct session *s)
+{
+	struct hvlab_run *run = s->vm.run;
+	uint64_t head = __atomic_load_n(&run->trace_head, __ATOMIC_ACQUIRE);
+	char line[512];
+
+	while (run->trace_tail < head) {
+		const struct hvlab_exit_record *rec =
+			&run->trace[run->trace_tail % HVLAB_TRACE_ENTRIES];
+
+		if (s->trace) {
+			hv_format_exit_json(rec, line, sizeof(line));
+			fprintf(s->trace, "%s\n", line);
+		}
+		run->trace_tail++;
+	}
+}
+
+static void unclaimed(struct session *s, const char *what, unsigned long long where,
+		      int is_write, unsigned int size)
+{
+	fprintf(stderr, "hvctl: %s: unclaimed %s 0x%llx (%u byte%s) at rip 0x%llx: %s\n",
+		s->strict ? "error" : "warning", what, where, size, size > 1 ? "s" : "",
+		(unsigned long long)s->vm.run->guest_rip,
+		is_write ? "write dropped" : "read returns all ones");
+	if (s->strict) {
+		fprintf(stderr, "hvctl: stopping because of --strict\n");
+		s->done = 1;
+		s->status = STATUS_STRICT;
+	}
+}
+
+/* The PC's ports, as far as hvctl plays them. */
+static void handle_io(struct session *s)
+{
+	struct hvlab_run *run = s->vm.run;
+	unsigned int port = run->io.port;
+
+	if (run->io.direction == HVLAB_IO_OUT) {
+		if (port == DEBUG_PORT || port == COM1_BASE) {
+			putchar(run->io.data & 0xff);
+			fflush(stdout);
+		} else if (port == EXIT_PORT) {
+			s->done = 1;
+			s->status = ((run->io.data & 0xff) << 1) | 1;
+		} else if (port > COM1_BASE && port <= COM1_BASE + 7) {
+			/* UART configuration: accepted, nothing to configure */
+		} else {
+			unclaimed(s, "I/O port", port, 1, run->io.size);
+		}
+		return;
+	}
+	if (port == DEBUG_PORT)
+		run->io.data = DEBUG_PORT;	/* as Bochs and QEMU answer */
+	else if (port == COM1_LSR)
+		run->io.data = LSR_TX_EMPTY;
+	else if (port >= COM1_BASE && port <= COM1_BASE + 7)
+		run->io.data = 0;
+	else {
+		run->io.data = 0xffffffffu >> (32 - 8 * run->io.size);
+		unclaimed(s, "I/O port", port, 0, run->io.size);
+	}
+}
+
+static void handle_mmio(struct session *s)
+{
+	struct hvlab_run *run = s->vm.run;
+	int is_write = run->mmio.access == HVLAB_ACCESS_WRITE;
+
+	if (!is_write)
+		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+	unclaimed(s, "guest-physical address", run->mmio.phys_addr, is_write, run->mmio.len);
+}
+
+static void report_fail_entry(struct session *s)
+{
+	struct hvlab_run *run = s->vm.run;
+	uint32_t reason = run->fail_entry.exit_reason;
+
+	if (run->fail_entry.vm_instruction_error)
+		fprintf(stderr, "hvctl: VM entry failed: VM-instruction error %u (%s)\n",
+			run->fail_entry.vm_instruction_error,
+			hv_vm_instruction_error(run->fail_entry.vm_instruction_error));
+	else
+		fprintf(stderr, "hvctl: VM entry failed: exit reason %u (%s), qualification 0x%llx\n",
+			reason & 0xffff, hv_exit_name(reason) ? hv_exit_name(reason) : "?",
+			(unsigned long long)run->fail_entry.qualification);
+	s->done = 1;
+	s->status = STATUS_GUEST_CRASHED;
+}
+
+/* Act on why HVLAB_RUN returned; sets s->done when the run is over. */
+static void handle_exit(struct session *s)
+{
+	struct hvlab_run *run = s->vm.run;
+	struct hvlab_regs regs;
+
+	switch (run->exit_reason) {
+	case HVLAB_EXIT_IO:
+		handle_io(s);
+		break;
+	case HVLAB_EXIT_MMIO:
+		handle_mmio(s);
+		break;
+	case HVLAB_EXIT_HLT:
+		if (!hv_get_regs(&s->vm, &regs) && (regs.rflags & 0x200))
+			fprintf(stderr, "hvctl: the guest halted with interrupts enabled, but hvctl has no interrupt to wake it\n");
+		s->done = 1;
+		s->status = STATUS_HALTED;
+		break;
+	case HVLAB_EXIT_SHUTDOWN:
+		fprintf(stderr, "hvctl: the guest triple-faulted (shutdown) at rip 0x%llx\n",
+			(unsigned long long)run->guest_rip);
+		s->done = 1;
+		s->status = STATUS_GUEST_CRASHED;
+		break;
+	case HVLAB_EXIT_FAIL_ENTRY:
+		report_fail_entry(s);
+		break;
+	case HVLAB_EXIT_UNHANDLED:
+		fprintf(stderr, "hvctl: unhandled exit %u (%s) at rip 0x%llx, qualification 0x%llx\n",
+			run->vmx_exit_reason & 0xffff,
+			hv_exit_name(run->vmx_exit_reason) ? hv_exit_name(run->vmx_exit_reason) : "?",
+			(unsigned long long)run->guest_rip,
+			(unsigned long long)run->exit_qualification);
+		s->done = 1;
+		s->status = STATUS_GUEST_CRASHED;
+		break;
+	case HVLAB_EXIT_INTERNAL_ERROR:
+		fprintf(stderr, "hvctl: the VM was stopped: %s\n", run->internal.reason);
+		s->done = 1;
+		s->status = STATUS_GUEST_CRASHED;
+		break;
+	case HVLAB_EXIT_HANDLED:
+	case HVLAB_EXIT_TRACE_FULL:
+		break;
+	default:
+		fprintf(stderr, "hvctl: unknown exit_reason %u from hvlab.ko\n", run->exit_reason);
+		s->done = 1;
+		s->status = STATUS_SETUP;
+		break;
+	}
+}
+
+/* hvctl step: print the exit that just happened, and what it carried. */
+static void print_step(struct session *s)
+{
+	struct hvlab_run *run = s->vm.run;
+	struct hvlab_exit_record rec = {
+		.seq = run->exit_count,
+		.reason = run->vmx_exit_reason,
+		.instruction_length = run->instruction_length,
+		.qualification = run->exit_qualification,
+		.rip = run->guest_rip,
+		.gpa = run->guest_phys_addr,
+	};
+	char line[512];
+
+	hv_format_exit(&rec, line, sizeof(line));
+	printf("%s\n", line);
+	switch (run->exit_reason) {
+	case HVLAB_EXIT_HANDLED:
+		printf("    handled in the kernel\n");
+		break;
+	case HVLAB_EXIT_IO:
+		if (run->io.direction == HVLAB_IO_OUT)
+			printf("    to userspace: out 0x%x%s\n", run->io.data,
+			       run->io.size == 1 && run->io.data >= 0x20 && run->io.data < 0x7f ?
+			       (char[]){ ' ', '\'', (char)run->io.data, '\'', 0 } : "");
+		else
+			printf("    to userspace: in, hvctl supplies the value\n");
+		break;
+	case HVLAB_EXIT_MMIO:
+		printf("    to userspace: MMIO %s of %u bytes at 0x%llx\n",
+		       run->mmio.access == HVLAB_ACCESS_WRITE ? "write" : "read",
+		       run->mmio.len, (unsigned long long)run->mmio.phys_addr);
+		break;
+	default:
+		printf("    to userspace: %s\n", hv_run_exit_name(run->exit_reason));
+		break;
+	}
+	fflush(stdout);
+}
+
+/* Returns 0 to go on, 1 to stop stepping and just run, 2 to quit. */
+static int step_prompt(struct session *s)
+{
+	char line[64];
+
+	if (!s->interactive)
+		return 0;
+	fputs("[Enter] next exit, c continue, q quit> ", stderr);
+	if (!fgets(line, sizeof(line), stdin))
+		return 1;
+	if (line[0] == 'q')
+		return 2;
+	if (line[0] == 'c')
+		return 1;
+	return 0;
+}
+
+static int run_loop(struct session *s)
+{
+	struct hvlab_run *run = s->vm.run;
+	long exits_shown = 0;
+	int ret;
+
+	run->request_flags = HVLAB_RUN_TRACE | (s->step ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
+	while (!s->done) {
+		ret = hv_run(&s->vm);
+		drain_trace(s);
+		if (ret == -EINTR) {
+			if (interrupted) {
+				fprintf(stderr, "hvctl: interrupted\n");
+				return STATUS_INTERRUPTED;
+			}
+			continue;
+		}
+		if (ret) {
+			fprintf(stderr, "hvctl: HVLAB_RUN failed: %s\n", strerror(-ret));
+			return STATUS_SETUP;
+		}
+		if (s->step && run->exit_reason != HVLAB_EXIT_TRACE_FULL) {
+			print_step(s);
+			exits_shown++;
+		}
+		handle_exit(s);
+		if (s->done)
+			break;
+		if (s->step && run->exit_reason != HVLAB_EXIT_TRACE_FULL) {
+			if (s->count && exits_shown >= s->count) {
+				printf("stopped after %ld exits (--count)\n", exits_shown);
+				return STATUS_HALTED;
+			}
+			switch (step_prompt(s)) {
+			case 1:
+				s->step = 0;
+				run->request_flags &= ~HVLAB_RUN_STOP_EVERY_EXIT;
+				break;
+			case 2:
+				return STATUS_HALTED;
+			}
+		}
+	}
+	return s->status;
+}
+
+static int cmd_info(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct hvlab_vmx_caps caps;
+	struct hv_vm vm;
+	int json = 0, opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "jh", options, NULL)) != -1) {
+		if (opt == 'j') {
+			json = 1;
+		} else {
+			usage(opt == 'h' ? stdout : stderr);
+			return opt == 'h' ? 0 : STATUS_USAGE;
+		}
+	}
+	ret = hv_open(&vm);
+	if (ret) {
+		fprintf(stderr, "hvctl: %s\n", hv_strerror(ret));
+		return STATUS_SETUP;
+	}
+	if (ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps)) {
+		fprintf(stderr, "hvctl: HVLAB_GET_VMX_CAPS: %s\n", strerror(errno));
+		hv_close(&vm);
+		return STATUS_SETUP;
+	}
+	if (json)
+		hv_print_caps_json(stdout, &caps);
+	else
+		hv_print_caps(stdout, &caps);
+	hv_close(&vm);
+	return 0;
+}
+
+static int cmd_run(int argc, char **argv, int step)
+{
+	static const struct option options[] = {
+		{ "mem", required_argument, NULL, 'm' },
+		{ "trace-json", required_argument, NULL, 't' },
+		{ "strict", no_argument, NULL, 's' },
+		{ "count", required_argument, NULL, 'c' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct session s = { .step = step };
+	const char *trace_path = NULL, *guest;
+	int64_t mem = HV_DEFAULT_MEM;
+	struct sigaction sa = { .sa_handler = on_sigint };
+	char *end;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "m:t:sc:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'm':
+			mem = hv_parse_size(optarg);
+			if (mem < (int64_t)HV_HIGH_RAM_START || mem > (int64_t)HVLAB_MAX_MEM_SIZE ||
+			    mem % 4096) {
+				fprintf(stderr, "hvctl: --mem '%s': give a multiple of 4K between 1M and 1G, e.g. --mem 4M\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 't':
+			trace_path = optarg;
+			break;
+		case 's':
+			s.strict = 1;
+			break;
+		case 'c':
+			s.count = strtol(optarg, &end, 0);
+			if (*end || s.count <= 0) {
+				fprintf(stderr, "hvctl: --count '%s': give a positive number of exits\n", optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return STATUS_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "hvctl: %s needs exactly one GUEST file (try: hvctl %s guests/hello.bin)\n",
+			step ? "step" : "run", step ? "step" : "run");
+		return STATUS_USAGE;
+	}
+	guest = argv[optind];
+	s.interactive = step && !s.count && isatty(STDIN_FILENO);
+
+	ret = hv_open(&s.vm);
+	if (!ret)
+		ret = hv_create(&s.vm, mem);
+	if (ret) {
+		fprintf(stderr, "hvctl: cannot create the VM: %s\n", hv_strerror(ret));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	ret = hv_load_raw_file(&s.vm, guest);
+	if (ret) {
+		fprintf(stderr, "hvctl: cannot load '%s': %s\n", guest,
+			ret == -EFBIG ? "larger than the 0x7c00-0x9ffff boot area" : strerror(-ret));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	if (trace_path) {
+		s.trace = fopen(trace_path, "w");
+		if (!s.trace) {
+			fprintf(stderr, "hvctl: cannot write '%s': %s\n", trace_path, strerror(errno));
+			hv_close(&s.vm);
+			return STATUS_SETUP;
+		}
+	}
+	/* No SA_RESTART: Ctrl-C makes HVLAB_RUN return -EINTR. */
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+
+	ret = run_loop(&s);
+	if (s.trace)
+		fclose(s.trace);
+	hv_close(&s.vm);
+	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	const char *cmd = argc > 1 ? argv[1] : NULL;
+
+	if (!cmd || !strcmp(cmd, "-h") || !strcmp(cmd, "--help") || !strcmp(cmd, "help")) {
+		usage(cmd ? stdout : stderr);
+		return cmd ? 0 : STATUS_USAGE;
+	}
+	if (!strcmp(cmd, "--version")) {
+		printf("hvctl (hvlab API %d)\n", HVLAB_API_VERSION);
+		return 0;
+	}
+	/* getopt_long sees "CMD OPTIONS...", with CMD as argv[0]. */
+	if (!strcmp(cmd, "info"))
+		return cmd_info(argc - 1, argv + 1);
+	if (!strcmp(cmd, "run"))
+		return cmd_run(argc - 1, argv + 1, 0);
+	if (!strcmp(cmd, "step"))
+		return cmd_run(argc - 1, argv + 1, 1);
+	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step; see hvctl --help)\n", cmd);
+	return STATUS_USAGE;
+}

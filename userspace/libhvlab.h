@@ -1,0 +1,55 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * libhvlab - a thin userspace wrapper over the /dev/hvlab ioctls, shared
+ * by hvctl and the tests (in the spirit of bhyve's libvmmapi).
+ *
+ * Guest memory follows the PC's layout so that guests meet what they
+ * expect: RAM at 0-0x9ffff and from 1 MiB up; the 0xa0000-0xfffff hole
+ * (VGA, option ROMs) has no memory, so accesses there are MMIO exits.
+ */
+#ifndef LIBHVLAB_H
+#define LIBHVLAB_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include "../include/uapi/hvlab.h"
+
+#define HV_LOW_RAM_END		0xa0000ULL	/* end of conventional memory */
+#define HV_HIGH_RAM_START	0x100000ULL	/* 1 MiB */
+#define HV_BOOT_ADDRESS		0x7c00ULL	/* where a boot sector is loaded */
+#define HV_DEFAULT_MEM		(4ULL << 20)
+
+struct hv_vm {
+	int dev_fd;
+	int vm_fd;
+	int vcpu_fd;
+	struct hvlab_run *run;
+	uint8_t *mem;		/* guest-physical 0 .. mem_size-1 (host view) */
+	uint64_t mem_size;
+};
+
+/* Each returns 0 or -errno, and prints nothing: callers decide. */
+int hv_open(struct hv_vm *vm);
+int hv_create(struct hv_vm *vm, uint64_t mem_size);
+void hv_close(struct hv_vm *vm);
+
+/* A human explanation of an error from hv_open()/hv_create(). */
+const char *hv_strerror(int err);
+
+/* Is guest-physical [gpa, gpa+len) guest RAM? */
+int hv_gpa_is_ram(const struct hv_vm *vm, uint64_t gpa, uint64_t len);
+
+/* Copy a raw boot-sector style image to 0x7c00 and set real-mode state. */
+int hv_load_raw(struct hv_vm *vm, const void *image, size_t size);
+int hv_load_raw_file(struct hv_vm *vm, const char *path);
+
+/* Parse "4M", "512K", "1G", "65536" into bytes; -1 if invalid. */
+int64_t hv_parse_size(const char *text);
+
+int hv_run(struct hv_vm *vm);	/* HVLAB_RUN: 0 or -errno */
+int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);
+int hv_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);
+int hv_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs);
+int hv_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *sregs);
+
+#endif
