@@ -84,12 +84,12 @@ $(B)/guests/%.bin: guests/%.S guests/guest.h
 tests: $(VM_TESTS) $(HOST_TESTS)
 $(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIB_SRCS) $(wildcard userspace/*.h include/uapi/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Wno-sign-compare -I$(B)/kselftest -Iuserspace $(STATIC) -pthread \
+	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace $(STATIC) -pthread \
 		-o $@ $< $(LIB_SRCS)
 
 $(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) module/insn.c module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) -Wno-sign-compare -I$(B)/kselftest -Iuserspace -Imodule \
+	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
 		-o $@ $< $(LIB_SRCS) module/insn.c
 
 # What labs/vm/run puts into the lab VM's initramfs, laid out from /.
@@ -99,7 +99,7 @@ payload: all
 	@cp $(KMOD)/hvlab.ko $(PAYLOAD)/hvlab/
 	@cp $(B)/bin/hvctl $(PAYLOAD)/usr/bin/
 	@cp $(GUESTS) $(PAYLOAD)/guests/
-	@cp $(VM_TESTS) tests/vm/run-all $(PAYLOAD)/tests/
+	@cp $(VM_TESTS) tests/vm/run-all tests/vm/*.sh $(PAYLOAD)/tests/
 
 demo: setup
 	@$(MAKE) --no-print-directory all

@@ -130,7 +130,9 @@ int hv_load_raw(struct hv_vm *vm, const void *image, size_t size)
 	struct hvlab_regs regs;
 
 	/* A boot sector may extend up to the end of conventional memory. */
-	if (size == 0 || size > HV_LOW_RAM_END - HV_BOOT_ADDRESS)
+	if (size == 0)
+		return -EINVAL;
+	if (size > HV_LOW_RAM_END - HV_BOOT_ADDRESS)
 		return -EFBIG;
 	memcpy(vm->mem + HV_BOOT_ADDRESS, image, size);
 
@@ -202,7 +204,7 @@ int64_t hv_parse_size(const char *text)
 		end++;
 	if ((*end == 'B' || *end == 'b') && shift)
 		end++;
-	if (*end || v > (INT64_MAX >> shift))
+	if (*end || v > (unsigned long long)(INT64_MAX >> shift))
 		return -1;
 	return (int64_t)(v << shift);
 }

@@ -1,0 +1,113 @@
+// SPDX-License-Identifier: GPL-2.0
+/* decode.c - host-side tests of hvctl's exit decoding (SDM 28.2.1). */
+#include <string.h>
+
+#include "kselftest_harness.h"
+#include "decode.h"
+#include "../../include/uapi/hvlab_exit_reasons.h"
+
+TEST(exit_names)
+{
+	EXPECT_STREQ("CPUID", hv_exit_name(10));
+	EXPECT_STREQ("EPT violation", hv_exit_name(48));
+	EXPECT_STREQ("IO_INSTRUCTION", hv_exit_id(30));
+	EXPECT_STREQ("TRIPLE_FAULT", hv_exit_id(2));
+	/* bit 31 (failed entry) does not change the basic reason */
+	EXPECT_STREQ("VM-entry failure: invalid guest state",
+		     hv_exit_name(33 | HVLAB_VMX_EXIT_FAILED_ENTRY));
+	EXPECT_EQ(NULL, hv_exit_name(35));	/* reserved */
+	EXPECT_EQ(NULL, hv_exit_name(1000));
+	EXPECT_EQ(30, hv_exit_parse("io"));
+	EXPECT_EQ(48, hv_exit_parse("ept_violation"));
+	EXPECT_EQ(12, hv_exit_parse("12"));
+	EXPECT_EQ(-1, hv_exit_parse("35"));
+	EXPECT_EQ(-1, hv_exit_parse("nonsense"));
+	EXPECT_STREQ("MMIO", hv_run_exit_name(HVLAB_EXIT_MMIO));
+	EXPECT_STREQ("?", hv_run_exit_name(999));
+}
+
+/* Table 28-5: size-1 in 2:0, direction 3, string 4, REP 5, immediate 6, port 31:16 */
+TEST(io_qualification)
+{
+	struct hv_io_qual q;
+
+	hv_decode_io(0x00e90040ULL, &q);	/* out %al, $0xe9 */
+	EXPECT_EQ(1, q.size);
+	EXPECT_EQ(0, q.in);
+	EXPECT_EQ(1, q.immediate);
+	EXPECT_EQ(0xe9, q.port);
+	hv_decode_io(0x03f80033ULL, &q);	/* rep outsl to DX */
+	EXPECT_EQ(4, q.size);
+	EXPECT_EQ(0, q.in);
+	EXPECT_EQ(1, q.string);
+	EXPECT_EQ(1, q.rep);
+	EXPECT_EQ(0, q.immediate);
+	EXPECT_EQ(0x3f8, q.port);
+	hv_decode_io(0xffff0009ULL, &q);	/* in %dx, %ax */
+	EXPECT_EQ(2, q.size);
+	EXPECT_EQ(1, q.in);
+	EXPECT_EQ(0xffff, q.port);
+}
+
+/* Table 28-7 */
+TEST(ept_qualification)
+{
+	struct hv_ept_qual q;
+
+	hv_decode_ept(0x182, &q);		/* write, linear valid, translated */
+	EXPECT_EQ(0, q.read);
+	EXPECT_EQ(1, q.write);
+	EXPECT_EQ(0, q.fetch);
+	EXPECT_EQ(0, q.readable | q.writable | q.executable);
+	EXPECT_EQ(1, q.linear_valid);
+	EXPECT_EQ(1, q.translated);
+	EXPECT_STREQ("write", hv_ept_access(&q));
+	hv_decode_ept(0x0c, &q);		/* fetch from a read-only page */
+	EXPECT_STREQ("fetch", hv_ept_access(&q));
+	EXPECT_EQ(1, q.readable);
+	EXPECT_EQ(0, q.writable);
+	hv_decode_ept(0x1, &q);
+	EXPECT_STREQ("read", hv_ept_access(&q));
+}
+
+TEST(trace_json)
+{
+	struct hvlab_exit_record io = { .seq = 7, .reason = 30, .qualification = 0x00e90040,
+					.rip = 0x7c05, .instruction_length = 2 };
+	struct hvlab_exit_record ept = { .seq = 8, .reason = 48, .qualification = 0x182,
+					 .rip = 0x7c10, .gpa = 0xb8000 };
+	struct hvlab_exit_record fail = { .seq = 9, .reason = 33 | HVLAB_VMX_EXIT_FAILED_ENTRY };
+	char buf[512];
+
+	hv_format_exit_json(&io, buf, sizeof(buf));
+	EXPECT_STREQ("{\"seq\":7,\"reason\":30,\"name\":\"IO_INSTRUCTION\",\"rip\":31749,"
+		     "\"qualification\":15269952,\"instruction_length\":2,\"port\":233,\"size\":1,"
+		     "\"direction\":\"out\",\"string\":false,\"rep\":false}", buf);
+	hv_format_exit_json(&ept, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "\"gpa\":753664,\"access\":\"write\"}"));
+	EXPECT_NE(NULL, strstr(buf, "\"name\":\"EPT_VIOLATION\""));
+	hv_format_exit_json(&fail, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "\"reason\":33,"));
+	EXPECT_NE(NULL, strstr(buf, "\"failed_entry\":true"));
+	/* a short buffer is never overrun */
+	EXPECT_LT(0, hv_format_exit_json(&io, buf, 10));
+	EXPECT_EQ(9, strlen(buf));
+}
+
+TEST(human_text)
+{
+	struct hvlab_exit_record io = { .seq = 3, .reason = 30, .qualification = 0x00e90040,
+					.rip = 0x7c05 };
+	struct hvlab_exit_record ept = { .seq = 4, .reason = 48, .qualification = 0x181,
+					 .rip = 0x7c10, .gpa = 0xb8002 };
+	char buf[512];
+
+	hv_format_exit(&io, buf, sizeof(buf));
+	EXPECT_STREQ("#3 I/O instruction (30) at rip 0x7c05: out port 0xe9, 1 byte, port in immediate", buf);
+	hv_format_exit(&ept, buf, sizeof(buf));
+	EXPECT_STREQ("#4 EPT violation (48) at rip 0x7c10: read of gpa 0xb8002; entry allows --- (not present)", buf);
+	EXPECT_STREQ("VM entry with invalid control field(s)", hv_vm_instruction_error(7));
+	EXPECT_STREQ("unknown VM-instruction error", hv_vm_instruction_error(99));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * abi.c - the ioctl ABI under bad input: wrong arguments, unknown ioctl
+ * numbers, bad pointers, and file descriptors closed in odd orders. Every
+ * refusal must leave the VM as it was: each test ends by running a guest.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/mman.h>
+
+#include "hvtest.h"
+
+#define MiB (1ULL << 20)
+
+FIXTURE(vm) {
+	struct hv_vm vm;
+	struct guest_result r;
+	uint8_t *mem;
+};
+
+FIXTURE_SETUP(vm)
+{
+	ASSERT_EQ(0, hv_open(&self->vm));
+	self->vm.vm_fd = ioctl(self->vm.dev_fd, HVLAB_CREATE_VM, 0);
+	ASSERT_LE(0, self->vm.vm_fd);
+	self->mem = mmap(NULL, 4 * MiB, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	ASSERT_NE(MAP_FAILED, self->mem);
+}
+
+FIXTURE_TEARDOWN(vm)
+{
+	munmap(self->mem, 4 * MiB);
+	hv_close(&self->vm);
+}
+
+static int set_region(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size,
+		      const void *uaddr, uint32_t flags)
+{
+	struct hvlab_memory_region r = {
+		.slot = slot, .flags = flags, .guest_phys_addr = gpa,
+		.memory_size = size, .userspace_addr = (uintptr_t)uaddr,
+	};
+
+	return ioctl(vm->vm_fd, HVLAB_SET_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+/* Finish a VM set up by hand the way hv_create() would, and run hello. */
+static void run_hello(struct __test_metadata *_metadata, struct hv_vm *vm,
+		      uint8_t *mem, struct guest_result *r)
+{
+	ASSERT_EQ(0, set_region(vm, 0, 0, 0xa0000, mem, 0));
+	vm->mem = NULL;
+	vm->vcpu_fd = ioctl(vm->vm_fd, HVLAB_CREATE_VCPU, 0);
+	ASSERT_LE(0, vm->vcpu_fd);
+	vm->run = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_SHARED, vm->vcpu_fd, 0);
+	ASSERT_NE(MAP_FAILED, vm->run);
+	/* hv_load_raw copies into vm->mem: point it at our memory. */
+	vm->mem = mem;
+	vm->mem_size = 0;
+	{
+		FILE *f = fopen(GUEST_DIR "hello.bin", "rb");
+		uint8_t buf[512];
+		size_t n;
+
+		ASSERT_NE(NULL, f);
+		n = fread(buf, 1, sizeof(buf), f);
+		fclose(f);
+		ASSERT_EQ(0, hv_load_raw(vm, buf, n));
+	}
+	vm->mem = NULL;		/* not ours to unmap in hv_close */
+	ASSERT_EQ(0, hvtest_run_vm(vm, 0, r));
+	r->output[r->output_len] = 0;
+	ASSERT_STREQ("Hello from an hvlab guest!\n", r->output);
+}
+
+TEST(device_basics)
+{
+	struct hvlab_vmx_caps caps;
+	struct hv_vm vm;
+
+	ASSERT_EQ(0, hv_open(&vm));
+	EXPECT_EQ(HVLAB_API_VERSION, ioctl(vm.dev_fd, HVLAB_GET_API_VERSION, 0));
+	EXPECT_EQ(4096, ioctl(vm.dev_fd, HVLAB_GET_VCPU_MMAP_SIZE, 0));
+	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+	/* Bochs corei7_skylake_x and every VT-x CPU hvlab runs on */
+	EXPECT_NE(0, caps.revision_id);
+	EXPECT_LE(caps.vmcs_size, 4096);
+	EXPECT_TRUE(caps.flags & HVLAB_CAP_EPT);
+	EXPECT_TRUE(caps.flags & HVLAB_CAP_UNRESTRICTED_GUEST);
+	EXPECT_EQ(caps.revision_id, caps.basic & 0x7fffffff);
+	EXPECT_EQ(-1, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(vm.dev_fd, _IO(HVLAB_IO, 0x7f), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(vm.dev_fd, HVLAB_CREATE_VM, 1));
+	EXPECT_EQ(EINVAL, errno);
+	/* a vCPU ioctl on the device fd means nothing there */
+	EXPECT_EQ(-1, ioctl(vm.dev_fd, HVLAB_RUN, 0));
+	EXPECT_EQ(ENOTTY, errno);
+	hv_close(&vm);
+}
+
+TEST_F(vm, memory_region_refusals)
+{
+	uint8_t *m = self->mem;
+
+	EXPECT_EQ(-EINVAL, set_region(&self->vm, HVLAB_MAX_MEM_SLOTS, 0, 4096, m, 0));
+	EXPECT_EQ(-EINVAL, set_region(&self->vm, 0, 0, 4096, m, 1));		/* flags */
+	EXPECT_EQ(-EINVAL, set_region(&self->vm, 0, 0, 0, m, 0));		/* empty */
+	EXPECT_EQ(-EINVAL, set_region(&self->vm, 0, 0x800, 4096, m, 0));	/* gpa */
+	EXPECT_EQ(-EINVAL, set_region(&self->vm, 0, 0, 100, m, 0));		/* size */
+	EXPECT_EQ(-EINVAL, set_region(&self->vm, 0, 0, 4096, m + 8, 0));	/* uaddr */
+	EXPECT_EQ(-EINVAL, set_region(&self->vm, 0, 1ULL << 60, 4096, m, 0));
+	EXPECT_EQ(-EINVAL, set_region(&self->vm, 0, ~0ULL << 12, 8192, m, 0));	/* wraps */
+	EXPECT_EQ(-EFAULT, set_region(&self->vm, 0, 0, 4096, (void *)(1ULL << 47), 0));
+	EXPECT_EQ(-ENOMEM, set_region(&self->vm, 0, 0, HVLAB_MAX_MEM_SIZE + 4096, m, 0));
+	/* memory that is not mapped in this process */
+	EXPECT_EQ(-EFAULT, set_region(&self->vm, 0, 0, 4096, (void *)0x10000, 0));
+	EXPECT_EQ(-1, ioctl(self->vm.vm_fd, HVLAB_SET_MEMORY_REGION, NULL));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* after all that, the VM is untouched: slot 0 is free and it runs */
+	run_hello(_metadata, &self->vm, m, &self->r);
+}
+
+TEST_F(vm, memory_region_overlap)
+{
+	uint8_t *m = self->mem;
+
+	ASSERT_EQ(0, set_region(&self->vm, 1, 0x100000, 2 * MiB, m + MiB, 0));
+	EXPECT_EQ(-EEXIST, set_region(&self->vm, 1, 0x400000, 4096, m, 0));	/* slot taken */
+	EXPECT_EQ(-EEXIST, set_region(&self->vm, 2, 0x1ff000, 8192, m, 0));	/* overlaps end */
+	EXPECT_EQ(-EEXIST, set_region(&self->vm, 2, 0xff000, 8192, m, 0));	/* overlaps start */
+	EXPECT_EQ(-EEXIST, set_region(&self->vm, 2, 0, 4 * MiB, m, 0));	/* covers it */
+	EXPECT_EQ(0, set_region(&self->vm, 2, 0x300000, 4096, m, 0));		/* adjacent is fine */
+	run_hello(_metadata, &self->vm, m, &self->r);
+}
+
+TEST_F(vm, vcpu_refusals)
+{
+	int fd;
+
+	EXPECT_EQ(-1, ioctl(self->vm.vm_fd, HVLAB_CREATE_VCPU, HVLAB_MAX_VCPUS));
+	EXPECT_EQ(EINVAL, errno);
+	fd = ioctl(self->vm.vm_fd, HVLAB_CREATE_VCPU, 1);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(-1, ioctl(self->vm.vm_fd, HVLAB_CREATE_VCPU, 1));
+	EXPECT_EQ(EEXIST, errno);
+	close(fd);
+	/* the id is free again once its fd is closed */
+	fd = ioctl(self->vm.vm_fd, HVLAB_CREATE_VCPU, 1);
+	EXPECT_LE(0, fd);
+	close(fd);
+	EXPECT_EQ(-1, ioctl(self->vm.vm_fd, _IO(HVLAB_IO, 0x1f), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	run_hello(_metadata, &self->vm, self->mem, &self->r);
+}
+
+TEST(vcpu_refusals)
+{
+	struct hvlab_sregs sregs;
+	struct hvlab_regs regs;
+	struct guest_result r;
+	struct hv_vm vm;
+	void *p;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_RUN, 1));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, _IO(HVLAB_IO, 0x2f), 0));
+	EXPECT_EQ(ENOTTY, errno);
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_GET_REGS, NULL));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_SREGS, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+
+	/* RFLAGS bit 1 must be set and reserved bits clear */
+	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
+	regs.rflags = 0;
+	EXPECT_EQ(-1, hv_set_regs(&vm, &regs));
+	EXPECT_EQ(EINVAL, errno);
+	regs.rflags = 0x2 | (1 << 3);
+	EXPECT_EQ(-1, hv_set_regs(&vm, &regs));
+	EXPECT_EQ(EINVAL, errno);
+
+	ASSERT_EQ(0, hv_get_sregs(&vm, &sregs));
+	sregs.reserved[0] = 1;
+	EXPECT_EQ(-1, hv_set_sregs(&vm, &sregs));
+	EXPECT_EQ(EINVAL, errno);
+
+	vm.run->request_flags = 1u << 7;
+	EXPECT_EQ(-EINVAL, hv_run(&vm));
+	vm.run->request_flags = HVLAB_RUN_TRACE;
+	vm.run->trace_tail = 5;		/* ahead of the head */
+	EXPECT_EQ(-EINVAL, hv_run(&vm));
+	vm.run->trace_tail = 0;
+
+	/* the run page is one page at offset 0 */
+	p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, vm.vcpu_fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm.vcpu_fd, 4096);
+	EXPECT_EQ(MAP_FAILED, p);
+
+	/* none of it changed the guest: it still says hello */
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	r.output[r.output_len] = 0;
+	EXPECT_STREQ("Hello from an hvlab guest!\n", r.output);
+	hv_close(&vm);
+}
+
+/* The state round-trips through GET/SET, as the VMCS holds it. */
+TEST(register_round_trip)
+{
+	struct hvlab_sregs sregs, sregs2;
+	struct hvlab_regs regs, regs2;
+	struct hv_vm vm;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
+	EXPECT_EQ(0x7c00, regs.rip);
+	EXPECT_EQ(0x7c00, regs.rsp);
+	EXPECT_EQ(0x2, regs.rflags);
+	regs.r15 = 0x0123456789abcdefULL;
+	regs.rbp = 42;
+	ASSERT_EQ(0, hv_set_regs(&vm, &regs));
+	ASSERT_EQ(0, hv_get_regs(&vm, &regs2));
+	EXPECT_EQ(0, memcmp(&regs, &regs2, sizeof(regs)));
+
+	ASSERT_EQ(0, hv_get_sregs(&vm, &sregs));
+	EXPECT_EQ(0, sregs.cs.selector);
+	EXPECT_EQ(0x9b, sregs.cs.access_rights);
+	EXPECT_EQ(0xffff, sregs.ds.limit);
+	EXPECT_EQ(0, sregs.cr0 & 1);		/* real mode */
+	EXPECT_EQ(0, sregs.cr4 & (1 << 13));	/* VMXE is hidden by the shadow */
+	sregs.ds.base = 0x12340;
+	sregs.ds.selector = 0x1234;
+	ASSERT_EQ(0, hv_set_sregs(&vm, &sregs));
+	ASSERT_EQ(0, hv_get_sregs(&vm, &sregs2));
+	EXPECT_EQ(0x12340, sregs2.ds.base);
+	EXPECT_EQ(0x1234, sregs2.ds.selector);
+	EXPECT_EQ(sregs.cr0, sregs2.cr0);
+	hv_close(&vm);
+}
+
+/* A state the CPU rejects fails VM entry with exit reason 33 (SDM 27.8). */
+TEST(invalid_guest_state)
+{
+	struct hvlab_sregs sregs;
+	struct hv_vm vm;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	ASSERT_EQ(0, hv_get_sregs(&vm, &sregs));
+	sregs.ss.access_rights = 0x9b;	/* SS must be a writable data segment */
+	ASSERT_EQ(0, hv_set_sregs(&vm, &sregs));
+	ASSERT_EQ(0, hv_run(&vm));
+	EXPECT_EQ(HVLAB_EXIT_FAIL_ENTRY, vm.run->exit_reason);
+	EXPECT_EQ(0, vm.run->fail_entry.vm_instruction_error);
+	EXPECT_EQ(33 | HVLAB_VMX_EXIT_FAILED_ENTRY, vm.run->fail_entry.exit_reason);
+
+	/* fix it and the same vCPU runs */
+	sregs.ss.access_rights = 0x93;
+	ASSERT_EQ(0, hv_set_sregs(&vm, &sregs));
+	{
+		struct guest_result r;
+
+		ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+		EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	}
+	hv_close(&vm);
+}
+
+/* Close things in every order the kernel might trip over. */
+TEST(close_orders)
+{
+	struct guest_result r;
+	struct hv_vm vm;
+
+	/* VM fd and device fd first: the vCPU keeps the VM alive */
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	close(vm.vm_fd);
+	vm.vm_fd = -1;
+	close(vm.dev_fd);
+	vm.dev_fd = -1;
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	r.output[r.output_len] = 0;
+	EXPECT_STREQ("Hello from an hvlab guest!\n", r.output);
+	hv_close(&vm);
+
+	/* vCPU fd closed while its run page is still mapped */
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	close(vm.vcpu_fd);
+	vm.vcpu_fd = -1;
+	EXPECT_EQ(0, vm.run->exit_reason);	/* the page stays readable */
+	hv_close(&vm);
+
+	/* a VM with memory but no vCPU, and a vCPU never run */
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, hv_create(&vm, 2 << 20));
+	hv_close(&vm);
+}
+
+static void on_usr1(int sig)
+{
+	(void)sig;
+}
+
+struct spinner {
+	struct hv_vm *vm;
+	int ret;
+	volatile int started;
+};
+
+static void *spin_guest(void *arg)
+{
+	struct spinner *s = arg;
+
+	s->started = 1;
+	s->ret = hv_run(s->vm);
+	return NULL;
+}
+
+/* A signal ends HVLAB_RUN with -EINTR even while the guest spins. */
+TEST(signal_interrupts_run)
+{
+	static const uint8_t spin[] = { 0xeb, 0xfe };	/* jmp . */
+	struct sigaction sa = { .sa_handler = on_usr1 };
+	struct spinner s = { 0 };
+	struct hv_vm vm;
+	pthread_t t;
+	int i;
+
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, hv_create(&vm, 2 << 20));
+	ASSERT_EQ(0, hv_load_raw(&vm, spin, sizeof(spin)));
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));	/* no SA_RESTART */
+	s.vm = &vm;
+	ASSERT_EQ(0, pthread_create(&t, NULL, spin_guest, &s));
+	while (!s.started)
+		sched_yield();
+	for (i = 0; i < 50; i++)
+		sched_yield();
+	pthread_kill(t, SIGUSR1);
+	pthread_join(t, NULL);
+	EXPECT_EQ(-EINTR, s.ret);
+	EXPECT_EQ(HVLAB_EXIT_INTR, vm.run->exit_reason);
+	hv_close(&vm);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,94 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# hvctl.sh - hvctl as a user runs it: output, exit statuses, the JSON
+# trace and stepping. Prints TAP.
+n=0
+fail=0
+ok() {	# ok DESCRIPTION: pass if the last command's check succeeded
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
+}
+G=/guests
+T=/tmp/hvctl-test
+mkdir -p $T
+
+hvctl run $G/hello.bin >$T/out 2>$T/err
+ok $? "run hello: status 0 (halted)"
+[ "$(cat $T/out)" = "Hello from an hvlab guest!" ]
+ok $? "run hello: greeting on stdout"
+
+for g in cpuid io vmcall loop; do
+	hvctl run $G/$g.bin >$T/out 2>$T/err
+	st=$?
+	[ $st = 0 ] && grep -q "^$g ok" $T/out
+	ok $? "run $g: prints '$g ok' and halts (status $st)"
+done
+
+hvctl run $G/io.bin >$T/out 2>$T/err
+grep -q "warning: unclaimed I/O port 0x80 (1 byte) at rip 0x7c" $T/err
+ok $? "run io: unclaimed port warning names the port and rip"
+
+hvctl run --strict $G/io.bin >$T/out 2>$T/err
+ok $([ $? = 8 ]; echo $?) "run --strict io: stops with status 8"
+
+hvctl run $G/mmio.bin >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q "^mmio ok" $T/out &&
+	grep -q "unclaimed guest-physical address 0xb8000 (2 bytes)" $T/err
+ok $? "run mmio: write dropped with a warning, read all ones (status $st)"
+
+hvctl run $G/triple_fault.bin >$T/out 2>$T/err
+st=$?
+[ $st = 6 ] && grep -q "triple-faulted" $T/err
+ok $? "run triple_fault: status 6 and a message (got $st)"
+
+printf '\xb0\x05\xe6\xf4' > $T/exit5.bin	# mov $5,%al; out %al,$0xf4
+hvctl run $T/exit5.bin >$T/out 2>$T/err
+ok $([ $? = 11 ]; echo $?) "run: port 0xf4 value 5 exits with status 11"
+
+hvctl run --trace-json $T/trace.json $G/cpuid.bin >$T/out 2>$T/err
+ok $? "run --trace-json: status 0"
+grep -c '"name":"CPUID"' $T/trace.json | grep -qx 3
+ok $? "trace: three CPUID exits, handled in the kernel, are in the trace"
+grep -q '"seq":1,"reason":10,"name":"CPUID","rip":31747,' $T/trace.json
+ok $? "trace: first record is seq 1, CPUID at rip 0x7c03"
+grep '"reason":30' $T/trace.json | head -1 | grep -q '"port":233,"size":1,"direction":"out"'
+ok $? "trace: I/O records carry port, size and direction"
+tail -1 $T/trace.json | grep -q '"reason":12,"name":"HLT"'
+ok $? "trace: the last record is the HLT"
+
+hvctl run --trace-json $T/mmio.json $G/mmio.bin >/dev/null 2>&1
+grep -q '"gpa":753664,"access":"write"' $T/mmio.json && grep -q '"gpa":753666,"access":"read"' $T/mmio.json
+ok $? "trace: EPT violations carry gpa and access"
+
+hvctl step --count 4 $G/cpuid.bin >$T/out 2>$T/err
+ok $? "step --count 4: status 0"
+grep -q "^#1 CPUID (10) at rip 0x7c02" $T/out && grep -q "handled in the kernel" $T/out &&
+	grep -q "stopped after 4 exits" $T/out
+ok $? "step: shows each exit decoded, in-kernel ones too"
+
+hvctl step $G/hello.bin </dev/null >$T/out 2>$T/err
+grep -q "out port 0xe9, 1 byte" $T/out && grep -q "out 0x48 'H'" $T/out && grep -q "HLT (12)" $T/out
+ok $? "step without a terminal runs to the end, decoding every exit"
+
+hvctl run --mem 3 $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "give a multiple of 4K" $T/err
+ok $? "run --mem with a bad size: status 2 and advice"
+
+hvctl run /nonexistent.bin >/dev/null 2>$T/err
+[ $? = 4 ] && grep -q "cannot load" $T/err
+ok $? "run with a missing guest: status 4"
+
+hvctl frobnicate >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "unknown command" $T/err
+ok $? "unknown command: status 2"
+
+hvctl info >$T/out 2>$T/err && grep -q "VMCS revision identifier 0x" $T/out &&
+	grep -q "unrestricted guest .*yes" $T/out
+ok $? "info: decoded capabilities"
+hvctl info --json >$T/out && grep -q '"revision_id":' $T/out
+ok $? "info --json"
+
+echo "1..$n"
+exit $fail

@@ -1,0 +1,145 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * vmx_owner.c - hvlab and another hypervisor (kvm_intel) take turns.
+ *
+ * Only one hypervisor can hold VMX on a CPU. hvlab holds it only while a
+ * VM exists, and must refuse with -EBUSY, never crash, when KVM holds it:
+ * KVM 6.1 takes VMX when its first VM is created, 6.12 already when
+ * kvm_intel loads. This test loads kvm_intel from /lib/modules/kvm, so it
+ * runs last in a lab-VM boot and unloads KVM again at the end.
+ */
+#include <linux/kvm.h>
+#include <sys/syscall.h>
+
+#include "hvtest.h"
+
+#define KVM_DIR "/lib/modules/kvm/"
+
+static int load_module(const char *name, const char *params)
+{
+	char path[128];
+	int fd, ret;
+
+	snprintf(path, sizeof(path), KVM_DIR "%s.ko", name);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0);
+	ret = ret ? -errno : 0;
+	close(fd);
+	return ret == -EEXIST ? 0 : ret;
+}
+
+static int unload_module(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
+static int load_kvm(const char *kvm_params)
+{
+	int ret = load_module("irqbypass", "");
+
+	if (!ret)
+		ret = load_module("kvm", kvm_params);
+	if (!ret)
+		ret = load_module("kvm-intel", "");
+	return ret;
+}
+
+static void unload_kvm(void)
+{
+	unload_module("kvm_intel");
+	unload_module("kvm");
+	unload_module("irqbypass");
+}
+
+/* 0 if hvlab can create a VM now, else -errno from HVLAB_CREATE_VM. */
+static int hvlab_try_vm(void)
+{
+	struct hv_vm vm;
+	int ret = hv_open(&vm);
+
+	if (!ret) {
+		vm.vm_fd = ioctl(vm.dev_fd, HVLAB_CREATE_VM, 0);
+		ret = vm.vm_fd < 0 ? -errno : 0;
+	}
+	hv_close(&vm);
+	return ret;
+}
+
+static int hvlab_says_hello(void)
+{
+	struct guest_result r;
+	struct hv_vm vm;
+	int ret = hvtest_create(&vm, "hello");
+
+	if (!ret)
+		ret = hvtest_run_vm(&vm, 0, &r);
+	hv_close(&vm);
+	return ret ? ret : r.last_exit == HVLAB_EXIT_HLT && r.output_len == 27 ? 0 : -EIO;
+}
+
+/* Does the kernel log mention hvlab's advice since @mark lines? */
+static int dmesg_has(const char *needle)
+{
+	char cmd[256];
+
+	snprintf(cmd, sizeof(cmd), "dmesg | grep -q '%s'", needle);
+	return system(cmd) == 0;
+}
+
+TEST(kvm_vm_holds_vmx)
+{
+	int kvm, kvm_vm;
+
+	if (access(KVM_DIR "kvm-intel.ko", R_OK))
+		SKIP(return, "no kvm-intel.ko in " KVM_DIR);
+	ASSERT_EQ(0, hvlab_try_vm());
+	ASSERT_EQ(0, load_kvm(""));
+	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	ASSERT_LE(0, kvm);
+	kvm_vm = ioctl(kvm, KVM_CREATE_VM, 0);
+	ASSERT_LE(0, kvm_vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+
+	/* KVM now holds VMX on every CPU: hvlab must say so and go away */
+	EXPECT_EQ(-EBUSY, hvlab_try_vm());
+	EXPECT_TRUE(dmesg_has("another hypervisor"));
+	/* and hvlab's device still works for everything else */
+	{
+		struct hvlab_vmx_caps caps;
+		struct hv_vm vm;
+
+		ASSERT_EQ(0, hv_open(&vm));
+		EXPECT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+		hv_close(&vm);
+	}
+	close(kvm_vm);
+	close(kvm);
+	unload_kvm();
+	/* with KVM gone, hvlab turns VMX on again and runs a guest */
+	EXPECT_EQ(0, hvlab_says_hello());
+}
+
+/* 6.12's kvm turns VMX on at load unless enable_virt_at_load=0. */
+TEST(kvm_loaded_with_virt_at_load)
+{
+	if (access(KVM_DIR "kvm-intel.ko", R_OK))
+		SKIP(return, "no kvm-intel.ko in " KVM_DIR);
+	if (access("/sys/module/kvm/parameters", F_OK) == 0)
+		unload_kvm();
+	ASSERT_EQ(0, load_kvm(""));
+	if (access("/sys/module/kvm/parameters/enable_virt_at_load", F_OK)) {
+		unload_kvm();
+		SKIP(return, "this kernel's KVM has no enable_virt_at_load (6.1 takes VMX per VM)");
+	}
+	EXPECT_EQ(-EBUSY, hvlab_try_vm());
+	unload_kvm();
+	EXPECT_EQ(0, hvlab_says_hello());
+
+	/* with enable_virt_at_load=0 and no KVM VM, both can be loaded */
+	ASSERT_EQ(0, load_kvm("enable_virt_at_load=0"));
+	EXPECT_EQ(0, hvlab_says_hello());
+	unload_kvm();
+}
+
+TEST_HARNESS_MAIN
