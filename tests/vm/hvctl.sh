@@ -64,7 +64,7 @@ ok $? "trace: EPT violations carry gpa and access"
 
 hvctl step --count 4 $G/cpuid.bin >$T/out 2>$T/err
 ok $? "step --count 4: status 0"
-grep -q "^#1 CPUID (10) at rip 0x7c02" $T/out && grep -q "handled in the kernel" $T/out &&
+grep -q "^#1 CPUID (10) at rip 0x7c03" $T/out && grep -q "handled in the kernel" $T/out &&
 	grep -q "stopped after 4 exits" $T/out
 ok $? "step: shows each exit decoded, in-kernel ones too"
 
