@@ -212,6 +212,15 @@ static int handle_ept_misconfig(struct hvlab_vcpu *vcpu)
 	return 0;
 }
 
+/*
+ * SDM 26.5.1: the VMX-preemption timer ran out. hvlab arms it on every
+ * entry only to get control back now and then (vmx.c); just resume.
+ */
+static int handle_preemption_timer(struct hvlab_vcpu *vcpu)
+{
+	return 1;
+}
+
 static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
@@ -222,6 +231,7 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
+	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
 };
 
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu)

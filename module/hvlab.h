@@ -33,6 +33,8 @@ struct hvlab_vmx_config {
 	unsigned long cr0_guest_host_mask;
 	unsigned long cr4_guest_host_mask;
 	bool has_invept_single;
+	bool host_has_debugctl;		/* Bochs has no IA32_DEBUGCTL */
+	u32 preemption_timer_value;	/* 0: the timer is not used */
 };
 
 extern struct hvlab_vmx_config vmx_config;

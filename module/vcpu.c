@@ -153,11 +153,12 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	/* CR2 and DEBUGCTL are not switched by VM entry/exit (SDM 28.3). */
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
-	debugctl = get_debugctlmsr();
+	debugctl = vmx_config.host_has_debugctl ? get_debugctlmsr() : 0;
 
 	ret = hvlab_vmx_enter(vcpu->gprs, vcpu->launched);
 
 	vcpu->cr2 = native_read_cr2();
+	/* VM exit clears IA32_DEBUGCTL (SDM 28.5.1). */
 	if (debugctl)
 		update_debugctlmsr(debugctl);
 

@@ -137,6 +137,8 @@ static void vmcs_write_controls(struct hvlab_vm *vm)
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
+	if (vmx_config.preemption_timer_value)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_config.preemption_timer_value);
 	vmcs_write64(EPT_POINTER, vm->ept.eptp);
 	vmcs_writel(CR0_GUEST_HOST_MASK, vmx_config.cr0_guest_host_mask);
 	vmcs_writel(CR4_GUEST_HOST_MASK, vmx_config.cr4_guest_host_mask);

@@ -58,6 +58,17 @@
 struct hvlab_vmx_config vmx_config;
 DEFINE_PER_CPU(unsigned int, vmcs_access_errors);
 
+/*
+ * Every VM entry arms the VMX-preemption timer with this many TSC ticks
+ * (SDM 26.5.1): a guest that spins without exits still comes back to the
+ * run loop, which checks for signals and rescheduling. On real hardware
+ * host interrupts do that too; under Bochs, whose clock barely moves
+ * while a guest runs, the timer is the only thing that does.
+ */
+static unsigned long preemption_tsc = 1UL << 20;
+module_param(preemption_tsc, ulong, 0444);
+MODULE_PARM_DESC(preemption_tsc, "TSC ticks a guest may run between exits (0 = no limit)");
+
 static DEFINE_PER_CPU(void *, vmxon_region);
 static DEFINE_PER_CPU(bool, vmx_is_on);
 static DEFINE_MUTEX(vmx_users_lock);
@@ -150,8 +161,15 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 
 	if (!vmx_adjust_controls("pin-based", caps->pinbased_ctls,
 				 PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
-				 0, &cfg->pin_ctls))
+				 preemption_tsc ? PIN_PREEMPTION_TIMER : 0,
+				 &cfg->pin_ctls))
 		return -EOPNOTSUPP;
+	if (cfg->pin_ctls & PIN_PREEMPTION_TIMER) {
+		/* The timer counts down once every 2^shift TSC ticks. */
+		u64 value = preemption_tsc >> caps->preemption_timer_shift;
+
+		cfg->preemption_timer_value = clamp_val(value, 1, U32_MAX);
+	}
 	if (!vmx_adjust_controls("processor-based", caps->procbased_ctls,
 				 PROC_HLT_EXITING | PROC_MWAIT_EXITING |
 				 PROC_RDPMC_EXITING | PROC_CR8_LOAD_EXITING |
@@ -217,6 +235,7 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 int hvlab_vmx_probe(void)
 {
 	struct hvlab_vmx_caps *caps = &vmx_config.caps;
+	u64 msr;
 	int ret;
 
 	if (!boot_cpu_has(X86_FEATURE_VMX)) {
@@ -237,6 +256,7 @@ int hvlab_vmx_probe(void)
 	ret = vmx_choose_controls(&vmx_config);
 	if (ret)
 		return ret;
+	vmx_config.host_has_debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &msr);
 	pr_info(HVLAB_MSG_PREFIX "VMX revision 0x%x, controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x\n",
 		caps->revision_id, vmx_config.pin_ctls, vmx_config.proc_ctls,
 		vmx_config.proc_ctls2, vmx_config.exit_ctls, vmx_config.entry_ctls);

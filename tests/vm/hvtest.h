@@ -83,9 +83,13 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 			run->trace_tail = run->trace_head;
 			continue;
 		}
-		/* Timer interrupts exit at random moments: not part of a guest's story. */
+		/*
+		 * Host interrupts (1) and the preemption timer (52) exit at
+		 * moments the guest does not choose: not part of its story.
+		 */
 		if (run->exit_reason == HVLAB_EXIT_HANDLED &&
-		    HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason) == 1)
+		    (HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason) == 1 ||
+		     HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason) == 52))
 			continue;
 		if (r->nexits >= MAX_EXITS)
 			return -E2BIG;
