@@ -40,7 +40,7 @@ VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
-.PHONY: all module hvctl guests tests setup payload demo check clean help
+.PHONY: all module hvctl guests tests setup payload demo check clean help lint
 all: module hvctl guests tests
 
 help:
@@ -100,6 +100,18 @@ payload: all
 	@cp $(B)/bin/hvctl $(PAYLOAD)/usr/bin/
 	@cp $(GUESTS) $(PAYLOAD)/guests/
 	@cp $(VM_TESTS) tests/vm/run-all tests/vm/*.sh $(PAYLOAD)/tests/
+
+# Kernel style: checkpatch (from linux-source) and sparse on the module.
+# COMPLEX_MACRO flags the X-macro exit-reason list, which is on purpose.
+lint: module
+	@perl $(B)/checkpatch/checkpatch.pl --no-tree --terse -f \
+		--ignore SPDX_LICENSE_TAG,COMPLEX_MACRO \
+		module/*.c module/*.h module/*.S include/uapi/*.h | \
+		{ grep -v "^total: 0 errors, 0 warnings" || true; } | tee $(B)/checkpatch.log
+	@test ! -s $(B)/checkpatch.log
+	@set -o pipefail; $(MAKE) -s -C $(KDIR) M=$(KMOD) C=2 CHECK=sparse modules 2>&1 | \
+		{ grep -v "Skipping BTF generation" || true; } | tee $(B)/sparse.log
+	@test ! -s $(B)/sparse.log
 
 demo: setup
 	@$(MAKE) --no-print-directory all

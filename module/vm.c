@@ -128,6 +128,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	slot->uaddr = r.userspace_addr;
 	slot->pages = pages;
 	slot->npages = npages;
+	/* Publish the slot only when filled: vm_find_slot() runs unlocked. */
 	smp_store_release(&slot->used, true);
 	vm->mem_total += r.memory_size;
 	ret = 0;

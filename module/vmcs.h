@@ -14,7 +14,6 @@
 #include <linux/types.h>
 #include <linux/build_bug.h>
 #include <linux/percpu.h>
-#include <asm/asm.h>
 #include "vmcs_fields.h"
 
 /* Pin-based VM-execution controls (SDM 24.6.1) */
@@ -85,9 +84,8 @@
 /* The VMX instructions, in the order a hypervisor uses them. */
 static inline int vmx_vmxon(u64 phys)
 {
-	asm goto("1: vmxon %[pa]\n\t"
+	asm goto("vmxon %[pa]\n\t"
 		 "jbe %l[fail]\n\t"
-		 _ASM_EXTABLE(1b, %l[fail])
 		 : : [pa] "m" (phys) : "cc", "memory" : fail);
 	return 0;
 fail:

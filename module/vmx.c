@@ -269,12 +269,24 @@ static int vmx_cpu_on(unsigned int cpu)
 	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
 	void *region = per_cpu(vmxon_region, cpu);
 	unsigned long cr0 = read_cr0();
+	u64 feature_control;
 	int ret;
 
 	if (__read_cr4() & X86_CR4_VMXE) {
 		pr_err(HVLAB_MSG_PREFIX "VMX is already in use on CPU %u (CR4.VMXE=1): another hypervisor, most likely kvm_intel, holds VT-x. Run 'rmmod kvm_intel', or load kvm with enable_virt_at_load=0 and close its VMs, then try again\n",
 		       cpu);
 		return -EBUSY;
+	}
+	/*
+	 * VMXON raises #GP unless this CPU's IA32_FEATURE_CONTROL allows it and
+	 * CR0 has the VMX-fixed bits (SDM 24.7): check rather than fault.
+	 */
+	rdmsrl(MSR_FEATURE_CONTROL, feature_control);
+	if ((feature_control & (FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX)) !=
+	    (FEATURE_CONTROL_LOCKED | FEATURE_CONTROL_VMX_OUTSIDE_SMX)) {
+		pr_err(HVLAB_MSG_PREFIX "CPU %u: IA32_FEATURE_CONTROL=0x%llx does not allow VMXON\n",
+		       cpu, feature_control);
+		return -EOPNOTSUPP;
 	}
 	if ((cr0 & caps->cr0_fixed0) != caps->cr0_fixed0 ||
 	    (cr0 & ~caps->cr0_fixed1)) {

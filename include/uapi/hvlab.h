@@ -127,8 +127,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_UNHANDLED	= 6,	/* an exit hvlab does not handle (raw info) */
 	HVLAB_EXIT_INTERNAL_ERROR = 7,	/* the VM is dead: run->internal.reason */
 	HVLAB_EXIT_INTR		= 8,	/* a signal is pending; RUN returned -EINTR */
-	HVLAB_EXIT_HANDLED	= 9,	/* handled in the kernel; reported for
-					 * HVLAB_RUN_STOP_EVERY_EXIT */
+	HVLAB_EXIT_HANDLED	= 9,	/* handled in the kernel (STOP_EVERY_EXIT) */
 	HVLAB_EXIT_TRACE_FULL	= 10,	/* trace ring needs draining; just RUN again */
 };
 
@@ -183,16 +182,20 @@ struct hvlab_run {
 	__u32 cpu_migrations;		/* times the vCPU moved to another CPU */
 
 	union {
-		/* HVLAB_EXIT_IO: for OUT, data holds the value; for IN, userspace
-		 * stores the value there and the next RUN puts it in AL/AX/EAX. */
+		/*
+		 * HVLAB_EXIT_IO: for OUT, data holds the value; for IN, userspace
+		 * stores the value there and the next RUN puts it in AL/AX/EAX.
+		 */
 		struct {
 			__u8 direction;	/* HVLAB_IO_IN / HVLAB_IO_OUT */
 			__u8 size;	/* 1, 2 or 4 */
 			__u16 port;
 			__u32 data;
 		} io;
-		/* HVLAB_EXIT_MMIO: the access was decoded by the kernel. For a
-		 * read, userspace stores len bytes in data before the next RUN. */
+		/*
+		 * HVLAB_EXIT_MMIO: the access was decoded by the kernel. For a
+		 * read, userspace stores len bytes in data before the next RUN.
+		 */
 		struct {
 			__u64 phys_addr;
 			__u8 data[8];
@@ -213,11 +216,13 @@ struct hvlab_run {
 		char padding[128];
 	};
 
-	/* HVLAB_RUN_TRACE: a ring of exit records, written by the kernel.
+	/*
+	 * HVLAB_RUN_TRACE: a ring of exit records, written by the kernel.
 	 * trace_head counts records ever written; entry i lives in
 	 * trace[i % HVLAB_TRACE_ENTRIES]. Userspace sets trace_tail to what
 	 * it consumed; the kernel returns HVLAB_EXIT_TRACE_FULL rather than
-	 * overwrite records that were not read. */
+	 * overwrite records that were not read.
+	 */
 	__u64 trace_head;
 	__u64 trace_tail;
 	struct hvlab_exit_record trace[HVLAB_TRACE_ENTRIES];

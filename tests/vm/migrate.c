@@ -49,14 +49,28 @@ TEST(vcpu_thread_moves_between_cpus)
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs (labs/vm/run --cpus 2)");
+	/*
+	 * The mover lives on CPU 1 and the vCPU starts on CPU 0, so each
+	 * change of affinity really moves a thread that is inside HVLAB_RUN.
+	 */
+	pin(pthread_self(), 1);
 	/* Three passes of the loop guest, each a fresh VM, to give the mover time. */
 	for (rounds = 0; rounds < 3; rounds++) {
 		ASSERT_EQ(0, hvtest_create(&run.vm, "loop"));
 		run.done = 0;
-		ASSERT_EQ(0, pthread_create(&t, NULL, run_guest, &run));
+		{
+			pthread_attr_t attr;
+			cpu_set_t cpu0;
+
+			CPU_ZERO(&cpu0);
+			CPU_SET(0, &cpu0);
+			pthread_attr_init(&attr);
+			pthread_attr_setaffinity_np(&attr, sizeof(cpu0), &cpu0);
+			ASSERT_EQ(0, pthread_create(&t, &attr, run_guest, &run));
+			pthread_attr_destroy(&attr);
+		}
 		while (!run.done) {
-			pin(t, moves % 2);
-			moves++;
+			pin(t, ++moves % 2);
 			sched_yield();
 		}
 		pthread_join(t, NULL);
