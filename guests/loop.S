@@ -3,7 +3,9 @@
  * loop: 10000 CPUID exits, handled in the kernel, while a checksum in
  * EBP, EDI and ESI runs across them. If any register is lost across an
  * exit, or across a move of the vCPU to another host CPU, the checksum
- * comes out wrong. Prints "loop ok" or "loop bad".
+ * comes out wrong. Prints a dot every 1024 iterations (a sign of life,
+ * and a moment when tests/vm/migrate.c can act), then "loop ok" or
+ * "loop bad".
  */
 #include "guest.h"
 
@@ -17,7 +19,11 @@ start:
 	cpuid
 	add %ebp, %edi		/* sum of ITERATIONS..1 */
 	rol $1, %esi		/* 32-bit rotate, back home after 32 */
-	dec %ebp
+	test $0x3ff, %bp
+	jnz 2f
+	mov $'.', %al
+	outb %al, $DEBUG_PORT
+2:	dec %ebp
 	jnz 1b
 	cmp $(ITERATIONS * (ITERATIONS + 1) / 2), %edi
 	jne bad

@@ -21,7 +21,7 @@ ok $? "run hello: greeting on stdout"
 for g in cpuid io vmcall loop; do
 	hvctl run $G/$g.bin >$T/out 2>$T/err
 	st=$?
-	[ $st = 0 ] && grep -q "^$g ok" $T/out
+	[ $st = 0 ] && grep -q "$g ok\$" $T/out
 	ok $? "run $g: prints '$g ok' and halts (status $st)"
 done
 

@@ -51,6 +51,9 @@ struct guest_result {
 	char reason[96];		/* internal.reason, if any */
 };
 
+/* Called at every I/O exit, if set: a test's hook into the run. */
+static void (*hvtest_io_hook)(struct hvlab_run *run);
+
 /* Values the test's "bus" answers for IN and MMIO reads. */
 static inline uint32_t hvtest_in_value(uint16_t port, uint8_t size)
 {
@@ -101,6 +104,8 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 		e->gpa = run->guest_phys_addr;
 		switch (run->exit_reason) {
 		case HVLAB_EXIT_IO:
+			if (hvtest_io_hook)
+				hvtest_io_hook(run);
 			e->io_dir = run->io.direction;
 			e->io_size = run->io.size;
 			e->io_port = run->io.port;

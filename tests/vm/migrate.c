@@ -2,10 +2,18 @@
 /*
  * migrate.c - a vCPU whose thread is moved between host CPUs while the
  * guest runs. The guest (guests/loop.S) keeps a checksum in registers
- * across 10000 in-kernel CPUID exits; another thread keeps changing the
- * vCPU thread's affinity. hvlab must VMCLEAR on the old CPU, VMPTRLD on the
- * new one and refresh the per-CPU host state (GDT, TSS, GS base) each time,
- * or the host crashes or the checksum breaks. Needs two CPUs.
+ * across 10000 in-kernel CPUID exits and prints a dot every 1024 of them.
+ * At each dot a mover thread wakes up and changes the vCPU thread's
+ * affinity while the vCPU is back inside HVLAB_RUN. hvlab must VMCLEAR on
+ * the old CPU, VMPTRLD on the new one and refresh the per-CPU host state
+ * (GDT, TSS, GS base) each time, or the host crashes or the checksum
+ * breaks. Needs two CPUs.
+ *
+ * Why the dots: under Bochs the lab VM's clock barely moves while a guest
+ * runs, so a mover that sleeps or waits for a timer tick would hardly ever
+ * run. Waking it from the vCPU thread needs no clock. And the mover is a
+ * real-time thread, so that waking it preempts the vCPU thread at once
+ * when both share a CPU; an ordinary thread would wait for a tick.
  */
 #define _GNU_SOURCE
 #include <pthread.h>
@@ -13,31 +21,46 @@
 
 #include "hvtest.h"
 
+static int wake_pipe[2];
+static char cpu_trail[64];	/* host CPU at each dot, for the log */
+
+static void on_guest_io(struct hvlab_run *run)
+{
+	size_t n = strlen(cpu_trail);
+	char c = 1;
+
+	if (run->io.direction == HVLAB_IO_OUT && run->io.data == '.') {
+		if (n < sizeof(cpu_trail) - 3) {
+			cpu_trail[n] = '0' + run->host_cpu;
+			cpu_trail[n + 1] = '0' + sched_getcpu();
+			cpu_trail[n + 2] = ' ';
+		}
+		write(wake_pipe[1], &c, 1);
+	}
+}
+
 struct runner {
 	struct hv_vm vm;
 	struct guest_result r;
 	int ret;
-	volatile int done;
-	pid_t tid;
 };
 
 static void *run_guest(void *arg)
 {
 	struct runner *run = arg;
 
-	run->tid = gettid();
 	run->ret = hvtest_run_vm(&run->vm, 0, &run->r);
-	run->done = 1;
+	close(wake_pipe[1]);	/* the mover's read() returns 0: done */
 	return NULL;
 }
 
-static void pin(pthread_t t, int cpu)
+static int pin(pthread_t t, int cpu)
 {
 	cpu_set_t set;
 
 	CPU_ZERO(&set);
 	CPU_SET(cpu, &set);
-	pthread_setaffinity_np(t, sizeof(set), &set);
+	return pthread_setaffinity_np(t, sizeof(set), &set);
 }
 
 TEST(vcpu_thread_moves_between_cpus)
@@ -45,47 +68,45 @@ TEST(vcpu_thread_moves_between_cpus)
 	struct runner run = { 0 };
 	unsigned long moves = 0;
 	pthread_t t;
-	int rounds;
+	char c;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
 		SKIP(return, "needs two CPUs (labs/vm/run --cpus 2)");
-	/*
-	 * The mover lives on CPU 1 and the vCPU starts on CPU 0, so each
-	 * change of affinity really moves a thread that is inside HVLAB_RUN.
-	 */
-	pin(pthread_self(), 1);
-	/* Three passes of the loop guest, each a fresh VM, to give the mover time. */
-	for (rounds = 0; rounds < 3; rounds++) {
-		ASSERT_EQ(0, hvtest_create(&run.vm, "loop"));
-		run.done = 0;
-		{
-			pthread_attr_t attr;
-			cpu_set_t cpu0;
+	{
+		struct sched_param rt = { .sched_priority = 1 };
 
-			CPU_ZERO(&cpu0);
-			CPU_SET(0, &cpu0);
-			pthread_attr_init(&attr);
-			pthread_attr_setaffinity_np(&attr, sizeof(cpu0), &cpu0);
-			ASSERT_EQ(0, pthread_create(&t, &attr, run_guest, &run));
-			pthread_attr_destroy(&attr);
-		}
-		while (!run.done) {
-			pin(t, ++moves % 2);
-			sched_yield();
-		}
-		pthread_join(t, NULL);
-		ASSERT_EQ(0, run.ret);
-		run.r.output[run.r.output_len] = 0;
-		EXPECT_STREQ("loop ok\n", run.r.output);
-		TH_LOG("round %d: %u migrations, %llu exits", rounds,
-		       run.vm.run->cpu_migrations, (unsigned long long)run.r.total_exits);
-		if (run.vm.run->cpu_migrations > 0) {
-			hv_close(&run.vm);
-			return;
-		}
-		hv_close(&run.vm);
+		ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &rt));
 	}
-	ASSERT_TRUE(0) TH_LOG("the vCPU never changed CPUs in %d rounds", rounds);
+	ASSERT_EQ(0, pipe(wake_pipe));
+	hvtest_io_hook = on_guest_io;
+	ASSERT_EQ(0, hvtest_create(&run.vm, "loop"));
+	{
+		/* the vCPU thread itself stays an ordinary thread */
+		pthread_attr_t attr;
+		struct sched_param normal = { 0 };
+
+		pthread_attr_init(&attr);
+		pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+		pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+		pthread_attr_setschedparam(&attr, &normal);
+		ASSERT_EQ(0, pthread_create(&t, &attr, run_guest, &run));
+		pthread_attr_destroy(&attr);
+	}
+	ASSERT_EQ(0, pin(t, 0));
+	while (read(wake_pipe[0], &c, 1) == 1)
+		ASSERT_EQ(0, pin(t, ++moves % 2));
+	pthread_join(t, NULL);
+
+	ASSERT_EQ(0, run.ret);
+	run.r.output[run.r.output_len] = 0;
+	EXPECT_STREQ(".........loop ok\n", run.r.output);
+	TH_LOG("%lu affinity changes, %u migrations seen by hvlab, %llu exits, CPU at each dot: %s",
+	       moves, run.vm.run->cpu_migrations, (unsigned long long)run.r.total_exits,
+	       cpu_trail);
+	EXPECT_EQ(9, moves);
+	/* each change moved the thread between two runs of the guest */
+	EXPECT_GE(run.vm.run->cpu_migrations, 5);
+	hv_close(&run.vm);
 }
 
 TEST_HARNESS_MAIN
