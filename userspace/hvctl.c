@@ -70,6 +70,7 @@ static void usage(FILE *out)
 		"run and step options:\n"
 		"  -m, --mem SIZE           guest memory, e.g. 4M (default 4M, max 1G)\n"
 		"  -t, --trace-json FILE    write one JSON object per VM exit to FILE\n"
+		"                           (- for stdout)\n"
 		"  -s, --strict             stop on an access to a port or address\n"
 		"                           that nothing claims (default: warn)\n"
 		"  -c, --count N            step: stop after N exits, without waiting\n"
@@ -436,7 +437,9 @@ static int cmd_run(int argc, char **argv, int step)
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}
-	if (trace_path) {
+	if (trace_path && !strcmp(trace_path, "-")) {
+		s.trace = stdout;
+	} else if (trace_path) {
 		s.trace = fopen(trace_path, "w");
 		if (!s.trace) {
 			fprintf(stderr, "hvctl: cannot write '%s': %s\n", trace_path, strerror(errno));
@@ -449,7 +452,7 @@ static int cmd_run(int argc, char **argv, int step)
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = run_loop(&s);
-	if (s.trace)
+	if (s.trace && s.trace != stdout)
 		fclose(s.trace);
 	hv_close(&s.vm);
 	return ret;
