@@ -352,4 +352,80 @@ TEST(signal_interrupts_run)
 	hv_close(&vm);
 }
 
+/* Run raw real-mode code at 0x7c00 until it stops; returns the run page. */
+static struct hvlab_run *run_code(struct __test_metadata *_metadata, struct hv_vm *vm,
+				  const uint8_t *code, size_t len)
+{
+	struct guest_result r;
+
+	if (hv_open(vm) || hv_create(vm, 2 << 20) || hv_load_raw(vm, code, len))
+		return NULL;
+	if (hvtest_run_vm(vm, 0, &r))
+		return NULL;
+	return vm->run;
+}
+
+/* A guest that breaks the rules ends its own VM, with a reason. */
+TEST(guest_mmio_with_unsupported_instruction)
+{
+	static const uint8_t code[] = {
+		0xb8, 0x00, 0xb8,		/* mov $0xb800, %ax */
+		0x8e, 0xc0,			/* mov %ax, %es */
+		0x26, 0x01, 0x06, 0x00, 0x00,	/* add %ax, %es:0  (MMIO) */
+		0xfa, 0xf4,			/* cli; hlt */
+	};
+	struct hvlab_run *run;
+	struct hv_vm vm;
+
+	run = run_code(_metadata, &vm, code, sizeof(code));
+	ASSERT_NE(NULL, run);
+	EXPECT_EQ(HVLAB_EXIT_INTERNAL_ERROR, run->exit_reason);
+	EXPECT_NE(NULL, strstr(run->internal.reason, "cannot emulate MMIO write of gpa 0xb8000"))
+		TH_LOG("reason: %s", run->internal.reason);
+	/* and it stays dead */
+	ASSERT_EQ(0, hv_run(&vm));
+	EXPECT_EQ(HVLAB_EXIT_INTERNAL_ERROR, run->exit_reason);
+	hv_close(&vm);
+}
+
+TEST(guest_jumps_into_the_hole)
+{
+	static const uint8_t code[] = {
+		0xea, 0x00, 0x00, 0x00, 0xb8,	/* ljmp $0xb800, $0 */
+	};
+	struct hvlab_run *run;
+	struct hv_vm vm;
+
+	run = run_code(_metadata, &vm, code, sizeof(code));
+	ASSERT_NE(NULL, run);
+	EXPECT_EQ(HVLAB_EXIT_INTERNAL_ERROR, run->exit_reason);
+	EXPECT_NE(NULL, strstr(run->internal.reason, "jumped to gpa 0xb8000"))
+		TH_LOG("reason: %s", run->internal.reason);
+	EXPECT_EQ(48, run->vmx_exit_reason);
+	hv_close(&vm);
+}
+
+/* An exit hvlab does not handle reaches userspace raw, RIP unchanged. */
+TEST(unhandled_exit_reaches_userspace)
+{
+	static const uint8_t code[] = {
+		0x66, 0xb9, 0x10, 0x00, 0x00, 0x00,	/* mov $0x10, %ecx (TSC) */
+		0x0f, 0x32,				/* rdmsr */
+		0xfa, 0xf4,
+	};
+	struct hvlab_regs regs;
+	struct hvlab_run *run;
+	struct hv_vm vm;
+
+	run = run_code(_metadata, &vm, code, sizeof(code));
+	ASSERT_NE(NULL, run);
+	EXPECT_EQ(HVLAB_EXIT_UNHANDLED, run->exit_reason);
+	EXPECT_EQ(31, run->vmx_exit_reason);		/* RDMSR */
+	EXPECT_EQ(0x7c06, run->guest_rip);
+	EXPECT_EQ(2, run->instruction_length);
+	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
+	EXPECT_EQ(0x7c06, regs.rip);
+	hv_close(&vm);
+}
+
 TEST_HARNESS_MAIN
