@@ -109,4 +109,58 @@ TEST(vcpu_thread_moves_between_cpus)
 	hv_close(&run.vm);
 }
 
+static int set_online(int cpu, int online)
+{
+	char path[64];
+	FILE *f;
+	int ret;
+
+	snprintf(path, sizeof(path), "/sys/devices/system/cpu/cpu%d/online", cpu);
+	f = fopen(path, "w");
+	if (!f)
+		return -errno;
+	ret = fprintf(f, "%d\n", online) < 0 ? -EIO : 0;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * CPU hotplug while a VM exists: VMX was turned on for CPU 1 when the VM
+ * was created; taking CPU 1 offline runs VMXOFF there, and bringing it
+ * back must run VMXON again (hvlab's cpuhp callbacks), or a guest started
+ * on CPU 1 cannot enter.
+ */
+TEST(cpu_hotplug_with_a_live_vm)
+{
+	struct hv_vm holder, vm;
+	struct guest_result r;
+	cpu_set_t cpu1;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs (labs/vm/run --cpus 2)");
+	if (access("/sys/devices/system/cpu/cpu1/online", W_OK))
+		SKIP(return, "CPU 1 cannot be taken offline here");
+	hvtest_io_hook = NULL;
+	/* this VM keeps VMX on throughout */
+	ASSERT_EQ(0, hvtest_create(&holder, "hello"));
+	ASSERT_EQ(0, set_online(1, 0));
+	EXPECT_EQ(1, sysconf(_SC_NPROCESSORS_ONLN));
+	ASSERT_EQ(0, set_online(1, 1));
+
+	CPU_ZERO(&cpu1);
+	CPU_SET(1, &cpu1);
+	ASSERT_EQ(0, sched_setaffinity(0, sizeof(cpu1), &cpu1));
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	r.output[r.output_len] = 0;
+	EXPECT_STREQ("Hello from an hvlab guest!\n", r.output);
+	EXPECT_EQ(1, vm.run->host_cpu);
+	hv_close(&vm);
+	/* and the VM that lived through it still runs */
+	ASSERT_EQ(0, hvtest_run_vm(&holder, 0, &r));
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	hv_close(&holder);
+}
+
 TEST_HARNESS_MAIN
