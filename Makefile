@@ -95,11 +95,15 @@ $(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) module/insn.c module/insn.h $(wild
 # What labs/vm/run puts into the lab VM's initramfs, laid out from /.
 PAYLOAD := $(B)/payload/$(LAB_KERNEL)
 payload: all
-	@rm -rf $(PAYLOAD) && mkdir -p $(PAYLOAD)/hvlab $(PAYLOAD)/usr/bin $(PAYLOAD)/guests $(PAYLOAD)/tests
-	@cp $(KMOD)/hvlab.ko $(PAYLOAD)/hvlab/
-	@cp $(B)/bin/hvctl $(PAYLOAD)/usr/bin/
-	@cp $(GUESTS) $(PAYLOAD)/guests/
-	@cp $(VM_TESTS) tests/vm/run-all tests/vm/*.sh $(PAYLOAD)/tests/
+	@rm -rf $(PAYLOAD).tmp && mkdir -p $(PAYLOAD).tmp/hvlab $(PAYLOAD).tmp/usr/bin \
+		$(PAYLOAD).tmp/guests $(PAYLOAD).tmp/tests
+	@cp $(KMOD)/hvlab.ko $(PAYLOAD).tmp/hvlab/
+	@cp $(B)/bin/hvctl $(PAYLOAD).tmp/usr/bin/
+	@cp $(GUESTS) $(PAYLOAD).tmp/guests/
+	@cp $(VM_TESTS) tests/vm/run-all tests/vm/*.sh $(PAYLOAD).tmp/tests/
+	@# replace the old tree in one step: a lab VM being packed never sees half of one
+	@rm -rf $(PAYLOAD).old && { ! test -d $(PAYLOAD) || mv $(PAYLOAD) $(PAYLOAD).old; } && \
+		mv $(PAYLOAD).tmp $(PAYLOAD) && rm -rf $(PAYLOAD).old
 
 # Kernel style: checkpatch (from linux-source) and sparse on the module.
 # COMPLEX_MACRO flags the X-macro exit-reason list, which is on purpose.
