@@ -47,6 +47,8 @@ struct session {
 	int interactive;	/* step: wait for Enter */
 	int done;
 	int status;
+	char console[256];	/* step: the guest's current console line */
+	size_t console_len;
 };
 
 static volatile sig_atomic_t interrupted;
@@ -113,6 +115,33 @@ static void unclaimed(struct session *s, const char *what, unsigned long long wh
 	}
 }
 
+/*
+ * The guest's console. In step mode the exits are printed on stdout too,
+ * so the guest's text is gathered into lines and shown between them.
+ */
+static void console_flush(struct session *s)
+{
+	if (s->console_len) {
+		printf("    console: %.*s\n", (int)s->console_len, s->console);
+		s->console_len = 0;
+	}
+}
+
+static void console_putc(struct session *s, char c)
+{
+	if (!s->step) {
+		putchar(c);
+		fflush(stdout);
+		return;
+	}
+	if (c == '\n' || s->console_len == sizeof(s->console)) {
+		console_flush(s);
+		if (c == '\n')
+			return;
+	}
+	s->console[s->console_len++] = c;
+}
+
 /* The PC's ports, as far as hvctl plays them. */
 static void handle_io(struct session *s)
 {
@@ -121,8 +150,7 @@ static void handle_io(struct session *s)
 
 	if (run->io.direction == HVLAB_IO_OUT) {
 		if (port == DEBUG_PORT || port == COM1_BASE) {
-			putchar(run->io.data & 0xff);
-			fflush(stdout);
+			console_putc(s, run->io.data & 0xff);
 		} else if (port == EXIT_PORT) {
 			s->done = 1;
 			s->status = ((run->io.data & 0xff) << 1) | 1;
@@ -317,6 +345,7 @@ static int run_loop(struct session *s)
 			}
 			switch (step_prompt(s)) {
 			case 1:
+				console_flush(s);
 				s->step = 0;
 				run->request_flags &= ~HVLAB_RUN_STOP_EVERY_EXIT;
 				break;
@@ -452,6 +481,7 @@ static int cmd_run(int argc, char **argv, int step)
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = run_loop(&s);
+	console_flush(&s);
 	if (s.trace && s.trace != stdout)
 		fclose(s.trace);
 	hv_close(&s.vm);

@@ -69,7 +69,8 @@ grep -q "^#1 CPUID (10) at rip 0x7c03" $T/out && grep -q "handled in the kernel"
 ok $? "step: shows each exit decoded, in-kernel ones too"
 
 hvctl step $G/hello.bin </dev/null >$T/out 2>$T/err
-grep -q "out port 0xe9, 1 byte" $T/out && grep -q "out 0x48 'H'" $T/out && grep -q "HLT (12)" $T/out
+grep -q "out port 0xe9, 1 byte" $T/out && grep -q "out 0x48 'H'" $T/out && grep -q "HLT (12)" $T/out &&
+	grep -q "^    console: Hello from an hvlab guest!$" $T/out
 ok $? "step without a terminal runs to the end, decoding every exit"
 
 hvctl run --mem 3 $G/hello.bin >/dev/null 2>$T/err
