@@ -31,6 +31,22 @@
 	hlt
 .endm
 
+/*
+ * The usual ending of a self-checking guest: print \ok_text and halt, or,
+ * for a check that jumped to "bad", print \bad_text and halt. Includes
+ * GUEST_LIB.
+ */
+.macro GUEST_END ok_text, bad_text
+	PUTS 901f
+	HALT
+bad:
+	PUTS 902f
+	HALT
+	GUEST_LIB
+901:	.asciz "\ok_text\n"
+902:	.asciz "\bad_text\n"
+.endm
+
 /* The helpers; put GUEST_LIB once, after the guest's code. */
 .macro GUEST_LIB
 guest_puts:

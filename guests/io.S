@@ -23,12 +23,4 @@ start:
 	inl %dx, %eax		/* 0xffffffff */
 	cmp $0xffffffff, %eax
 	jne bad
-	PUTS ok
-	HALT
-bad:
-	PUTS msg_bad
-	HALT
-
-	GUEST_LIB
-ok:	.asciz "io ok\n"
-msg_bad: .asciz "io: unexpected value\n"
+	GUEST_END "io ok", "io: unexpected value"

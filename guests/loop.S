@@ -29,12 +29,4 @@ start:
 	jne bad
 	cmp $0x56781234, %esi	/* 10000 % 32 = 16 rotations */
 	jne bad
-	PUTS ok
-	HALT
-bad:
-	PUTS msg_bad
-	HALT
-
-	GUEST_LIB
-ok:	.asciz "loop ok\n"
-msg_bad: .asciz "loop bad\n"
+	GUEST_END "loop ok", "loop bad"

@@ -14,12 +14,4 @@ start:
 	mov %es:2, %bx		/* MMIO read: nothing there */
 	cmp $0xffff, %bx
 	jne bad
-	PUTS ok
-	HALT
-bad:
-	PUTS msg_bad
-	HALT
-
-	GUEST_LIB
-ok:	.asciz "mmio ok\n"
-msg_bad: .asciz "mmio: the read did not return all ones\n"
+	GUEST_END "mmio ok", "mmio: the read did not return all ones"

@@ -23,12 +23,4 @@ start:
 	vmcall
 	cmp $-38, %eax
 	jne bad
-	PUTS ok
-	HALT
-bad:
-	PUTS msg_bad
-	HALT
-
-	GUEST_LIB
-ok:	.asciz "vmcall ok\n"
-msg_bad: .asciz "vmcall: unexpected result\n"
+	GUEST_END "vmcall ok", "vmcall: unexpected result"
