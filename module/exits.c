@@ -15,12 +15,6 @@
 #include "hvlab.h"
 #include "vmcs.h"
 
-enum {
-#define X(nr, name, desc) EXIT_REASON_##name = nr,
-	HVLAB_VMX_EXIT_REASONS(X)
-#undef X
-};
-
 static int exit_to_user(struct hvlab_vcpu *vcpu, enum hvlab_exit reason)
 {
 	vcpu->run->exit_reason = reason;
@@ -33,7 +27,7 @@ static int handle_unhandled(struct hvlab_vcpu *vcpu)
 }
 
 /*
- * SDM 27.2.2: an NMI exits with interruption type 2; vcpu.c already
+ * SDM 28.2.2: an NMI exits with interruption type 2; vcpu.c already
  * delivered it to the host with interrupts still off. Exceptions exit
  * only for vectors in the exception bitmap, which hvlab leaves empty.
  */
@@ -47,7 +41,7 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 }
 
 /*
- * SDM 27.2 / 26.6 (pin-based controls): with "external-interrupt exiting"
+ * SDM 28.2 / 25.6.1 (pin-based controls): with "external-interrupt exiting"
  * and no acknowledgment on exit, the interrupt is still pending in the
  * host's APIC; the host took it when vcpu.c enabled interrupts.
  */
@@ -56,7 +50,7 @@ static int handle_external_interrupt(struct hvlab_vcpu *vcpu)
 	return 1;
 }
 
-/* SDM 27.2 (exit reason 2): the guest is beyond saving; stop it. */
+/* SDM 28.2 (exit reason 2): the guest is beyond saving; stop it. */
 static int handle_triple_fault(struct hvlab_vcpu *vcpu)
 {
 	vcpu->dead = true;

@@ -18,6 +18,13 @@
 
 #define HVLAB_MSG_PREFIX "hvlab: "
 
+/* EXIT_REASON_CPUID = 10, ...: the basic exit reasons, from the uapi list */
+enum hvlab_vmx_exit_reason {
+#define X(nr, name, desc) EXIT_REASON_##name = nr,
+	HVLAB_VMX_EXIT_REASONS(X)
+#undef X
+};
+
 /*
  * What this CPU's VMX can do and the control values hvlab uses, computed
  * once at module load from the capability MSRs (vmx.c).
@@ -127,6 +134,7 @@ struct hvlab_vcpu {
 	u64 guest_kernel_gs_base;
 
 	struct hvlab_run *run;		/* shared with userspace by mmap */
+	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */
 	struct hvlab_exit_info exit;
 	u64 exit_count;
 

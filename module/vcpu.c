@@ -150,7 +150,7 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		vmcs_writel(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
 	}
-	/* CR2 and DEBUGCTL are not switched by VM entry/exit (SDM 28.3). */
+	/* CR2 and DEBUGCTL are not switched by VM entry/exit (SDM 28.3, 28.5.1). */
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	debugctl = vmx_config.host_has_debugctl ? get_debugctlmsr() : 0;
@@ -174,7 +174,7 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		if (!(exit->reason & HVLAB_VMX_EXIT_FAILED_ENTRY))
 			vcpu->launched = true;
 		/* An NMI that exited belongs to the host: deliver it now. */
-		if (HVLAB_VMX_EXIT_BASIC(exit->reason) == 0) {
+		if (HVLAB_VMX_EXIT_BASIC(exit->reason) == EXIT_REASON_EXCEPTION_NMI) {
 			u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
 
 			if ((info & INTR_INFO_VALID) &&
@@ -195,17 +195,17 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		return 1;
 	default:	/* VMfailInvalid: no current VMCS, which is our bug */
 		hvlab_vcpu_kill(vcpu, "VM entry found no current VMCS on CPU %d: an hvlab bug",
-				smp_processor_id());
+				vcpu->cpu);
 		return 1;
 	}
 
-	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == 48 ||	/* EPT violation */
-	    HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == 49)	/* EPT misconfig */
+	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_EPT_VIOLATION ||
+	    HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_EPT_MISCONFIG)
 		vcpu->exit.gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
-	if (run->request_flags & HVLAB_RUN_TRACE)
+	if (vcpu->run_flags & HVLAB_RUN_TRACE)
 		vcpu_trace_exit(vcpu);
 
-	/* SDM 26.8: a failed entry that got as far as loading guest state */
+	/* SDM 27.8: a failed entry that got as far as loading guest state */
 	if (vcpu->exit.reason & HVLAB_VMX_EXIT_FAILED_ENTRY) {
 		run->exit_reason = HVLAB_EXIT_FAIL_ENTRY;
 		run->fail_entry.vm_instruction_error = 0;
@@ -259,6 +259,7 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		return 0;
 	}
 
+	vcpu->run_flags = flags;
 	vcpu_load(vcpu);
 	if (vcpu->cpu < 0) {
 		vcpu_put(vcpu);
@@ -336,7 +337,7 @@ static long vcpu_set_regs(struct hvlab_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&regs, argp, sizeof(regs)))
 		return -EFAULT;
-	/* RFLAGS bit 1 is always 1 and reserved bits are 0 (SDM 26.3.1.4). */
+	/* RFLAGS bit 1 is always 1 and reserved bits are 0 (SDM 27.3.1.4). */
 	if (!(regs.rflags & X86_EFLAGS_FIXED) || (regs.rflags & ~0x3f7fd7ULL))
 		return -EINVAL;
 	g[GPR_RAX] = regs.rax; g[GPR_RBX] = regs.rbx; g[GPR_RCX] = regs.rcx;

@@ -75,7 +75,7 @@ static void vmcs_write_host_constant_state(void)
 	vmcs_write16(HOST_SS_SELECTOR, __KERNEL_DS);
 	/*
 	 * 64-bit Linux runs with null DS/ES/FS/GS selectors in the kernel;
-	 * FS and GS bases come from the base fields below (SDM 27.5.2).
+	 * FS and GS bases come from the base fields below (SDM 28.5.2).
 	 */
 	vmcs_write16(HOST_DS_SELECTOR, 0);
 	vmcs_write16(HOST_ES_SELECTOR, 0);
@@ -242,7 +242,7 @@ void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs)
 	vmcs_write_guest_cr4(sregs->cr4);
 	vmcs_writel(GUEST_CR3, sregs->cr3);
 	vmcs_write64(GUEST_IA32_EFER, sregs->efer);
-	/* SDM 26.2.4: "IA-32e mode guest" must equal EFER.LMA. */
+	/* SDM 27.3.1.1: "IA-32e mode guest" must equal EFER.LMA. */
 	if (sregs->efer & EFER_LMA)
 		entry_ctls |= ENTRY_CTL_IA32E_MODE_GUEST;
 	vmcs_write32(VM_ENTRY_CONTROLS, entry_ctls);
@@ -282,7 +282,7 @@ static void vmcs_write_guest_reset_state(void)
 	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, 0);
 	vmcs_write32(GUEST_ACTIVITY_STATE, 0);
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
-	/* No shadow VMCS: the link pointer must be all ones (SDM 26.3.1.5). */
+	/* No shadow VMCS: the link pointer must be all ones (SDM 27.3.1.5). */
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
 }
 

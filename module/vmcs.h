@@ -16,13 +16,13 @@
 #include <linux/percpu.h>
 #include "vmcs_fields.h"
 
-/* Pin-based VM-execution controls (SDM 24.6.1) */
+/* Pin-based VM-execution controls (SDM 25.6.1) */
 #define PIN_EXTERNAL_INTERRUPT_EXITING	(1u << 0)
 #define PIN_NMI_EXITING			(1u << 3)
 #define PIN_VIRTUAL_NMIS		(1u << 5)
 #define PIN_PREEMPTION_TIMER		(1u << 6)
 
-/* Primary processor-based VM-execution controls (SDM 24.6.2, Table 24-6) */
+/* Primary processor-based VM-execution controls (SDM 25.6.2, Table 25-6) */
 #define PROC_INTERRUPT_WINDOW_EXITING	(1u << 2)
 #define PROC_USE_TSC_OFFSETTING		(1u << 3)
 #define PROC_HLT_EXITING		(1u << 7)
@@ -45,7 +45,7 @@
 #define PROC_PAUSE_EXITING		(1u << 30)
 #define PROC_ACTIVATE_SECONDARY		(1u << 31)
 
-/* Secondary processor-based VM-execution controls (SDM 24.6.2, Table 24-7) */
+/* Secondary processor-based VM-execution controls (SDM 25.6.2, Table 25-7) */
 #define PROC2_VIRTUALIZE_APIC		(1u << 0)
 #define PROC2_ENABLE_EPT		(1u << 1)
 #define PROC2_DESCRIPTOR_TABLE_EXITING	(1u << 2)
@@ -59,7 +59,7 @@
 #define PROC2_RDSEED_EXITING		(1u << 16)
 #define PROC2_ENABLE_XSAVES		(1u << 20)
 
-/* VM-exit controls (SDM 24.7.1) */
+/* VM-exit controls (SDM 25.7.1) */
 #define EXIT_CTL_SAVE_DEBUG_CONTROLS	(1u << 2)
 #define EXIT_CTL_HOST_ADDR_SPACE_SIZE	(1u << 9)
 #define EXIT_CTL_ACK_INTERRUPT_ON_EXIT	(1u << 15)
@@ -68,13 +68,13 @@
 #define EXIT_CTL_SAVE_IA32_EFER		(1u << 20)
 #define EXIT_CTL_LOAD_IA32_EFER		(1u << 21)
 
-/* VM-entry controls (SDM 24.8.1) */
+/* VM-entry controls (SDM 25.8.1) */
 #define ENTRY_CTL_LOAD_DEBUG_CONTROLS	(1u << 2)
 #define ENTRY_CTL_IA32E_MODE_GUEST	(1u << 9)
 #define ENTRY_CTL_LOAD_IA32_PAT		(1u << 14)
 #define ENTRY_CTL_LOAD_IA32_EFER	(1u << 15)
 
-/* Exit-information field formats (SDM 24.9.2, 27.2.1) */
+/* Exit-information field formats (SDM 25.9.2, 28.2.2) */
 #define INTR_INFO_VECTOR_MASK		0xffu
 #define INTR_INFO_TYPE_SHIFT		8
 #define INTR_INFO_TYPE_MASK		(7u << INTR_INFO_TYPE_SHIFT)

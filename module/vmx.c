@@ -185,7 +185,7 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	 */
 	/*
 	 * EPT and unrestricted guest let the guest start in real mode with
-	 * paging off, exactly as a PC does (SDM 26.6.1, 26.3.1.1).
+	 * paging off, exactly as a PC does (SDM 27.3.1.1).
 	 */
 	if (!vmx_adjust_controls("secondary", caps->procbased_ctls2,
 				 PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST,
@@ -221,7 +221,7 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	/*
 	 * CR0/CR4 bits fixed by VMX are owned by the host: the guest reads
 	 * its own value from the read shadow, and an attempt to change one
-	 * exits (SDM 25.3, 26.3.1.1). PE and PG are free under unrestricted
+	 * exits (SDM 25.6.6, 27.3.1.1). PE and PG are free under unrestricted
 	 * guest; CD and NW stay clear so guest memory stays cached.
 	 */
 	fixed0 = (u32)caps->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
@@ -263,7 +263,7 @@ int hvlab_vmx_probe(void)
 	return 0;
 }
 
-/* cpuhp "online" callback: runs on @cpu itself. SDM 23.7 (enabling VMX). */
+/* cpuhp "online" callback: runs on @cpu itself. SDM 24.7 (enabling VMX). */
 static int vmx_cpu_on(unsigned int cpu)
 {
 	const struct hvlab_vmx_caps *caps = &vmx_config.caps;

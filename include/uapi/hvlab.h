@@ -86,7 +86,7 @@ struct hvlab_regs {
 
 /*
  * A segment register as the VMCS holds it. access_rights is in the VMX
- * format (SDM 24.4.1, Table 24-2): type[3:0] S[4] DPL[6:5] P[7] AVL[12]
+ * format (SDM 25.4.1, Table 25-2): type[3:0] S[4] DPL[6:5] P[7] AVL[12]
  * L[13] D/B[14] G[15] unusable[16].
  */
 struct hvlab_segment {

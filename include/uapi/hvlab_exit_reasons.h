@@ -77,7 +77,7 @@
 
 #define HVLAB_VMX_EXIT_REASON_MAX	69
 
-/* Bits of the exit-reason field above the basic reason (SDM 24.9.1). */
+/* Bits of the exit-reason field above the basic reason (SDM 25.9.1). */
 #define HVLAB_VMX_EXIT_FAILED_ENTRY	(1u << 31)
 #define HVLAB_VMX_EXIT_BASIC(r)		((r) & 0xffff)
 
