@@ -136,6 +136,32 @@ static int handle_vmcall(struct hvlab_vcpu *vcpu)
 	return 1;
 }
 
+#define X86_VECTOR_UD	6	/* invalid opcode */
+#define X86_VECTOR_GP	13	/* general protection */
+
+/*
+ * SDM 26.1.3: without MSR bitmaps every RDMSR and WRMSR exits, and RDPMC
+ * exits because "RDPMC exiting" is on. The guest may not read or change
+ * the host's MSRs or performance counters, so it gets what a CPU gives
+ * for an MSR it does not have: #GP(0).
+ */
+static int handle_gp_instead(struct hvlab_vcpu *vcpu)
+{
+	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_GP, true, 0);
+	return 1;
+}
+
+/*
+ * SDM 26.1.2 (INVD), 26.1.3 (WBINVD exiting, MONITOR/MWAIT exiting): hvlab
+ * keeps the guest's memory coherent itself and will not let it flush the
+ * host's caches or sleep the host's CPU, so these are no-ops, as in KVM.
+ */
+static int handle_skip_instruction(struct hvlab_vcpu *vcpu)
+{
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
 /* Exit qualification for I/O instructions (SDM 28.2.1, Table 28-5) */
 #define IO_QUAL_SIZE_MASK	0x7ULL		/* size - 1 */
 #define IO_QUAL_IN		(1ULL << 3)
@@ -226,6 +252,13 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_RDMSR]			= handle_gp_instead,
+	[EXIT_REASON_WRMSR]			= handle_gp_instead,
+	[EXIT_REASON_RDPMC]			= handle_gp_instead,
+	[EXIT_REASON_INVD]			= handle_skip_instruction,
+	[EXIT_REASON_WBINVD]			= handle_skip_instruction,
+	[EXIT_REASON_MONITOR]			= handle_skip_instruction,
+	[EXIT_REASON_MWAIT]			= handle_skip_instruction,
 };
 
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu)

@@ -163,6 +163,8 @@ void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs);
 long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id);
 void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...) __printf(2, 3);
 void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length);
+void hvlab_vcpu_inject_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
+				 u32 error_code);
 
 /* exits.c: one handler per basic exit reason. 1 = resume, 0 = to user. */
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu);

@@ -54,6 +54,47 @@ void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
 			     shadow & ~INTERRUPTIBILITY_STI_MOV_SS);
 }
 
+/*
+ * Make the next VM entry deliver a hardware exception (SDM 27.6): the
+ * guest sees it as if the instruction at RIP had faulted. Real mode has no
+ * error codes, and VM entry refuses one there (SDM 27.2.1.3).
+ */
+void hvlab_vcpu_inject_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
+				 u32 error_code)
+{
+	u32 info = vector | INTR_TYPE_HARD_EXCEPTION << INTR_INFO_TYPE_SHIFT | INTR_INFO_VALID;
+
+	if (has_error_code && (vmcs_readl(GUEST_CR0) & X86_CR0_PE)) {
+		info |= INTR_INFO_DELIVER_CODE;
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
+	}
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
+}
+
+/*
+ * A VM exit can interrupt the delivery of an event to the guest (an
+ * interrupt, an exception, INT n): a host interrupt arrives, or the IDT
+ * entry sits on an unmapped page. The IDT-vectoring information field
+ * then holds that event, and unless it is injected again the guest never
+ * sees it (SDM 28.2.4, 27.6.1).
+ */
+static void vcpu_reinject_interrupted_event(struct hvlab_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
+	u32 type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
+
+	if (!(info & INTR_INFO_VALID))
+		return;
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     vmcs_read32(IDT_VECTORING_ERROR_CODE));
+	/* Software events are re-executed: the CPU needs their length. */
+	if (type == INTR_TYPE_SOFT_INTR || type == INTR_TYPE_PRIV_SOFT_EXCEPTION ||
+	    type == INTR_TYPE_SOFT_EXCEPTION)
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->exit.instruction_length);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & IDT_VECTORING_REINJECT_MASK);
+}
+
 static struct hvlab_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
 {
 	return container_of(pn, struct hvlab_vcpu, preempt_notifier);
@@ -171,8 +212,10 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		exit->instruction_length = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		exit->gpa = 0;
 		vcpu->exit_count++;
-		if (!(exit->reason & HVLAB_VMX_EXIT_FAILED_ENTRY))
+		if (!(exit->reason & HVLAB_VMX_EXIT_FAILED_ENTRY)) {
 			vcpu->launched = true;
+			vcpu_reinject_interrupted_event(vcpu);
+		}
 		/* An NMI that exited belongs to the host: deliver it now. */
 		if (HVLAB_VMX_EXIT_BASIC(exit->reason) == EXIT_REASON_EXCEPTION_NMI) {
 			u32 info = vmcs_read32(VM_EXIT_INTR_INFO);

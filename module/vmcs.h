@@ -79,7 +79,15 @@
 #define INTR_INFO_TYPE_SHIFT		8
 #define INTR_INFO_TYPE_MASK		(7u << INTR_INFO_TYPE_SHIFT)
 #define INTR_TYPE_NMI			2
+#define INTR_TYPE_HARD_EXCEPTION	3
+#define INTR_TYPE_SOFT_INTR		4	/* INT n */
+#define INTR_TYPE_PRIV_SOFT_EXCEPTION	5	/* INT1 */
+#define INTR_TYPE_SOFT_EXCEPTION	6	/* INT3, INTO */
+#define INTR_INFO_DELIVER_CODE		(1u << 11)
 #define INTR_INFO_VALID			(1u << 31)
+/* Bits of IDT-vectoring information that VM entry accepts back (SDM 27.2.1.3) */
+#define IDT_VECTORING_REINJECT_MASK	(INTR_INFO_VALID | INTR_INFO_DELIVER_CODE | \
+					 INTR_INFO_TYPE_MASK | INTR_INFO_VECTOR_MASK)
 
 /* The VMX instructions, in the order a hypervisor uses them. */
 static inline int vmx_vmxon(u64 phys)

@@ -189,7 +189,8 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	 */
 	if (!vmx_adjust_controls("secondary", caps->procbased_ctls2,
 				 PROC2_ENABLE_EPT | PROC2_UNRESTRICTED_GUEST,
-				 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID,
+				 PROC2_ENABLE_RDTSCP | PROC2_ENABLE_INVPCID |
+				 PROC2_WBINVD_EXITING,
 				 &cfg->proc_ctls2))
 		return -EOPNOTSUPP;
 	if (!vmx_adjust_controls("VM-exit", caps->exit_ctls,

@@ -409,8 +409,9 @@ TEST(guest_jumps_into_the_hole)
 TEST(unhandled_exit_reaches_userspace)
 {
 	static const uint8_t code[] = {
-		0x66, 0xb9, 0x10, 0x00, 0x00, 0x00,	/* mov $0x10, %ecx (TSC) */
-		0x0f, 0x32,				/* rdmsr */
+		0x66, 0x31, 0xc0,		/* xor %eax, %eax */
+		0x90, 0x90, 0x90,		/* nop; nop; nop */
+		0x0f, 0x23, 0xc0,		/* mov %eax, %dr0 */
 		0xfa, 0xf4,
 	};
 	struct hvlab_regs regs;
@@ -420,9 +421,9 @@ TEST(unhandled_exit_reaches_userspace)
 	run = run_code(_metadata, &vm, code, sizeof(code));
 	ASSERT_NE(NULL, run);
 	EXPECT_EQ(HVLAB_EXIT_UNHANDLED, run->exit_reason);
-	EXPECT_EQ(31, run->vmx_exit_reason);		/* RDMSR */
+	EXPECT_EQ(29, run->vmx_exit_reason);		/* MOV DR */
 	EXPECT_EQ(0x7c06, run->guest_rip);
-	EXPECT_EQ(2, run->instruction_length);
+	EXPECT_EQ(3, run->instruction_length);
 	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
 	EXPECT_EQ(0x7c06, regs.rip);
 	hv_close(&vm);

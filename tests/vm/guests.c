@@ -197,6 +197,37 @@ TEST_F(guest, triple_fault)
 	EXPECT_NE(NULL, strstr(self->vm.run->internal.reason, "triple"));
 }
 
+/*
+ * RDMSR, WRMSR and RDPMC exit and come back as a #GP the guest handles;
+ * INVD, WBINVD, MONITOR and MWAIT exit and are skipped. Each is one
+ * in-kernel exit, in program order, at the instruction's own address.
+ */
+TEST_F(guest, faults)
+{
+	static const struct { uint32_t reason; uint64_t rip; } want[] = {
+		{ 31, 0x7c16 },		/* RDMSR -> #GP */
+		{ 32, 0x7c1e },		/* WRMSR -> #GP */
+		{ 15, 0x7c23 },		/* RDPMC -> #GP */
+		{ 13, 0x7c25 },		/* INVD */
+		{ 54, 0x7c27 },		/* WBINVD */
+		{ 39, 0x7c32 },		/* MONITOR */
+		{ 36, 0x7c35 },		/* MWAIT */
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "faults"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[i].run_exit);
+		EXPECT_EQ(want[i].reason, self->r.exits[i].vmx_reason) TH_LOG("exit %u", i);
+		EXPECT_EQ(want[i].rip, self->r.exits[i].rip) TH_LOG("exit %u", i);
+	}
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("faults ok\n", self->r.output);
+	i = expect_output_exits(_metadata, &self->r, 7, "faults ok\n");
+	expect_halt_last(_metadata, &self->r, i);
+}
+
 /* Without STOP_EVERY_EXIT, in-kernel exits never reach userspace. */
 TEST_F(guest, loop_in_kernel)
 {
