@@ -162,6 +162,92 @@ static int handle_skip_instruction(struct hvlab_vcpu *vcpu)
 	return 1;
 }
 
+/* Exit qualification for control-register accesses (SDM 28.2.1, Table 28-3) */
+#define CR_QUAL_NUMBER(q)	((q) & 0xf)
+#define CR_QUAL_ACCESS(q)	(((q) >> 4) & 3)
+#define CR_ACCESS_MOV_TO_CR	0
+#define CR_QUAL_GPR(q)		(((q) >> 8) & 0xf)
+
+/* The EFER bits that long mode turns on and off with CR0.PG (SDM 10.8.5) */
+#define EFER_LME_BIT		(1ULL << 8)
+#define EFER_LMA_BIT		(1ULL << 10)
+#define VMX_AR_L_BIT		(1u << 13)	/* CS.L: 64-bit code (Table 25-2) */
+
+/*
+ * MOV to CR0 that changes a host-owned bit (SDM 26.3, 25.6.6): do what the
+ * CPU would do, with the checks of the MOV CR page of SDM Vol. 2, and keep
+ * the VMX-fixed bits forced in the real CR0 (vmcs.c). Entering or leaving
+ * paging with EFER.LME set switches long mode on or off (SDM 10.8.5).
+ */
+static int emulate_mov_to_cr0(struct hvlab_vcpu *vcpu, u64 value)
+{
+	unsigned long old = hvlab_vmcs_read_guest_cr0();
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+
+	if ((value >> 32) ||
+	    ((value & X86_CR0_PG) && !(value & X86_CR0_PE)) ||
+	    ((value & X86_CR0_NW) && !(value & X86_CR0_CD)) ||
+	    ((value & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME_BIT) &&
+	     !(hvlab_vmcs_read_guest_cr4() & X86_CR4_PAE)))
+		return handle_gp_instead(vcpu);
+
+	if ((efer & EFER_LME_BIT) && ((value ^ old) & X86_CR0_PG)) {
+		u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
+
+		if (value & X86_CR0_PG) {
+			efer |= EFER_LMA_BIT;
+			entry |= ENTRY_CTL_IA32E_MODE_GUEST;
+		} else {
+			efer &= ~EFER_LMA_BIT;
+			entry &= ~ENTRY_CTL_IA32E_MODE_GUEST;
+		}
+		vmcs_write64(GUEST_IA32_EFER, efer);
+		vmcs_write32(VM_ENTRY_CONTROLS, entry);
+	}
+	hvlab_vmcs_write_guest_cr0(value);
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/* MOV to CR4 that changes a host-owned bit, such as VMXE. */
+static int emulate_mov_to_cr4(struct hvlab_vcpu *vcpu, u64 value)
+{
+	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+
+	/* No VMX inside the guest, and nothing this CPU cannot do. */
+	if ((value & X86_CR4_VMXE) || (value & ~vmx_config.caps.cr4_fixed1) ||
+	    ((efer & EFER_LMA_BIT) && !(value & X86_CR4_PAE)))
+		return handle_gp_instead(vcpu);
+	hvlab_vmcs_write_guest_cr4(value);
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/*
+ * SDM 26.1.3: MOV to CR0/CR4 exits when it would change a bit set in the
+ * guest/host mask; CR3 and CR8 accesses would exit with their exiting
+ * controls (CR3: off, EPT makes it unnecessary; CR8: on, not emulated yet);
+ * CLTS and LMSW exit only for masked bits, which PE, MP, EM and TS are not.
+ */
+static int handle_cr_access(struct hvlab_vcpu *vcpu)
+{
+	u64 qual = vcpu->exit.qualification;
+
+	if (CR_QUAL_ACCESS(qual) == CR_ACCESS_MOV_TO_CR) {
+		u64 value = hvlab_read_gpr(vcpu, CR_QUAL_GPR(qual));
+
+		/* Outside 64-bit code the operand is a 32-bit register. */
+		if (!(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA_BIT) ||
+		    !(vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_BIT))
+			value = (u32)value;
+		if (CR_QUAL_NUMBER(qual) == 0)
+			return emulate_mov_to_cr0(vcpu, value);
+		if (CR_QUAL_NUMBER(qual) == 4)
+			return emulate_mov_to_cr4(vcpu, value);
+	}
+	return handle_unhandled(vcpu);
+}
+
 /* Exit qualification for I/O instructions (SDM 28.2.1, Table 28-5) */
 #define IO_QUAL_SIZE_MASK	0x7ULL		/* size - 1 */
 #define IO_QUAL_IN		(1ULL << 3)
@@ -252,6 +338,7 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
+	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
 	[EXIT_REASON_RDMSR]			= handle_gp_instead,
 	[EXIT_REASON_WRMSR]			= handle_gp_instead,
 	[EXIT_REASON_RDPMC]			= handle_gp_instead,

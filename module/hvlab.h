@@ -158,6 +158,10 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu);
 void hvlab_vmcs_put(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_get_sregs(struct hvlab_sregs *sregs);
 void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs);
+unsigned long hvlab_vmcs_read_guest_cr0(void);
+unsigned long hvlab_vmcs_read_guest_cr4(void);
+void hvlab_vmcs_write_guest_cr0(unsigned long cr0);
+void hvlab_vmcs_write_guest_cr4(unsigned long cr4);
 
 /* vcpu.c: the vCPU fd and the run loop */
 long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id);
@@ -172,6 +176,8 @@ int hvlab_handle_exit(struct hvlab_vcpu *vcpu);
 /* mmio.c: decode and stage an access to guest-physical MMIO */
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write);
 void hvlab_complete_mmio_read(struct hvlab_vcpu *vcpu);
+u64 hvlab_read_gpr(struct hvlab_vcpu *vcpu, u8 reg);
+void hvlab_write_gpr(struct hvlab_vcpu *vcpu, u8 reg, u64 value);
 void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,
 			   unsigned int size, u64 value);
 

@@ -115,19 +115,6 @@ static int guest_code_bits(void)
 	return (cs_ar & VMX_AR_DB) ? 32 : 16;
 }
 
-static u64 read_gpr(struct hvlab_vcpu *vcpu, u8 reg)
-{
-	return reg == GPR_RSP ? vmcs_readl(GUEST_RSP) : vcpu->gprs[reg];
-}
-
-static void write_gpr(struct hvlab_vcpu *vcpu, u8 reg, u64 value)
-{
-	if (reg == GPR_RSP)
-		vmcs_writel(GUEST_RSP, value);
-	else
-		vcpu->gprs[reg] = value;
-}
-
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write)
 {
 	struct hvlab_run *run = vcpu->run;
@@ -165,9 +152,9 @@ int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write)
 		if (insn.kind == INSN_STORE_IMM)
 			value = insn.imm;
 		else if (insn.high_byte)
-			value = read_gpr(vcpu, insn.reg) >> 8;
+			value = hvlab_read_gpr(vcpu, insn.reg) >> 8;
 		else
-			value = read_gpr(vcpu, insn.reg);
+			value = hvlab_read_gpr(vcpu, insn.reg);
 		memcpy(run->mmio.data, &value, insn.mem_size);
 		hvlab_vcpu_advance_rip(vcpu, insn.length);
 		return 0;
@@ -179,33 +166,6 @@ int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write)
 	vcpu->pending_reg_size = insn.reg_size;
 	vcpu->pending_mem_size = insn.mem_size;
 	return 0;
-}
-
-/*
- * Put @value into a register the way a MOV of @size bytes does: 8- and
- * 16-bit writes keep the rest of the register, a 32-bit write clears the
- * upper half (SDM Vol. 1, 3.4.1.1).
- */
-void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,
-			   unsigned int size, u64 value)
-{
-	u64 old = read_gpr(vcpu, reg);
-
-	switch (size) {
-	case 1:
-		if (high_byte)
-			value = (old & ~0xff00ULL) | ((value & 0xff) << 8);
-		else
-			value = (old & ~0xffULL) | (value & 0xff);
-		break;
-	case 2:
-		value = (old & ~0xffffULL) | (value & 0xffff);
-		break;
-	case 4:
-		value = (u32)value;
-		break;
-	}
-	write_gpr(vcpu, reg, value);
 }
 
 /* Finish an MMIO read with the data userspace left in run->mmio.data. */

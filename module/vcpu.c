@@ -40,6 +40,47 @@ void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...)
 		sizeof(vcpu->run->internal.reason));
 }
 
+/* A general register of the guest; RSP lives in the VMCS. */
+u64 hvlab_read_gpr(struct hvlab_vcpu *vcpu, u8 reg)
+{
+	return reg == GPR_RSP ? vmcs_readl(GUEST_RSP) : vcpu->gprs[reg];
+}
+
+void hvlab_write_gpr(struct hvlab_vcpu *vcpu, u8 reg, u64 value)
+{
+	if (reg == GPR_RSP)
+		vmcs_writel(GUEST_RSP, value);
+	else
+		vcpu->gprs[reg] = value;
+}
+
+/*
+ * Put @value into a register the way a MOV of @size bytes does: 8- and
+ * 16-bit writes keep the rest of the register, a 32-bit write clears the
+ * upper half (SDM Vol. 1, 3.4.1.1).
+ */
+void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,
+			   unsigned int size, u64 value)
+{
+	u64 old = hvlab_read_gpr(vcpu, reg);
+
+	switch (size) {
+	case 1:
+		if (high_byte)
+			value = (old & ~0xff00ULL) | ((value & 0xff) << 8);
+		else
+			value = (old & ~0xffULL) | (value & 0xff);
+		break;
+	case 2:
+		value = (old & ~0xffffULL) | (value & 0xffff);
+		break;
+	case 4:
+		value = (u32)value;
+		break;
+	}
+	hvlab_write_gpr(vcpu, reg, value);
+}
+
 /*
  * Step over the instruction that exited. Skipping an instruction also ends
  * the one-instruction interrupt shadow of STI or MOV SS (SDM 25.4.2).

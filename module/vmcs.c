@@ -149,7 +149,7 @@ static void vmcs_write_controls(struct hvlab_vm *vm)
  * VMX-fixed bits forced (SDM A.7, A.8). The guest reads its own value
  * back from the read shadow.
  */
-static void vmcs_write_guest_cr0(unsigned long cr0)
+void hvlab_vmcs_write_guest_cr0(unsigned long cr0)
 {
 	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
 	unsigned long fixed0 = caps->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
@@ -159,7 +159,22 @@ static void vmcs_write_guest_cr0(unsigned long cr0)
 	vmcs_writel(GUEST_CR0, cr0);
 }
 
-static void vmcs_write_guest_cr4(unsigned long cr4)
+/* CR0/CR4 as the guest sees them: host-owned bits come from the shadow. */
+unsigned long hvlab_vmcs_read_guest_cr0(void)
+{
+	unsigned long mask = vmx_config.cr0_guest_host_mask;
+
+	return (vmcs_readl(GUEST_CR0) & ~mask) | (vmcs_readl(CR0_READ_SHADOW) & mask);
+}
+
+unsigned long hvlab_vmcs_read_guest_cr4(void)
+{
+	unsigned long mask = vmx_config.cr4_guest_host_mask;
+
+	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
+}
+
+void hvlab_vmcs_write_guest_cr4(unsigned long cr4)
 {
 	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
 
@@ -210,11 +225,8 @@ void hvlab_vmcs_get_sregs(struct hvlab_sregs *sregs)
 	sregs->gdt.limit = vmcs_read32(GUEST_GDTR_LIMIT);
 	sregs->idt.base = vmcs_readl(GUEST_IDTR_BASE);
 	sregs->idt.limit = vmcs_read32(GUEST_IDTR_LIMIT);
-	/* Host-owned bits read as the guest wrote them (the read shadow). */
-	sregs->cr0 = (vmcs_readl(GUEST_CR0) & ~vmx_config.cr0_guest_host_mask) |
-		     (vmcs_readl(CR0_READ_SHADOW) & vmx_config.cr0_guest_host_mask);
-	sregs->cr4 = (vmcs_readl(GUEST_CR4) & ~vmx_config.cr4_guest_host_mask) |
-		     (vmcs_readl(CR4_READ_SHADOW) & vmx_config.cr4_guest_host_mask);
+	sregs->cr0 = hvlab_vmcs_read_guest_cr0();
+	sregs->cr4 = hvlab_vmcs_read_guest_cr4();
 	sregs->cr3 = vmcs_readl(GUEST_CR3);
 	sregs->efer = vmcs_read64(GUEST_IA32_EFER);
 }
@@ -238,8 +250,8 @@ void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs)
 	vmcs_write32(GUEST_GDTR_LIMIT, sregs->gdt.limit);
 	vmcs_writel(GUEST_IDTR_BASE, sregs->idt.base);
 	vmcs_write32(GUEST_IDTR_LIMIT, sregs->idt.limit);
-	vmcs_write_guest_cr0(sregs->cr0);
-	vmcs_write_guest_cr4(sregs->cr4);
+	hvlab_vmcs_write_guest_cr0(sregs->cr0);
+	hvlab_vmcs_write_guest_cr4(sregs->cr4);
 	vmcs_writel(GUEST_CR3, sregs->cr3);
 	vmcs_write64(GUEST_IA32_EFER, sregs->efer);
 	/* SDM 27.3.1.1: "IA-32e mode guest" must equal EFER.LMA. */

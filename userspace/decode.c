@@ -96,6 +96,32 @@ const char *hv_ept_access(const struct hv_ept_qual *ept)
 	return ept->fetch ? "fetch" : ept->write ? "write" : "read";
 }
 
+void hv_decode_cr(uint64_t qual, struct hv_cr_qual *cr)
+{
+	cr->cr = qual & 0xf;
+	cr->access = (qual >> 4) & 3;
+	cr->lmsw_memory = (qual >> 6) & 1;
+	cr->gpr = (qual >> 8) & 0xf;
+	cr->lmsw_data = (qual >> 16) & 0xffff;
+}
+
+const char *hv_cr_access(unsigned int access)
+{
+	static const char *const names[] = { "mov_to_cr", "mov_from_cr", "clts", "lmsw" };
+
+	return names[access & 3];
+}
+
+const char *hv_gpr_name(unsigned int gpr)
+{
+	static const char *const names[] = {
+		"rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi",
+		"r8", "r9", "r10", "r11", "r12", "r13", "r14", "r15",
+	};
+
+	return names[gpr & 15];
+}
+
 static int is_io(const struct hvlab_exit_record *rec)
 {
 	return HVLAB_VMX_EXIT_BASIC(rec->reason) == 30;
@@ -140,6 +166,19 @@ int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len)
 			      ept.readable | ept.writable | ept.executable ? "" : " (not present)");
 	} else if (basic == 49) {
 		n += snprintf(buf + n, len - n, ": gpa 0x%llx", (unsigned long long)rec->gpa);
+	} else if (basic == 28) {
+		struct hv_cr_qual cr;
+
+		hv_decode_cr(rec->qualification, &cr);
+		if (cr.access == 0)
+			n += snprintf(buf + n, len - n, ": mov to cr%u from %s", cr.cr, hv_gpr_name(cr.gpr));
+		else if (cr.access == 1)
+			n += snprintf(buf + n, len - n, ": mov from cr%u to %s", cr.cr, hv_gpr_name(cr.gpr));
+		else if (cr.access == 2)
+			n += snprintf(buf + n, len - n, ": clts");
+		else
+			n += snprintf(buf + n, len - n, ": lmsw 0x%x (%s operand)", cr.lmsw_data,
+				      cr.lmsw_memory ? "memory" : "register");
 	} else if (rec->qualification) {
 		n += snprintf(buf + n, len - n, ": qualification 0x%llx",
 			      (unsigned long long)rec->qualification);
@@ -169,6 +208,16 @@ int hv_format_exit_json(const struct hvlab_exit_record *rec, char *buf, size_t l
 			      ",\"port\":%u,\"size\":%u,\"direction\":\"%s\",\"string\":%s,\"rep\":%s",
 			      io.port, io.size, io.in ? "in" : "out",
 			      io.string ? "true" : "false", io.rep ? "true" : "false");
+	} else if (HVLAB_VMX_EXIT_BASIC(rec->reason) == 28) {
+		struct hv_cr_qual cr;
+
+		hv_decode_cr(rec->qualification, &cr);
+		n += snprintf(buf + n, len - n, ",\"cr\":%u,\"access\":\"%s\"", cr.cr,
+			      hv_cr_access(cr.access));
+		if (cr.access < 2)
+			n += snprintf(buf + n, len - n, ",\"gpr\":\"%s\"", hv_gpr_name(cr.gpr));
+		if (cr.access == 3)
+			n += snprintf(buf + n, len - n, ",\"lmsw_data\":%u", cr.lmsw_data);
 	} else if (is_ept(rec)) {
 		struct hv_ept_qual ept;
 

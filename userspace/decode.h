@@ -44,6 +44,20 @@ void hv_decode_ept(uint64_t qual, struct hv_ept_qual *ept);
 /* "read", "write" or "fetch" */
 const char *hv_ept_access(const struct hv_ept_qual *ept);
 
+/* Control-register access qualification, SDM Table 28-3 */
+struct hv_cr_qual {
+	unsigned int cr;	/* 0, 3, 4 or 8 */
+	unsigned int access;	/* 0 MOV to CR, 1 MOV from CR, 2 CLTS, 3 LMSW */
+	unsigned int gpr;	/* register number for MOV (0 = RAX ... 15 = R15) */
+	int lmsw_memory;	/* LMSW operand was in memory */
+	unsigned int lmsw_data;	/* LMSW source data */
+};
+void hv_decode_cr(uint64_t qual, struct hv_cr_qual *cr);
+/* "mov_to_cr", "mov_from_cr", "clts", "lmsw" */
+const char *hv_cr_access(unsigned int access);
+/* "rax", "rcx", ... "r15" */
+const char *hv_gpr_name(unsigned int gpr);
+
 /* Human text for one exit ("I/O instruction: out port 0xe9, 1 byte"). */
 int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len);
 /* One JSON object (no newline), the --trace-json record. */

@@ -70,6 +70,36 @@ TEST(ept_qualification)
 	EXPECT_STREQ("read", hv_ept_access(&q));
 }
 
+/* Table 28-3: CR number 3:0, access type 5:4, LMSW operand 6, GPR 11:8, LMSW data 31:16 */
+TEST(cr_qualification)
+{
+	struct hvlab_exit_record mov = { .seq = 1, .reason = 28, .qualification = 0x304,
+					 .rip = 0x7c67 };
+	struct hvlab_exit_record lmsw = { .seq = 2, .reason = 28, .qualification = 0x00090070 };
+	struct hv_cr_qual cr;
+	char buf[512];
+
+	hv_decode_cr(0x304, &cr);		/* mov %rbx, %cr4 */
+	EXPECT_EQ(4, cr.cr);
+	EXPECT_EQ(0, cr.access);
+	EXPECT_EQ(3, cr.gpr);
+	EXPECT_STREQ("rbx", hv_gpr_name(cr.gpr));
+	hv_decode_cr(0xf18, &cr);		/* mov %cr8, %r15 */
+	EXPECT_EQ(8, cr.cr);
+	EXPECT_STREQ("mov_from_cr", hv_cr_access(cr.access));
+	EXPECT_STREQ("r15", hv_gpr_name(cr.gpr));
+	hv_decode_cr(0x00090070, &cr);		/* lmsw from memory, data 9 */
+	EXPECT_STREQ("lmsw", hv_cr_access(cr.access));
+	EXPECT_EQ(1, cr.lmsw_memory);
+	EXPECT_EQ(9, cr.lmsw_data);
+	hv_format_exit(&mov, buf, sizeof(buf));
+	EXPECT_STREQ("#1 control-register access (28) at rip 0x7c67: mov to cr4 from rbx", buf);
+	hv_format_exit_json(&mov, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "\"cr\":4,\"access\":\"mov_to_cr\",\"gpr\":\"rbx\"}"));
+	hv_format_exit_json(&lmsw, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "\"access\":\"lmsw\",\"lmsw_data\":9}"));
+}
+
 TEST(trace_json)
 {
 	struct hvlab_exit_record io = { .seq = 7, .reason = 30, .qualification = 0x00e90040,

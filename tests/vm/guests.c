@@ -228,6 +228,49 @@ TEST_F(guest, faults)
 	expect_halt_last(_metadata, &self->r, i);
 }
 
+/*
+ * MOV to CR0/CR4 that touches a host-owned bit exits and is emulated in
+ * the kernel; the qualification names the CR and the source register.
+ */
+TEST_F(guest, cr)
+{
+	static const struct { unsigned int cr; uint64_t rip; } want[] = {
+		{ 0, 0x7c1f },		/* set NE */
+		{ 0, 0x7c33 },		/* set CD */
+		{ 0, 0x7c47 },		/* clear CD */
+		{ 0, 0x7c50 },		/* set NW without CD: #GP */
+		{ 4, 0x7c67 },		/* set VMXE: #GP */
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "cr"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		const struct seen_exit *e = &self->r.exits[i];
+		struct hv_cr_qual q;
+
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, e->run_exit) TH_LOG("exit %u", i);
+		EXPECT_EQ(28, e->vmx_reason) TH_LOG("exit %u", i);
+		EXPECT_EQ(want[i].rip, e->rip) TH_LOG("exit %u", i);
+		hv_decode_cr(e->qualification, &q);
+		EXPECT_EQ(want[i].cr, q.cr) TH_LOG("exit %u", i);
+		EXPECT_EQ(0, q.access);		/* MOV to CR */
+		EXPECT_EQ(0, q.gpr);		/* from EAX */
+	}
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("cr ok\n", self->r.output);
+	i = expect_output_exits(_metadata, &self->r, 5, "cr ok\n");
+	expect_halt_last(_metadata, &self->r, i);
+	/* the guest's view survives in the shadow: NE set, CD and NW clear */
+	{
+		struct hvlab_sregs sregs;
+
+		ASSERT_EQ(0, hv_get_sregs(&self->vm, &sregs));
+		EXPECT_EQ(0x20, sregs.cr0 & 0x60000020);
+		EXPECT_EQ(0, sregs.cr4 & 0x2000);
+	}
+}
+
 /* Without STOP_EVERY_EXIT, in-kernel exits never reach userspace. */
 TEST_F(guest, loop_in_kernel)
 {
