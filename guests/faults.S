@@ -35,7 +35,7 @@ gp3:	rdpmc
 	cmpw $3, gp_count
 	jne bad
 	/* each #GP at its instruction: the sum of their addresses (start = 0x7c00) */
-	cmpw $(gp1 - start) + (gp2 - start) + (gp3 - start) + 3 * 0x7c00, gp_sum
+	cmpw $((gp1 - start) + (gp2 - start) + (gp3 - start) + 3 * 0x7c00) & 0xffff, gp_sum
 	jne bad
 	GUEST_END "faults ok", "faults: wrong #GP count or address"
 
