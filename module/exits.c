@@ -10,6 +10,7 @@
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <asm/msr.h>
 #include <asm/processor.h>
 
 #include "hvlab.h"
@@ -26,18 +27,33 @@ static int handle_unhandled(struct hvlab_vcpu *vcpu)
 	return exit_to_user(vcpu, HVLAB_EXIT_UNHANDLED);
 }
 
+#define X86_VECTOR_PF	14
+
 /*
  * SDM 28.2.2: an NMI exits with interruption type 2; vcpu.c already
- * delivered it to the host with interrupts still off. Exceptions exit
- * only for vectors in the exception bitmap, which hvlab leaves empty.
+ * delivered it to the host with interrupts still off. An exception exits
+ * only when userspace put its vector in the exception bitmap, to watch it
+ * (HVLAB_SET_INTERCEPTS): hvlab then delivers it to the guest after all,
+ * as if there had been no exit. A #PF that exits has not written CR2
+ * yet: its address is the exit qualification (SDM 28.1).
  */
 static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+	u32 type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
 
-	if ((info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT == INTR_TYPE_NMI)
+	if (type == INTR_TYPE_NMI)
 		return 1;
-	return handle_unhandled(vcpu);
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_PF)
+		vcpu->cr2 = vcpu->exit.qualification;
+	if (info & INTR_INFO_DELIVER_CODE)
+		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
+			     vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
+	/* INT3 and INTO are delivered past the instruction: give its length. */
+	if (type == INTR_TYPE_SOFT_EXCEPTION || type == INTR_TYPE_PRIV_SOFT_EXCEPTION)
+		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->exit.instruction_length);
+	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & IDT_VECTORING_REINJECT_MASK);
+	return 1;
 }
 
 /*
@@ -155,9 +171,29 @@ static int handle_gp_instead(struct hvlab_vcpu *vcpu)
  * SDM 26.1.2 (INVD), 26.1.3 (WBINVD exiting, MONITOR/MWAIT exiting): hvlab
  * keeps the guest's memory coherent itself and will not let it flush the
  * host's caches or sleep the host's CPU, so these are no-ops, as in KVM.
+ * PAUSE and INVLPG exit only when userspace intercepts them; skipping
+ * them is right too: without VPID every VM entry flushes the guest's TLB.
  */
 static int handle_skip_instruction(struct hvlab_vcpu *vcpu)
 {
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/*
+ * SDM 26.1.3 ("RDTSC exiting", with "enable RDTSCP" also RDTSCP): only
+ * when userspace intercepts them. The guest reads the TSC plus its
+ * offset, as it would without the exit (SDM 26.3); RDTSCP's IA32_TSC_AUX
+ * reads as the vCPU id.
+ */
+static int handle_rdtsc(struct hvlab_vcpu *vcpu)
+{
+	u64 tsc = rdtsc() + vcpu->intercepts.tsc_offset;
+
+	vcpu->gprs[GPR_RAX] = (u32)tsc;
+	vcpu->gprs[GPR_RDX] = tsc >> 32;
+	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_RDTSCP)
+		vcpu->gprs[GPR_RCX] = vcpu->id;
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
 }
@@ -346,6 +382,10 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_WBINVD]			= handle_skip_instruction,
 	[EXIT_REASON_MONITOR]			= handle_skip_instruction,
 	[EXIT_REASON_MWAIT]			= handle_skip_instruction,
+	[EXIT_REASON_PAUSE]			= handle_skip_instruction,
+	[EXIT_REASON_INVLPG]			= handle_skip_instruction,
+	[EXIT_REASON_RDTSC]			= handle_rdtsc,
+	[EXIT_REASON_RDTSCP]			= handle_rdtsc,
 };
 
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu)

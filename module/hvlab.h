@@ -133,6 +133,7 @@ struct hvlab_vcpu {
 	u64 host_kernel_gs_base;
 	u64 guest_kernel_gs_base;
 
+	struct hvlab_intercepts intercepts;	/* what userspace asked to see */
 	struct hvlab_run *run;		/* shared with userspace by mmap */
 	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */
 	struct hvlab_exit_info exit;
@@ -158,6 +159,7 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu);
 void hvlab_vmcs_put(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_get_sregs(struct hvlab_sregs *sregs);
 void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs);
+int hvlab_vmcs_set_intercepts(const struct hvlab_intercepts *intercepts);
 unsigned long hvlab_vmcs_read_guest_cr0(void);
 unsigned long hvlab_vmcs_read_guest_cr4(void);
 void hvlab_vmcs_write_guest_cr0(unsigned long cr0);

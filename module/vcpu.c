@@ -471,6 +471,32 @@ static long vcpu_set_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
 	return 0;
 }
 
+static long vcpu_get_intercepts(struct hvlab_vcpu *vcpu, void __user *argp)
+{
+	return copy_to_user(argp, &vcpu->intercepts, sizeof(vcpu->intercepts)) ? -EFAULT : 0;
+}
+
+static long vcpu_set_intercepts(struct hvlab_vcpu *vcpu, void __user *argp)
+{
+	struct hvlab_intercepts in;
+	unsigned int i;
+	int ret;
+
+	if (copy_from_user(&in, argp, sizeof(in)))
+		return -EFAULT;
+	if (in.flags & ~HVLAB_INTERCEPT_ALL)
+		return -EINVAL;
+	for (i = 0; i < ARRAY_SIZE(in.reserved); i++)
+		if (in.reserved[i])
+			return -EINVAL;
+	vcpu_vmcs_enter(vcpu);
+	ret = hvlab_vmcs_set_intercepts(&in);
+	vcpu_vmcs_exit(vcpu);
+	if (!ret)
+		vcpu->intercepts = in;
+	return ret;
+}
+
 static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct hvlab_vcpu *vcpu = file->private_data;
@@ -494,6 +520,12 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case HVLAB_SET_SREGS:
 		ret = vcpu_set_sregs(vcpu, argp);
+		break;
+	case HVLAB_GET_INTERCEPTS:
+		ret = vcpu_get_intercepts(vcpu, argp);
+		break;
+	case HVLAB_SET_INTERCEPTS:
+		ret = vcpu_set_intercepts(vcpu, argp);
 		break;
 	default:
 		ret = -ENOTTY;

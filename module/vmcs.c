@@ -145,6 +145,33 @@ static void vmcs_write_controls(struct hvlab_vm *vm)
 }
 
 /*
+ * The intercepts userspace asked for (HVLAB_SET_INTERCEPTS) on top of
+ * hvlab's own: the exception bitmap (SDM 25.6.3), RDTSC, PAUSE and INVLPG
+ * exiting, and the TSC offset (SDM 25.6.5, 26.3). The VMCS must be
+ * current. -EOPNOTSUPP if this CPU cannot intercept what was asked.
+ */
+int hvlab_vmcs_set_intercepts(const struct hvlab_intercepts *in)
+{
+	u32 may_be_one = vmx_config.caps.procbased_ctls >> 32;
+	u32 proc = vmx_config.proc_ctls;
+
+	if (in->flags & HVLAB_INTERCEPT_RDTSC)
+		proc |= PROC_RDTSC_EXITING;
+	if (in->flags & HVLAB_INTERCEPT_PAUSE)
+		proc |= PROC_PAUSE_EXITING;
+	if (in->flags & HVLAB_INTERCEPT_INVLPG)
+		proc |= PROC_INVLPG_EXITING;
+	if (in->tsc_offset)
+		proc |= PROC_USE_TSC_OFFSETTING;
+	if (proc & ~may_be_one)
+		return -EOPNOTSUPP;
+	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	vmcs_write32(EXCEPTION_BITMAP, in->exception_bitmap);
+	vmcs_write64(TSC_OFFSET, in->tsc_offset);
+	return 0;
+}
+
+/*
  * The guest's CR0/CR4 as the CPU runs them: the guest's value with the
  * VMX-fixed bits forced (SDM A.7, A.8). The guest reads its own value
  * back from the read shadow.

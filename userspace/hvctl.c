@@ -17,6 +17,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/ioctl.h>
 #include <unistd.h>
 
@@ -76,6 +77,10 @@ static void usage(FILE *out)
 		"  -s, --strict             stop on an access to a port or address\n"
 		"                           that nothing claims (default: warn)\n"
 		"  -c, --count N            step: stop after N exits, without waiting\n"
+		"  -i, --intercept LIST     also intercept rdtsc,pause,invlpg\n"
+		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
+		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
+		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
 		"\n"
 		"The guest is loaded at 0x7c00 and starts in real mode at 0000:7c00.\n"
 		"Exit status: 0 the guest halted, (V << 1) | 1 it wrote V to port 0xf4,\n"
@@ -357,6 +362,52 @@ static int run_loop(struct session *s)
 	return s->status;
 }
 
+/* Parse "ud,bp,13" into an exception bitmap; -1 for an unknown name. */
+static int64_t parse_exceptions(const char *list)
+{
+	static const char *const names[] = {
+		"de", "db", "nmi", "bp", "of", "br", "ud", "nm", "df", NULL, "ts", "np",
+		"ss", "gp", "pf", NULL, "mf", "ac", "mc", "xm",
+	};
+	char buf[256], *tok, *save, *end;
+	int64_t bitmap = 0;
+	unsigned int v;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		v = strtoul(tok, &end, 0);
+		if (*end) {
+			for (v = 0; v < sizeof(names) / sizeof(names[0]); v++)
+				if (names[v] && !strcasecmp(names[v], tok))
+					break;
+			if (v == sizeof(names) / sizeof(names[0]))
+				return -1;
+		}
+		if (v > 31)
+			return -1;
+		bitmap |= 1u << v;
+	}
+	return bitmap;
+}
+
+static int parse_intercepts(const char *list, uint32_t *flags)
+{
+	char buf[256], *tok, *save;
+
+	snprintf(buf, sizeof(buf), "%s", list);
+	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcasecmp(tok, "rdtsc"))
+			*flags |= HVLAB_INTERCEPT_RDTSC;
+		else if (!strcasecmp(tok, "pause"))
+			*flags |= HVLAB_INTERCEPT_PAUSE;
+		else if (!strcasecmp(tok, "invlpg"))
+			*flags |= HVLAB_INTERCEPT_INVLPG;
+		else
+			return -1;
+	}
+	return 0;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -401,17 +452,21 @@ static int cmd_run(int argc, char **argv, int step)
 		{ "trace-json", required_argument, NULL, 't' },
 		{ "strict", no_argument, NULL, 's' },
 		{ "count", required_argument, NULL, 'c' },
+		{ "intercept", required_argument, NULL, 'i' },
+		{ "exceptions", required_argument, NULL, 'e' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
+	struct hvlab_intercepts intercepts = { 0 };
 	struct session s = { .step = step };
+	int64_t bitmap;
 	const char *trace_path = NULL, *guest;
 	int64_t mem = HV_DEFAULT_MEM;
 	struct sigaction sa = { .sa_handler = on_sigint };
 	char *end;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "m:t:sc:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:t:sc:i:e:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
 			mem = hv_parse_size(optarg);
@@ -434,6 +489,22 @@ static int cmd_run(int argc, char **argv, int step)
 				fprintf(stderr, "hvctl: --count '%s': give a positive number of exits\n", optarg);
 				return STATUS_USAGE;
 			}
+			break;
+		case 'i':
+			if (parse_intercepts(optarg, &intercepts.flags)) {
+				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'e':
+			bitmap = parse_exceptions(optarg);
+			if (bitmap < 0) {
+				fprintf(stderr, "hvctl: --exceptions '%s': give vectors 0-31 or names such as ud,bp,gp,pf\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			intercepts.exception_bitmap = bitmap;
 			break;
 		case 'h':
 			usage(stdout);
@@ -463,6 +534,13 @@ static int cmd_run(int argc, char **argv, int step)
 	if (ret) {
 		fprintf(stderr, "hvctl: cannot load '%s': %s\n", guest,
 			ret == -EFBIG ? "larger than the 0x7c00-0x9ffff boot area" : strerror(-ret));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	if ((intercepts.flags || intercepts.exception_bitmap) &&
+	    ioctl(s.vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
+		fprintf(stderr, "hvctl: cannot set the intercepts: %s\n",
+			errno == EOPNOTSUPP ? "this CPU cannot intercept that" : strerror(errno));
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}

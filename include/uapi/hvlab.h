@@ -114,6 +114,26 @@ struct hvlab_sregs {
 	__u64 reserved[4];
 };
 
+/*
+ * Extra intercepts a vCPU can ask for, to watch more kinds of VM exit.
+ * hvlab always intercepts what protects the host (docs/exit-reasons.md);
+ * these add exits a student may want to see. Exceptions in the bitmap
+ * exit (reason 0) and are then delivered to the guest as if nothing had
+ * happened; the other exits are emulated in the kernel.
+ */
+struct hvlab_intercepts {
+	__u32 exception_bitmap;		/* bit n: exception vector n exits */
+	__u32 flags;			/* HVLAB_INTERCEPT_* */
+	__u64 tsc_offset;		/* added to the TSC the guest reads */
+	__u64 reserved[4];
+};
+
+#define HVLAB_INTERCEPT_RDTSC	(1u << 0)	/* RDTSC (16), RDTSCP (51) */
+#define HVLAB_INTERCEPT_PAUSE	(1u << 1)	/* PAUSE (40) */
+#define HVLAB_INTERCEPT_INVLPG	(1u << 2)	/* INVLPG (14) */
+#define HVLAB_INTERCEPT_ALL	(HVLAB_INTERCEPT_RDTSC | HVLAB_INTERCEPT_PAUSE | \
+				 HVLAB_INTERCEPT_INVLPG)
+
 /* --- Exits ------------------------------------------------------------- */
 
 /* Why HVLAB_RUN returned: hvlab_run.exit_reason */
@@ -251,5 +271,7 @@ struct hvlab_run {
 #define HVLAB_SET_REGS		_IOW(HVLAB_IO, 0x22, struct hvlab_regs)
 #define HVLAB_GET_SREGS		_IOR(HVLAB_IO, 0x23, struct hvlab_sregs)
 #define HVLAB_SET_SREGS		_IOW(HVLAB_IO, 0x24, struct hvlab_sregs)
+#define HVLAB_GET_INTERCEPTS	_IOR(HVLAB_IO, 0x25, struct hvlab_intercepts)
+#define HVLAB_SET_INTERCEPTS	_IOW(HVLAB_IO, 0x26, struct hvlab_intercepts)
 
 #endif /* _UAPI_HVLAB_H */

@@ -271,6 +271,74 @@ TEST_F(guest, cr)
 	}
 }
 
+static uint32_t tsc_high;
+
+static void record_tsc_high(struct hvlab_run *run)
+{
+	if (run->io.direction == HVLAB_IO_OUT && run->io.port == 0x84)
+		tsc_high = run->io.data;
+}
+
+/*
+ * Intercepts userspace asks for: RDTSC, RDTSCP, PAUSE, INVLPG, and #UD and
+ * #BP in the exception bitmap. Each exits once; the exceptions still reach
+ * the guest's own handlers, and the TSC offset shows in what it reads.
+ */
+TEST_F(guest, intercepts)
+{
+	struct hvlab_intercepts in = {
+		.exception_bitmap = (1u << 6) | (1u << 3),
+		.flags = HVLAB_INTERCEPT_RDTSC | HVLAB_INTERCEPT_PAUSE | HVLAB_INTERCEPT_INVLPG,
+		.tsc_offset = 1ULL << 40,
+	};
+	static const uint32_t want[] = { 51, 40, 14, 0, 0 };	/* after RDTSC and the OUT */
+	struct hvlab_intercepts back;
+	unsigned int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "intercepts"));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &in));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu_fd, HVLAB_GET_INTERCEPTS, &back));
+	EXPECT_EQ(0, memcmp(&in, &back, sizeof(in)));
+	hvtest_io_hook = record_tsc_high;
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	hvtest_io_hook = NULL;
+
+	EXPECT_EQ(16, self->r.exits[0].vmx_reason);		/* RDTSC */
+	EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[0].run_exit);
+	EXPECT_EQ(HVLAB_EXIT_IO, self->r.exits[1].run_exit);	/* out %eax, $0x84 */
+	for (i = 0; i < 5; i++) {
+		EXPECT_EQ(want[i], self->r.exits[2 + i].vmx_reason) TH_LOG("exit %u", 2 + i);
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[2 + i].run_exit);
+	}
+	EXPECT_GE(tsc_high, 0x100);		/* 2^40 added to the TSC */
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("intercepts ok\n", self->r.output);
+
+	/* bad requests change nothing */
+	in.flags = 1u << 30;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &in));
+	EXPECT_EQ(EINVAL, errno);
+	in.flags = 0;
+	in.reserved[2] = 1;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &in));
+	EXPECT_EQ(EINVAL, errno);
+	ASSERT_EQ(0, ioctl(self->vm.vcpu_fd, HVLAB_GET_INTERCEPTS, &back));
+	EXPECT_EQ(HVLAB_INTERCEPT_RDTSC | HVLAB_INTERCEPT_PAUSE | HVLAB_INTERCEPT_INVLPG,
+		  back.flags);
+}
+
+/* The same guest without intercepts: no such exits, same result. */
+TEST_F(guest, intercepts_off)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "intercepts"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	EXPECT_EQ(0, hvtest_count(&self->r, 16) + hvtest_count(&self->r, 51) +
+		     hvtest_count(&self->r, 40) + hvtest_count(&self->r, 14) +
+		     hvtest_count(&self->r, 0));
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("intercepts ok\n", self->r.output);
+}
+
 /* Without STOP_EVERY_EXIT, in-kernel exits never reach userspace. */
 TEST_F(guest, loop_in_kernel)
 {

@@ -73,6 +73,17 @@ grep -q "out port 0xe9, 1 byte" $T/out && grep -q "out 0x48 'H'" $T/out && grep 
 	grep -q "^    console: Hello from an hvlab guest!$" $T/out
 ok $? "step without a terminal runs to the end, decoding every exit"
 
+hvctl run --intercept rdtsc,pause,invlpg --exceptions ud,bp --trace-json $T/ic.json \
+	$G/intercepts.bin >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q "intercepts ok" $T/out && grep -q '"name":"RDTSCP"' $T/ic.json &&
+	[ "$(grep -c '"name":"EXCEPTION_NMI"' $T/ic.json)" = 2 ]
+ok $? "run --intercept/--exceptions: the exits show in the trace, the guest is none the wiser"
+
+hvctl run --exceptions ud,xyz $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "give vectors 0-31 or names" $T/err
+ok $? "run --exceptions with an unknown name: status 2 and advice"
+
 hvctl run --mem 3 $G/hello.bin >/dev/null 2>$T/err
 [ $? = 2 ] && grep -q "give a multiple of 4K" $T/err
 ok $? "run --mem with a bad size: status 2 and advice"
