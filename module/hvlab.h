@@ -134,6 +134,10 @@ struct hvlab_vcpu {
 	u64 guest_kernel_gs_base;
 
 	struct hvlab_intercepts intercepts;	/* what userspace asked to see */
+	/* The guest's debug registers, kept in software: MOV DR always exits. */
+	u64 dr[4];
+	u64 dr6;
+	u64 dr7;
 	struct hvlab_run *run;		/* shared with userspace by mmap */
 	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */
 	struct hvlab_exit_info exit;

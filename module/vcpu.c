@@ -26,6 +26,8 @@
 static_assert(sizeof(struct hvlab_run) <= PAGE_SIZE);
 
 #define INTERRUPTIBILITY_STI_MOV_SS	0x3u	/* SDM 25.4.2, Table 25-3 */
+#define DR6_RESET	0xffff0ff0ULL	/* SDM 19.2.3 */
+#define DR7_RESET	0x400ULL
 
 void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...)
 {
@@ -605,6 +607,8 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 		return -ENOMEM;
 	vcpu->vm = vm;
 	vcpu->id = id;
+	vcpu->dr6 = DR6_RESET;
+	vcpu->dr7 = DR7_RESET;
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -409,9 +409,13 @@ TEST(guest_jumps_into_the_hole)
 TEST(unhandled_exit_reaches_userspace)
 {
 	static const uint8_t code[] = {
-		0x66, 0x31, 0xc0,		/* xor %eax, %eax */
-		0x90, 0x90, 0x90,		/* nop; nop; nop */
-		0x0f, 0x23, 0xc0,		/* mov %eax, %dr0 */
+		0x0f, 0x20, 0xe0,			/* mov %cr4, %eax */
+		0x66, 0x0d, 0x00, 0x00, 0x04, 0x00,	/* or $0x40000 (OSXSAVE), %eax */
+		0x0f, 0x22, 0xe0,			/* mov %eax, %cr4 */
+		0x66, 0x31, 0xc9,			/* xor %ecx, %ecx */
+		0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,	/* mov $1, %eax */
+		0x66, 0x31, 0xd2,			/* xor %edx, %edx */
+		0x0f, 0x01, 0xd1,			/* xsetbv */
 		0xfa, 0xf4,
 	};
 	struct hvlab_regs regs;
@@ -421,11 +425,11 @@ TEST(unhandled_exit_reaches_userspace)
 	run = run_code(_metadata, &vm, code, sizeof(code));
 	ASSERT_NE(NULL, run);
 	EXPECT_EQ(HVLAB_EXIT_UNHANDLED, run->exit_reason);
-	EXPECT_EQ(29, run->vmx_exit_reason);		/* MOV DR */
-	EXPECT_EQ(0x7c06, run->guest_rip);
+	EXPECT_EQ(55, run->vmx_exit_reason);		/* XSETBV */
+	EXPECT_EQ(0x7c18, run->guest_rip);
 	EXPECT_EQ(3, run->instruction_length);
 	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
-	EXPECT_EQ(0x7c06, regs.rip);
+	EXPECT_EQ(0x7c18, regs.rip);
 	hv_close(&vm);
 }
 

@@ -271,6 +271,29 @@ TEST_F(guest, cr)
 	}
 }
 
+/* Table 28-4: DR number 2:0, direction 4 (1 = MOV from DR), GPR 11:8 */
+TEST_F(guest, dr)
+{
+	static const struct { unsigned int dr, from, gpr; } want[] = {
+		{ 0, 0, 0 }, { 0, 1, 3 }, { 7, 1, 0 }, { 7, 0, 0 }, { 7, 1, 1 }, { 6, 1, 2 },
+	};
+	unsigned int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "dr"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	for (i = 0; i < 6; i++) {
+		const struct seen_exit *e = &self->r.exits[i];
+
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, e->run_exit) TH_LOG("exit %u", i);
+		EXPECT_EQ(29, e->vmx_reason) TH_LOG("exit %u", i);
+		EXPECT_EQ(want[i].dr, e->qualification & 7) TH_LOG("exit %u", i);
+		EXPECT_EQ(want[i].from, (e->qualification >> 4) & 1) TH_LOG("exit %u", i);
+		EXPECT_EQ(want[i].gpr, (e->qualification >> 8) & 0xf) TH_LOG("exit %u", i);
+	}
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("dr ok\n", self->r.output);
+}
+
 static uint32_t tsc_high;
 
 static void record_tsc_high(struct hvlab_run *run)
