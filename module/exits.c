@@ -284,6 +284,17 @@ static int handle_cr_access(struct hvlab_vcpu *vcpu)
 	return handle_unhandled(vcpu);
 }
 
+/*
+ * SDM 26.1.2: every VMX instruction exits unconditionally in VMX non-root
+ * operation. hvlab does not offer nested VMX (CPUID hides it), so the
+ * guest gets what a CPU without VMX gives: #UD.
+ */
+static int handle_vmx_instruction(struct hvlab_vcpu *vcpu)
+{
+	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_UD, false, 0);
+	return 1;
+}
+
 /* Exit qualification for MOV DR (SDM 28.2.1, Table 28-4) */
 #define DR_QUAL_NUMBER(q)	((q) & 7)
 #define DR_QUAL_FROM_DR		(1ULL << 4)
@@ -436,6 +447,18 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_INVLPG]			= handle_skip_instruction,
 	[EXIT_REASON_RDTSC]			= handle_rdtsc,
 	[EXIT_REASON_RDTSCP]			= handle_rdtsc,
+	[EXIT_REASON_VMCLEAR]			= handle_vmx_instruction,
+	[EXIT_REASON_VMLAUNCH]			= handle_vmx_instruction,
+	[EXIT_REASON_VMPTRLD]			= handle_vmx_instruction,
+	[EXIT_REASON_VMPTRST]			= handle_vmx_instruction,
+	[EXIT_REASON_VMREAD]			= handle_vmx_instruction,
+	[EXIT_REASON_VMRESUME]			= handle_vmx_instruction,
+	[EXIT_REASON_VMWRITE]			= handle_vmx_instruction,
+	[EXIT_REASON_VMXOFF]			= handle_vmx_instruction,
+	[EXIT_REASON_VMXON]			= handle_vmx_instruction,
+	[EXIT_REASON_INVEPT]			= handle_vmx_instruction,
+	[EXIT_REASON_INVVPID]			= handle_vmx_instruction,
+	[EXIT_REASON_VMFUNC]			= handle_vmx_instruction,
 };
 
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu)

@@ -294,6 +294,23 @@ TEST_F(guest, dr)
 	ASSERT_STREQ("dr ok\n", self->r.output);
 }
 
+/* Every VMX instruction exits and comes back to the guest as #UD. */
+TEST_F(guest, vmx_instructions)
+{
+	static const uint32_t want[] = { 27, 26, 19, 21, 22, 23, 25, 20, 24, 50, 53 };
+	unsigned int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "vmx_insns"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++) {
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[i].run_exit) TH_LOG("exit %u", i);
+		EXPECT_EQ(want[i], self->r.exits[i].vmx_reason) TH_LOG("exit %u", i);
+	}
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("vmx_insns ok\n", self->r.output);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+}
+
 static uint32_t tsc_high;
 
 static void record_tsc_high(struct hvlab_run *run)
