@@ -10,6 +10,8 @@
  */
 #include <linux/kernel.h>
 #include <linux/string.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 
@@ -80,6 +82,7 @@ static int handle_triple_fault(struct hvlab_vcpu *vcpu)
  * set; leaves 0x40000000+ identify hvlab.
  */
 #define CPUID1_ECX_VMX		(1u << 5)
+#define CPUID1_ECX_XSAVE	(1u << 26)
 #define CPUID1_ECX_OSXSAVE	(1u << 27)
 #define CPUID1_ECX_HYPERVISOR	(1u << 31)
 #define CPUID7_ECX_OSPKE	(1u << 4)
@@ -107,6 +110,9 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
 		/* OSXSAVE mirrors the guest's CR4, not the host's. */
 		if (cr4 & X86_CR4_OSXSAVE)
 			ecx |= CPUID1_ECX_OSXSAVE;
+		/* No XSAVE for the guest where the host has none (vmx.c). */
+		if (!vmx_config.host_xcr0)
+			ecx &= ~CPUID1_ECX_XSAVE;
 		/* EBX[31:24]: initial APIC ID = vCPU id */
 		ebx = (ebx & 0x00ffffff) | ((u32)vcpu->id << 24);
 	} else if (leaf == 7 && subleaf == 0) {
@@ -250,8 +256,12 @@ static int emulate_mov_to_cr4(struct hvlab_vcpu *vcpu, u64 value)
 {
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 
-	/* No VMX inside the guest, and nothing this CPU cannot do. */
+	/*
+	 * No VMX inside the guest, no XSAVE where the host has none (vmx.c),
+	 * and nothing this CPU cannot do.
+	 */
 	if ((value & X86_CR4_VMXE) || (value & ~vmx_config.caps.cr4_fixed1) ||
+	    ((value & X86_CR4_OSXSAVE) && !vmx_config.host_xcr0) ||
 	    ((efer & EFER_LMA_BIT) && !(value & X86_CR4_PAE)))
 		return handle_gp_instead(vcpu);
 	hvlab_vmcs_write_guest_cr4(value);
@@ -292,6 +302,32 @@ static int handle_cr_access(struct hvlab_vcpu *vcpu)
 static int handle_vmx_instruction(struct hvlab_vcpu *vcpu)
 {
 	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_UD, false, 0);
+	return 1;
+}
+
+/*
+ * SDM 26.1.2: XSETBV exits unconditionally. Check the new XCR0 as the CPU
+ * would (the XSETBV page of SDM Vol. 2, and 13.3): only XCR0 exists, x87
+ * must stay on, AVX needs SSE, the AVX-512 states go together and need
+ * AVX, and nothing the host does not enable itself. Else #GP(0).
+ */
+static int handle_xsetbv(struct hvlab_vcpu *vcpu)
+{
+	u64 value = (u32)vcpu->gprs[GPR_RAX] | (vcpu->gprs[GPR_RDX] << 32);
+	u64 avx512 = XFEATURE_MASK_OPMASK | XFEATURE_MASK_ZMM_Hi256 | XFEATURE_MASK_Hi16_ZMM;
+
+	/* Without host XSAVE the guest cannot set CR4.OSXSAVE: XSETBV is #UD. */
+	if (!vmx_config.host_xcr0) {
+		hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_UD, false, 0);
+		return 1;
+	}
+	if ((u32)vcpu->gprs[GPR_RCX] != XCR_XFEATURE_ENABLED_MASK ||
+	    !(value & XFEATURE_MASK_FP) || (value & ~vmx_config.host_xcr0) ||
+	    ((value & XFEATURE_MASK_YMM) && !(value & XFEATURE_MASK_SSE)) ||
+	    ((value & avx512) && ((value & avx512) != avx512 || !(value & XFEATURE_MASK_YMM))))
+		return handle_gp_instead(vcpu);
+	vcpu->xcr0 = value;
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
 }
 
@@ -436,6 +472,7 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
 	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
+	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_RDMSR]			= handle_gp_instead,
 	[EXIT_REASON_WRMSR]			= handle_gp_instead,
 	[EXIT_REASON_RDPMC]			= handle_gp_instead,

@@ -41,6 +41,7 @@ struct hvlab_vmx_config {
 	unsigned long cr4_guest_host_mask;
 	bool has_invept_single;
 	bool host_has_debugctl;		/* Bochs has no IA32_DEBUGCTL */
+	u64 host_xcr0;			/* 0 if the host does not use XSAVE */
 	u32 preemption_timer_value;	/* 0: the timer is not used */
 };
 
@@ -138,6 +139,7 @@ struct hvlab_vcpu {
 	u64 dr[4];
 	u64 dr6;
 	u64 dr7;
+	u64 xcr0;			/* the guest's XCR0, loaded around VM entry */
 	struct hvlab_run *run;		/* shared with userspace by mmap */
 	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */
 	struct hvlab_exit_info exit;

@@ -18,6 +18,8 @@
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/debugreg.h>
+#include <asm/fpu/xcr.h>
+#include <asm/fpu/xstate.h>
 #include <asm/special_insns.h>
 
 #include "hvlab.h"
@@ -220,6 +222,7 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 {
 	struct hvlab_run *run = vcpu->run;
 	unsigned long cr3, cr4, debugctl;
+	bool swap_xcr0;
 	int ret;
 
 	local_irq_disable();
@@ -238,9 +241,19 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	debugctl = vmx_config.host_has_debugctl ? get_debugctlmsr() : 0;
+	/*
+	 * XCR0 is not switched by VM entry/exit either. The guest may set
+	 * CR4.OSXSAVE without an exit, so its XCR0 is loaded whenever it
+	 * differs from the host's (SDM 13.3).
+	 */
+	swap_xcr0 = vmx_config.host_xcr0 && vcpu->xcr0 != vmx_config.host_xcr0;
+	if (swap_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
 	ret = hvlab_vmx_enter(vcpu->gprs, vcpu->launched);
 
+	if (swap_xcr0)
+		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx_config.host_xcr0);
 	vcpu->cr2 = native_read_cr2();
 	/* VM exit clears IA32_DEBUGCTL (SDM 28.5.1). */
 	if (debugctl)
@@ -609,6 +622,7 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	vcpu->id = id;
 	vcpu->dr6 = DR6_RESET;
 	vcpu->dr7 = DR7_RESET;
+	vcpu->xcr0 = XFEATURE_MASK_FP;	/* XCR0 after reset: x87 only */
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -15,6 +15,7 @@
 #include <linux/module.h>
 #include <linux/percpu.h>
 #include <asm/cpufeature.h>
+#include <asm/fpu/xcr.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/special_insns.h>
@@ -229,6 +230,15 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	cfg->cr0_guest_host_mask = fixed0 | ~(u32)caps->cr0_fixed1 |
 				   X86_CR0_CD | X86_CR0_NW;
 	cfg->cr4_guest_host_mask = (u32)caps->cr4_fixed0 | ~(u32)caps->cr4_fixed1;
+	/*
+	 * XCR0 is switched with XSETBV, which needs the host's CR4.OSXSAVE. A
+	 * host without XSAVE (the 6.12 lab kernel turns it off in Bochs) keeps
+	 * CR4.OSXSAVE for itself, and the guest gets no XSAVE either.
+	 */
+	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
+		cfg->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
+	else
+		cfg->cr4_guest_host_mask |= X86_CR4_OSXSAVE;
 	return 0;
 }
 

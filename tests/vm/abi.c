@@ -409,13 +409,9 @@ TEST(guest_jumps_into_the_hole)
 TEST(unhandled_exit_reaches_userspace)
 {
 	static const uint8_t code[] = {
-		0x0f, 0x20, 0xe0,			/* mov %cr4, %eax */
-		0x66, 0x0d, 0x00, 0x00, 0x04, 0x00,	/* or $0x40000 (OSXSAVE), %eax */
-		0x0f, 0x22, 0xe0,			/* mov %eax, %cr4 */
-		0x66, 0x31, 0xc9,			/* xor %ecx, %ecx */
-		0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,	/* mov $1, %eax */
-		0x66, 0x31, 0xd2,			/* xor %edx, %edx */
-		0x0f, 0x01, 0xd1,			/* xsetbv */
+		0xba, 0x80, 0x00,		/* mov $0x80, %dx */
+		0xbe, 0x00, 0x7c,		/* mov $0x7c00, %si */
+		0x6e,				/* outsb: string I/O is not emulated */
 		0xfa, 0xf4,
 	};
 	struct hvlab_regs regs;
@@ -425,11 +421,13 @@ TEST(unhandled_exit_reaches_userspace)
 	run = run_code(_metadata, &vm, code, sizeof(code));
 	ASSERT_NE(NULL, run);
 	EXPECT_EQ(HVLAB_EXIT_UNHANDLED, run->exit_reason);
-	EXPECT_EQ(55, run->vmx_exit_reason);		/* XSETBV */
-	EXPECT_EQ(0x7c18, run->guest_rip);
-	EXPECT_EQ(3, run->instruction_length);
+	EXPECT_EQ(30, run->vmx_exit_reason);		/* I/O instruction */
+	EXPECT_EQ(0x80, run->exit_qualification >> 16);
+	EXPECT_TRUE(run->exit_qualification & (1 << 4));	/* string */
+	EXPECT_EQ(0x7c06, run->guest_rip);
+	EXPECT_EQ(1, run->instruction_length);
 	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
-	EXPECT_EQ(0x7c18, regs.rip);
+	EXPECT_EQ(0x7c06, regs.rip);
 	hv_close(&vm);
 }
 

@@ -7,6 +7,8 @@
  * handled in the kernel (CPUID, VMCALL) are seen too. External-interrupt
  * exits come at random times and are left out of the sequences.
  */
+#include <cpuid.h>
+
 #include "hvtest.h"
 
 #define EXIT_CPUID	10
@@ -309,6 +311,34 @@ TEST_F(guest, vmx_instructions)
 	self->r.output[self->r.output_len] = 0;
 	ASSERT_STREQ("vmx_insns ok\n", self->r.output);
 	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+}
+
+/*
+ * XSETBV exits; the guest's XCR0 is its own and checked like a CPU's.
+ * Where this (lab) kernel runs without XSAVE, the guest gets none either:
+ * its attempt to set CR4.OSXSAVE exits and fails with #GP.
+ */
+TEST_F(guest, xsetbv)
+{
+	unsigned int eax, ebx, ecx, edx;
+	int i;
+
+	ASSERT_TRUE(__get_cpuid(1, &eax, &ebx, &ecx, &edx));
+	ASSERT_EQ(0, hvtest_create(&self->vm, "xsetbv"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	EXPECT_EQ(10, self->r.exits[0].vmx_reason);	/* CPUID: is there XSAVE? */
+	if (ecx & (1u << 27)) {				/* the host uses XSAVE */
+		for (i = 1; i <= 3; i++) {
+			EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[i].run_exit) TH_LOG("exit %d", i);
+			EXPECT_EQ(55, self->r.exits[i].vmx_reason) TH_LOG("exit %d", i);
+		}
+	} else {
+		TH_LOG("this kernel runs without XSAVE: the guest must get none");
+		EXPECT_EQ(28, self->r.exits[1].vmx_reason);	/* MOV to CR4.OSXSAVE */
+		EXPECT_EQ(0, hvtest_count(&self->r, 55));
+	}
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("xsetbv ok\n", self->r.output);
 }
 
 static uint32_t tsc_high;
