@@ -55,12 +55,6 @@ start:
 	GUEST_END "cr ok", "cr bad"
 
 /* #GP: count it and skip the 3-byte MOV to CR that caused it. */
-gp_handler:
-	push %bp
-	mov %sp, %bp
-	addw $3, 2(%bp)
-	incw gp_count
-	pop %bp
-	iret
+	SKIP_HANDLER gp_handler, 3, gp_count
 
 gp_count: .word 0

@@ -47,6 +47,21 @@ bad:
 902:	.asciz "\bad_text\n"
 .endm
 
+/*
+ * A real-mode exception handler named \name that steps over the faulting
+ * instruction (\length bytes) and counts in the word \counter. The CPU
+ * pushed FLAGS, CS and the IP of that instruction.
+ */
+.macro SKIP_HANDLER name, length, counter
+\name:
+	push %bp
+	mov %sp, %bp
+	addw $\length, 2(%bp)
+	incw \counter
+	pop %bp
+	iret
+.endm
+
 /* The helpers; put GUEST_LIB once, after the guest's code. */
 .macro GUEST_LIB
 guest_puts:

@@ -62,13 +62,7 @@ good:
 	GUEST_END "xsetbv ok", "xsetbv bad"
 
 /* #GP: count it and skip the 3-byte XSETBV or MOV to CR4. */
-gp_handler:
-	push %bp
-	mov %sp, %bp
-	addw $3, 2(%bp)
-	incw gp_count
-	pop %bp
-	iret
+	SKIP_HANDLER gp_handler, 3, gp_count
 
 bad_count:
 	mov gp_count, %ax
