@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * faults: instructions hvlab does not let the guest perform on the host.
- * RDMSR, WRMSR and RDPMC exit and hvlab injects #GP, which this guest
- * catches with its own real-mode interrupt vector 13; INVD, WBINVD,
- * MONITOR and MWAIT exit and are skipped as no-ops. Prints "faults ok"
+ * RDMSR and WRMSR of an MSR that does not exist, and RDPMC, exit and
+ * hvlab injects #GP, which this guest catches with its own real-mode
+ * interrupt vector 13; INVD, WBINVD, MONITOR and MWAIT exit and are
+ * skipped as no-ops. Prints "faults ok"
  * when exactly three #GPs arrived, each at the right instruction.
  */
 #include "guest.h"
@@ -17,7 +18,7 @@ start:
 	movw $gp_handler, GP_VECTOR * 4
 	movw $0, GP_VECTOR * 4 + 2
 
-	mov $0x10, %ecx		/* IA32_TIME_STAMP_COUNTER */
+	mov $0xc0011234, %ecx	/* an MSR no CPU has */
 gp1:	rdmsr
 	xor %eax, %eax
 	xor %edx, %edx

@@ -29,7 +29,6 @@ static int handle_unhandled(struct hvlab_vcpu *vcpu)
 	return exit_to_user(vcpu, HVLAB_EXIT_UNHANDLED);
 }
 
-#define X86_VECTOR_PF	14
 
 /*
  * SDM 28.2.2: an NMI exits with interruption type 2; vcpu.c already
@@ -158,14 +157,11 @@ static int handle_vmcall(struct hvlab_vcpu *vcpu)
 	return 1;
 }
 
-#define X86_VECTOR_UD	6	/* invalid opcode */
-#define X86_VECTOR_GP	13	/* general protection */
 
 /*
- * SDM 26.1.3: without MSR bitmaps every RDMSR and WRMSR exits, and RDPMC
- * exits because "RDPMC exiting" is on. The guest may not read or change
- * the host's MSRs or performance counters, so it gets what a CPU gives
- * for an MSR it does not have: #GP(0).
+ * SDM 26.1.3: RDPMC exits because "RDPMC exiting" is on. The guest may not
+ * read the host's performance counters, so it gets #GP(0), as for a
+ * counter that does not exist. (MSR accesses: msr.c.)
  */
 static int handle_gp_instead(struct hvlab_vcpu *vcpu)
 {
@@ -473,8 +469,8 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
 	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
-	[EXIT_REASON_RDMSR]			= handle_gp_instead,
-	[EXIT_REASON_WRMSR]			= handle_gp_instead,
+	[EXIT_REASON_RDMSR]			= hvlab_handle_rdmsr,	/* msr.c */
+	[EXIT_REASON_WRMSR]			= hvlab_handle_wrmsr,
 	[EXIT_REASON_RDPMC]			= handle_gp_instead,
 	[EXIT_REASON_INVD]			= handle_skip_instruction,
 	[EXIT_REASON_WBINVD]			= handle_skip_instruction,

@@ -18,6 +18,11 @@
 
 #define HVLAB_MSG_PREFIX "hvlab: "
 
+/* Exception vectors hvlab injects or watches (SDM Vol. 3, Table 6-1) */
+#define X86_VECTOR_UD	6	/* invalid opcode */
+#define X86_VECTOR_GP	13	/* general protection */
+#define X86_VECTOR_PF	14	/* page fault */
+
 /* EXIT_REASON_CPUID = 10, ...: the basic exit reasons, from the uapi list */
 enum hvlab_vmx_exit_reason {
 #define X(nr, name, desc) EXIT_REASON_##name = nr,
@@ -180,6 +185,10 @@ void hvlab_vcpu_inject_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_er
 
 /* exits.c: one handler per basic exit reason. 1 = resume, 0 = to user. */
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu);
+
+/* msr.c: the MSRs a guest may use */
+int hvlab_handle_rdmsr(struct hvlab_vcpu *vcpu);
+int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu);
 
 /* mmio.c: decode and stage an access to guest-physical MMIO */
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write);

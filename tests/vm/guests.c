@@ -341,6 +341,31 @@ TEST_F(guest, xsetbv)
 	ASSERT_STREQ("xsetbv ok\n", self->r.output);
 }
 
+/* Every RDMSR and WRMSR exits (31, 32) and is emulated or refused. */
+TEST_F(guest, msr)
+{
+	int i, rd = 0, wr = 0;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "msr"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	for (i = 0; i < self->r.nexits; i++) {
+		rd += self->r.exits[i].vmx_reason == 31;
+		wr += self->r.exits[i].vmx_reason == 32;
+		if (self->r.exits[i].vmx_reason == 31 || self->r.exits[i].vmx_reason == 32)
+			EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[i].run_exit);
+	}
+	EXPECT_EQ(8, rd);	/* EFER x2, PAT x2, SYSENTER_CS, TSC x2, unknown */
+	EXPECT_EQ(3, wr);	/* EFER, PAT (refused), SYSENTER_CS */
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("msr ok\n", self->r.output);
+	{
+		struct hvlab_sregs sregs;
+
+		ASSERT_EQ(0, hv_get_sregs(&self->vm, &sregs));
+		EXPECT_EQ(0x101, sregs.efer);	/* the guest's WRMSR reached the VMCS */
+	}
+}
+
 static uint32_t tsc_high;
 
 static void record_tsc_high(struct hvlab_run *run)

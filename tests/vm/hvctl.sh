@@ -18,7 +18,7 @@ ok $? "run hello: status 0 (halted)"
 [ "$(cat $T/out)" = "Hello from an hvlab guest!" ]
 ok $? "run hello: greeting on stdout"
 
-for g in cpuid io vmcall loop faults cr dr vmx_insns xsetbv; do
+for g in cpuid io vmcall loop faults cr dr vmx_insns xsetbv msr; do
 	hvctl run $G/$g.bin >$T/out 2>$T/err
 	st=$?
 	[ $st = 0 ] && grep -q "$g ok\$" $T/out

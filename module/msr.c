@@ -1,0 +1,152 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * msr.c - the MSRs a guest may use.
+ *
+ * hvlab has no MSR bitmap, so every RDMSR and WRMSR exits (SDM 26.1.3).
+ * The MSRs below are the guest's own, kept where VMX keeps them for a
+ * guest: in a VMCS guest-state field (EFER, PAT, SYSENTER, FS/GS base,
+ * SDM 25.4), in the real MSR while the vCPU is loaded (KERNEL_GS_BASE,
+ * vmcs.c swaps it), or derived (the TSC). Every other MSR is #GP, as for
+ * an MSR the CPU does not have: the guest never reads or changes the
+ * host's.
+ */
+#include <asm/cpufeature.h>
+#include <asm/msr.h>
+
+#include "hvlab.h"
+#include "vmcs.h"
+
+/* EFER bits a guest may set (SDM 2.2.1): SCE, LME, and NXE if the CPU has NX */
+#define EFER_WRITABLE	(EFER_SCE | EFER_LME | (boot_cpu_has(X86_FEATURE_NX) ? EFER_NX : 0))
+
+static bool is_canonical(u64 value)
+{
+	return (u64)((s64)(value << 16) >> 16) == value;
+}
+
+/* PAT entries must be valid memory types (SDM 13.12.2): 0, 1, 4, 5, 6, 7. */
+static bool is_valid_pat(u64 pat)
+{
+	int i;
+
+	for (i = 0; i < 8; i++) {
+		u8 type = pat >> (8 * i);
+
+		if (type > 7 || type == 2 || type == 3)
+			return false;
+	}
+	return true;
+}
+
+static int msr_read(struct hvlab_vcpu *vcpu, u32 index, u64 *value)
+{
+	switch (index) {
+	case MSR_EFER:
+		*value = vmcs_read64(GUEST_IA32_EFER);
+		return 0;
+	case MSR_IA32_CR_PAT:
+		*value = vmcs_read64(GUEST_IA32_PAT);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		*value = vmcs_read32(GUEST_SYSENTER_CS);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+		*value = vmcs_readl(GUEST_SYSENTER_ESP);
+		return 0;
+	case MSR_IA32_SYSENTER_EIP:
+		*value = vmcs_readl(GUEST_SYSENTER_EIP);
+		return 0;
+	case MSR_FS_BASE:
+		*value = vmcs_readl(GUEST_FS_BASE);
+		return 0;
+	case MSR_GS_BASE:
+		*value = vmcs_readl(GUEST_GS_BASE);
+		return 0;
+	case MSR_KERNEL_GS_BASE:
+		rdmsrl(MSR_KERNEL_GS_BASE, *value);	/* the guest's, while loaded */
+		return 0;
+	case MSR_IA32_TSC:
+		*value = rdtsc() + vcpu->intercepts.tsc_offset;
+		return 0;
+	default:
+		return -EINVAL;
+	}
+}
+
+static int msr_write(struct hvlab_vcpu *vcpu, u32 index, u64 value)
+{
+	switch (index) {
+	case MSR_EFER: {
+		u64 old = vmcs_read64(GUEST_IA32_EFER);
+
+		/* LMA follows CR0.PG; LME may not change while paging is on. */
+		if (value & ~(EFER_WRITABLE | EFER_LMA))
+			return -EINVAL;
+		if (((value ^ old) & EFER_LME) &&
+		    (hvlab_vmcs_read_guest_cr0() & X86_CR0_PG))
+			return -EINVAL;
+		vmcs_write64(GUEST_IA32_EFER, (value & ~EFER_LMA) | (old & EFER_LMA));
+		return 0;
+	}
+	case MSR_IA32_CR_PAT:
+		if (!is_valid_pat(value))
+			return -EINVAL;
+		vmcs_write64(GUEST_IA32_PAT, value);
+		return 0;
+	case MSR_IA32_SYSENTER_CS:
+		vmcs_write32(GUEST_SYSENTER_CS, value);
+		return 0;
+	case MSR_IA32_SYSENTER_ESP:
+	case MSR_IA32_SYSENTER_EIP:
+	case MSR_FS_BASE:
+	case MSR_GS_BASE:
+	case MSR_KERNEL_GS_BASE:
+		if (!is_canonical(value))
+			return -EINVAL;
+		if (index == MSR_IA32_SYSENTER_ESP)
+			vmcs_writel(GUEST_SYSENTER_ESP, value);
+		else if (index == MSR_IA32_SYSENTER_EIP)
+			vmcs_writel(GUEST_SYSENTER_EIP, value);
+		else if (index == MSR_FS_BASE)
+			vmcs_writel(GUEST_FS_BASE, value);
+		else if (index == MSR_GS_BASE)
+			vmcs_writel(GUEST_GS_BASE, value);
+		else
+			wrmsrl(MSR_KERNEL_GS_BASE, value);
+		return 0;
+	case MSR_IA32_TSC:
+		/* Writing the TSC is setting the TSC offset (SDM 26.3). */
+		vcpu->intercepts.tsc_offset = value - rdtsc();
+		return hvlab_vmcs_set_intercepts(&vcpu->intercepts);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* RDMSR: ECX selects the MSR, the value comes back in EDX:EAX. */
+int hvlab_handle_rdmsr(struct hvlab_vcpu *vcpu)
+{
+	u64 value;
+
+	if (msr_read(vcpu, vcpu->gprs[GPR_RCX], &value)) {
+		hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_GP, true, 0);
+		return 1;
+	}
+	vcpu->gprs[GPR_RAX] = (u32)value;
+	vcpu->gprs[GPR_RDX] = value >> 32;
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/* WRMSR: ECX selects the MSR, EDX:EAX is the value. */
+int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu)
+{
+	u64 value = (u32)vcpu->gprs[GPR_RAX] | (vcpu->gprs[GPR_RDX] << 32);
+
+	if (msr_write(vcpu, vcpu->gprs[GPR_RCX], value)) {
+		hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_GP, true, 0);
+		return 1;
+	}
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
