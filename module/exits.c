@@ -206,10 +206,6 @@ static int handle_rdtsc(struct hvlab_vcpu *vcpu)
 #define CR_ACCESS_MOV_TO_CR	0
 #define CR_QUAL_GPR(q)		(((q) >> 8) & 0xf)
 
-/* The EFER bits that long mode turns on and off with CR0.PG (SDM 10.8.5) */
-#define EFER_LME_BIT		(1ULL << 8)
-#define EFER_LMA_BIT		(1ULL << 10)
-#define VMX_AR_L_BIT		(1u << 13)	/* CS.L: 64-bit code (Table 25-2) */
 
 /*
  * MOV to CR0 that changes a host-owned bit (SDM 26.3, 25.6.6): do what the
@@ -225,18 +221,18 @@ static int emulate_mov_to_cr0(struct hvlab_vcpu *vcpu, u64 value)
 	if ((value >> 32) ||
 	    ((value & X86_CR0_PG) && !(value & X86_CR0_PE)) ||
 	    ((value & X86_CR0_NW) && !(value & X86_CR0_CD)) ||
-	    ((value & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME_BIT) &&
+	    ((value & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME) &&
 	     !(hvlab_vmcs_read_guest_cr4() & X86_CR4_PAE)))
 		return handle_gp_instead(vcpu);
 
-	if ((efer & EFER_LME_BIT) && ((value ^ old) & X86_CR0_PG)) {
+	if ((efer & EFER_LME) && ((value ^ old) & X86_CR0_PG)) {
 		u32 entry = vmcs_read32(VM_ENTRY_CONTROLS);
 
 		if (value & X86_CR0_PG) {
-			efer |= EFER_LMA_BIT;
+			efer |= EFER_LMA;
 			entry |= ENTRY_CTL_IA32E_MODE_GUEST;
 		} else {
-			efer &= ~EFER_LMA_BIT;
+			efer &= ~EFER_LMA;
 			entry &= ~ENTRY_CTL_IA32E_MODE_GUEST;
 		}
 		vmcs_write64(GUEST_IA32_EFER, efer);
@@ -258,7 +254,7 @@ static int emulate_mov_to_cr4(struct hvlab_vcpu *vcpu, u64 value)
 	 */
 	if ((value & X86_CR4_VMXE) || (value & ~vmx_config.caps.cr4_fixed1) ||
 	    ((value & X86_CR4_OSXSAVE) && !vmx_config.host_xcr0) ||
-	    ((efer & EFER_LMA_BIT) && !(value & X86_CR4_PAE)))
+	    ((efer & EFER_LMA) && !(value & X86_CR4_PAE)))
 		return handle_gp_instead(vcpu);
 	hvlab_vmcs_write_guest_cr4(value);
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
@@ -279,8 +275,7 @@ static int handle_cr_access(struct hvlab_vcpu *vcpu)
 		u64 value = hvlab_read_gpr(vcpu, CR_QUAL_GPR(qual));
 
 		/* Outside 64-bit code the operand is a 32-bit register. */
-		if (!(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA_BIT) ||
-		    !(vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_BIT))
+		if (hvlab_guest_code_bits() != 64)
 			value = (u32)value;
 		if (CR_QUAL_NUMBER(qual) == 0)
 			return emulate_mov_to_cr0(vcpu, value);
@@ -345,8 +340,7 @@ static int handle_dr_access(struct hvlab_vcpu *vcpu)
 {
 	u64 qual = vcpu->exit.qualification;
 	unsigned int dr = DR_QUAL_NUMBER(qual), gpr = DR_QUAL_GPR(qual);
-	bool long_mode = (vmcs_read64(GUEST_IA32_EFER) & EFER_LMA_BIT) &&
-			 (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L_BIT);
+	bool long_mode = hvlab_guest_code_bits() == 64;
 	u64 *reg, value;
 
 	if (dr == 4 || dr == 5) {

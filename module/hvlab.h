@@ -193,6 +193,7 @@ int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu);
 /* mmio.c: decode and stage an access to guest-physical MMIO */
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write);
 void hvlab_complete_mmio_read(struct hvlab_vcpu *vcpu);
+int hvlab_guest_code_bits(void);
 u64 hvlab_read_gpr(struct hvlab_vcpu *vcpu, u8 reg);
 void hvlab_write_gpr(struct hvlab_vcpu *vcpu, u8 reg, u64 value);
 void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,

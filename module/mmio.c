@@ -18,9 +18,7 @@
 #include "insn.h"
 #include "vmcs.h"
 
-/* VMX access-rights bits of CS (SDM 25.4.1, Table 25-2) */
-#define VMX_AR_L		(1u << 13)	/* 64-bit code */
-#define VMX_AR_DB		(1u << 14)	/* 32-bit default operand size */
+/* Guest page-table entry bits (SDM 4.5, Table 4-19) */
 #define PTE_PRESENT		(1ULL << 0)
 #define PTE_LARGE		(1ULL << 7)
 #define PTE_ADDR_MASK		0x000ffffffffff000ULL
@@ -103,22 +101,10 @@ static int guest_linear_to_phys(struct hvlab_vcpu *vcpu, u64 la, u64 *gpa)
 	return -EFAULT;
 }
 
-/* The default operand size of the code the guest is running (SDM 3.4.5). */
-static int guest_code_bits(void)
-{
-	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
-
-	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L))
-		return 64;
-	if (!(vmcs_readl(GUEST_CR0) & X86_CR0_PE))
-		return 16;
-	return (cs_ar & VMX_AR_DB) ? 32 : 16;
-}
-
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write)
 {
 	struct hvlab_run *run = vcpu->run;
-	int bits = guest_code_bits();
+	int bits = hvlab_guest_code_bits();
 	u8 bytes[INSN_MAX_LENGTH];
 	unsigned int avail = 0;
 	struct insn insn;

@@ -85,6 +85,18 @@ void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,
 	hvlab_write_gpr(vcpu, reg, value);
 }
 
+/* The default operand size of the code the guest is running (SDM 3.4.5). */
+int hvlab_guest_code_bits(void)
+{
+	u32 cs_ar = vmcs_read32(GUEST_CS_AR_BYTES);
+
+	if ((vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && (cs_ar & VMX_AR_L))
+		return 64;
+	if (!(vmcs_readl(GUEST_CR0) & X86_CR0_PE))
+		return 16;
+	return (cs_ar & VMX_AR_DB) ? 32 : 16;
+}
+
 /*
  * Step over the instruction that exited. Skipping an instruction also ends
  * the one-instruction interrupt shadow of STI or MOV SS (SDM 25.4.2).

@@ -74,6 +74,10 @@
 #define ENTRY_CTL_LOAD_IA32_PAT		(1u << 14)
 #define ENTRY_CTL_LOAD_IA32_EFER	(1u << 15)
 
+/* Access-rights bits of a segment (SDM 25.4.1, Table 25-2) */
+#define VMX_AR_L		(1u << 13)	/* CS: 64-bit code */
+#define VMX_AR_DB		(1u << 14)	/* CS: 32-bit default operand size */
+
 /* Exit-information field formats (SDM 25.9.2, 28.2.2) */
 #define INTR_INFO_VECTOR_MASK		0xffu
 #define INTR_INFO_TYPE_SHIFT		8
