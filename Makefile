@@ -36,6 +36,13 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 LIB_SRCS := userspace/libhvlab.c userspace/decode.c
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c $(LIB_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
+# C guests (guests/elf/NAME.c) are built for both protected and long mode,
+# as NAME32.elf and NAME64.elf, except those that only make sense in one.
+ELF_GUEST_NAMES := $(basename $(notdir $(wildcard guests/elf/*.c)))
+ELF_GUESTS_64_ONLY := cr8 invpcid
+ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)32.elf) \
+	      $(foreach g,$(ELF_GUEST_NAMES),$(B)/guests/$(g)64.elf)
+GUESTS += $(ELF_GUESTS)
 VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
@@ -80,6 +87,21 @@ $(B)/guests/%.bin: guests/%.S guests/guest.h
 	@mkdir -p $(dir $@)
 	$(CC) -m32 -c -Iguests -o $(B)/guests/$*.o $<
 	ld -m elf_i386 -Ttext=0x7c00 --oformat=binary -e start -o $@ $(B)/guests/$*.o
+
+# C guests: freestanding, no SSE (hvlab does not switch the FPU yet), no
+# red zone, linked at 1 MiB by guests/lib/guest.ld; entry.S calls main().
+GUEST_LIB_SRCS := guests/lib/entry.S guests/lib/lib.c
+GUEST_CFLAGS := -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
+	-mgeneral-regs-only $(WARN) -Iguests/lib -Iinclude
+$(B)/guests/%32.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h guests/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -march=i686 $(GUEST_CFLAGS) -nostdlib -static -Wl,-m,elf_i386 -Wl,--build-id=none \
+		-T guests/lib/guest.ld -o $@ $(GUEST_LIB_SRCS) $<
+$(B)/guests/%64.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h guests/lib/guest.ld
+	@mkdir -p $(dir $@)
+	$(CC) -m64 -mno-red-zone $(GUEST_CFLAGS) -nostdlib -static -Wl,--build-id=none \
+		-T guests/lib/guest.ld -o $@ $(GUEST_LIB_SRCS) $<
 
 tests: $(VM_TESTS) $(HOST_TESTS)
 $(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIB_SRCS) $(wildcard userspace/*.h include/uapi/*.h) | $(KSELFTEST)

@@ -67,7 +67,8 @@ static void usage(FILE *out)
 		"\n"
 		"commands:\n"
 		"  info [--json]            show the VMX capabilities of this CPU\n"
-		"  run [OPTIONS] GUEST      run GUEST (a boot-sector style binary)\n"
+		"  run [OPTIONS] GUEST      run GUEST (an ELF32/ELF64 executable or a\n"
+		"                           boot-sector style binary)\n"
 		"  step [OPTIONS] GUEST     stop at every VM exit and show it decoded\n"
 		"\n"
 		"run and step options:\n"
@@ -82,7 +83,9 @@ static void usage(FILE *out)
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
 		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
 		"\n"
-		"The guest is loaded at 0x7c00 and starts in real mode at 0000:7c00.\n"
+		"A raw guest is loaded at 0x7c00 and starts in real mode at 0000:7c00;\n"
+		"an ELF32 guest starts in 32-bit protected mode, an ELF64 guest in long\n"
+		"mode with the low 4 GiB identity-mapped (docs/hvctl.md).\n"
 		"Exit status: 0 the guest halted, (V << 1) | 1 it wrote V to port 0xf4,\n"
 		"2 usage, 4 setup error, 6 the guest crashed, 8 --strict stop, 130 Ctrl-C.\n"
 		"See docs/hvctl.md.\n");
@@ -459,6 +462,8 @@ static int cmd_run(int argc, char **argv, int step)
 	};
 	struct hvlab_intercepts intercepts = { 0 };
 	struct session s = { .step = step };
+	enum hv_guest_format format;
+	const char *why;
 	int64_t bitmap;
 	const char *trace_path = NULL, *guest;
 	int64_t mem = HV_DEFAULT_MEM;
@@ -530,13 +535,14 @@ static int cmd_run(int argc, char **argv, int step)
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}
-	ret = hv_load_raw_file(&s.vm, guest);
+	ret = hv_load_file(&s.vm, guest, &format, &why);
 	if (ret) {
-		fprintf(stderr, "hvctl: cannot load '%s': %s\n", guest,
-			ret == -EFBIG ? "larger than the 0x7c00-0x9ffff boot area" : strerror(-ret));
+		fprintf(stderr, "hvctl: cannot load '%s': %s\n", guest, why ? why : strerror(-ret));
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}
+	if (step)
+		printf("loaded %s: %s\n", guest, hv_guest_format_name(format));
 	if ((intercepts.flags || intercepts.exception_bitmap) &&
 	    ioctl(s.vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
 		fprintf(stderr, "hvctl: cannot set the intercepts: %s\n",

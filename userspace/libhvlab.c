@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /* libhvlab.c - see libhvlab.h */
+#include <elf.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdio.h>
@@ -151,22 +152,260 @@ int hv_load_raw(struct hv_vm *vm, const void *image, size_t size)
 	return hv_set_regs(vm, &regs) ? -errno : 0;
 }
 
-int hv_load_raw_file(struct hv_vm *vm, const char *path)
+/* --- ELF guests ---------------------------------------------------------- */
+
+/* VMX access rights (SDM 25.4.1) of the flat segments an ELF guest gets */
+#define AR_CODE32	0xc09bu		/* G, D, P, S, execute/read, accessed */
+#define AR_CODE64	0xa09bu		/* G, L, P, S, execute/read, accessed */
+#define AR_DATA		0xc093u		/* G, B, P, S, read/write, accessed */
+#define AR_TSS_BUSY	0x008bu		/* P, busy 32/64-bit TSS */
+
+/* A GDT descriptor (SDM 3.4.5) from base, 20-bit limit and access rights. */
+static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint32_t ar)
+{
+	return (limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
+	       (uint64_t)(ar & 0xff) << 40 | (uint64_t)((limit >> 16) & 0xf) << 48 |
+	       (uint64_t)((ar >> 12) & 0xf) << 52 | (uint64_t)(base >> 24) << 56;
+}
+
+static struct hvlab_segment flat_segment(uint16_t selector, uint32_t ar)
+{
+	return (struct hvlab_segment){
+		.selector = selector, .limit = 0xffffffff, .access_rights = ar,
+	};
+}
+
+/*
+ * The GDT, TSS and (for long mode) page tables in low memory, and the
+ * registers a guest finds at its entry point: what a small OS loader such
+ * as GRUB's multiboot path would leave behind.
+ */
+static int elf_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
+{
+	uint64_t *gdt = (uint64_t *)(vm->mem + HV_GDT_ADDR);
+	struct hvlab_sregs sregs;
+	struct hvlab_regs regs;
+	unsigned int i;
+
+	memset(vm->mem + HV_GDT_ADDR, 0, HV_BOOT_AREA_END - HV_GDT_ADDR);
+	gdt[HV_SEL_CODE32 / 8] = gdt_descriptor(0, 0xfffff, AR_CODE32);
+	gdt[HV_SEL_DATA / 8] = gdt_descriptor(0, 0xfffff, AR_DATA);
+	gdt[HV_SEL_CODE64 / 8] = gdt_descriptor(0, 0xfffff, AR_CODE64);
+	/* In long mode a TSS descriptor takes two slots; the second is 0 here. */
+	gdt[HV_SEL_TSS / 8] = gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
+
+	if (long_mode) {
+		uint64_t *pml4 = (uint64_t *)(vm->mem + HV_PML4_ADDR);
+		uint64_t *pdpt = (uint64_t *)(vm->mem + HV_PDPT_ADDR);
+		uint64_t *pd = (uint64_t *)(vm->mem + HV_PD_ADDR);
+
+		/* Identity map 0-4 GiB: present, writable, 2 MiB pages (SDM 4.5). */
+		pml4[0] = HV_PDPT_ADDR | 0x3;
+		for (i = 0; i < 4; i++)
+			pdpt[i] = (HV_PD_ADDR + i * 4096) | 0x3;
+		for (i = 0; i < 4 * 512; i++)
+			pd[i] = ((uint64_t)i << 21) | 0x83;
+	}
+
+	if (hv_get_sregs(vm, &sregs))
+		return -errno;
+	sregs.cs = flat_segment(long_mode ? HV_SEL_CODE64 : HV_SEL_CODE32,
+				long_mode ? AR_CODE64 : AR_CODE32);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss =
+		flat_segment(HV_SEL_DATA, AR_DATA);
+	sregs.tr = (struct hvlab_segment){
+		.selector = HV_SEL_TSS, .base = HV_TSS_ADDR, .limit = 0x67,
+		.access_rights = AR_TSS_BUSY,
+	};
+	sregs.ldtr = (struct hvlab_segment){ .access_rights = HVLAB_AR_UNUSABLE };
+	sregs.gdt = (struct hvlab_dtable){ .base = HV_GDT_ADDR, .limit = 6 * 8 - 1 };
+	sregs.idt = (struct hvlab_dtable){ .base = 0, .limit = 0 };	/* the guest's job */
+	sregs.cr0 = 0x11;		/* PE, ET */
+	sregs.cr3 = 0;
+	sregs.cr4 = 0;
+	sregs.efer = 0;
+	if (long_mode) {
+		sregs.cr0 = 0x80000031;	/* PG, NE, ET, PE */
+		sregs.cr3 = HV_PML4_ADDR;
+		sregs.cr4 = 0x20;	/* PAE */
+		sregs.efer = 0x500;	/* LME, LMA */
+	}
+	if (hv_set_sregs(vm, &sregs))
+		return -errno;
+
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rsp = HV_ELF_STACK_TOP;
+	regs.rflags = 0x2;
+	return hv_set_regs(vm, &regs) ? -errno : 0;
+}
+
+/* One PT_LOAD segment, in the width-independent form. */
+struct elf_segment {
+	uint64_t offset, paddr, filesz, memsz, flags;
+};
+
+static int elf_segments(const void *image, size_t size, int is64,
+			struct elf_segment *segs, unsigned int max, unsigned int *count,
+			const char **why)
+{
+	const unsigned char *p = image;
+	uint64_t phoff, phentsize, phnum, i;
+
+	if (is64) {
+		const Elf64_Ehdr *eh = image;
+
+		phoff = eh->e_phoff;
+		phentsize = eh->e_phentsize;
+		phnum = eh->e_phnum;
+		if (phentsize != sizeof(Elf64_Phdr))
+			goto bad_phdrs;
+	} else {
+		const Elf32_Ehdr *eh = image;
+
+		phoff = eh->e_phoff;
+		phentsize = eh->e_phentsize;
+		phnum = eh->e_phnum;
+		if (phentsize != sizeof(Elf32_Phdr))
+			goto bad_phdrs;
+	}
+	if (phoff > size || phnum * phentsize > size - phoff)
+		goto bad_phdrs;
+
+	*count = 0;
+	for (i = 0; i < phnum; i++) {
+		struct elf_segment seg;
+		uint32_t type;
+
+		if (is64) {
+			const Elf64_Phdr *ph = (const void *)(p + phoff + i * phentsize);
+
+			type = ph->p_type;
+			seg = (struct elf_segment){ ph->p_offset, ph->p_paddr, ph->p_filesz,
+						    ph->p_memsz, ph->p_flags };
+		} else {
+			const Elf32_Phdr *ph = (const void *)(p + phoff + i * phentsize);
+
+			type = ph->p_type;
+			seg = (struct elf_segment){ ph->p_offset, ph->p_paddr, ph->p_filesz,
+						    ph->p_memsz, ph->p_flags };
+		}
+		if (type != PT_LOAD || !seg.memsz)
+			continue;
+		if (*count == max) {
+			*why = "too many PT_LOAD segments";
+			return -ENOEXEC;
+		}
+		if (seg.offset > size || seg.filesz > size - seg.offset || seg.filesz > seg.memsz) {
+			*why = "a PT_LOAD segment lies outside the file";
+			return -ENOEXEC;
+		}
+		segs[(*count)++] = seg;
+	}
+	if (!*count) {
+		*why = "no PT_LOAD segment";
+		return -ENOEXEC;
+	}
+	return 0;
+bad_phdrs:
+	*why = "program headers missing or truncated";
+	return -ENOEXEC;
+}
+
+int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
+		enum hv_guest_format *format, const char **why)
+{
+	const unsigned char *ident = image;
+	const Elf32_Ehdr *eh32 = image;
+	const Elf64_Ehdr *eh64 = image;
+	struct elf_segment segs[16];
+	unsigned int count, i;
+	int is64, entry_ok = 0, ret;
+	uint64_t entry;
+
+	*why = NULL;
+	if (size < sizeof(Elf32_Ehdr) || memcmp(ident, ELFMAG, SELFMAG)) {
+		*why = "not an ELF file";
+		return -ENOEXEC;
+	}
+	is64 = ident[EI_CLASS] == ELFCLASS64;
+	if (ident[EI_DATA] != ELFDATA2LSB || (is64 && size < sizeof(Elf64_Ehdr)) ||
+	    (!is64 && ident[EI_CLASS] != ELFCLASS32)) {
+		*why = "not a little-endian ELF32 or ELF64 file";
+		return -ENOEXEC;
+	}
+	if (is64 ? eh64->e_machine != EM_X86_64 : eh32->e_machine != EM_386) {
+		*why = is64 ? "an ELF64 guest must be x86-64 (EM_X86_64)" :
+			      "an ELF32 guest must be i386 (EM_386)";
+		return -ENOEXEC;
+	}
+	if ((is64 ? eh64->e_type : eh32->e_type) != ET_EXEC) {
+		*why = "not a static executable (ET_EXEC): link with -static -no-pie";
+		return -ENOEXEC;
+	}
+	entry = is64 ? eh64->e_entry : eh32->e_entry;
+	ret = elf_segments(image, size, is64, segs, 16, &count, why);
+	if (ret)
+		return ret;
+	for (i = 0; i < count; i++) {
+		const struct elf_segment *seg = &segs[i];
+
+		if (!hv_gpa_is_ram(vm, seg->paddr, seg->memsz) ||
+		    seg->paddr < HV_BOOT_AREA_END) {
+			*why = "a segment's physical address is not guest RAM above 0x8000 (see --mem)";
+			return -EFBIG;
+		}
+		if (entry >= seg->paddr && entry < seg->paddr + seg->memsz && (seg->flags & PF_X))
+			entry_ok = 1;
+	}
+	if (!entry_ok) {
+		*why = "the entry point is not in an executable segment";
+		return -ENOEXEC;
+	}
+	for (i = 0; i < count; i++) {
+		memcpy(vm->mem + segs[i].paddr, (const unsigned char *)image + segs[i].offset,
+		       segs[i].filesz);
+		memset(vm->mem + segs[i].paddr + segs[i].filesz, 0,
+		       segs[i].memsz - segs[i].filesz);
+	}
+	*format = is64 ? HV_GUEST_ELF64 : HV_GUEST_ELF32;
+	return elf_set_cpu_state(vm, is64, entry);
+}
+
+const char *hv_guest_format_name(enum hv_guest_format format)
+{
+	switch (format) {
+	case HV_GUEST_RAW16:
+		return "raw boot sector, 16-bit real mode";
+	case HV_GUEST_ELF32:
+		return "ELF32, 32-bit protected mode";
+	case HV_GUEST_ELF64:
+		return "ELF64, 64-bit long mode";
+	}
+	return "?";
+}
+
+int hv_load_file(struct hv_vm *vm, const char *path, enum hv_guest_format *format,
+		 const char **why)
 {
 	struct stat st;
 	void *buf;
 	int fd, ret;
 	ssize_t n;
 
+	*why = NULL;
+	*format = HV_GUEST_RAW16;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
-	if (fstat(fd, &st) || st.st_size <= 0) {
+	if (fstat(fd, &st) || !S_ISREG(st.st_mode) || st.st_size <= 0) {
 		close(fd);
+		*why = "not a regular, non-empty file";
 		return -EINVAL;
 	}
-	if ((uint64_t)st.st_size > HV_LOW_RAM_END - HV_BOOT_ADDRESS) {
+	if ((uint64_t)st.st_size > vm->mem_size) {
 		close(fd);
+		*why = "larger than guest memory";
 		return -EFBIG;
 	}
 	buf = malloc(st.st_size);
@@ -176,7 +415,12 @@ int hv_load_raw_file(struct hv_vm *vm, const char *path)
 	}
 	n = read(fd, buf, st.st_size);
 	close(fd);
-	ret = n == st.st_size ? hv_load_raw(vm, buf, n) : -EIO;
+	if (n != st.st_size)
+		ret = -EIO;
+	else if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG))
+		ret = hv_load_elf(vm, buf, n, format, why);
+	else if ((ret = hv_load_raw(vm, buf, n)) == -EFBIG)
+		*why = "larger than the 0x7c00-0x9ffff boot area";
 	free(buf);
 	return ret;
 }

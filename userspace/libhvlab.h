@@ -19,6 +19,33 @@
 #define HV_BOOT_ADDRESS		0x7c00ULL	/* where a boot sector is loaded */
 #define HV_DEFAULT_MEM		(4ULL << 20)
 
+/*
+ * What hvctl builds in low guest memory for an ELF guest: a GDT, a TSS,
+ * and for long mode the page tables (an identity map of the low 4 GiB in
+ * 2 MiB pages, so MMIO addresses up to 0xffffffff work too). ELF
+ * segments may not overlap it; the stack grows down from HV_ELF_STACK_TOP.
+ */
+#define HV_GDT_ADDR		0x1000ULL
+#define HV_TSS_ADDR		0x1100ULL
+#define HV_PML4_ADDR		0x2000ULL
+#define HV_PDPT_ADDR		0x3000ULL
+#define HV_PD_ADDR		0x4000ULL	/* four page directories */
+#define HV_BOOT_AREA_END	0x8000ULL
+#define HV_ELF_STACK_TOP	0x90000ULL
+
+/* GDT selectors an ELF guest starts with */
+#define HV_SEL_CODE32		0x08
+#define HV_SEL_DATA		0x10
+#define HV_SEL_CODE64		0x18
+#define HV_SEL_TSS		0x20
+
+/* Guest file formats hvctl knows, and the CPU mode each starts in. */
+enum hv_guest_format {
+	HV_GUEST_RAW16,		/* boot sector: 16-bit real mode at 0000:7c00 */
+	HV_GUEST_ELF32,		/* ELF32 i386: 32-bit protected mode, paging off */
+	HV_GUEST_ELF64,		/* ELF64 x86-64: 64-bit long mode, identity-mapped */
+};
+
 struct hv_vm {
 	int dev_fd;
 	int vm_fd;
@@ -41,7 +68,22 @@ int hv_gpa_is_ram(const struct hv_vm *vm, uint64_t gpa, uint64_t len);
 
 /* Copy a raw boot-sector style image to 0x7c00 and set real-mode state. */
 int hv_load_raw(struct hv_vm *vm, const void *image, size_t size);
-int hv_load_raw_file(struct hv_vm *vm, const char *path);
+
+/*
+ * Load an ELF32 or ELF64 executable: its PT_LOAD segments at their
+ * physical addresses, with the CPU state for its mode (see above).
+ * -ENOEXEC for an ELF file hvctl cannot run; *why says what is wrong.
+ */
+int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
+		enum hv_guest_format *format, const char **why);
+
+/*
+ * Load any guest file: ELF by its magic number, else a raw boot sector.
+ * *format says which; *why explains an -ENOEXEC or -EFBIG.
+ */
+int hv_load_file(struct hv_vm *vm, const char *path, enum hv_guest_format *format,
+		 const char **why);
+const char *hv_guest_format_name(enum hv_guest_format format);
 
 /* Parse "4M", "512K", "1G", "65536" into bytes; -1 if invalid. */
 int64_t hv_parse_size(const char *text);

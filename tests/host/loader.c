@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /* loader.c - host-side tests of hvctl's argument parsing and memory map. */
+#include <elf.h>
+#include <stddef.h>
+
 #include "kselftest_harness.h"
 #include "libhvlab.h"
 
@@ -46,7 +49,100 @@ TEST(load_refuses_oversized_images)
 	vm.mem = mem;
 	EXPECT_EQ(-EFBIG, hv_load_raw(&vm, big, sizeof(big)));
 	EXPECT_EQ(-EINVAL, hv_load_raw(&vm, big, 0));
-	EXPECT_EQ(-ENOENT, hv_load_raw_file(&vm, "/nonexistent/guest.bin"));
+}
+
+TEST(load_file_errors)
+{
+	struct hv_vm vm = { .vcpu_fd = -1, .mem_size = 4 << 20 };
+	enum hv_guest_format format;
+	const char *why;
+
+	EXPECT_EQ(-ENOENT, hv_load_file(&vm, "/nonexistent/guest.bin", &format, &why));
+	EXPECT_EQ(-EINVAL, hv_load_file(&vm, "/", &format, &why));
+	EXPECT_NE(NULL, why);
+}
+
+/* A minimal ELF64 executable: one PT_LOAD of @code at @paddr. */
+struct tiny_elf64 {
+	Elf64_Ehdr eh;
+	Elf64_Phdr ph;
+	unsigned char code[16];
+};
+
+static void make_elf64(struct tiny_elf64 *e, uint64_t paddr, uint64_t entry)
+{
+	memset(e, 0, sizeof(*e));
+	memcpy(e->eh.e_ident, ELFMAG, SELFMAG);
+	e->eh.e_ident[EI_CLASS] = ELFCLASS64;
+	e->eh.e_ident[EI_DATA] = ELFDATA2LSB;
+	e->eh.e_ident[EI_VERSION] = EV_CURRENT;
+	e->eh.e_type = ET_EXEC;
+	e->eh.e_machine = EM_X86_64;
+	e->eh.e_version = EV_CURRENT;
+	e->eh.e_entry = entry;
+	e->eh.e_phoff = offsetof(struct tiny_elf64, ph);
+	e->eh.e_ehsize = sizeof(e->eh);
+	e->eh.e_phentsize = sizeof(e->ph);
+	e->eh.e_phnum = 1;
+	e->ph.p_type = PT_LOAD;
+	e->ph.p_flags = PF_R | PF_X;
+	e->ph.p_offset = offsetof(struct tiny_elf64, code);
+	e->ph.p_paddr = e->ph.p_vaddr = paddr;
+	e->ph.p_filesz = sizeof(e->code);
+	e->ph.p_memsz = 4096;	/* the rest is .bss: zeroed */
+	memset(e->code, 0x90, sizeof(e->code));
+}
+
+/*
+ * Without a vCPU the loader gets as far as copying the segments and then
+ * fails to set the registers (-EBADF): everything before that is checked.
+ */
+TEST(load_elf)
+{
+	static unsigned char mem[4 << 20];
+	struct hv_vm vm = { .vcpu_fd = -1, .mem = mem, .mem_size = sizeof(mem) };
+	enum hv_guest_format format = HV_GUEST_RAW16;
+	struct tiny_elf64 e;
+	const char *why;
+
+	make_elf64(&e, 0x100000, 0x100004);
+	memset(mem + 0x100000, 0xaa, 8192);
+	EXPECT_EQ(-EBADF, hv_load_elf(&vm, &e, sizeof(e), &format, &why));
+	EXPECT_EQ(HV_GUEST_ELF64, format);
+	EXPECT_EQ(0x90, mem[0x100000]);
+	EXPECT_EQ(0, mem[0x100000 + sizeof(e.code)]);		/* .bss zeroed */
+	EXPECT_EQ(0xaa, mem[0x100000 + 4096]);			/* and no further */
+	/* the long-mode identity map: PML4[0] -> PDPT, 2 MiB pages */
+	EXPECT_EQ(HV_PDPT_ADDR | 3, *(uint64_t *)(mem + HV_PML4_ADDR));
+	EXPECT_EQ(0x200000 | 0x83, *(uint64_t *)(mem + HV_PD_ADDR + 8));
+
+	make_elf64(&e, 0x100000, 0x200000);
+	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, &e, sizeof(e), &format, &why));
+	EXPECT_STREQ("the entry point is not in an executable segment", why);
+
+	make_elf64(&e, 0x2000, 0x2000);		/* over the page tables */
+	EXPECT_EQ(-EFBIG, hv_load_elf(&vm, &e, sizeof(e), &format, &why));
+
+	make_elf64(&e, 0xa0000, 0xa0000);	/* the VGA hole */
+	EXPECT_EQ(-EFBIG, hv_load_elf(&vm, &e, sizeof(e), &format, &why));
+
+	make_elf64(&e, 0x100000, 0x100000);
+	e.eh.e_machine = EM_ARM;
+	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, &e, sizeof(e), &format, &why));
+
+	make_elf64(&e, 0x100000, 0x100000);
+	e.eh.e_type = ET_DYN;
+	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, &e, sizeof(e), &format, &why));
+
+	make_elf64(&e, 0x100000, 0x100000);
+	e.ph.p_filesz = 1 << 20;		/* beyond the end of the file */
+	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, &e, sizeof(e), &format, &why));
+
+	make_elf64(&e, 0x100000, 0x100000);
+	e.eh.e_phnum = 100;			/* headers beyond the file */
+	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, &e, sizeof(e), &format, &why));
+
+	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, "\x7f" "ELF", 4, &format, &why));
 }
 
 TEST_HARNESS_MAIN

@@ -78,6 +78,67 @@ TEST_F(guest, hello)
 	EXPECT_LT(self->r.exits[0].rip, 0x7c40);
 }
 
+/*
+ * C guests from guests/elf, loaded from ELF files: ELF32 starts in 32-bit
+ * protected mode, ELF64 in long mode with hvctl's identity map.
+ */
+static void check_elf_hello(struct __test_metadata *_metadata, struct hv_vm *vm,
+			    struct guest_result *r, int long_mode)
+{
+	const char *text = long_mode ? "Hello from 64-bit long mode!\n" :
+				       "Hello from 32-bit protected mode!\n";
+	struct hvlab_sregs sregs;
+
+	ASSERT_EQ(0, hvtest_run_vm(vm, HVLAB_RUN_STOP_EVERY_EXIT, r));
+	r->output[r->output_len] = 0;
+	ASSERT_STREQ(text, r->output);
+	EXPECT_EQ(HVLAB_EXIT_HLT, r->last_exit);
+	/* RDMSR(EFER) first, in the kernel; code runs from 1 MiB up. */
+	EXPECT_EQ(31, r->exits[0].vmx_reason);
+	EXPECT_GE(r->exits[0].rip, 0x100000);
+	ASSERT_EQ(0, hv_get_sregs(vm, &sregs));
+	EXPECT_TRUE(sregs.cr0 & 1);
+	EXPECT_EQ(long_mode, !!(sregs.efer & (1 << 10)));		/* EFER.LMA */
+	EXPECT_EQ(long_mode, !!(sregs.cs.access_rights & (1 << 13)));	/* CS.L */
+	EXPECT_EQ(long_mode ? 0x18 : 0x08, sregs.cs.selector);
+}
+
+TEST_F(guest, hello32)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hello32"));
+	check_elf_hello(_metadata, &self->vm, &self->r, 0);
+}
+
+TEST_F(guest, hello64)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hello64"));
+	check_elf_hello(_metadata, &self->vm, &self->r, 1);
+}
+
+/* The guest library's VMCALL wrapper: three hypercalls, in both modes. */
+static void check_hypercall(struct __test_metadata *_metadata, struct guest_result *r)
+{
+	r->output[r->output_len] = 0;
+	ASSERT_STREQ("version 1, echo 42, unknown -38\nhypercall ok\n", r->output);
+	EXPECT_EQ(3, hvtest_count(r, EXIT_VMCALL));
+	EXPECT_EQ(HVLAB_EXIT_HANDLED, r->exits[0].run_exit);
+	EXPECT_EQ(HVLAB_EXIT_HLT, r->last_exit);
+}
+
+TEST_F(guest, hypercall32)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hypercall32"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	check_hypercall(_metadata, &self->r);
+}
+
+TEST_F(guest, hypercall64)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hypercall64"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	check_hypercall(_metadata, &self->r);
+}
+
 TEST_F(guest, cpuid)
 {
 	int i;

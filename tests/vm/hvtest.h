@@ -134,9 +134,14 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 	return -ETIMEDOUT;
 }
 
-/* Create a VM with the standard PC memory map and load guests/<name>.bin. */
+/*
+ * Create a VM with the standard PC memory map and load guests/<name>.bin
+ * (real mode) or, if there is none, guests/<name>.elf.
+ */
 static inline int hvtest_create(struct hv_vm *vm, const char *name)
 {
+	enum hv_guest_format format;
+	const char *why;
 	char path[256];
 	int ret;
 
@@ -146,7 +151,9 @@ static inline int hvtest_create(struct hv_vm *vm, const char *name)
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), GUEST_DIR "%s.bin", name);
-	return hv_load_raw_file(vm, path);
+	if (access(path, R_OK))
+		snprintf(path, sizeof(path), GUEST_DIR "%s.elf", name);
+	return hv_load_file(vm, path, &format, &why);
 }
 
 /* Count recorded exits with this basic VMX reason. */

@@ -1,0 +1,129 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hvguest.h - the tiny library for C guests (32-bit protected mode and
+ * 64-bit long mode). hvctl loads the guest's ELF file and starts it at
+ * _start (entry.S) with flat segments, a stack and, in long mode, an
+ * identity map of the low 4 GiB; main() runs and its return value ends
+ * the run:
+ *   return 0   -> HLT with interrupts off: hvctl exit status 0
+ *   return V   -> V written to port 0xf4: hvctl exit status (V << 1) | 1
+ *
+ * The host side is described in docs/hvctl.md (ports) and docs/hypercalls.md.
+ */
+#ifndef HVGUEST_H
+#define HVGUEST_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define HV_DEBUG_PORT	0xe9	/* each byte written is printed by hvctl */
+#define HV_EXIT_PORT	0xf4	/* writing V ends the run: status (V << 1) | 1 */
+
+#ifdef __x86_64__
+#define HV_MODE_NAME	"64-bit long mode"
+#else
+#define HV_MODE_NAME	"32-bit protected mode"
+#endif
+
+/* Hypercalls (docs/hypercalls.md): VMCALL, function in RAX, result in RAX. */
+#define HV_HC_GET_API_VERSION	0
+#define HV_HC_ECHO		1
+#define HV_HC_ENOSYS		((unsigned long)-38)
+
+/* Port I/O */
+static inline void outb(uint16_t port, uint8_t v)
+{
+	__asm__ volatile("outb %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outw(uint16_t port, uint16_t v)
+{
+	__asm__ volatile("outw %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline void outl(uint16_t port, uint32_t v)
+{
+	__asm__ volatile("outl %0, %1" : : "a"(v), "Nd"(port));
+}
+
+static inline uint8_t inb(uint16_t port)
+{
+	uint8_t v;
+
+	__asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
+	return v;
+}
+
+static inline void cpuid(uint32_t leaf, uint32_t subleaf, uint32_t r[4])
+{
+	__asm__ volatile("cpuid" : "=a"(r[0]), "=b"(r[1]), "=c"(r[2]), "=d"(r[3])
+			 : "a"(leaf), "c"(subleaf));
+}
+
+static inline uint64_t rdmsr(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
+	return lo | (uint64_t)hi << 32;
+}
+
+static inline void wrmsr(uint32_t msr, uint64_t v)
+{
+	__asm__ volatile("wrmsr" : : "c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
+}
+
+#define DEFINE_READ_CR(n)						\
+static inline unsigned long read_cr##n(void)				\
+{									\
+	unsigned long v;						\
+	__asm__ volatile("mov %%cr" #n ", %0" : "=r"(v));		\
+	return v;							\
+}
+#define DEFINE_WRITE_CR(n)						\
+static inline void write_cr##n(unsigned long v)				\
+{									\
+	__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");	\
+}
+DEFINE_READ_CR(0)
+DEFINE_READ_CR(3)
+DEFINE_READ_CR(4)
+DEFINE_WRITE_CR(0)
+DEFINE_WRITE_CR(3)
+DEFINE_WRITE_CR(4)
+#ifdef __x86_64__
+DEFINE_READ_CR(8)
+DEFINE_WRITE_CR(8)
+#endif
+
+/* lib.c */
+void hv_putc(char c);
+void hv_puts(const char *s);
+/* printf for the debug port: %s %c %d %u %x %p, with l/ll and a width (%08x) */
+void hv_printf(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void hv_vprintf(const char *fmt, va_list ap);
+__attribute__((noreturn)) void hv_exit(uint8_t value);
+__attribute__((noreturn)) void hv_halt(void);
+unsigned long hv_hypercall(unsigned long nr, unsigned long a0, unsigned long a1,
+			   unsigned long a2, unsigned long a3);
+
+/* What the compiler may call on its own in freestanding code. */
+void *memset(void *s, int c, size_t n);
+void *memcpy(void *d, const void *s, size_t n);
+int memcmp(const void *a, const void *b, size_t n);
+size_t strlen(const char *s);
+
+/* A check that prints where it failed and ends the run with status 3. */
+#define HV_CHECK(cond)							\
+	do {								\
+		if (!(cond)) {						\
+			hv_printf("%s:%d: check failed: %s\n", __FILE__,	\
+				  __LINE__, #cond);			\
+			hv_exit(1);					\
+		}							\
+	} while (0)
+
+int main(void);
+
+#endif
