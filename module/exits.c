@@ -418,11 +418,25 @@ static int handle_io(struct hvlab_vcpu *vcpu)
 static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 {
 	u64 gpa = vcpu->exit.gpa, qual = vcpu->exit.qualification;
+	struct hvlab_run *run = vcpu->run;
 
 	if (hvlab_gpa_to_page(vcpu->vm, gpa)) {
 		hvlab_vcpu_kill(vcpu, "EPT violation at mapped gpa 0x%llx (qualification 0x%llx): an hvlab bug",
 				gpa, qual);
 		return 0;
+	}
+	/*
+	 * During event delivery (SDM 28.2.4) the access was the CPU's own:
+	 * the IDT, a descriptor or the stack. There is no instruction to
+	 * emulate; the event is queued again (vcpu.c) for when userspace
+	 * has put memory there.
+	 */
+	if (vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID) {
+		run->memory_fault.phys_addr = gpa;
+		run->memory_fault.access = qual & EPT_QUAL_WRITE ? HVLAB_ACCESS_WRITE :
+					   qual & EPT_QUAL_FETCH ? HVLAB_ACCESS_FETCH :
+					   HVLAB_ACCESS_READ;
+		return exit_to_user(vcpu, HVLAB_EXIT_MEMORY_FAULT);
 	}
 	if (qual & EPT_QUAL_FETCH) {
 		hvlab_vcpu_kill(vcpu, "the guest jumped to gpa 0x%llx, where there is no memory (RIP 0x%llx)",
@@ -453,6 +467,8 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_EXCEPTION_NMI]		= handle_exception_nmi,
 	[EXIT_REASON_EXTERNAL_INTERRUPT]	= handle_external_interrupt,
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
+	[EXIT_REASON_INTERRUPT_WINDOW]		= hvlab_handle_event_window,	/* events.c */
+	[EXIT_REASON_NMI_WINDOW]		= hvlab_handle_event_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt,
 	[EXIT_REASON_VMCALL]			= handle_vmcall,

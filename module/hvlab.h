@@ -158,6 +158,12 @@ struct hvlab_vcpu {
 	u8 pending_reg_size;
 	u8 pending_mem_size;
 
+	/* Events from HVLAB_INJECT waiting for the guest (events.c); -1: none */
+	int queued_irq;
+	int queued_exception;
+	u32 queued_error_code;
+	bool queued_nmi;
+
 	bool dead;			/* a broken guest ends its own VM */
 	char dead_reason[96];
 };
@@ -182,6 +188,11 @@ void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...) __printf(2, 
 void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length);
 void hvlab_vcpu_inject_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
 				 u32 error_code);
+
+/* events.c: interrupts, NMIs and exceptions from userspace */
+long hvlab_vcpu_inject(struct hvlab_vcpu *vcpu, void __user *argp);
+void hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu);
+int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
 
 /* exits.c: one handler per basic exit reason. 1 = resume, 0 = to user. */
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu);

@@ -390,6 +390,7 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			run->exit_reason = HVLAB_EXIT_TRACE_FULL;
 			break;
 		}
+		hvlab_vcpu_inject_queued_events(vcpu);
 		if (vcpu_enter_guest(vcpu))
 			break;
 		ret = hvlab_handle_exit(vcpu);
@@ -554,6 +555,9 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case HVLAB_SET_INTERCEPTS:
 		ret = vcpu_set_intercepts(vcpu, argp);
 		break;
+	case HVLAB_INJECT:
+		ret = hvlab_vcpu_inject(vcpu, argp);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -635,6 +639,8 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	vcpu->dr6 = DR6_RESET;
 	vcpu->dr7 = DR7_RESET;
 	vcpu->xcr0 = XFEATURE_MASK_FP;	/* XCR0 after reset: x87 only */
+	vcpu->queued_irq = -1;
+	vcpu->queued_exception = -1;
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

@@ -163,6 +163,9 @@ int hvlab_vmcs_set_intercepts(const struct hvlab_intercepts *in)
 		proc |= PROC_INVLPG_EXITING;
 	if (in->tsc_offset)
 		proc |= PROC_USE_TSC_OFFSETTING;
+	/* Window exits belong to queued events (events.c): keep them. */
+	proc |= vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) &
+		(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
 	if (proc & ~may_be_one)
 		return -EOPNOTSUPP;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);

@@ -162,7 +162,8 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 
 	if (!vmx_adjust_controls("pin-based", caps->pinbased_ctls,
 				 PIN_EXTERNAL_INTERRUPT_EXITING | PIN_NMI_EXITING,
-				 preemption_tsc ? PIN_PREEMPTION_TIMER : 0,
+				 (preemption_tsc ? PIN_PREEMPTION_TIMER : 0) |
+				 PIN_VIRTUAL_NMIS,
 				 &cfg->pin_ctls))
 		return -EOPNOTSUPP;
 	if (cfg->pin_ctls & PIN_PREEMPTION_TIMER) {

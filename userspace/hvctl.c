@@ -245,6 +245,13 @@ static void handle_exit(struct session *s)
 		s->done = 1;
 		s->status = STATUS_GUEST_CRASHED;
 		break;
+	case HVLAB_EXIT_MEMORY_FAULT:
+		fprintf(stderr, "hvctl: delivering event 0x%x, the CPU touched gpa 0x%llx, where there is no memory (an IDT or stack outside RAM?)\n",
+			run->idt_vectoring_info,
+			(unsigned long long)run->memory_fault.phys_addr);
+		s->done = 1;
+		s->status = STATUS_GUEST_CRASHED;
+		break;
 	case HVLAB_EXIT_INTERNAL_ERROR:
 		fprintf(stderr, "hvctl: the VM was stopped: %s\n", run->internal.reason);
 		s->done = 1;

@@ -134,6 +134,26 @@ struct hvlab_intercepts {
 #define HVLAB_INTERCEPT_ALL	(HVLAB_INTERCEPT_RDTSC | HVLAB_INTERCEPT_PAUSE | \
 				 HVLAB_INTERCEPT_INVLPG)
 
+/*
+ * An event for HVLAB_INJECT. hvlab queues it and delivers it through the
+ * guest's IDT (or real-mode IVT) as soon as the guest can take it: an
+ * exception at the next VM entry; an NMI once NMIs are not blocked; an
+ * interrupt once RFLAGS.IF = 1 and no STI or MOV SS shadow is in effect.
+ * Until then the interrupt-window or NMI-window exit (7, 8) is armed.
+ * One event of each type can be queued; another gets -EBUSY.
+ */
+struct hvlab_event {
+	__u8 type;			/* HVLAB_EVENT_* */
+	__u8 vector;			/* interrupt: 32-255; exception: 0-31, not 2 */
+	__u16 reserved0;		/* must be 0 */
+	__u32 error_code;		/* protected mode, #DF #TS #NP #SS #GP #PF #AC #CP */
+	__u64 reserved[2];		/* must be 0 */
+};
+
+#define HVLAB_EVENT_INTERRUPT	0	/* external interrupt, maskable by IF */
+#define HVLAB_EVENT_NMI		1	/* vector ignored: always 2 */
+#define HVLAB_EVENT_EXCEPTION	2	/* hardware exception, as if raised at RIP */
+
 /* --- Exits ------------------------------------------------------------- */
 
 /* Why HVLAB_RUN returned: hvlab_run.exit_reason */
@@ -149,6 +169,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_INTR		= 8,	/* a signal is pending; RUN returned -EINTR */
 	HVLAB_EXIT_HANDLED	= 9,	/* handled in the kernel (STOP_EVERY_EXIT) */
 	HVLAB_EXIT_TRACE_FULL	= 10,	/* trace ring needs draining; just RUN again */
+	HVLAB_EXIT_MEMORY_FAULT	= 11,	/* event delivery hit a gpa with no memory */
 };
 
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
@@ -223,6 +244,18 @@ struct hvlab_run {
 			__u8 access;	/* HVLAB_ACCESS_* */
 			__u8 padding[3];
 		} mmio;
+		/*
+		 * HVLAB_EXIT_MEMORY_FAULT: while delivering an event (see
+		 * idt_vectoring_info) the CPU touched phys_addr, where there is
+		 * no memory: an IDT, GDT or stack outside guest RAM. Nothing can
+		 * be emulated. The event stays queued: add a memory region there
+		 * and HVLAB_RUN delivers it again, or give up on the guest.
+		 */
+		struct {
+			__u64 phys_addr;
+			__u8 access;	/* HVLAB_ACCESS_* */
+			__u8 padding[7];
+		} memory_fault;
 		/* HVLAB_EXIT_FAIL_ENTRY */
 		struct {
 			__u32 vm_instruction_error;	/* VMfailValid, else 0 */
@@ -273,5 +306,6 @@ struct hvlab_run {
 #define HVLAB_SET_SREGS		_IOW(HVLAB_IO, 0x24, struct hvlab_sregs)
 #define HVLAB_GET_INTERCEPTS	_IOR(HVLAB_IO, 0x25, struct hvlab_intercepts)
 #define HVLAB_SET_INTERCEPTS	_IOW(HVLAB_IO, 0x26, struct hvlab_intercepts)
+#define HVLAB_INJECT		_IOW(HVLAB_IO, 0x27, struct hvlab_event)
 
 #endif /* _UAPI_HVLAB_H */

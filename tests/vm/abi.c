@@ -431,4 +431,36 @@ TEST(unhandled_exit_reaches_userspace)
 	hv_close(&vm);
 }
 
+/* HVLAB_INJECT refuses what no CPU could deliver, and changes nothing. */
+TEST(inject_refusals)
+{
+	struct hv_vm vm;
+	struct guest_result r;
+	struct hvlab_event ev;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	ev = (struct hvlab_event){ .type = HVLAB_EVENT_INTERRUPT, .vector = 13 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_INJECT, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	ev = (struct hvlab_event){ .type = HVLAB_EVENT_EXCEPTION, .vector = 2 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_INJECT, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	ev = (struct hvlab_event){ .type = HVLAB_EVENT_EXCEPTION, .vector = 32 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_INJECT, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	ev = (struct hvlab_event){ .type = 3 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_INJECT, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	ev = (struct hvlab_event){ .type = HVLAB_EVENT_INTERRUPT, .vector = 40, .reserved = { 1 } };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_INJECT, &ev));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_INJECT, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	/* nothing was queued: hello runs as always */
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	EXPECT_EQ(0, memcmp("Hello", r.output, 5));
+	hv_close(&vm);
+}
+
 TEST_HARNESS_MAIN

@@ -139,6 +139,116 @@ TEST_F(guest, hypercall64)
 	check_hypercall(_metadata, &self->r);
 }
 
+/*
+ * Events injected at the guest's port writes (guests/events.S): each must
+ * arrive exactly when the CPU could take it, after a window exit if the
+ * guest was not ready.
+ */
+static struct hv_vm *events_vm;
+static int events_inject_errors;
+
+static int inject(struct hv_vm *vm, uint8_t type, uint8_t vector, uint32_t error_code)
+{
+	struct hvlab_event ev = { .type = type, .vector = vector, .error_code = error_code };
+
+	return ioctl(vm->vcpu_fd, HVLAB_INJECT, &ev) ? -errno : 0;
+}
+
+static void events_io_hook(struct hvlab_run *run)
+{
+	int err = 0;
+
+	switch (run->io.port) {
+	case 0x80:
+		err = inject(events_vm, HVLAB_EVENT_INTERRUPT, 0x40, 0);
+		/* one interrupt may wait at a time */
+		if (inject(events_vm, HVLAB_EVENT_INTERRUPT, 0x41, 0) != -EBUSY)
+			events_inject_errors++;
+		break;
+	case 0x81:
+	case 0x82:
+		err = inject(events_vm, HVLAB_EVENT_NMI, 0, 0);
+		break;
+	case 0x83:
+		err = inject(events_vm, HVLAB_EVENT_EXCEPTION, 6, 0);
+		break;
+	}
+	if (err)
+		events_inject_errors++;
+}
+
+TEST_F(guest, events)
+{
+	static const uint32_t want[] = { EXIT_IO, 7, EXIT_IO, EXIT_IO, 8, EXIT_IO };
+	unsigned int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "events"));
+	events_vm = &self->vm;
+	events_inject_errors = 0;
+	hvtest_io_hook = events_io_hook;
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	hvtest_io_hook = NULL;
+	EXPECT_EQ(0, events_inject_errors);
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("events ok\n", self->r.output);
+	for (i = 0; i < sizeof(want) / sizeof(want[0]); i++)
+		EXPECT_EQ(want[i], self->r.exits[i].vmx_reason);
+	/* the window exits are handled in the kernel */
+	EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[1].run_exit);
+	EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[4].run_exit);
+	EXPECT_EQ(1, hvtest_count(&self->r, 7));
+	EXPECT_EQ(1, hvtest_count(&self->r, 8));
+}
+
+/*
+ * A VM exit in the middle of delivering an interrupt (the IVT is in a
+ * hole): the event comes back in the IDT-vectoring information and is
+ * delivered again once there is memory (guests/late_idt.S).
+ */
+TEST_F(guest, late_idt)
+{
+	struct hvlab_run *run;
+	uint16_t handler = 0;
+	struct hvlab_memory_region region = {
+		.slot = 2, .guest_phys_addr = 0xc0000, .memory_size = 4096,
+	};
+	int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "late_idt"));
+	run = self->vm.run;
+	run->request_flags = 0;
+	for (i = 0; i < 10 && run->exit_reason != HVLAB_EXIT_HLT; i++) {
+		ASSERT_EQ(0, hv_run(&self->vm));
+		if (run->exit_reason == HVLAB_EXIT_IO && run->io.port == 0x80)
+			handler = run->io.data;
+	}
+	ASSERT_EQ(HVLAB_EXIT_HLT, run->exit_reason);
+	ASSERT_NE(0, handler);
+
+	ASSERT_EQ(0, inject(&self->vm, HVLAB_EVENT_INTERRUPT, 0x20, 0));
+	ASSERT_EQ(0, hv_run(&self->vm));
+	ASSERT_EQ(HVLAB_EXIT_MEMORY_FAULT, run->exit_reason);
+	EXPECT_EQ(48, run->vmx_exit_reason);
+	EXPECT_EQ(0xc0000 + 0x20 * 4, run->memory_fault.phys_addr & ~3ULL);
+	EXPECT_EQ(HVLAB_ACCESS_READ, run->memory_fault.access);
+	/* valid, external interrupt (type 0), vector 0x20 */
+	EXPECT_EQ(0x80000020, run->idt_vectoring_info);
+
+	/* Still no memory: the same fault again, nothing lost. */
+	ASSERT_EQ(0, hv_run(&self->vm));
+	ASSERT_EQ(HVLAB_EXIT_MEMORY_FAULT, run->exit_reason);
+
+	/* A page with the vector pointing at the guest's handler (0000:handler). */
+	memcpy(self->vm.mem + 0xc0000 + 0x20 * 4, &handler, 2);
+	memset(self->vm.mem + 0xc0000 + 0x20 * 4 + 2, 0, 2);
+	region.userspace_addr = (uintptr_t)(self->vm.mem + 0xc0000);
+	ASSERT_EQ(0, ioctl(self->vm.vm_fd, HVLAB_SET_MEMORY_REGION, &region));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	EXPECT_STREQ("late idt ok\n", self->r.output);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+}
+
 TEST_F(guest, cpuid)
 {
 	int i;
