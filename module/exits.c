@@ -8,7 +8,9 @@
  * goes to userspace as HVLAB_EXIT_UNHANDLED with the raw exit information:
  * never a crash, never a silent resume.
  */
+#include <linux/highmem.h>
 #include <linux/kernel.h>
+#include <linux/random.h>
 #include <linux/string.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
@@ -204,7 +206,11 @@ static int handle_rdtsc(struct hvlab_vcpu *vcpu)
 #define CR_QUAL_NUMBER(q)	((q) & 0xf)
 #define CR_QUAL_ACCESS(q)	(((q) >> 4) & 3)
 #define CR_ACCESS_MOV_TO_CR	0
+#define CR_ACCESS_MOV_FROM_CR	1
+#define CR_ACCESS_CLTS		2
+#define CR_ACCESS_LMSW		3
 #define CR_QUAL_GPR(q)		(((q) >> 8) & 0xf)
+#define CR_QUAL_LMSW_DATA(q)	(((q) >> 16) & 0xffff)
 
 
 /*
@@ -262,27 +268,192 @@ static int emulate_mov_to_cr4(struct hvlab_vcpu *vcpu, u64 value)
 }
 
 /*
+ * In PAE paging outside long mode the CPU keeps the four PDPTEs in
+ * registers, loaded when CR3 is written; under EPT, VM entry loads them
+ * from the VMCS (SDM 4.4.1, 27.3.2.4). So an emulated MOV to CR3 loads
+ * them too. (Reserved-bit checks on the PDPTEs are left to the CPU.)
+ */
+static int load_pae_pdptes(struct hvlab_vcpu *vcpu, u64 cr3)
+{
+	static const u16 fields[] = { GUEST_PDPTR0, GUEST_PDPTR1, GUEST_PDPTR2, GUEST_PDPTR3 };
+	u64 gpa = cr3 & 0xffffffe0ULL, pdptes[4];
+	struct page *page = hvlab_gpa_to_page(vcpu->vm, gpa);
+	void *va;
+	int i;
+
+	if (!page)
+		return -EFAULT;
+	va = kmap_local_page(page);
+	memcpy(pdptes, va + offset_in_page(gpa), sizeof(pdptes));
+	kunmap_local(va);
+	for (i = 0; i < 4; i++)
+		__vmcs_write(fields[i], pdptes[i]);
+	return 0;
+}
+
+/*
+ * MOV to CR3 with "CR3-load exiting" (HVLAB_INTERCEPT_CR3). Bits beyond
+ * the physical-address width are reserved (#GP, MOV CR page of SDM Vol. 2);
+ * bit 63 is the PCID no-flush hint, which VMX never stores.
+ */
+static int emulate_mov_to_cr3(struct hvlab_vcpu *vcpu, u64 value)
+{
+	bool pcide = hvlab_vmcs_read_guest_cr4() & X86_CR4_PCIDE;
+
+	if (pcide)
+		value &= ~BIT_ULL(63);
+	if (value >> boot_cpu_data.x86_phys_bits)
+		return handle_gp_instead(vcpu);
+	if ((hvlab_vmcs_read_guest_cr0() & X86_CR0_PG) &&
+	    (hvlab_vmcs_read_guest_cr4() & X86_CR4_PAE) &&
+	    !(vmcs_read64(GUEST_IA32_EFER) & EFER_LMA) && load_pae_pdptes(vcpu, value)) {
+		hvlab_vcpu_kill(vcpu, "MOV to CR3: the PAE page-directory pointers at 0x%llx are not guest RAM",
+				value);
+		return 0;
+	}
+	vmcs_writel(GUEST_CR3, value);
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/*
+ * MOV to CR8 (64-bit mode only) with "CR8-load exiting": hvlab has no APIC,
+ * so the task priority lives in software; bits 63:4 are reserved (#GP).
+ */
+static int emulate_mov_to_cr8(struct hvlab_vcpu *vcpu, u64 value)
+{
+	if (value & ~0xfULL)
+		return handle_gp_instead(vcpu);
+	vcpu->tpr = value;
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/* MOV from CR3 ("CR3-store exiting") or CR8 ("CR8-store exiting"). */
+static int emulate_mov_from_cr(struct hvlab_vcpu *vcpu, unsigned int cr, unsigned int gpr)
+{
+	u64 value;
+
+	switch (cr) {
+	case 3:
+		value = vmcs_readl(GUEST_CR3);
+		break;
+	case 8:
+		value = vcpu->tpr;
+		break;
+	default:
+		return handle_unhandled(vcpu);
+	}
+	if (hvlab_guest_code_bits() != 64)
+		value = (u32)value;
+	hvlab_write_gpr(vcpu, gpr, value);
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/*
+ * LMSW loads CR0 bits 3:0 (PE, MP, EM, TS) but can only set PE, never
+ * clear it (the LMSW page of SDM Vol. 2). The qualification carries the
+ * source operand, register or memory (Table 28-3).
+ */
+static int emulate_lmsw(struct hvlab_vcpu *vcpu, u16 data)
+{
+	unsigned long cr0 = hvlab_vmcs_read_guest_cr0();
+
+	cr0 = (cr0 & ~0xeUL) | (data & 0xe) | (data & X86_CR0_PE);
+	return emulate_mov_to_cr0(vcpu, cr0);
+}
+
+/*
  * SDM 26.1.3: MOV to CR0/CR4 exits when it would change a bit set in the
- * guest/host mask; CR3 and CR8 accesses would exit with their exiting
- * controls (CR3: off, EPT makes it unnecessary; CR8: on, not emulated yet);
- * CLTS and LMSW exit only for masked bits, which PE, MP, EM and TS are not.
+ * guest/host mask (all of CR0 with HVLAB_INTERCEPT_CR0); CLTS and LMSW
+ * exit when they would change a masked bit; MOV to/from CR3 with the CR3
+ * exiting controls (HVLAB_INTERCEPT_CR3; EPT makes them unnecessary);
+ * MOV to/from CR8 always, since hvlab keeps the TPR in software.
  */
 static int handle_cr_access(struct hvlab_vcpu *vcpu)
 {
 	u64 qual = vcpu->exit.qualification;
+	unsigned int cr = CR_QUAL_NUMBER(qual);
+	u64 value;
 
-	if (CR_QUAL_ACCESS(qual) == CR_ACCESS_MOV_TO_CR) {
-		u64 value = hvlab_read_gpr(vcpu, CR_QUAL_GPR(qual));
-
+	switch (CR_QUAL_ACCESS(qual)) {
+	case CR_ACCESS_MOV_TO_CR:
+		value = hvlab_read_gpr(vcpu, CR_QUAL_GPR(qual));
 		/* Outside 64-bit code the operand is a 32-bit register. */
 		if (hvlab_guest_code_bits() != 64)
 			value = (u32)value;
-		if (CR_QUAL_NUMBER(qual) == 0)
+		switch (cr) {
+		case 0:
 			return emulate_mov_to_cr0(vcpu, value);
-		if (CR_QUAL_NUMBER(qual) == 4)
+		case 3:
+			return emulate_mov_to_cr3(vcpu, value);
+		case 4:
 			return emulate_mov_to_cr4(vcpu, value);
+		case 8:
+			return emulate_mov_to_cr8(vcpu, value);
+		}
+		break;
+	case CR_ACCESS_MOV_FROM_CR:
+		return emulate_mov_from_cr(vcpu, cr, CR_QUAL_GPR(qual));
+	case CR_ACCESS_CLTS:
+		return emulate_mov_to_cr0(vcpu, hvlab_vmcs_read_guest_cr0() & ~X86_CR0_TS);
+	case CR_ACCESS_LMSW:
+		return emulate_lmsw(vcpu, CR_QUAL_LMSW_DATA(qual));
 	}
 	return handle_unhandled(vcpu);
+}
+
+/*
+ * SDM 26.5.2: with the monitor trap flag on (HVLAB_INTERCEPT_MTF), the
+ * CPU exits after each guest instruction. The exit is trap-like: RIP
+ * already points at the next instruction. Userspace wanted to see it.
+ */
+static int handle_monitor_trap_flag(struct hvlab_vcpu *vcpu)
+{
+	return exit_to_user(vcpu, HVLAB_EXIT_STEP);
+}
+
+/*
+ * SDM 26.1.3 ("RDRAND exiting", "RDSEED exiting", HVLAB_INTERCEPT_RDRAND):
+ * the guest gets random bits from the host kernel's generator, and
+ * CF = 1 for success; OF, SF, ZF, AF and PF are cleared, as the CPU does.
+ * The destination register and operand size come from the VM-exit
+ * instruction-information field (SDM 28.2.5, Table 28-14).
+ */
+static int handle_rdrand(struct hvlab_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	unsigned int reg = (info >> 3) & 0xf, size = 2 << ((info >> 11) & 3);
+	unsigned long rflags = vmcs_readl(GUEST_RFLAGS);
+	u64 value;
+
+	get_random_bytes(&value, sizeof(value));
+	hvlab_write_gpr_sized(vcpu, reg, false, size, value);
+	rflags &= ~(X86_EFLAGS_OF | X86_EFLAGS_SF | X86_EFLAGS_ZF | X86_EFLAGS_AF |
+		    X86_EFLAGS_PF);
+	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_CF);
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
+}
+
+/*
+ * SDM 26.1.3: INVPCID exits with "enable INVPCID" and "INVLPG exiting"
+ * (HVLAB_INTERCEPT_INVLPG). Types above 3 are #GP(0) (the INVPCID page of
+ * SDM Vol. 2); the rest is a no-op, because without VPID every VM entry
+ * flushes the guest's TLB anyway.
+ */
+static int handle_invpcid(struct hvlab_vcpu *vcpu)
+{
+	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	u64 type = hvlab_read_gpr(vcpu, (info >> 28) & 0xf);
+
+	if (hvlab_guest_code_bits() != 64)
+		type = (u32)type;
+	if (type > 3)
+		return handle_gp_instead(vcpu);
+	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
+	return 1;
 }
 
 /*
@@ -502,6 +673,10 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_INVEPT]			= handle_vmx_instruction,
 	[EXIT_REASON_INVVPID]			= handle_vmx_instruction,
 	[EXIT_REASON_VMFUNC]			= handle_vmx_instruction,
+	[EXIT_REASON_MONITOR_TRAP_FLAG]		= handle_monitor_trap_flag,
+	[EXIT_REASON_RDRAND]			= handle_rdrand,
+	[EXIT_REASON_RDSEED]			= handle_rdrand,
+	[EXIT_REASON_INVPCID]			= handle_invpcid,
 };
 
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu)

@@ -145,6 +145,7 @@ struct hvlab_vcpu {
 	u64 dr6;
 	u64 dr7;
 	u64 xcr0;			/* the guest's XCR0, loaded around VM entry */
+	u8 tpr;				/* CR8: the guest's task priority, in software */
 	struct hvlab_run *run;		/* shared with userspace by mmap */
 	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */
 	struct hvlab_exit_info exit;
@@ -198,6 +199,9 @@ int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu);
 
 /* msr.c: the MSRs a guest may use */
+int hvlab_msr_bitmap_init(void);
+void hvlab_msr_bitmap_free(void);
+u64 hvlab_msr_bitmap_pa(void);
 int hvlab_handle_rdmsr(struct hvlab_vcpu *vcpu);
 int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu);
 

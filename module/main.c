@@ -56,9 +56,14 @@ static int __init hvlab_init(void)
 	ret = hvlab_vmx_probe();
 	if (ret)
 		return ret;
-	ret = misc_register(&hvlab_dev);
+	ret = hvlab_msr_bitmap_init();
 	if (ret)
 		return ret;
+	ret = misc_register(&hvlab_dev);
+	if (ret) {
+		hvlab_msr_bitmap_free();
+		return ret;
+	}
 	/* vCPUs use preempt notifiers to follow their thread across CPUs. */
 	preempt_notifier_inc();
 	pr_info(HVLAB_MSG_PREFIX "ready: /dev/hvlab (API %d)\n", HVLAB_API_VERSION);
@@ -70,6 +75,7 @@ static void __exit hvlab_exit(void)
 	misc_deregister(&hvlab_dev);
 	preempt_notifier_dec();
 	hvlab_vmx_free_regions();
+	hvlab_msr_bitmap_free();
 }
 
 module_init(hvlab_init);

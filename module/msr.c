@@ -2,19 +2,63 @@
 /*
  * msr.c - the MSRs a guest may use.
  *
- * hvlab has no MSR bitmap, so every RDMSR and WRMSR exits (SDM 26.1.3).
  * The MSRs below are the guest's own, kept where VMX keeps them for a
  * guest: in a VMCS guest-state field (EFER, PAT, SYSENTER, FS/GS base,
  * SDM 25.4), in the real MSR while the vCPU is loaded (KERNEL_GS_BASE,
  * vmcs.c swaps it), or derived (the TSC). Every other MSR is #GP, as for
  * an MSR the CPU does not have: the guest never reads or changes the
  * host's.
+ *
+ * The MSR bitmap (SDM 25.6.9) lets the guest reach the MSRs that VM entry
+ * and exit switch anyway (FS/GS base, SYSENTER) and KERNEL_GS_BASE without
+ * a VM exit, as KVM does; every other access exits to the handlers here.
+ * HVLAB_INTERCEPT_MSR turns the bitmap off, so that every access exits.
  */
+#include <linux/gfp.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
 
 #include "hvlab.h"
 #include "vmcs.h"
+
+/* One bitmap page shared by all vCPUs; it never changes after module load. */
+static unsigned long *msr_bitmap;
+
+/* The MSR bitmap's four 1-KiB quarters (SDM 25.6.9): read low/high, write low/high */
+static void msr_bitmap_pass_through(u32 msr)
+{
+	unsigned long base = msr >= 0xc0000000 ? 1024 * 8 : 0;
+	unsigned long bit = msr & 0x1fff;
+
+	clear_bit(base + bit, msr_bitmap);			/* RDMSR */
+	clear_bit(base + 2048 * 8 + bit, msr_bitmap);		/* WRMSR */
+}
+
+int hvlab_msr_bitmap_init(void)
+{
+	msr_bitmap = (unsigned long *)__get_free_page(GFP_KERNEL);
+	if (!msr_bitmap)
+		return -ENOMEM;
+	memset(msr_bitmap, 0xff, PAGE_SIZE);
+	msr_bitmap_pass_through(MSR_FS_BASE);
+	msr_bitmap_pass_through(MSR_GS_BASE);
+	msr_bitmap_pass_through(MSR_KERNEL_GS_BASE);
+	msr_bitmap_pass_through(MSR_IA32_SYSENTER_CS);
+	msr_bitmap_pass_through(MSR_IA32_SYSENTER_ESP);
+	msr_bitmap_pass_through(MSR_IA32_SYSENTER_EIP);
+	return 0;
+}
+
+void hvlab_msr_bitmap_free(void)
+{
+	free_page((unsigned long)msr_bitmap);
+	msr_bitmap = NULL;
+}
+
+u64 hvlab_msr_bitmap_pa(void)
+{
+	return __pa(msr_bitmap);
+}
 
 /* EFER bits a guest may set (SDM 2.2.1): SCE, LME, and NXE if the CPU has NX */
 #define EFER_WRITABLE	(EFER_SCE | EFER_LME | (boot_cpu_has(X86_FEATURE_NX) ? EFER_NX : 0))

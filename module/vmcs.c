@@ -142,6 +142,8 @@ static void vmcs_write_controls(struct hvlab_vm *vm)
 	vmcs_write64(EPT_POINTER, vm->ept.eptp);
 	vmcs_writel(CR0_GUEST_HOST_MASK, vmx_config.cr0_guest_host_mask);
 	vmcs_writel(CR4_GUEST_HOST_MASK, vmx_config.cr4_guest_host_mask);
+	if (vmx_config.proc_ctls & PROC_USE_MSR_BITMAPS)
+		vmcs_write64(MSR_BITMAP, hvlab_msr_bitmap_pa());
 }
 
 /*
@@ -153,24 +155,45 @@ static void vmcs_write_controls(struct hvlab_vm *vm)
 int hvlab_vmcs_set_intercepts(const struct hvlab_intercepts *in)
 {
 	u32 may_be_one = vmx_config.caps.procbased_ctls >> 32;
-	u32 proc = vmx_config.proc_ctls;
+	u32 may_be_one2 = vmx_config.caps.procbased_ctls2 >> 32;
+	u32 proc = vmx_config.proc_ctls, proc2 = vmx_config.proc_ctls2;
+	unsigned long cr0 = hvlab_vmcs_read_guest_cr0();
 
 	if (in->flags & HVLAB_INTERCEPT_RDTSC)
 		proc |= PROC_RDTSC_EXITING;
 	if (in->flags & HVLAB_INTERCEPT_PAUSE)
 		proc |= PROC_PAUSE_EXITING;
-	if (in->flags & HVLAB_INTERCEPT_INVLPG)
+	if (in->flags & HVLAB_INTERCEPT_INVLPG)	/* and INVPCID (SDM 26.1.3) */
 		proc |= PROC_INVLPG_EXITING;
+	if (in->flags & HVLAB_INTERCEPT_CR3)
+		proc |= PROC_CR3_LOAD_EXITING | PROC_CR3_STORE_EXITING;
+	if (in->flags & HVLAB_INTERCEPT_MTF)
+		proc |= PROC_MONITOR_TRAP_FLAG;
+	if (in->flags & HVLAB_INTERCEPT_MSR)
+		proc &= ~PROC_USE_MSR_BITMAPS;
+	if (in->flags & HVLAB_INTERCEPT_RDRAND)
+		proc2 |= PROC2_RDRAND_EXITING | PROC2_RDSEED_EXITING;
+	if (in->flags & HVLAB_INTERCEPT_DESC)
+		proc2 |= PROC2_DESCRIPTOR_TABLE_EXITING;
 	if (in->tsc_offset)
 		proc |= PROC_USE_TSC_OFFSETTING;
 	/* Window exits belong to queued events (events.c): keep them. */
 	proc |= vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) &
 		(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
-	if (proc & ~may_be_one)
+	if ((proc & ~may_be_one) || (proc2 & ~may_be_one2))
 		return -EOPNOTSUPP;
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
+	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmcs_write32(EXCEPTION_BITMAP, in->exception_bitmap);
 	vmcs_write64(TSC_OFFSET, in->tsc_offset);
+	/*
+	 * HVLAB_INTERCEPT_CR0 makes every CR0 bit host-owned, so that each
+	 * change, CLTS and LMSW exit (SDM 26.1.3). The guest's CR0 is carried
+	 * over into the read shadow before the mask changes.
+	 */
+	vmcs_writel(CR0_GUEST_HOST_MASK, in->flags & HVLAB_INTERCEPT_CR0 ? ~0UL :
+		    vmx_config.cr0_guest_host_mask);
+	hvlab_vmcs_write_guest_cr0(cr0);
 	return 0;
 }
 
@@ -192,7 +215,7 @@ void hvlab_vmcs_write_guest_cr0(unsigned long cr0)
 /* CR0/CR4 as the guest sees them: host-owned bits come from the shadow. */
 unsigned long hvlab_vmcs_read_guest_cr0(void)
 {
-	unsigned long mask = vmx_config.cr0_guest_host_mask;
+	unsigned long mask = vmcs_readl(CR0_GUEST_HOST_MASK);
 
 	return (vmcs_readl(GUEST_CR0) & ~mask) | (vmcs_readl(CR0_READ_SHADOW) & mask);
 }

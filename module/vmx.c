@@ -178,10 +178,10 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 				 PROC_CR8_STORE_EXITING | PROC_MOV_DR_EXITING |
 				 PROC_UNCONDITIONAL_IO_EXITING |
 				 PROC_MONITOR_EXITING | PROC_ACTIVATE_SECONDARY,
-				 0, &cfg->proc_ctls))
+				 PROC_USE_MSR_BITMAPS, &cfg->proc_ctls))
 		return -EOPNOTSUPP;
 	/*
-	 * Without "use MSR bitmaps" every RDMSR and WRMSR exits. With the TRUE
+	 * With "use MSR bitmaps" some MSRs need no exit (msr.c). With the TRUE
 	 * capability MSRs, CR3 and INVLPG exiting may stay off: EPT makes
 	 * them unnecessary.
 	 */

@@ -78,7 +78,10 @@ static void usage(FILE *out)
 		"  -s, --strict             stop on an access to a port or address\n"
 		"                           that nothing claims (default: warn)\n"
 		"  -c, --count N            step: stop after N exits, without waiting\n"
-		"  -i, --intercept LIST     also intercept rdtsc,pause,invlpg\n"
+		"  -i, --intercept LIST     also intercept rdtsc, pause, invlpg (and INVPCID),\n"
+		"                           cr0 (every change, CLTS, LMSW), cr3, mtf (stop\n"
+		"                           after every instruction), rdrand (and RDSEED),\n"
+		"                           desc (descriptor tables), msr (every MSR)\n"
 		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
 		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
@@ -259,6 +262,7 @@ static void handle_exit(struct session *s)
 		break;
 	case HVLAB_EXIT_HANDLED:
 	case HVLAB_EXIT_TRACE_FULL:
+	case HVLAB_EXIT_STEP:		/* --intercept mtf: shown by step, else just go on */
 		break;
 	default:
 		fprintf(stderr, "hvctl: unknown exit_reason %u from hvlab.ko\n", run->exit_reason);
@@ -400,20 +404,27 @@ static int64_t parse_exceptions(const char *list)
 	return bitmap;
 }
 
+static const struct { const char *name; uint32_t flag; } intercept_names[] = {
+	{ "rdtsc", HVLAB_INTERCEPT_RDTSC }, { "pause", HVLAB_INTERCEPT_PAUSE },
+	{ "invlpg", HVLAB_INTERCEPT_INVLPG }, { "cr0", HVLAB_INTERCEPT_CR0 },
+	{ "cr3", HVLAB_INTERCEPT_CR3 }, { "mtf", HVLAB_INTERCEPT_MTF },
+	{ "rdrand", HVLAB_INTERCEPT_RDRAND }, { "desc", HVLAB_INTERCEPT_DESC },
+	{ "msr", HVLAB_INTERCEPT_MSR },
+};
+
 static int parse_intercepts(const char *list, uint32_t *flags)
 {
 	char buf[256], *tok, *save;
+	size_t i;
 
 	snprintf(buf, sizeof(buf), "%s", list);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		if (!strcasecmp(tok, "rdtsc"))
-			*flags |= HVLAB_INTERCEPT_RDTSC;
-		else if (!strcasecmp(tok, "pause"))
-			*flags |= HVLAB_INTERCEPT_PAUSE;
-		else if (!strcasecmp(tok, "invlpg"))
-			*flags |= HVLAB_INTERCEPT_INVLPG;
-		else
+		for (i = 0; i < sizeof(intercept_names) / sizeof(intercept_names[0]); i++)
+			if (!strcasecmp(tok, intercept_names[i].name))
+				break;
+		if (i == sizeof(intercept_names) / sizeof(intercept_names[0]))
 			return -1;
+		*flags |= intercept_names[i].flag;
 	}
 	return 0;
 }
@@ -504,7 +515,7 @@ static int cmd_run(int argc, char **argv, int step)
 			break;
 		case 'i':
 			if (parse_intercepts(optarg, &intercepts.flags)) {
-				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg\n",
+				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg, cr0, cr3, mtf, rdrand, desc, msr\n",
 					optarg);
 				return STATUS_USAGE;
 			}

@@ -130,9 +130,18 @@ struct hvlab_intercepts {
 
 #define HVLAB_INTERCEPT_RDTSC	(1u << 0)	/* RDTSC (16), RDTSCP (51) */
 #define HVLAB_INTERCEPT_PAUSE	(1u << 1)	/* PAUSE (40) */
-#define HVLAB_INTERCEPT_INVLPG	(1u << 2)	/* INVLPG (14) */
+#define HVLAB_INTERCEPT_INVLPG	(1u << 2)	/* INVLPG (14), INVPCID (58) */
+#define HVLAB_INTERCEPT_CR0	(1u << 3)	/* every CR0 change, CLTS, LMSW (28) */
+#define HVLAB_INTERCEPT_CR3	(1u << 4)	/* MOV to/from CR3 (28) */
+#define HVLAB_INTERCEPT_MTF	(1u << 5)	/* monitor trap flag: stop after each instruction (37) */
+#define HVLAB_INTERCEPT_RDRAND	(1u << 6)	/* RDRAND (57), RDSEED (61) */
+#define HVLAB_INTERCEPT_DESC	(1u << 7)	/* LGDT/SGDT/LIDT/SIDT (46), LLDT/SLDT/LTR/STR (47) */
+#define HVLAB_INTERCEPT_MSR	(1u << 8)	/* every RDMSR/WRMSR, even those passed through */
 #define HVLAB_INTERCEPT_ALL	(HVLAB_INTERCEPT_RDTSC | HVLAB_INTERCEPT_PAUSE | \
-				 HVLAB_INTERCEPT_INVLPG)
+				 HVLAB_INTERCEPT_INVLPG | HVLAB_INTERCEPT_CR0 | \
+				 HVLAB_INTERCEPT_CR3 | HVLAB_INTERCEPT_MTF | \
+				 HVLAB_INTERCEPT_RDRAND | HVLAB_INTERCEPT_DESC | \
+				 HVLAB_INTERCEPT_MSR)
 
 /*
  * An event for HVLAB_INJECT. hvlab queues it and delivers it through the
@@ -170,6 +179,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_HANDLED	= 9,	/* handled in the kernel (STOP_EVERY_EXIT) */
 	HVLAB_EXIT_TRACE_FULL	= 10,	/* trace ring needs draining; just RUN again */
 	HVLAB_EXIT_MEMORY_FAULT	= 11,	/* event delivery hit a gpa with no memory */
+	HVLAB_EXIT_STEP		= 12,	/* one instruction done (HVLAB_INTERCEPT_MTF) */
 };
 
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */

@@ -513,28 +513,193 @@ TEST_F(guest, xsetbv)
 }
 
 /* Every RDMSR and WRMSR exits (31, 32) and is emulated or refused. */
-TEST_F(guest, msr)
+static int set_intercept_flags(struct hv_vm *vm, uint32_t flags)
 {
+	struct hvlab_intercepts in = { .flags = flags };
+
+	return ioctl(vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &in) ? -errno : 0;
+}
+
+/*
+ * The msr guest, with the MSR bitmap (SYSENTER_CS passes through without
+ * an exit) and with HVLAB_INTERCEPT_MSR (every access exits).
+ */
+static void check_msr_guest(struct __test_metadata *_metadata, struct hv_vm *vm,
+			    struct guest_result *r, int all_exit)
+{
+	struct hvlab_sregs sregs;
 	int i, rd = 0, wr = 0;
 
-	ASSERT_EQ(0, hvtest_create(&self->vm, "msr"));
-	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
-	for (i = 0; i < self->r.nexits; i++) {
-		rd += self->r.exits[i].vmx_reason == 31;
-		wr += self->r.exits[i].vmx_reason == 32;
-		if (self->r.exits[i].vmx_reason == 31 || self->r.exits[i].vmx_reason == 32)
-			EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[i].run_exit);
+	ASSERT_EQ(0, hvtest_create(vm, "msr"));
+	if (all_exit)
+		ASSERT_EQ(0, set_intercept_flags(vm, HVLAB_INTERCEPT_MSR));
+	ASSERT_EQ(0, hvtest_run_vm(vm, HVLAB_RUN_STOP_EVERY_EXIT, r));
+	for (i = 0; i < r->nexits; i++) {
+		rd += r->exits[i].vmx_reason == 31;
+		wr += r->exits[i].vmx_reason == 32;
+		if (r->exits[i].vmx_reason == 31 || r->exits[i].vmx_reason == 32)
+			EXPECT_EQ(HVLAB_EXIT_HANDLED, r->exits[i].run_exit);
 	}
-	EXPECT_EQ(8, rd);	/* EFER x2, PAT x2, SYSENTER_CS, TSC x2, unknown */
-	EXPECT_EQ(3, wr);	/* EFER, PAT (refused), SYSENTER_CS */
-	self->r.output[self->r.output_len] = 0;
-	ASSERT_STREQ("msr ok\n", self->r.output);
-	{
-		struct hvlab_sregs sregs;
+	/* EFER x2, PAT x2, TSC x2, unknown, and SYSENTER_CS unless passed through */
+	EXPECT_EQ(7 + all_exit, rd);
+	EXPECT_EQ(2 + all_exit, wr);	/* EFER, PAT (refused), SYSENTER_CS */
+	r->output[r->output_len] = 0;
+	ASSERT_STREQ("msr ok\n", r->output);
+	ASSERT_EQ(0, hv_get_sregs(vm, &sregs));
+	EXPECT_EQ(0x101, sregs.efer);	/* the guest's WRMSR reached the VMCS */
+}
 
-		ASSERT_EQ(0, hv_get_sregs(&self->vm, &sregs));
-		EXPECT_EQ(0x101, sregs.efer);	/* the guest's WRMSR reached the VMCS */
+TEST_F(guest, msr)
+{
+	check_msr_guest(_metadata, &self->vm, &self->r, 0);
+}
+
+TEST_F(guest, msr_all_exit)
+{
+	check_msr_guest(_metadata, &self->vm, &self->r, 1);
+}
+
+/* Exit qualification of a CR access (SDM Table 28-3): access type, CR */
+static int count_cr(const struct guest_result *r, unsigned int access, unsigned int cr)
+{
+	int i, n = 0;
+
+	for (i = 0; i < r->nexits; i++)
+		n += r->exits[i].vmx_reason == 28 &&
+		     ((r->exits[i].qualification >> 4) & 3) == access &&
+		     (access >= 2 || (r->exits[i].qualification & 0xf) == cr);
+	return n;
+}
+
+/*
+ * MOV CR3, MOV to CR0, CLTS and LMSW exit only when intercepted, and the
+ * guest gets the same results either way (guests/elf/crs.c).
+ */
+static void check_crs(struct __test_metadata *_metadata, struct hv_vm *vm,
+		      struct guest_result *r, const char *name, int intercept)
+{
+	int long_mode = strstr(name, "64") != NULL;
+
+	ASSERT_EQ(0, hvtest_create(vm, name));
+	if (intercept)
+		ASSERT_EQ(0, set_intercept_flags(vm, HVLAB_INTERCEPT_CR0 | HVLAB_INTERCEPT_CR3));
+	ASSERT_EQ(0, hvtest_run_vm(vm, HVLAB_RUN_STOP_EVERY_EXIT, r));
+	r->output[r->output_len] = 0;
+	ASSERT_STREQ("crs ok\n", r->output);
+	EXPECT_EQ(HVLAB_EXIT_HLT, r->last_exit);
+	if (!intercept) {
+		EXPECT_EQ(0, hvtest_count(r, 28));
+		return;
 	}
+	EXPECT_EQ(long_mode ? 1 : 2, count_cr(r, 0, 3));	/* MOV to CR3 */
+	EXPECT_EQ(long_mode ? 2 : 3, count_cr(r, 1, 3));	/* MOV from CR3 */
+	EXPECT_EQ(1, count_cr(r, 0, 0));			/* MOV to CR0 (TS) */
+	EXPECT_EQ(1, count_cr(r, 2, 0));			/* CLTS */
+	EXPECT_EQ(2, count_cr(r, 3, 0));			/* LMSW */
+}
+
+TEST_F(guest, crs32)
+{
+	check_crs(_metadata, &self->vm, &self->r, "crs32", 1);
+}
+
+TEST_F(guest, crs64)
+{
+	check_crs(_metadata, &self->vm, &self->r, "crs64", 1);
+}
+
+TEST_F(guest, crs64_not_intercepted)
+{
+	check_crs(_metadata, &self->vm, &self->r, "crs64", 0);
+}
+
+/* CR8 in 64-bit mode always exits; hvlab keeps the TPR. */
+TEST_F(guest, tpr64)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "tpr64"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("tpr ok\n", self->r.output);
+	EXPECT_EQ(3, count_cr(&self->r, 0, 8));
+	EXPECT_EQ(4, count_cr(&self->r, 1, 8));
+}
+
+/* Did the guest give up with hv_exit(2) (status 5): the CPU lacks it? */
+static int guest_said_unsupported(const struct guest_result *r)
+{
+	int i;
+
+	for (i = 0; i < r->nexits; i++)
+		if (r->exits[i].vmx_reason == 30 && r->exits[i].io_port == 0xf4 &&
+		    r->exits[i].io_data == 2)
+			return 1;
+	return 0;
+}
+
+static void check_rdrand(struct __test_metadata *_metadata, struct hv_vm *vm,
+			 struct guest_result *r, const char *name)
+{
+	ASSERT_EQ(0, hvtest_create(vm, name));
+	ASSERT_EQ(0, set_intercept_flags(vm, HVLAB_INTERCEPT_RDRAND));
+	ASSERT_EQ(0, hvtest_run_vm(vm, HVLAB_RUN_STOP_EVERY_EXIT, r));
+	if (guest_said_unsupported(r))
+		SKIP(return, "this CPU has no RDRAND/RDSEED");
+	r->output[r->output_len] = 0;
+	ASSERT_STREQ("rdrand ok\n", r->output);
+	EXPECT_LE(3, hvtest_count(r, 57));
+	EXPECT_LE(2, hvtest_count(r, 61));
+	EXPECT_EQ(HVLAB_EXIT_HANDLED, r->exits[2].run_exit);
+}
+
+TEST_F(guest, rdrand32)
+{
+	check_rdrand(_metadata, &self->vm, &self->r, "rdrand32");
+}
+
+TEST_F(guest, rdrand64)
+{
+	check_rdrand(_metadata, &self->vm, &self->r, "rdrand64");
+}
+
+TEST_F(guest, invpcid64)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "invpcid64"));
+	ASSERT_EQ(0, set_intercept_flags(&self->vm, HVLAB_INTERCEPT_INVLPG));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	if (guest_said_unsupported(&self->r))
+		SKIP(return, "this CPU has no INVPCID");
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("invpcid ok\n", self->r.output);
+	EXPECT_EQ(4, hvtest_count(&self->r, 58));
+}
+
+/*
+ * The monitor trap flag: an exit after every instruction, each one a
+ * HVLAB_EXIT_STEP with RIP at the next instruction. hello starts with
+ * "mov $msg, %si" (3 bytes) and "call guest_puts".
+ */
+TEST_F(guest, mtf)
+{
+	int i, ret, steps = 0;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
+	ret = set_intercept_flags(&self->vm, HVLAB_INTERCEPT_MTF);
+	/* Bochs' VMX has no monitor trap flag (IA32_VMX_PROCBASED_CTLS bit 27) */
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "this CPU has no monitor trap flag");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
+	ASSERT_EQ(HVLAB_EXIT_STEP, self->r.exits[0].run_exit);
+	EXPECT_EQ(37, self->r.exits[0].vmx_reason);
+	EXPECT_EQ(0x7c03, self->r.exits[0].rip);
+	EXPECT_EQ(0x7c06, self->r.exits[1].rip);
+	for (i = 0; i < self->r.nexits; i++)
+		steps += self->r.exits[i].run_exit == HVLAB_EXIT_STEP;
+	/* four instructions per character at least: lodsb, test, jz, out */
+	EXPECT_LT(4 * 27, steps);
+	self->r.output[self->r.output_len] = 0;
+	EXPECT_STREQ("Hello from an hvlab guest!\n", self->r.output);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
 }
 
 static uint32_t tsc_high;

@@ -123,6 +123,7 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 			memcpy(e->mmio_data, run->mmio.data, sizeof(e->mmio_data));
 			break;
 		case HVLAB_EXIT_HANDLED:
+		case HVLAB_EXIT_STEP:
 			break;
 		case HVLAB_EXIT_INTERNAL_ERROR:
 			memcpy(r->reason, run->internal.reason, sizeof(r->reason));
