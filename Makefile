@@ -40,8 +40,9 @@ GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
 ELF_GUEST_NAMES := $(basename $(notdir $(wildcard guests/elf/*.c)))
 ELF_GUESTS_64_ONLY := tpr invpcid
+ELF_GUESTS_32_ONLY := task_switch
 ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)32.elf) \
-	      $(foreach g,$(ELF_GUEST_NAMES),$(B)/guests/$(g)64.elf)
+	      $(foreach g,$(filter-out $(ELF_GUESTS_32_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)64.elf)
 GUESTS += $(ELF_GUESTS)
 VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))

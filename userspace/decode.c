@@ -124,6 +124,26 @@ const char *hv_gpr_name(unsigned int gpr)
 	return names[gpr & 15];
 }
 
+void hv_decode_task_switch(uint64_t qual, struct hv_task_switch_qual *ts)
+{
+	ts->selector = qual & 0xffff;
+	ts->source = (qual >> 30) & 3;
+}
+
+const char *hv_task_switch_source(unsigned int source)
+{
+	static const char *const names[] = { "call", "iret", "jmp", "task_gate" };
+
+	return names[source & 3];
+}
+
+void hv_decode_dr(uint64_t qual, struct hv_dr_qual *dr)
+{
+	dr->dr = qual & 7;
+	dr->from_dr = (qual >> 4) & 1;
+	dr->gpr = (qual >> 8) & 0xf;
+}
+
 static int is_io(const struct hvlab_exit_record *rec)
 {
 	return HVLAB_VMX_EXIT_BASIC(rec->reason) == 30;
@@ -181,6 +201,21 @@ int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len)
 		else
 			n += snprintf(buf + n, len - n, ": lmsw 0x%x (%s operand)", cr.lmsw_data,
 				      cr.lmsw_memory ? "memory" : "register");
+	} else if (basic == 9) {
+		struct hv_task_switch_qual ts;
+
+		hv_decode_task_switch(rec->qualification, &ts);
+		n += snprintf(buf + n, len - n, ": %s to TSS selector 0x%x",
+			      hv_task_switch_source(ts.source), ts.selector);
+	} else if (basic == 29) {
+		struct hv_dr_qual dr;
+
+		hv_decode_dr(rec->qualification, &dr);
+		n += snprintf(buf + n, len - n, dr.from_dr ? ": mov from dr%u to %s" :
+			      ": mov to dr%u from %s", dr.dr, hv_gpr_name(dr.gpr));
+	} else if (basic == 14) {
+		n += snprintf(buf + n, len - n, ": linear address 0x%llx",
+			      (unsigned long long)rec->qualification);
 	} else if (rec->qualification) {
 		n += snprintf(buf + n, len - n, ": qualification 0x%llx",
 			      (unsigned long long)rec->qualification);
@@ -220,6 +255,19 @@ int hv_format_exit_json(const struct hvlab_exit_record *rec, char *buf, size_t l
 			n += snprintf(buf + n, len - n, ",\"gpr\":\"%s\"", hv_gpr_name(cr.gpr));
 		if (cr.access == 3)
 			n += snprintf(buf + n, len - n, ",\"lmsw_data\":%u", cr.lmsw_data);
+	} else if (HVLAB_VMX_EXIT_BASIC(rec->reason) == 9) {
+		struct hv_task_switch_qual ts;
+
+		hv_decode_task_switch(rec->qualification, &ts);
+		n += snprintf(buf + n, len - n, ",\"selector\":%u,\"source\":\"%s\"",
+			      ts.selector, hv_task_switch_source(ts.source));
+	} else if (HVLAB_VMX_EXIT_BASIC(rec->reason) == 29) {
+		struct hv_dr_qual dr;
+
+		hv_decode_dr(rec->qualification, &dr);
+		n += snprintf(buf + n, len - n, ",\"dr\":%u,\"access\":\"%s\",\"gpr\":\"%s\"",
+			      dr.dr, dr.from_dr ? "mov_from_dr" : "mov_to_dr",
+			      hv_gpr_name(dr.gpr));
 	} else if (is_ept(rec)) {
 		struct hv_ept_qual ept;
 

@@ -58,6 +58,22 @@ const char *hv_cr_access(unsigned int access);
 /* "rax", "rcx", ... "r15" */
 const char *hv_gpr_name(unsigned int gpr);
 
+/* Task switch qualification, SDM Table 28-2 */
+struct hv_task_switch_qual {
+	unsigned int selector;	/* the new task's TSS selector */
+	unsigned int source;	/* 0 CALL, 1 IRET, 2 JMP, 3 task gate in the IDT */
+};
+void hv_decode_task_switch(uint64_t qual, struct hv_task_switch_qual *ts);
+const char *hv_task_switch_source(unsigned int source);
+
+/* MOV DR qualification, SDM Table 28-4 */
+struct hv_dr_qual {
+	unsigned int dr;	/* 0-7 */
+	unsigned int from_dr;	/* 1: MOV from DR, 0: MOV to DR */
+	unsigned int gpr;
+};
+void hv_decode_dr(uint64_t qual, struct hv_dr_qual *dr);
+
 /* Human text for one exit ("I/O instruction: out port 0xe9, 1 byte"). */
 int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len);
 /* One JSON object (no newline), the --trace-json record. */

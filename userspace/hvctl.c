@@ -239,15 +239,20 @@ static void handle_exit(struct session *s)
 	case HVLAB_EXIT_FAIL_ENTRY:
 		report_fail_entry(s);
 		break;
-	case HVLAB_EXIT_UNHANDLED:
-		fprintf(stderr, "hvctl: unhandled exit %u (%s) at rip 0x%llx, qualification 0x%llx\n",
-			run->vmx_exit_reason & 0xffff,
-			hv_exit_name(run->vmx_exit_reason) ? hv_exit_name(run->vmx_exit_reason) : "?",
-			(unsigned long long)run->guest_rip,
-			(unsigned long long)run->exit_qualification);
+	case HVLAB_EXIT_UNHANDLED: {
+		struct hvlab_exit_record rec = {
+			.seq = run->exit_count, .reason = run->vmx_exit_reason,
+			.qualification = run->exit_qualification, .rip = run->guest_rip,
+			.gpa = run->guest_phys_addr,
+		};
+		char line[512];
+
+		hv_format_exit(&rec, line, sizeof(line));
+		fprintf(stderr, "hvctl: hvlab does not handle this exit: %s\n", line);
 		s->done = 1;
 		s->status = STATUS_GUEST_CRASHED;
 		break;
+	}
 	case HVLAB_EXIT_MEMORY_FAULT:
 		fprintf(stderr, "hvctl: delivering event 0x%x, the CPU touched gpa 0x%llx, where there is no memory (an IDT or stack outside RAM?)\n",
 			run->idt_vectoring_info,

@@ -140,4 +140,24 @@ TEST(human_text)
 	EXPECT_STREQ("unknown VM-instruction error", hv_vm_instruction_error(99));
 }
 
+TEST(task_switch_and_dr)
+{
+	struct hvlab_exit_record rec = { .seq = 1, .reason = 9, .rip = 0x1005aa,
+					 .qualification = (2ULL << 30) | 0x30 };
+	char buf[512];
+
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#1 task switch (9) at rip 0x1005aa: jmp to TSS selector 0x30", buf);
+	hv_format_exit_json(&rec, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "\"selector\":48,\"source\":\"jmp\""));
+
+	/* MOV from DR6 to RCX (SDM Table 28-4) */
+	rec = (struct hvlab_exit_record){ .seq = 2, .reason = 29, .rip = 0x7c10,
+					  .qualification = 6 | (1 << 4) | (1 << 8) };
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#2 MOV DR (29) at rip 0x7c10: mov from dr6 to rcx", buf);
+	hv_format_exit_json(&rec, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "\"dr\":6,\"access\":\"mov_from_dr\",\"gpr\":\"rcx\""));
+}
+
 TEST_HARNESS_MAIN

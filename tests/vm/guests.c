@@ -674,6 +674,29 @@ TEST_F(guest, invpcid64)
 }
 
 /*
+ * A far JMP to a TSS: the task switch exits (9) with the selector and the
+ * source, and goes to userspace unemulated (guests/elf/task_switch.c).
+ */
+TEST_F(guest, task_switch32)
+{
+	struct hvlab_exit_record rec = { 0 };
+	const struct seen_exit *last;
+	char text[256];
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "task_switch32"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	EXPECT_STREQ("jumping to the task\n", self->r.output);
+	ASSERT_EQ(HVLAB_EXIT_UNHANDLED, self->r.last_exit);
+	last = &self->r.exits[self->r.nexits - 1];
+	EXPECT_EQ(9, last->vmx_reason);
+	rec.reason = last->vmx_reason;
+	rec.qualification = last->qualification;
+	hv_format_exit(&rec, text, sizeof(text));
+	EXPECT_NE(NULL, strstr(text, "jmp to TSS selector 0x30"));
+}
+
+/*
  * The monitor trap flag: an exit after every instruction, each one a
  * HVLAB_EXIT_STEP with RIP at the next instruction. hello starts with
  * "mov $msg, %si" (3 bytes) and "call guest_puts".
