@@ -405,6 +405,47 @@ static int handle_cr_access(struct hvlab_vcpu *vcpu)
 }
 
 /*
+ * SDM 29.1.2: with the TPR shadow (HVLAB_INTERCEPT_TPR), a MOV to CR8
+ * lowered the TPR below the threshold. A hypervisor with an interrupt
+ * controller would now deliver an interrupt the TPR had held back; hvlab
+ * has none, so the exit is there to be watched, and the guest resumes.
+ */
+static int handle_tpr_below_threshold(struct hvlab_vcpu *vcpu)
+{
+	return 1;
+}
+
+/* APIC-access exit qualification (SDM Table 28-6) */
+#define APIC_QUAL_OFFSET(q)	((q) & 0xfff)
+#define APIC_QUAL_TYPE(q)	(((q) >> 12) & 0xf)
+#define APIC_ACCESS_LINEAR_READ		0
+#define APIC_ACCESS_LINEAR_WRITE	1
+
+/*
+ * SDM 29.4: with "virtualize APIC accesses" (HVLAB_INTERCEPT_APIC) the
+ * guest touched the APIC page at HVLAB_APIC_BASE. hvlab has no APIC, so a
+ * data read or write becomes an MMIO exit to userspace at that address,
+ * decoded like any other. Fetches and accesses during event delivery have
+ * no instruction to emulate: the VM stops with a reason.
+ */
+static int handle_apic_access(struct hvlab_vcpu *vcpu)
+{
+	u64 qual = vcpu->exit.qualification;
+	u64 gpa = HVLAB_APIC_BASE + APIC_QUAL_OFFSET(qual);
+
+	vcpu->exit.gpa = gpa;
+	switch (APIC_QUAL_TYPE(qual)) {
+	case APIC_ACCESS_LINEAR_READ:
+		return hvlab_handle_mmio(vcpu, gpa, false);
+	case APIC_ACCESS_LINEAR_WRITE:
+		return hvlab_handle_mmio(vcpu, gpa, true);
+	}
+	hvlab_vcpu_kill(vcpu, "APIC access of type %llu at offset 0x%llx: only data reads and writes are emulated",
+			APIC_QUAL_TYPE(qual), APIC_QUAL_OFFSET(qual));
+	return 0;
+}
+
+/*
  * SDM 26.5.2: with the monitor trap flag on (HVLAB_INTERCEPT_MTF), the
  * CPU exits after each guest instruction. The exit is trap-like: RIP
  * already points at the next instruction. Userspace wanted to see it.
@@ -674,6 +715,8 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_INVVPID]			= handle_vmx_instruction,
 	[EXIT_REASON_VMFUNC]			= handle_vmx_instruction,
 	[EXIT_REASON_MONITOR_TRAP_FLAG]		= handle_monitor_trap_flag,
+	[EXIT_REASON_TPR_BELOW_THRESHOLD]	= handle_tpr_below_threshold,
+	[EXIT_REASON_APIC_ACCESS]		= handle_apic_access,
 	[EXIT_REASON_RDRAND]			= handle_rdrand,
 	[EXIT_REASON_RDSEED]			= handle_rdrand,
 	[EXIT_REASON_INVPCID]			= handle_invpcid,

@@ -87,11 +87,14 @@ struct hvlab_vm {
 	struct hvlab_mem_slot slots[HVLAB_MAX_MEM_SLOTS];
 	u64 mem_total;
 	struct hvlab_vcpu *vcpus[HVLAB_MAX_VCPUS];
+	/* Backs HVLAB_APIC_BASE once a vCPU virtualizes APIC accesses. */
+	struct page *apic_access_page;
 };
 
 void hvlab_vm_put(struct hvlab_vm *vm);
 long hvlab_create_vm(void);
 struct page *hvlab_gpa_to_page(struct hvlab_vm *vm, u64 gpa);
+int hvlab_vm_map_apic_access_page(struct hvlab_vm *vm);
 
 /* Guest general registers, indexed by the x86 register number (ModRM). */
 enum hvlab_gpr {
@@ -146,6 +149,7 @@ struct hvlab_vcpu {
 	u64 dr7;
 	u64 xcr0;			/* the guest's XCR0, loaded around VM entry */
 	u8 tpr;				/* CR8: the guest's task priority, in software */
+	u8 *virtual_apic_page;		/* the TPR shadow at offset 0x80 (SDM 29.1) */
 	struct hvlab_run *run;		/* shared with userspace by mmap */
 	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */
 	struct hvlab_exit_info exit;
@@ -177,7 +181,7 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu);
 void hvlab_vmcs_put(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_get_sregs(struct hvlab_sregs *sregs);
 void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs);
-int hvlab_vmcs_set_intercepts(const struct hvlab_intercepts *intercepts);
+int hvlab_vmcs_set_intercepts(struct hvlab_vcpu *vcpu, const struct hvlab_intercepts *in);
 unsigned long hvlab_vmcs_read_guest_cr0(void);
 unsigned long hvlab_vmcs_read_guest_cr4(void);
 void hvlab_vmcs_write_guest_cr0(unsigned long cr0);

@@ -161,7 +161,10 @@ static int msr_write(struct hvlab_vcpu *vcpu, u32 index, u64 value)
 	case MSR_IA32_TSC:
 		/* Writing the TSC is setting the TSC offset (SDM 26.3). */
 		vcpu->intercepts.tsc_offset = value - rdtsc();
-		return hvlab_vmcs_set_intercepts(&vcpu->intercepts);
+		vmcs_write64(TSC_OFFSET, vcpu->intercepts.tsc_offset);
+		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+			     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | PROC_USE_TSC_OFFSETTING);
+		return 0;
 	default:
 		return -EINVAL;
 	}

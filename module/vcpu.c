@@ -348,6 +348,20 @@ static void vcpu_report_exit(struct hvlab_vcpu *vcpu)
 	}
 }
 
+/*
+ * With the TPR shadow, lowering the TPR below the threshold exits (43).
+ * VM entry insists that the threshold not exceed the current TPR
+ * (SDM 27.2.1.1), so hvlab uses the lower of the two: the guest exits
+ * whenever it drops its TPR below what userspace asked for.
+ */
+static void vcpu_update_tpr_threshold(struct hvlab_vcpu *vcpu)
+{
+	u32 vtpr_class = vcpu->virtual_apic_page[0x80] >> 4;
+
+	if (vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & PROC_USE_TPR_SHADOW)
+		vmcs_write32(TPR_THRESHOLD, min(vcpu->intercepts.tpr_threshold, vtpr_class));
+}
+
 static bool vcpu_trace_full(struct hvlab_run *run)
 {
 	return run->trace_head - READ_ONCE(run->trace_tail) >= HVLAB_TRACE_ENTRIES;
@@ -391,6 +405,7 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			break;
 		}
 		hvlab_vcpu_inject_queued_events(vcpu);
+		vcpu_update_tpr_threshold(vcpu);
 		if (vcpu_enter_guest(vcpu))
 			break;
 		ret = hvlab_handle_exit(vcpu);
@@ -512,13 +527,13 @@ static long vcpu_set_intercepts(struct hvlab_vcpu *vcpu, void __user *argp)
 
 	if (copy_from_user(&in, argp, sizeof(in)))
 		return -EFAULT;
-	if (in.flags & ~HVLAB_INTERCEPT_ALL)
+	if ((in.flags & ~HVLAB_INTERCEPT_ALL) || in.tpr_threshold > 15 || in.padding)
 		return -EINVAL;
 	for (i = 0; i < ARRAY_SIZE(in.reserved); i++)
 		if (in.reserved[i])
 			return -EINVAL;
 	vcpu_vmcs_enter(vcpu);
-	ret = hvlab_vmcs_set_intercepts(&in);
+	ret = hvlab_vmcs_set_intercepts(vcpu, &in);
 	vcpu_vmcs_exit(vcpu);
 	if (!ret)
 		vcpu->intercepts = in;
@@ -594,6 +609,7 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 static void vcpu_free(struct hvlab_vcpu *vcpu)
 {
 	hvlab_vmcs_free(vcpu);
+	free_page((unsigned long)vcpu->virtual_apic_page);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
 }
@@ -644,8 +660,9 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->virtual_apic_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
-	if (!vcpu->run || hvlab_vmcs_alloc(vcpu))
+	if (!vcpu->run || !vcpu->virtual_apic_page || hvlab_vmcs_alloc(vcpu))
 		goto fail;
 
 	vcpu_vmcs_enter(vcpu);
@@ -670,6 +687,7 @@ fail:
 	if (vcpu->vmcs)
 		hvlab_vmcs_free(vcpu);
 	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->virtual_apic_page);
 	kfree(vcpu);
 	return ret;
 }

@@ -74,7 +74,42 @@ static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region
 	}
 	if (r->memory_size > HVLAB_MAX_MEM_SIZE - vm->mem_total)
 		return -ENOMEM;
+	if (vm->apic_access_page && r->guest_phys_addr <= HVLAB_APIC_BASE &&
+	    HVLAB_APIC_BASE < r->guest_phys_addr + r->memory_size)
+		return -EEXIST;
 	return 0;
+}
+
+/*
+ * "Virtualize APIC accesses" (SDM 29.4) turns accesses to one host page
+ * into APIC-access exits, wherever EPT maps it. hvlab maps a page of its
+ * own at the APIC's usual address the first time a vCPU asks; the page
+ * itself is never read or written by the guest.
+ */
+int hvlab_vm_map_apic_access_page(struct hvlab_vm *vm)
+{
+	struct page *page;
+	int ret = 0;
+
+	mutex_lock(&vm->lock);
+	if (vm->apic_access_page)
+		goto out;
+	ret = -EEXIST;
+	if (hvlab_gpa_to_page(vm, HVLAB_APIC_BASE))
+		goto out;
+	ret = -ENOMEM;
+	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
+	if (!page)
+		goto out;
+	ret = hvlab_ept_map_page(&vm->ept, HVLAB_APIC_BASE, page_to_phys(page));
+	if (ret) {
+		__free_page(page);
+		goto out;
+	}
+	vm->apic_access_page = page;
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
 }
 
 static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
@@ -164,6 +199,8 @@ static void vm_destroy(struct kref *kref)
 		if (vm->slots[i].used)
 			vm_free_slot(&vm->slots[i]);
 	hvlab_ept_destroy(&vm->ept);
+	if (vm->apic_access_page)
+		__free_page(vm->apic_access_page);
 	kfree(vm);
 	/* The last VM turns VMX off everywhere. */
 	hvlab_vmx_put();

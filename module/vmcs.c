@@ -13,6 +13,7 @@
  * migrated vCPU simply starts with VMLAUNCH on its new CPU.
  */
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/mm.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
@@ -152,7 +153,7 @@ static void vmcs_write_controls(struct hvlab_vm *vm)
  * exiting, and the TSC offset (SDM 25.6.5, 26.3). The VMCS must be
  * current. -EOPNOTSUPP if this CPU cannot intercept what was asked.
  */
-int hvlab_vmcs_set_intercepts(const struct hvlab_intercepts *in)
+int hvlab_vmcs_set_intercepts(struct hvlab_vcpu *vcpu, const struct hvlab_intercepts *in)
 {
 	u32 may_be_one = vmx_config.caps.procbased_ctls >> 32;
 	u32 may_be_one2 = vmx_config.caps.procbased_ctls2 >> 32;
@@ -175,13 +176,36 @@ int hvlab_vmcs_set_intercepts(const struct hvlab_intercepts *in)
 		proc2 |= PROC2_RDRAND_EXITING | PROC2_RDSEED_EXITING;
 	if (in->flags & HVLAB_INTERCEPT_DESC)
 		proc2 |= PROC2_DESCRIPTOR_TABLE_EXITING;
+	/* With the TPR shadow, CR8 reads and writes use the virtual APIC page. */
+	if (in->flags & HVLAB_INTERCEPT_TPR)
+		proc = (proc | PROC_USE_TPR_SHADOW) &
+		       ~(PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING);
+	if (in->flags & HVLAB_INTERCEPT_APIC)
+		proc2 |= PROC2_VIRTUALIZE_APIC;
 	if (in->tsc_offset)
 		proc |= PROC_USE_TSC_OFFSETTING;
 	/* Window exits belong to queued events (events.c): keep them. */
 	proc |= vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) &
 		(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
-	if ((proc & ~may_be_one) || (proc2 & ~may_be_one2))
+	/* Every control must be one the CPU allows (SDM A.3): 1s and 0s alike. */
+	if ((proc & ~may_be_one) || (proc2 & ~may_be_one2) ||
+	    ((u32)vmx_config.caps.procbased_ctls & ~proc))
 		return -EOPNOTSUPP;
+	if (proc2 & PROC2_VIRTUALIZE_APIC) {
+		int ret = hvlab_vm_map_apic_access_page(vcpu->vm);
+
+		if (ret)
+			return ret;
+		vmcs_write64(APIC_ACCESS_ADDR, page_to_phys(vcpu->vm->apic_access_page));
+	}
+	/* The TPR moves between the vCPU and the virtual APIC page (SDM 29.1.1). */
+	if ((proc ^ vmcs_read32(CPU_BASED_VM_EXEC_CONTROL)) & PROC_USE_TPR_SHADOW) {
+		if (proc & PROC_USE_TPR_SHADOW)
+			vcpu->virtual_apic_page[0x80] = vcpu->tpr << 4;
+		else
+			vcpu->tpr = vcpu->virtual_apic_page[0x80] >> 4;
+	}
+	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, __pa(vcpu->virtual_apic_page));
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
 	vmcs_write32(EXCEPTION_BITMAP, in->exception_bitmap);

@@ -81,7 +81,10 @@ static void usage(FILE *out)
 		"  -i, --intercept LIST     also intercept rdtsc, pause, invlpg (and INVPCID),\n"
 		"                           cr0 (every change, CLTS, LMSW), cr3, mtf (stop\n"
 		"                           after every instruction), rdrand (and RDSEED),\n"
-		"                           desc (descriptor tables), msr (every MSR)\n"
+		"                           desc (descriptor tables), msr (every MSR),\n"
+		"                           tpr (TPR shadow: CR8 exits only below the\n"
+		"                           --tpr-threshold), apic (APIC-access page)\n"
+		"      --tpr-threshold N    with --intercept tpr: 0-15 (default 0)\n"
 		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
 		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
@@ -414,7 +417,8 @@ static const struct { const char *name; uint32_t flag; } intercept_names[] = {
 	{ "invlpg", HVLAB_INTERCEPT_INVLPG }, { "cr0", HVLAB_INTERCEPT_CR0 },
 	{ "cr3", HVLAB_INTERCEPT_CR3 }, { "mtf", HVLAB_INTERCEPT_MTF },
 	{ "rdrand", HVLAB_INTERCEPT_RDRAND }, { "desc", HVLAB_INTERCEPT_DESC },
-	{ "msr", HVLAB_INTERCEPT_MSR },
+	{ "msr", HVLAB_INTERCEPT_MSR }, { "tpr", HVLAB_INTERCEPT_TPR },
+	{ "apic", HVLAB_INTERCEPT_APIC },
 };
 
 static int parse_intercepts(const char *list, uint32_t *flags)
@@ -480,6 +484,7 @@ static int cmd_run(int argc, char **argv, int step)
 		{ "count", required_argument, NULL, 'c' },
 		{ "intercept", required_argument, NULL, 'i' },
 		{ "exceptions", required_argument, NULL, 'e' },
+		{ "tpr-threshold", required_argument, NULL, 'T' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -520,7 +525,7 @@ static int cmd_run(int argc, char **argv, int step)
 			break;
 		case 'i':
 			if (parse_intercepts(optarg, &intercepts.flags)) {
-				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg, cr0, cr3, mtf, rdrand, desc, msr\n",
+				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg, cr0, cr3, mtf, rdrand, desc, msr, tpr, apic\n",
 					optarg);
 				return STATUS_USAGE;
 			}
@@ -533,6 +538,14 @@ static int cmd_run(int argc, char **argv, int step)
 				return STATUS_USAGE;
 			}
 			intercepts.exception_bitmap = bitmap;
+			break;
+		case 'T':
+			intercepts.tpr_threshold = strtoul(optarg, &end, 0);
+			if (*end || !*optarg || intercepts.tpr_threshold > 15) {
+				fprintf(stderr, "hvctl: --tpr-threshold '%s': give a priority class 0-15\n",
+					optarg);
+				return STATUS_USAGE;
+			}
 			break;
 		case 'h':
 			usage(stdout);

@@ -125,7 +125,9 @@ struct hvlab_intercepts {
 	__u32 exception_bitmap;		/* bit n: exception vector n exits */
 	__u32 flags;			/* HVLAB_INTERCEPT_* */
 	__u64 tsc_offset;		/* added to the TSC the guest reads */
-	__u64 reserved[4];
+	__u32 tpr_threshold;		/* HVLAB_INTERCEPT_TPR: 0-15 */
+	__u32 padding;			/* must be 0 */
+	__u64 reserved[3];
 };
 
 #define HVLAB_INTERCEPT_RDTSC	(1u << 0)	/* RDTSC (16), RDTSCP (51) */
@@ -137,11 +139,17 @@ struct hvlab_intercepts {
 #define HVLAB_INTERCEPT_RDRAND	(1u << 6)	/* RDRAND (57), RDSEED (61) */
 #define HVLAB_INTERCEPT_DESC	(1u << 7)	/* LGDT/SGDT/LIDT/SIDT (46), LLDT/SLDT/LTR/STR (47) */
 #define HVLAB_INTERCEPT_MSR	(1u << 8)	/* every RDMSR/WRMSR, even those passed through */
+/* TPR shadow: CR8 works without exits, lowering it below tpr_threshold exits (43) */
+#define HVLAB_INTERCEPT_TPR	(1u << 9)
+/* APIC-access page at HVLAB_APIC_BASE: its accesses exit (44) as MMIO */
+#define HVLAB_INTERCEPT_APIC	(1u << 10)
+#define HVLAB_APIC_BASE		0xfee00000ULL
 #define HVLAB_INTERCEPT_ALL	(HVLAB_INTERCEPT_RDTSC | HVLAB_INTERCEPT_PAUSE | \
 				 HVLAB_INTERCEPT_INVLPG | HVLAB_INTERCEPT_CR0 | \
 				 HVLAB_INTERCEPT_CR3 | HVLAB_INTERCEPT_MTF | \
 				 HVLAB_INTERCEPT_RDRAND | HVLAB_INTERCEPT_DESC | \
-				 HVLAB_INTERCEPT_MSR)
+				 HVLAB_INTERCEPT_MSR | HVLAB_INTERCEPT_TPR | \
+				 HVLAB_INTERCEPT_APIC)
 
 /*
  * An event for HVLAB_INJECT. hvlab queues it and delivers it through the

@@ -619,9 +619,78 @@ TEST_F(guest, tpr64)
 	ASSERT_EQ(0, hvtest_create(&self->vm, "tpr64"));
 	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
 	self->r.output[self->r.output_len] = 0;
-	ASSERT_STREQ("tpr ok\n", self->r.output);
+	ASSERT_STREQ("tpr raised\ntpr ok\n", self->r.output);
 	EXPECT_EQ(3, count_cr(&self->r, 0, 8));
 	EXPECT_EQ(4, count_cr(&self->r, 1, 8));
+}
+
+/*
+ * The TPR shadow: CR8 no longer exits, except when the guest lowers it
+ * below the threshold (43): tpr64 goes 0 -> 15, prints (so the next entry
+ * sees 15), then 15 -> 7 -> 0, below 8 twice.
+ */
+TEST_F(guest, tpr64_shadow)
+{
+	struct hvlab_intercepts in = { .flags = HVLAB_INTERCEPT_TPR, .tpr_threshold = 8 };
+	int ret;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "tpr64"));
+	ret = ioctl(self->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &in) ? -errno : 0;
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "this CPU has no TPR shadow");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("tpr raised\ntpr ok\n", self->r.output);
+	EXPECT_EQ(0, hvtest_count(&self->r, 28));
+	EXPECT_EQ(2, hvtest_count(&self->r, 43));	/* 15 -> 7 and 7 -> 0 */
+	in.tpr_threshold = 16;
+	EXPECT_EQ(-1, ioctl(self->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &in));
+	EXPECT_EQ(EINVAL, errno);
+}
+
+/* The APIC page: EPT violations, or APIC-access exits with the flag. */
+static void check_apic(struct __test_metadata *_metadata, struct hv_vm *vm,
+		       struct guest_result *r, const char *name, int intercept)
+{
+	uint32_t reason = intercept ? 44 : EXIT_EPT_VIOLATION;
+	const struct seen_exit *e;
+
+	ASSERT_EQ(0, hvtest_create(vm, name));
+	if (intercept)
+		ASSERT_EQ(0, set_intercept_flags(vm, HVLAB_INTERCEPT_APIC));
+	ASSERT_EQ(0, hvtest_run_vm(vm, HVLAB_RUN_STOP_EVERY_EXIT, r));
+	r->output[r->output_len] = 0;
+	ASSERT_STREQ("apic version 0xffffffff\n", r->output);
+	ASSERT_EQ(2, hvtest_count(r, reason));
+	e = &r->exits[0];
+	EXPECT_EQ(reason, e->vmx_reason);
+	EXPECT_EQ(HVLAB_EXIT_MMIO, e->run_exit);
+	EXPECT_EQ(0xfee00030, e->gpa);
+	EXPECT_EQ(HVLAB_ACCESS_READ, e->mmio_access);
+	EXPECT_EQ(4, e->mmio_len);
+	if (intercept)	/* read, offset 0x30 (SDM Table 28-6) */
+		EXPECT_EQ(0x030, e->qualification & 0xffff);
+	e = &r->exits[1];
+	EXPECT_EQ(reason, e->vmx_reason);
+	EXPECT_EQ(HVLAB_ACCESS_WRITE, e->mmio_access);
+	if (intercept)	/* write, offset 0xb0 */
+		EXPECT_EQ(0x10b0, e->qualification & 0xffff);
+}
+
+TEST_F(guest, apic32)
+{
+	check_apic(_metadata, &self->vm, &self->r, "apic32", 0);
+}
+
+TEST_F(guest, apic32_access_page)
+{
+	check_apic(_metadata, &self->vm, &self->r, "apic32", 1);
+}
+
+TEST_F(guest, apic64_access_page)
+{
+	check_apic(_metadata, &self->vm, &self->r, "apic64", 1);
 }
 
 /* Did the guest give up with hv_exit(2) (status 5): the CPU lacks it? */
