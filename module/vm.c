@@ -75,7 +75,7 @@ static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region
 	if (r->memory_size > HVLAB_MAX_MEM_SIZE - vm->mem_total)
 		return -ENOMEM;
 	if (vm->apic_access_page && r->guest_phys_addr <= HVLAB_APIC_BASE &&
-	    HVLAB_APIC_BASE < r->guest_phys_addr + r->memory_size)
+	    r->guest_phys_addr + r->memory_size > HVLAB_APIC_BASE)
 		return -EEXIST;
 	return 0;
 }
