@@ -19,6 +19,12 @@
 #define HV_BOOT_ADDRESS		0x7c00ULL	/* where a boot sector is loaded */
 #define HV_DEFAULT_MEM		(4ULL << 20)
 
+/* Who runs the VM: hvlab.ko, or KVM for comparison (kvm_backend.h). */
+enum hv_backend {
+	HV_BACKEND_HVLAB = 0,	/* hv_open() */
+	HV_BACKEND_KVM,		/* hv_kvm_open() */
+};
+
 struct hv_vm {
 	int dev_fd;
 	int vm_fd;
@@ -26,6 +32,8 @@ struct hv_vm {
 	struct hvlab_run *run;
 	uint8_t *mem;		/* guest-physical 0 .. mem_size-1 (host view) */
 	uint64_t mem_size;
+	enum hv_backend backend;
+	struct hv_kvm *kvm;	/* HV_BACKEND_KVM: kvm_backend.c's state */
 };
 
 /* Each returns 0 or -errno, and prints nothing: callers decide. */
