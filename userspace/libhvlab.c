@@ -13,6 +13,8 @@
 #include "libhvlab.h"
 #include "kvm_backend.h"
 
+#define HV_CR0_ET	0x10	/* CR0 as a BIOS hands over to a boot sector */
+
 int hv_open(struct hv_vm *vm)
 {
 	int version;
@@ -146,6 +148,7 @@ int hv_load_raw(struct hv_vm *vm, const void *image, size_t size)
 		return -errno;
 	sregs.cs.selector = 0;
 	sregs.cs.base = 0;
+	sregs.cr0 = HV_CR0_ET;	/* caches on (CD, NW clear), not the reset 0x60000010 */
 	if (hv_set_sregs(vm, &sregs))
 		return -errno;
 	memset(&regs, 0, sizeof(regs));
