@@ -4,6 +4,7 @@
  *
  *   hvctl info [--json]                 the CPU's VMX capabilities, decoded
  *   hvctl run [options] GUEST           run a guest to completion
+ *   hvctl run --backend=kvm GUEST       the same through /dev/kvm, to compare
  *   hvctl step [--count N] GUEST        stop at every VM exit and explain it
  *
  * hvctl plays the PC around the guest: a debug console on port 0xe9 and
@@ -13,6 +14,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <stddef.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +26,7 @@
 #include "caps.h"
 #include "decode.h"
 #include "libhvlab.h"
+#include "kvm_backend.h"
 
 /* Exit statuses. Odd numbers belong to the guest's port 0xf4 writes. */
 #define STATUS_HALTED		0
@@ -50,6 +53,7 @@ struct session {
 	int status;
 	char console[256];	/* step: the guest's current console line */
 	size_t console_len;
+	int console_midline;	/* run: the console's last byte was not a newline */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -88,6 +92,11 @@ static void usage(FILE *out)
 		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
 		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
+		"  -b, --backend B          run with hvlab (default) or kvm (/dev/kvm, for\n"
+		"                           comparison; not with step, --trace-json,\n"
+		"                           --intercept, --exceptions)\n"
+		"  -r, --regs-json FILE     at the end, write the final registers (rax..r15,\n"
+		"                           rip, rflags) as one JSON object to FILE (- for stdout)\n"
 		"\n"
 		"A raw guest is loaded at 0x7c00 and starts in real mode at 0000:7c00;\n"
 		"an ELF32 guest starts in 32-bit protected mode, an ELF64 guest in long\n"
@@ -144,6 +153,7 @@ static void console_flush(struct session *s)
 static void console_putc(struct session *s, char c)
 {
 	if (!s->step) {
+		s->console_midline = c != '\n';
 		putchar(c);
 		fflush(stdout);
 		return;
@@ -355,7 +365,8 @@ static int run_loop(struct session *s)
 			continue;
 		}
 		if (ret) {
-			fprintf(stderr, "hvctl: HVLAB_RUN failed: %s\n", strerror(-ret));
+			fprintf(stderr, "hvctl: %s failed: %s\n",
+				s->vm.backend == HV_BACKEND_KVM ? "KVM_RUN" : "HVLAB_RUN", strerror(-ret));
 			return STATUS_SETUP;
 		}
 		if (s->step && run->exit_reason != HVLAB_EXIT_TRACE_FULL) {
@@ -438,6 +449,44 @@ static int parse_intercepts(const char *list, uint32_t *flags)
 	return 0;
 }
 
+/*
+ * --regs-json: the final general registers as one JSON object on one line,
+ * so that a script can compare runs (tests/vm/differential.sh). Values
+ * are hex strings: 64-bit values do not all fit a JSON number exactly.
+ */
+static void write_regs_json(struct session *s, FILE *out)
+{
+	static const struct { const char *name; size_t offset; } fields[] = {
+#define REG(r)	{ #r, offsetof(struct hvlab_regs, r) }
+		REG(rax), REG(rbx), REG(rcx), REG(rdx), REG(rsi), REG(rdi), REG(rsp), REG(rbp),
+		REG(r8), REG(r9), REG(r10), REG(r11), REG(r12), REG(r13), REG(r14), REG(r15),
+		REG(rip), REG(rflags),
+#undef REG
+	};
+	struct hvlab_regs regs;
+	size_t i;
+
+	if (hv_get_regs(&s->vm, &regs)) {
+		fprintf(stderr, "hvctl: --regs-json: cannot read the registers: %s\n", strerror(errno));
+		return;
+	}
+	if (out == stdout && s->console_midline)
+		putchar('\n');		/* keep the object on a line of its own */
+	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
+		fprintf(out, "%s\"%s\":\"0x%llx\"", i ? "," : "{", fields[i].name,
+			*(const __u64 *)((const char *)&regs + fields[i].offset));
+	fprintf(out, "}\n");
+	fflush(out);
+}
+
+/* An option KVM cannot honour: a usage error that says so. */
+static int needs_hvlab(const char *option, const char *why)
+{
+	fprintf(stderr, "hvctl: %s needs the hvlab backend (%s): drop it, or use --backend=hvlab\n",
+		option, why);
+	return STATUS_USAGE;
+}
+
 static int cmd_info(int argc, char **argv)
 {
 	static const struct option options[] = {
@@ -485,6 +534,8 @@ static int cmd_run(int argc, char **argv, int step)
 		{ "intercept", required_argument, NULL, 'i' },
 		{ "exceptions", required_argument, NULL, 'e' },
 		{ "tpr-threshold", required_argument, NULL, 'T' },
+		{ "backend", required_argument, NULL, 'b' },
+		{ "regs-json", required_argument, NULL, 'r' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -493,13 +544,15 @@ static int cmd_run(int argc, char **argv, int step)
 	enum hv_guest_format format;
 	const char *why;
 	int64_t bitmap;
-	const char *trace_path = NULL, *guest;
+	const char *trace_path = NULL, *regs_path = NULL, *guest;
+	enum hv_backend backend = HV_BACKEND_HVLAB;
+	FILE *regs_out = NULL;
 	int64_t mem = HV_DEFAULT_MEM;
 	struct sigaction sa = { .sa_handler = on_sigint };
 	char *end;
 	int opt, ret;
 
-	while ((opt = getopt_long(argc, argv, "m:t:sc:i:e:h", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "m:t:sc:i:e:b:r:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
 			mem = hv_parse_size(optarg);
@@ -547,6 +600,19 @@ static int cmd_run(int argc, char **argv, int step)
 				return STATUS_USAGE;
 			}
 			break;
+		case 'b':
+			if (!strcmp(optarg, "hvlab")) {
+				backend = HV_BACKEND_HVLAB;
+			} else if (!strcmp(optarg, "kvm")) {
+				backend = HV_BACKEND_KVM;
+			} else {
+				fprintf(stderr, "hvctl: --backend '%s': give hvlab or kvm\n", optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'r':
+			regs_path = optarg;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -562,12 +628,25 @@ static int cmd_run(int argc, char **argv, int step)
 	}
 	guest = argv[optind];
 	s.interactive = step && !s.count && isatty(STDIN_FILENO);
+	if (backend == HV_BACKEND_KVM) {
+		if (step) {
+			fprintf(stderr, "hvctl: step needs the hvlab backend: it stops at every VM exit, and KVM returns to userspace only for I/O, MMIO, HLT and errors; use 'hvctl run --backend=kvm', or step with --backend=hvlab\n");
+			return STATUS_USAGE;
+		}
+		if (intercepts.flags)
+			return needs_hvlab("--intercept", "KVM intercepts what it needs, not what you ask");
+		if (intercepts.exception_bitmap)
+			return needs_hvlab("--exceptions", "KVM does not show exceptions on their way to the guest");
+		if (trace_path)
+			return needs_hvlab("--trace-json", "the exit trace is hvlab's trace ring; KVM has none");
+	}
 
-	ret = hv_open(&s.vm);
+	ret = backend == HV_BACKEND_KVM ? hv_kvm_open(&s.vm) : hv_open(&s.vm);
 	if (!ret)
 		ret = hv_create(&s.vm, mem);
 	if (ret) {
-		fprintf(stderr, "hvctl: cannot create the VM: %s\n", hv_strerror(ret));
+		fprintf(stderr, "hvctl: cannot create the VM: %s\n",
+			backend == HV_BACKEND_KVM ? hv_kvm_strerror(ret) : hv_strerror(ret));
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}
@@ -596,6 +675,18 @@ static int cmd_run(int argc, char **argv, int step)
 			return STATUS_SETUP;
 		}
 	}
+	if (regs_path && !strcmp(regs_path, "-")) {
+		regs_out = stdout;
+	} else if (regs_path) {
+		regs_out = fopen(regs_path, "w");
+		if (!regs_out) {
+			fprintf(stderr, "hvctl: cannot write '%s': %s\n", regs_path, strerror(errno));
+			if (s.trace && s.trace != stdout)
+				fclose(s.trace);
+			hv_close(&s.vm);
+			return STATUS_SETUP;
+		}
+	}
 	/* No SA_RESTART: Ctrl-C makes HVLAB_RUN return -EINTR. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
@@ -604,6 +695,11 @@ static int cmd_run(int argc, char **argv, int step)
 	console_flush(&s);
 	if (s.trace && s.trace != stdout)
 		fclose(s.trace);
+	if (regs_out) {
+		write_regs_json(&s, regs_out);
+		if (regs_out != stdout)
+			fclose(regs_out);
+	}
 	hv_close(&s.vm);
 	return ret;
 }

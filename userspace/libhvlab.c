@@ -12,6 +12,9 @@
 #include <unistd.h>
 
 #include "libhvlab.h"
+#include "kvm_backend.h"
+
+#define HV_CR0_ET	0x10	/* CR0 as a BIOS hands over to a boot sector */
 
 int hv_open(struct hv_vm *vm)
 {
@@ -69,6 +72,8 @@ int hv_create(struct hv_vm *vm, uint64_t mem_size)
 
 	if (mem_size < HV_HIGH_RAM_START || mem_size % 4096)
 		return -EINVAL;
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_create(vm, mem_size);
 	vm->vm_fd = ioctl(vm->dev_fd, HVLAB_CREATE_VM, 0);
 	if (vm->vm_fd < 0)
 		return -errno;
@@ -101,6 +106,8 @@ int hv_create(struct hv_vm *vm, uint64_t mem_size)
 
 void hv_close(struct hv_vm *vm)
 {
+	if (vm->backend == HV_BACKEND_KVM)
+		hv_kvm_close(vm);
 	if (vm->run)
 		munmap(vm->run, 4096);
 	if (vm->mem)
@@ -142,6 +149,7 @@ int hv_load_raw(struct hv_vm *vm, const void *image, size_t size)
 		return -errno;
 	sregs.cs.selector = 0;
 	sregs.cs.base = 0;
+	sregs.cr0 = HV_CR0_ET;	/* caches on (CD, NW clear), not the reset 0x60000010 */
 	if (hv_set_sregs(vm, &sregs))
 		return -errno;
 	memset(&regs, 0, sizeof(regs));
@@ -455,25 +463,35 @@ int64_t hv_parse_size(const char *text)
 
 int hv_run(struct hv_vm *vm)
 {
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_run(vm);
 	return ioctl(vm->vcpu_fd, HVLAB_RUN, 0) ? -errno : 0;
 }
 
 int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs)
 {
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_get_regs(vm, regs);
 	return ioctl(vm->vcpu_fd, HVLAB_GET_REGS, regs);
 }
 
 int hv_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs)
 {
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_set_regs(vm, regs);
 	return ioctl(vm->vcpu_fd, HVLAB_SET_REGS, regs);
 }
 
 int hv_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs)
 {
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_get_sregs(vm, sregs);
 	return ioctl(vm->vcpu_fd, HVLAB_GET_SREGS, sregs);
 }
 
 int hv_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *sregs)
 {
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_set_sregs(vm, sregs);
 	return ioctl(vm->vcpu_fd, HVLAB_SET_SREGS, sregs);
 }

@@ -46,6 +46,12 @@ enum hv_guest_format {
 	HV_GUEST_ELF64,		/* ELF64 x86-64: 64-bit long mode, identity-mapped */
 };
 
+/* Who runs the VM: hvlab.ko, or KVM for comparison (kvm_backend.h). */
+enum hv_backend {
+	HV_BACKEND_HVLAB = 0,	/* hv_open() */
+	HV_BACKEND_KVM,		/* hv_kvm_open() */
+};
+
 struct hv_vm {
 	int dev_fd;
 	int vm_fd;
@@ -53,6 +59,8 @@ struct hv_vm {
 	struct hvlab_run *run;
 	uint8_t *mem;		/* guest-physical 0 .. mem_size-1 (host view) */
 	uint64_t mem_size;
+	enum hv_backend backend;
+	struct hv_kvm *kvm;	/* HV_BACKEND_KVM: kvm_backend.c's state */
 };
 
 /* Each returns 0 or -errno, and prints nothing: callers decide. */

@@ -47,6 +47,28 @@ printf '\xb0\x05\xe6\xf4' > $T/exit5.bin	# mov $5,%al; out %al,$0xf4
 hvctl run $T/exit5.bin >$T/out 2>$T/err
 ok $([ $? = 11 ]; echo $?) "run: port 0xf4 value 5 exits with status 11"
 
+hvctl run --regs-json - $T/exit5.bin >$T/out 2>$T/err
+[ $? = 11 ] && grep -q '^{"rax":"0x5","rbx":"0x0",.*,"r15":"0x0","rip":"0x7c04","rflags":"0x[0-9a-f]*"}$' $T/out
+ok $? "run --regs-json -: the final registers as one JSON object, RIP past the OUT"
+
+hvctl run --backend=kvm --intercept rdtsc $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q -- "--intercept needs the hvlab backend" $T/err
+ok $? "run --backend=kvm --intercept: status 2, needs the hvlab backend"
+hvctl run --backend=kvm --trace-json - $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q -- "--trace-json needs the hvlab backend" $T/err
+ok $? "run --backend=kvm --trace-json: status 2, needs the hvlab backend"
+hvctl step --backend=kvm $G/hello.bin </dev/null >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "step needs the hvlab backend" $T/err
+ok $? "step --backend=kvm: status 2, needs the hvlab backend"
+hvctl run --backend=xen $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "give hvlab or kvm" $T/err
+ok $? "run --backend with an unknown name: status 2 and advice"
+if [ ! -e /dev/kvm ]; then
+	hvctl run --backend=kvm $G/hello.bin >/dev/null 2>$T/err
+	[ $? = 4 ] && grep -q "/dev/kvm does not exist: .*load-kvm" $T/err
+	ok $? "run --backend=kvm without KVM: status 4, says how to load it"
+fi
+
 hvctl run --trace-json $T/trace.json $G/cpuid.bin >$T/out 2>$T/err
 ok $? "run --trace-json: status 0"
 grep -c '"name":"CPUID"' $T/trace.json | grep -qx 3

@@ -1,0 +1,188 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# differential.sh - every guest in /guests under hvlab and under KVM
+# (hvctl run --backend=kvm): the same console output, exit status and
+# final registers (hvctl run --regs-json), or a side-by-side difference.
+# KVM is the reference: where hvlab differs, hvlab is usually wrong.
+# Prints TAP, one line per guest, plus one for each switch between
+# hypervisors.
+#
+# Only one hypervisor can hold VT-x, and 6.12's kvm takes it when it
+# loads, so: all guests under hvlab, rmmod hvlab, load-kvm, all guests
+# under KVM, rmmod kvm_intel kvm irqbypass, insmod /hvlab/hvlab.ko again
+# (later tests need it).
+n=0
+fail=0
+ok() {	# ok STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
+}
+G=/guests
+T=/tmp/differential
+rm -rf $T
+mkdir -p $T/hvlab $T/kvm
+
+# Guests whose results legitimately differ between the backends. For each:
+# what is still compared, and why the rest differs. Everything else is
+# compared in full: console, exit status and all registers.
+#   compare=status      only the exit status (the guest takes another path)
+#   ignore="REG ..."    registers left out (values that differ run to run)
+spec() {
+	compare=all ignore="" why=""
+	case $1 in
+	cpuid.bin)
+		compare=status
+		why="CPUID leaf 0x40000000 names the hypervisor: the guest wants 'hvlabhvlabhv', KVM says 'KVMKVMKVM', so the guest prints another message and CPUID results fill rax-rdx" ;;
+	vmcall.bin)
+		compare=status
+		why="VMCALL is a hypercall into the hypervisor: hvlab's functions 0 and 1 (docs/abi.md) are not KVM's (KVM answers -KVM_ENOSYS), so the guest prints another message" ;;
+	bench.bin)
+		ignore="rax rdx rsi rflags"
+		why="RDTSC readings (rax, rdx, rsi) and the flags of the last subtraction of two differ from run to run" ;;
+	intercepts.bin)
+		ignore="rax rdx rsi rdi"
+		why="RDTSC/RDTSCP readings (rax, rdx, rsi, rdi) differ from run to run" ;;
+	msr.bin)
+		ignore="rax rdx rsi rdi"
+		why="the TSC read with RDMSR stays in parts of rax, rdx, rsi, rdi, and differs from run to run" ;;
+	xsetbv.bin)
+		ignore="rcx rdx"
+		why="where the host has no XSAVE (both lab kernels in Bochs), CPUID leaf 1's feature bits stay in rcx and rdx: hvlab passes the host's through (less VMX, XSAVE), KVM only what it virtualizes" ;;
+	esac
+}
+
+# run_all BACKEND: every case, into $T/BACKEND/NAME.{out,err,status,regs}
+run_all() {
+	while read -r name path opts; do
+		hvctl run --backend=$1 --regs-json $T/$1/$name.regs $opts $path \
+			</dev/null >$T/$1/$name.out 2>$T/$1/$name.err
+		echo $? >$T/$1/$name.status
+	done <$T/cases
+}
+
+# regs BACKEND GUEST: "NAME VALUE" lines from the --regs-json object
+regs() {
+	[ -s $T/$1/$2.regs ] || { echo "(none)"; return; }
+	tr -d '{}"\n' <$T/$1/$2.regs | tr ',' '\n' | tr ':' ' '
+	echo
+}
+
+# side_by_side FILE1 FILE2 [MAX]: two columns, hvlab | kvm, '*' where
+# they differ; at most MAX lines (default: all)
+side_by_side() {
+	l1=$(wc -l <"$1") l2=$(wc -l <"$2")
+	[ -s "$1" ] && [ "$(tail -c 1 "$1" | od -An -c | tr -d ' ')" != '\n' ] && l1=$((l1 + 1))
+	[ -s "$2" ] && [ "$(tail -c 1 "$2" | od -An -c | tr -d ' ')" != '\n' ] && l2=$((l2 + 1))
+	max=$l1
+	[ $l2 -gt $max ] && max=$l2
+	show=$max
+	[ -n "$3" ] && [ $show -gt $3 ] && show=$3
+	printf '#   %-36s   %s\n' "hvlab" "kvm"
+	i=1
+	while [ $i -le $show ]; do
+		x=$(sed -n "${i}p" "$1") y=$(sed -n "${i}p" "$2")
+		m=' '
+		[ "$x" != "$y" ] && m="*"
+		printf "# %s %-36s | %s\n" "$m" "$x" "$y"
+		i=$((i + 1))
+	done
+	[ $show -lt $max ] && echo "#   ... $((max - show)) more lines in $1 and $2"
+	return 0
+}
+
+guests=$(ls $G/*.bin $G/*.elf 2>/dev/null)
+if [ -z "$guests" ]; then
+	echo "1..0 # SKIP no guests in $G"
+	exit 0
+fi
+# The cases, "NAME PATH [OPTIONS]": every guest, then hvctl's own rules
+# (docs/hvctl.md) on small guests: the exit port, and --strict stopping
+# after an OUT, an MMIO write and at an IN (final RIP past the first two,
+# at the IN for the third, as hvlab leaves it).
+printf '\xb0\x05\xe6\xf4' >$T/exit5.bin			# mov $5,%al; out %al,$0xf4
+printf '\xb8\x34\x12\xe4\x80\xfa\xf4' >$T/in80.bin	# mov $0x1234,%ax; in $0x80,%al; cli; hlt
+{
+	for g in $guests; do echo "$(basename $g) $g"; done
+	echo "exit5 $T/exit5.bin"
+	echo "io.bin--strict $G/io.bin --strict"
+	echo "mmio.bin--strict $G/mmio.bin --strict"
+	echo "in80--strict $T/in80.bin --strict"
+} >$T/cases
+
+# --- hvlab ---
+had_hvlab=0
+grep -q '^hvlab ' /proc/modules && had_hvlab=1
+if grep -q '^kvm_intel ' /proc/modules; then
+	rmmod kvm_intel kvm irqbypass 2>/dev/null
+fi
+[ $had_hvlab = 1 ] || insmod /hvlab/hvlab.ko
+run_all hvlab
+
+# --- KVM ---
+rmmod hvlab && load-kvm >$T/load-kvm.log 2>&1
+st=$?
+[ $st = 0 ] || sed 's/^/# /' $T/load-kvm.log
+ok $st "rmmod hvlab, load-kvm"
+if [ $st = 0 ]; then
+	run_all kvm
+else
+	while read -r b path opts; do
+		echo "load-kvm failed" >$T/kvm/$b.err
+		: >$T/kvm/$b.out
+		echo none >$T/kvm/$b.status
+	done <$T/cases
+fi
+rmmod kvm_intel kvm irqbypass
+st=$?
+insmod /hvlab/hvlab.ko
+st=$((st + $?))
+[ $had_hvlab = 1 ] || rmmod hvlab
+ok $st "rmmod kvm_intel kvm irqbypass, insmod hvlab.ko again"
+
+# --- compare ---
+while read -r b path opts; do
+	spec $b
+	d="$(basename $path)${opts:+ $opts}"
+	h=$T/hvlab/$b k=$T/kvm/$b
+	bad=
+	[ "$(cat $h.status)" = "$(cat $k.status)" ] || bad="$bad status"
+	if [ $compare = all ]; then
+		cmp -s $h.out $k.out || bad="$bad console"
+		regs hvlab $b >$h.regs.txt
+		regs kvm $b >$k.regs.txt
+		for r in $ignore; do
+			sed -i "s/^$r .*/$r (not compared)/" $h.regs.txt $k.regs.txt
+		done
+		cmp -s $h.regs.txt $k.regs.txt || bad="$bad registers"
+	fi
+	what="console, status $(cat $h.status), registers"
+	[ $compare = status ] && what="status $(cat $h.status) only"
+	[ -n "$ignore" ] && what="$what except $ignore"
+	if [ -z "$bad" ]; then
+		if [ -n "$why" ]; then
+			ok 0 "$d: same $what under hvlab and KVM (legitimately different otherwise: $why)"
+		else
+			ok 0 "$d: same $what under hvlab and KVM"
+		fi
+		continue
+	fi
+	ok 1 "$d: hvlab and KVM differ in:$bad"
+	echo "#   exit status: hvlab $(cat $h.status), kvm $(cat $k.status)"
+	case "$bad" in *console*)
+		echo "#   console (stdout):"
+		side_by_side $h.out $k.out ;;
+	esac
+	case "$bad" in *registers*)
+		echo "#   registers (differing ones):"
+		printf '#   %-36s   %s\n' "hvlab" "kvm"
+		paste -d '|' $h.regs.txt $k.regs.txt | while IFS='|' read -r a c; do
+			[ "$a" != "$c" ] && printf '# * %-36s | %s\n' "$a" "$c"
+		done ;;
+	esac
+	echo "#   stderr (not compared):"
+	side_by_side $h.err $k.err 10
+done <$T/cases
+
+echo "1..$n"
+exit $fail
