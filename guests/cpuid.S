@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * cpuid: ask the CPU who it is. hvlab handles CPUID in the kernel: the
- * guest must see the hypervisor bit (leaf 1 ECX[31]) and no VMX (ECX[5]),
+ * guest must see the hypervisor bit (leaf 1 ECX[31]), and no VMX (ECX[5]),
+ * MONITOR (ECX[3]) or APIC (EDX[9]), which hvlab does not give it,
  * and leaf 0x40000000 must name hvlab. Prints "cpuid ok" or a reason,
  * then halts.
  */
@@ -16,6 +17,10 @@ start:
 	jnc no_hypervisor
 	bt $5, %ecx
 	jc vmx_visible
+	bt $3, %ecx		/* MONITOR/MWAIT: no-ops under hvlab, so hidden */
+	jc hidden_visible
+	bt $9, %edx		/* APIC: hvlab has none */
+	jc hidden_visible
 	mov $0x40000000, %eax
 	cpuid
 	cmp $0x616c7668, %ebx	/* "hvla" */
@@ -31,9 +36,13 @@ vmx_visible:
 wrong_signature:
 	PUTS msg_sig
 	HALT
+hidden_visible:
+	PUTS msg_hidden
+	HALT
 
 	GUEST_LIB
 ok:		.asciz "cpuid ok\n"
 msg_no_hv:	.asciz "cpuid: hypervisor bit missing\n"
 msg_vmx:	.asciz "cpuid: VMX visible to the guest\n"
 msg_sig:	.asciz "cpuid: wrong hypervisor signature\n"
+msg_hidden:	.asciz "cpuid: MONITOR or APIC visible to the guest\n"

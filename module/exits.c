@@ -78,8 +78,8 @@ static int handle_triple_fault(struct hvlab_vcpu *vcpu)
 }
 
 /*
- * SDM 26.1.2: CPUID exits unconditionally. The guest sees the host's CPU
- * with VMX hidden (hvlab does not nest) and the "hypervisor present" bit
+ * SDM 26.1.2: CPUID exits unconditionally. The guest sees the host's CPU,
+ * less what hvlab does not give it, with the "hypervisor present" bit
  * set; leaves 0x40000000+ identify hvlab.
  */
 #define CPUID1_ECX_VMX		(1u << 5)
@@ -87,6 +87,24 @@ static int handle_triple_fault(struct hvlab_vcpu *vcpu)
 #define CPUID1_ECX_OSXSAVE	(1u << 27)
 #define CPUID1_ECX_HYPERVISOR	(1u << 31)
 #define CPUID7_ECX_OSPKE	(1u << 4)
+
+/*
+ * Leaf 1 features hvlab hides (SDM Vol. 2, CPUID, Tables 3-10 and 3-11):
+ * VMX and SMX (no nesting), the debug store, thermal and power management
+ * (their MSRs are #GP in msr.c), MONITOR/MWAIT (no-ops here, so a guest
+ * must not idle with them), the APIC and its TSC deadline and xTPR
+ * (hvlab has no APIC), PDCM (no IA32_PERF_CAPABILITIES) and HTT.
+ */
+#define CPUID1_ECX_HIDDEN	(BIT(2) | BIT(3) | BIT(4) | CPUID1_ECX_VMX | BIT(6) | \
+				 BIT(7) | BIT(8) | BIT(11) | BIT(14) | BIT(15) | BIT(24))
+#define CPUID1_EDX_HIDDEN	(BIT(9) | BIT(21) | BIT(22) | BIT(28) | BIT(29) | BIT(31))
+/* Without XSAVE there is no AVX state: FMA, AVX, F16C (leaf 1 ECX) ... */
+#define CPUID1_ECX_NEED_XSAVE	(BIT(12) | CPUID1_ECX_XSAVE | BIT(28) | BIT(29))
+/* ... AVX2 and AVX-512 (leaf 7 EBX), and the AVX-512/VEX extensions (ECX) */
+#define CPUID7_EBX_NEED_XSAVE	(BIT(5) | BIT(16) | BIT(17) | BIT(21) | BIT(26) | \
+				 BIT(27) | BIT(28) | BIT(30) | BIT(31))
+#define CPUID7_ECX_NEED_XSAVE	(BIT(1) | BIT(6) | BIT(9) | BIT(10) | BIT(11) | \
+				 BIT(12) | BIT(14))
 
 static int handle_cpuid(struct hvlab_vcpu *vcpu)
 {
@@ -100,26 +118,33 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
 			memcpy(&ecx, "bhvl", 4);
 			memcpy(&edx, "abhv", 4);
 		}
+	} else if (leaf == 0xd && !vmx_config.host_xcr0) {
+		/* no XSAVE: the XSAVE leaf is empty */
 	} else {
 		cpuid_count(leaf, subleaf, &eax, &ebx, &ecx, &edx);
 	}
 	if (leaf == 1) {
 		unsigned long cr4 = vmcs_readl(CR4_READ_SHADOW);
 
-		ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_OSXSAVE);
+		ecx &= ~(CPUID1_ECX_HIDDEN | CPUID1_ECX_OSXSAVE);
+		edx &= ~CPUID1_EDX_HIDDEN;
 		ecx |= CPUID1_ECX_HYPERVISOR;
 		/* OSXSAVE mirrors the guest's CR4, not the host's. */
 		if (cr4 & X86_CR4_OSXSAVE)
 			ecx |= CPUID1_ECX_OSXSAVE;
 		/* No XSAVE for the guest where the host has none (vmx.c). */
 		if (!vmx_config.host_xcr0)
-			ecx &= ~CPUID1_ECX_XSAVE;
-		/* EBX[31:24]: initial APIC ID = vCPU id */
-		ebx = (ebx & 0x00ffffff) | ((u32)vcpu->id << 24);
+			ecx &= ~CPUID1_ECX_NEED_XSAVE;
+		/* EBX: initial APIC ID = vCPU id [31:24], one logical CPU [23:16] */
+		ebx = (ebx & 0x0000ffff) | ((u32)vcpu->id << 24) | (1u << 16);
 	} else if (leaf == 7 && subleaf == 0) {
 		ecx &= ~CPUID7_ECX_OSPKE;
 		if (vmcs_readl(CR4_READ_SHADOW) & X86_CR4_PKE)
 			ecx |= CPUID7_ECX_OSPKE;
+		if (!vmx_config.host_xcr0) {
+			ebx &= ~CPUID7_EBX_NEED_XSAVE;
+			ecx &= ~CPUID7_ECX_NEED_XSAVE;
+		}
 	}
 	vcpu->gprs[GPR_RAX] = eax;
 	vcpu->gprs[GPR_RBX] = ebx;

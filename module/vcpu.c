@@ -657,6 +657,8 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	vcpu->xcr0 = XFEATURE_MASK_FP;	/* XCR0 after reset: x87 only */
 	vcpu->queued_irq = -1;
 	vcpu->queued_exception = -1;
+	/* After RESET, EDX holds the CPU's signature, as CPUID leaf 1 EAX (SDM 10.1.2) */
+	vcpu->gprs[GPR_RDX] = cpuid_eax(1);
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);

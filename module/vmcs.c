@@ -356,7 +356,8 @@ static void vmcs_write_guest_reset_state(void)
 	sregs.tr.access_rights = AR_TR_RESET;
 	sregs.gdt.limit = 0xffff;
 	sregs.idt.limit = 0xffff;
-	sregs.cr0 = X86_CR0_ET;
+	/* Caches disabled until the BIOS turns them on: CD, NW, ET (SDM Table 10-1) */
+	sregs.cr0 = X86_CR0_CD | X86_CR0_NW | X86_CR0_ET;
 	hvlab_vmcs_set_sregs(&sregs);
 
 	vmcs_writel(GUEST_RIP, 0xfff0);

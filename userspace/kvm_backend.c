@@ -19,6 +19,7 @@
 /* The VMX exit reason an exit corresponds to, for run->vmx_exit_reason */
 #define VMX_EXIT_TRIPLE_FAULT	2
 #define VMX_EXIT_HLT		12
+#define VMX_EXIT_CR_ACCESS	28
 #define VMX_EXIT_IO		30
 #define VMX_EXIT_EPT_VIOLATION	48
 
@@ -316,6 +317,11 @@ static void kvm_translate_exit(struct hv_vm *vm)
 		if (kr->mmio.is_write)
 			memcpy(run->mmio.data, kr->mmio.data, sizeof(run->mmio.data));
 		k->pending = PENDING_MMIO;
+		break;
+	case KVM_EXIT_SET_TPR:
+		/* MOV to CR8 without an in-kernel APIC: KVM keeps the value itself. */
+		run->exit_reason = HVLAB_EXIT_HANDLED;
+		run->vmx_exit_reason = VMX_EXIT_CR_ACCESS;
 		break;
 	case KVM_EXIT_HLT:
 		run->exit_reason = HVLAB_EXIT_HLT;

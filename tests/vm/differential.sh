@@ -27,6 +27,7 @@ mkdir -p $T/hvlab $T/kvm
 # what is still compared, and why the rest differs. Everything else is
 # compared in full: console, exit status and all registers.
 #   compare=status      only the exit status (the guest takes another path)
+#   compare=none        nothing: the behaviour differs by design (TAP SKIP)
 #   ignore="REG ..."    registers left out (values that differ run to run)
 spec() {
 	compare=all ignore="" why=""
@@ -34,6 +35,18 @@ spec() {
 	cpuid.bin)
 		compare=status
 		why="CPUID leaf 0x40000000 names the hypervisor: the guest wants 'hvlabhvlabhv', KVM says 'KVMKVMKVM', so the guest prints another message and CPUID results fill rax-rdx" ;;
+	hypercall32.elf|hypercall64.elf)
+		compare=none
+		why="the guest checks hvlab's hypercalls (docs/hypercalls.md); KVM answers -KVM_ENOSYS, so the check fails there by design" ;;
+	invpcid64.elf)
+		ignore="rcx rdx"
+		why="CPUID leaf 7 stays in rcx and rdx: KVM adds features it emulates in software (UMIP, IA32_ARCH_CAPABILITIES), hvlab passes the CPU's through" ;;
+	rdrand32.elf|rdrand64.elf)
+		compare=none
+		why="the lab kernel hides RDRAND and RDSEED from itself (clearcpuid), and KVM's CPUID follows the kernel, so the guest stops early; hvlab reports what the CPU executes" ;;
+	task_switch32.elf)
+		compare=none
+		why="KVM emulates hardware task switches; hvlab sends them to userspace and the guest stops (docs/exit-reasons.md, reason 9)" ;;
 	vmcall.bin)
 		compare=status
 		why="VMCALL is a hypercall into the hypervisor: hvlab's functions 0 and 1 (docs/abi.md) are not KVM's (KVM answers -KVM_ENOSYS), so the guest prints another message" ;;
@@ -146,6 +159,11 @@ while read -r b path opts; do
 	d="$(basename $path)${opts:+ $opts}"
 	h=$T/hvlab/$b k=$T/kvm/$b
 	bad=
+	if [ $compare = none ]; then
+		n=$((n + 1))
+		echo "ok $n $d # SKIP not compared: $why"
+		continue
+	fi
 	[ "$(cat $h.status)" = "$(cat $k.status)" ] || bad="$bad status"
 	if [ $compare = all ]; then
 		cmp -s $h.out $k.out || bad="$bad console"
