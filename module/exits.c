@@ -40,6 +40,8 @@ static int handle_unhandled(struct hvlab_vcpu *vcpu)
  * as if there had been no exit. A #PF that exits has not written CR2
  * yet: its address is the exit qualification (SDM 28.1).
  */
+#define DR6_EXIT_QUAL_BITS	0x600fULL	/* B0-B3, BD, BS */
+
 static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
@@ -49,6 +51,14 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 		return 1;
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_PF)
 		vcpu->cr2 = vcpu->exit.qualification;
+	/*
+	 * A #DB that exits has not written DR6 either: the qualification has
+	 * the B0-B3, BD and BS bits it would have set (SDM 28.1, Table 28-1).
+	 */
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB &&
+	    type == INTR_TYPE_HARD_EXCEPTION)
+		vcpu->dr6 = (vcpu->dr6 & ~DR6_EXIT_QUAL_BITS) |
+			    (vcpu->exit.qualification & DR6_EXIT_QUAL_BITS);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			     vmcs_read32(VM_EXIT_INTR_ERROR_CODE));

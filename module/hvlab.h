@@ -19,6 +19,7 @@
 #define HVLAB_MSG_PREFIX "hvlab: "
 
 /* Exception vectors hvlab injects or watches (SDM Vol. 3, Table 6-1) */
+#define X86_VECTOR_DB	1	/* debug */
 #define X86_VECTOR_UD	6	/* invalid opcode */
 #define X86_VECTOR_GP	13	/* general protection */
 #define X86_VECTOR_PF	14	/* page fault */

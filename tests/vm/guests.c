@@ -743,6 +743,59 @@ TEST_F(guest, invpcid64)
 }
 
 /*
+ * Exceptions the guest raises and handles itself (guests/elf/exceptions.c):
+ * with the vectors in the exception bitmap each exits once, in order,
+ * with the SDM's interruption information, and still reaches the guest.
+ */
+static void check_exceptions(struct __test_metadata *_metadata, struct hv_vm *vm,
+			     struct guest_result *r, const char *name, int intercept)
+{
+	/* vector | type << 8 | valid; #GP and #PF also "error code valid" */
+	static const uint32_t want[] = {
+		0x80000301, 0x80000603, 0x80000306, 0x80000b0d, 0x80000b0e,
+	};
+	int long_mode = strstr(name, "64") != NULL, i, n = 0;
+	struct hvlab_intercepts in = {
+		.exception_bitmap = (1u << 1) | (1u << 3) | (1u << 6) | (1u << 13) | (1u << 14),
+	};
+
+	ASSERT_EQ(0, hvtest_create(vm, name));
+	if (intercept)
+		ASSERT_EQ(0, ioctl(vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &in));
+	ASSERT_EQ(0, hvtest_run_vm(vm, HVLAB_RUN_STOP_EVERY_EXIT, r));
+	r->output[r->output_len] = 0;
+	EXPECT_NE(NULL, strstr(r->output, "exceptions ok\n")) TH_LOG("%s", r->output);
+	for (i = 0; i < r->nexits; i++) {
+		const struct seen_exit *e = &r->exits[i];
+
+		if (e->vmx_reason != 0)
+			continue;
+		ASSERT_LT(n, 5);
+		EXPECT_EQ(want[n], e->intr_info) TH_LOG("exception exit %d", n);
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, e->run_exit);
+		if (n == 4)	/* #PF: the address is the qualification */
+			EXPECT_EQ(0x100000000ULL, e->qualification);
+		n++;
+	}
+	EXPECT_EQ(intercept ? 4 + long_mode : 0, n);
+}
+
+TEST_F(guest, exceptions32)
+{
+	check_exceptions(_metadata, &self->vm, &self->r, "exceptions32", 1);
+}
+
+TEST_F(guest, exceptions64)
+{
+	check_exceptions(_metadata, &self->vm, &self->r, "exceptions64", 1);
+}
+
+TEST_F(guest, exceptions64_not_intercepted)
+{
+	check_exceptions(_metadata, &self->vm, &self->r, "exceptions64", 0);
+}
+
+/*
  * A far JMP to a TSS: the task switch exits (9) with the selector and the
  * source, and goes to userspace unemulated (guests/elf/task_switch.c).
  */
