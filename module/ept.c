@@ -36,8 +36,8 @@ int hvlab_ept_init(struct hvlab_ept *ept)
 	return 0;
 }
 
-/* Map one 4 KiB guest page, allocating the tables on the way down. */
-int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa)
+/* Set the leaf entry of one 4 KiB guest page, allocating tables on the way. */
+static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
 {
 	u64 *table = ept->pml4;
 	int level;
@@ -55,9 +55,23 @@ int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa)
 		}
 		table = __va(*entry & EPT_ADDR_MASK);
 	}
-	WRITE_ONCE(table[EPT_INDEX(gpa, 1)],
-		   (hpa & EPT_ADDR_MASK) | EPT_RWX | EPT_MEMTYPE_WB);
+	WRITE_ONCE(table[EPT_INDEX(gpa, 1)], leaf);
 	return 0;
+}
+
+int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa)
+{
+	return ept_set_leaf(ept, gpa, (hpa & EPT_ADDR_MASK) | EPT_RWX | EPT_MEMTYPE_WB);
+}
+
+/*
+ * Mark a page as MMIO with an entry that is writable but not readable,
+ * which the CPU calls a misconfiguration (SDM 29.3.3.1): every access
+ * exits with reason 49. There is no host page behind it.
+ */
+int hvlab_ept_map_mmio_page(struct hvlab_ept *ept, u64 gpa)
+{
+	return ept_set_leaf(ept, gpa, EPT_WRITE);
 }
 
 /* Clear the leaf entries of @npages pages from @gpa (tables stay). */

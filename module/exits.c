@@ -690,15 +690,28 @@ static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 				gpa, vcpu->exit.rip);
 		return 0;
 	}
-	return hvlab_handle_mmio(vcpu, gpa, qual & EPT_QUAL_WRITE);
+	return hvlab_handle_mmio(vcpu, gpa, !!(qual & EPT_QUAL_WRITE));
 }
 
-/* SDM 29.3.3.1: hvlab wrote a malformed EPT entry. Stop this VM only. */
+/*
+ * SDM 29.3.3.1: a malformed EPT entry. hvlab makes them on purpose in
+ * HVLAB_MEM_MMIO slots (ept.c): the access is MMIO. The exit says neither
+ * read nor write, so the instruction decides. Anywhere else it would be
+ * an hvlab bug: stop this VM only.
+ */
 static int handle_ept_misconfig(struct hvlab_vcpu *vcpu)
 {
-	hvlab_vcpu_kill(vcpu, "EPT misconfiguration at gpa 0x%llx: an hvlab bug",
-			vcpu->exit.gpa);
-	return 0;
+	if (!hvlab_gpa_is_mmio_slot(vcpu->vm, vcpu->exit.gpa)) {
+		hvlab_vcpu_kill(vcpu, "EPT misconfiguration at gpa 0x%llx: an hvlab bug",
+				vcpu->exit.gpa);
+		return 0;
+	}
+	if (vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID) {
+		hvlab_vcpu_kill(vcpu, "event delivery touched the MMIO range at gpa 0x%llx",
+				vcpu->exit.gpa);
+		return 0;
+	}
+	return hvlab_handle_mmio(vcpu, vcpu->exit.gpa, HVLAB_MMIO_FROM_INSN);
 }
 
 /*

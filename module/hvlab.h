@@ -68,10 +68,12 @@ struct hvlab_ept {
 int hvlab_ept_init(struct hvlab_ept *ept);
 void hvlab_ept_destroy(struct hvlab_ept *ept);
 int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa);
+int hvlab_ept_map_mmio_page(struct hvlab_ept *ept, u64 gpa);
 void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages);
 
 struct hvlab_mem_slot {
 	bool used;
+	bool mmio;		/* HVLAB_MEM_MMIO: no pages, misconfigured EPT */
 	u64 gpa;
 	u64 size;
 	u64 uaddr;
@@ -95,6 +97,7 @@ struct hvlab_vm {
 void hvlab_vm_put(struct hvlab_vm *vm);
 long hvlab_create_vm(void);
 struct page *hvlab_gpa_to_page(struct hvlab_vm *vm, u64 gpa);
+bool hvlab_gpa_is_mmio_slot(struct hvlab_vm *vm, u64 gpa);
 int hvlab_vm_map_apic_access_page(struct hvlab_vm *vm);
 
 /* Guest general registers, indexed by the x86 register number (ModRM). */
@@ -211,7 +214,8 @@ int hvlab_handle_rdmsr(struct hvlab_vcpu *vcpu);
 int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu);
 
 /* mmio.c: decode and stage an access to guest-physical MMIO */
-int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write);
+#define HVLAB_MMIO_FROM_INSN	(-1)	/* direction unknown: the instruction says */
+int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write);
 void hvlab_complete_mmio_read(struct hvlab_vcpu *vcpu);
 int hvlab_guest_code_bits(void);
 u64 hvlab_read_gpr(struct hvlab_vcpu *vcpu, u8 reg);

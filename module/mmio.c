@@ -101,7 +101,7 @@ static int guest_linear_to_phys(struct hvlab_vcpu *vcpu, u64 la, u64 *gpa)
 	return -EFAULT;
 }
 
-int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write)
+int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write)
 {
 	struct hvlab_run *run = vcpu->run;
 	int bits = hvlab_guest_code_bits();
@@ -109,6 +109,7 @@ int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write)
 	unsigned int avail = 0;
 	struct insn insn;
 	u64 la, pa, value;
+	int bad;
 
 	/* Fetch up to 15 bytes, stopping where the guest's mapping ends. */
 	la = vmcs_readl(GUEST_CS_BASE) + vcpu->exit.rip;
@@ -120,10 +121,12 @@ int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write)
 			break;
 		avail++;
 	}
-	if (insn_decode(bytes, avail, bits, &insn) ||
-	    is_write != (insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM)) {
+	bad = insn_decode(bytes, avail, bits, &insn);
+	if (!bad && is_write == HVLAB_MMIO_FROM_INSN)
+		is_write = insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM;
+	if (bad || is_write != (insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM)) {
 		hvlab_vcpu_kill(vcpu, "cannot emulate MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph): only MOV and MOVZX are supported",
-				is_write ? "write" : "read", gpa, vcpu->exit.rip,
+				is_write == 1 ? "write" : is_write ? "access" : "read", gpa, vcpu->exit.rip,
 				min(avail, 8u), bytes);
 		return 0;
 	}

@@ -37,11 +37,20 @@ struct page *hvlab_gpa_to_page(struct hvlab_vm *vm, u64 gpa)
 {
 	struct hvlab_mem_slot *slot = vm_find_slot(vm, gpa);
 
-	return slot ? slot->pages[(gpa - slot->gpa) >> PAGE_SHIFT] : NULL;
+	return slot && !slot->mmio ? slot->pages[(gpa - slot->gpa) >> PAGE_SHIFT] : NULL;
+}
+
+bool hvlab_gpa_is_mmio_slot(struct hvlab_vm *vm, u64 gpa)
+{
+	struct hvlab_mem_slot *slot = vm_find_slot(vm, gpa);
+
+	return slot && slot->mmio;
 }
 
 static void vm_free_slot(struct hvlab_mem_slot *slot)
 {
+	if (slot->mmio)
+		return;
 	unpin_user_pages_dirty_lock(slot->pages, slot->npages, true);
 	kvfree(slot->pages);
 	slot->pages = NULL;
@@ -53,15 +62,19 @@ static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region
 	u64 max_gpa = 1ULL << boot_cpu_data.x86_phys_bits;
 	int i;
 
-	if (r->slot >= HVLAB_MAX_MEM_SLOTS || r->flags)
+	if (r->slot >= HVLAB_MAX_MEM_SLOTS || (r->flags & ~HVLAB_MEM_MMIO))
+		return -EINVAL;
+	if ((r->flags & HVLAB_MEM_MMIO) &&
+	    (r->userspace_addr || r->memory_size > HVLAB_MAX_MMIO_SIZE))
 		return -EINVAL;
 	if (!r->memory_size || !PAGE_ALIGNED(r->memory_size) ||
 	    !PAGE_ALIGNED(r->guest_phys_addr) || !PAGE_ALIGNED(r->userspace_addr))
 		return -EINVAL;
 	if (r->guest_phys_addr >= max_gpa || r->memory_size > max_gpa - r->guest_phys_addr)
 		return -EINVAL;
-	if (r->userspace_addr + r->memory_size < r->userspace_addr ||
-	    !access_ok((void __user *)(unsigned long)r->userspace_addr, r->memory_size))
+	if (!(r->flags & HVLAB_MEM_MMIO) &&
+	    (r->userspace_addr + r->memory_size < r->userspace_addr ||
+	     !access_ok((void __user *)(unsigned long)r->userspace_addr, r->memory_size)))
 		return -EFAULT;
 	if (vm->slots[r->slot].used)
 		return -EEXIST;
@@ -72,7 +85,7 @@ static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region
 		    s->gpa < r->guest_phys_addr + r->memory_size)
 			return -EEXIST;
 	}
-	if (r->memory_size > HVLAB_MAX_MEM_SIZE - vm->mem_total)
+	if (!(r->flags & HVLAB_MEM_MMIO) && r->memory_size > HVLAB_MAX_MEM_SIZE - vm->mem_total)
 		return -ENOMEM;
 	if (vm->apic_access_page && r->guest_phys_addr <= HVLAB_APIC_BASE &&
 	    r->guest_phys_addr + r->memory_size > HVLAB_APIC_BASE)
@@ -95,7 +108,7 @@ int hvlab_vm_map_apic_access_page(struct hvlab_vm *vm)
 	if (vm->apic_access_page)
 		goto out;
 	ret = -EEXIST;
-	if (hvlab_gpa_to_page(vm, HVLAB_APIC_BASE))
+	if (vm_find_slot(vm, HVLAB_APIC_BASE))
 		goto out;
 	ret = -ENOMEM;
 	page = alloc_page(GFP_KERNEL_ACCOUNT | __GFP_ZERO);
@@ -110,6 +123,29 @@ int hvlab_vm_map_apic_access_page(struct hvlab_vm *vm)
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
+}
+
+/* An HVLAB_MEM_MMIO slot: misconfigured EPT entries, nothing pinned. */
+static int vm_add_mmio_slot(struct hvlab_vm *vm, const struct hvlab_memory_region *r)
+{
+	struct hvlab_mem_slot *slot = &vm->slots[r->slot];
+	u64 gpa;
+	int ret;
+
+	for (gpa = r->guest_phys_addr; gpa < r->guest_phys_addr + r->memory_size;
+	     gpa += PAGE_SIZE) {
+		ret = hvlab_ept_map_mmio_page(&vm->ept, gpa);
+		if (ret) {
+			hvlab_ept_unmap_range(&vm->ept, r->guest_phys_addr,
+					      (gpa - r->guest_phys_addr) >> PAGE_SHIFT);
+			return ret;
+		}
+	}
+	slot->gpa = r->guest_phys_addr;
+	slot->size = r->memory_size;
+	slot->mmio = true;
+	smp_store_release(&slot->used, true);
+	return 0;
 }
 
 static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
@@ -129,6 +165,10 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	if (ret)
 		goto out;
 	npages = r.memory_size >> PAGE_SHIFT;
+	if (r.flags & HVLAB_MEM_MMIO) {
+		ret = vm_add_mmio_slot(vm, &r);
+		goto out;
+	}
 	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!pages)

@@ -63,13 +63,21 @@ struct hvlab_vmx_caps {
  * Guest memory: a page-aligned range of the caller's memory, pinned and
  * mapped by EPT at guest_phys_addr. Slots may not overlap and are never
  * replaced; they go away with the VM.
+ *
+ * With HVLAB_MEM_MMIO the slot is a device range instead (userspace_addr
+ * must be 0): no memory, and EPT entries that hvlab makes malformed on
+ * purpose, so that an access exits as an EPT misconfiguration (49) rather
+ * than an EPT violation (48). KVM marks MMIO the same way to recognise it
+ * at once. Either exit becomes HVLAB_EXIT_MMIO.
  */
 #define HVLAB_MAX_MEM_SLOTS	8
 #define HVLAB_MAX_MEM_SIZE	(1ULL << 30)	/* per VM, all slots */
+#define HVLAB_MAX_MMIO_SIZE	(16ULL << 20)	/* per MMIO slot */
+#define HVLAB_MEM_MMIO		(1u << 0)
 
 struct hvlab_memory_region {
 	__u32 slot;
-	__u32 flags;			/* must be 0 */
+	__u32 flags;			/* 0 or HVLAB_MEM_MMIO */
 	__u64 guest_phys_addr;
 	__u64 memory_size;
 	__u64 userspace_addr;

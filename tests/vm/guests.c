@@ -356,6 +356,50 @@ TEST_F(guest, mmio)
 	expect_halt_last(_metadata, &self->r, i);
 }
 
+/*
+ * The same guest with the VGA window declared MMIO (HVLAB_MEM_MMIO): its
+ * EPT entries are misconfigured on purpose, so the accesses exit as EPT
+ * misconfigurations (49), decoded to the same MMIO exits.
+ */
+TEST_F(guest, mmio_misconfig)
+{
+	struct hvlab_memory_region vga = {
+		.slot = 3, .flags = HVLAB_MEM_MMIO, .guest_phys_addr = 0xb8000,
+		.memory_size = 0x8000,
+	};
+	const struct seen_exit *w, *rd;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "mmio"));
+	ASSERT_EQ(0, ioctl(self->vm.vm_fd, HVLAB_SET_MEMORY_REGION, &vga));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	w = &self->r.exits[0];
+	rd = &self->r.exits[1];
+	EXPECT_EQ(HVLAB_EXIT_MMIO, w->run_exit);
+	EXPECT_EQ(49, w->vmx_reason);
+	EXPECT_EQ(0xb8000, w->gpa);
+	EXPECT_EQ(HVLAB_ACCESS_WRITE, w->mmio_access);
+	EXPECT_EQ(0x48, w->mmio_data[0]);
+	EXPECT_EQ(49, rd->vmx_reason);
+	EXPECT_EQ(0xb8002, rd->gpa);
+	EXPECT_EQ(HVLAB_ACCESS_READ, rd->mmio_access);
+	EXPECT_EQ(2, rd->mmio_len);
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("mmio ok\n", self->r.output);
+
+	/* MMIO slots have no memory, overlap nothing and are at most 16 MiB. */
+	vga.slot = 4;
+	EXPECT_EQ(-1, ioctl(self->vm.vm_fd, HVLAB_SET_MEMORY_REGION, &vga));
+	EXPECT_EQ(EEXIST, errno);
+	vga.guest_phys_addr = 0xc0000000;
+	vga.userspace_addr = (uintptr_t)self->vm.mem;
+	EXPECT_EQ(-1, ioctl(self->vm.vm_fd, HVLAB_SET_MEMORY_REGION, &vga));
+	EXPECT_EQ(EINVAL, errno);
+	vga.userspace_addr = 0;
+	vga.memory_size = 32 << 20;
+	EXPECT_EQ(-1, ioctl(self->vm.vm_fd, HVLAB_SET_MEMORY_REGION, &vga));
+	EXPECT_EQ(EINVAL, errno);
+}
+
 TEST_F(guest, triple_fault)
 {
 	ASSERT_EQ(0, hvtest_create(&self->vm, "triple_fault"));
@@ -924,6 +968,35 @@ TEST_F(guest, loop_in_kernel)
 	ASSERT_STREQ(".........loop ok\n", self->r.output);
 	EXPECT_EQ(0, hvtest_count(&self->r, EXIT_CPUID));
 	EXPECT_GE(self->r.total_exits, 10000 + 17 + 1);
+}
+
+/*
+ * The VMX-preemption timer (52): the only exits a spinning guest takes,
+ * handled in the kernel, each at an instruction of the spin loop.
+ */
+TEST_F(guest, preemption_timer)
+{
+	struct hvlab_run *run;
+	int timer = 0, i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "spin"));
+	run = self->vm.run;
+	run->request_flags = HVLAB_RUN_STOP_EVERY_EXIT;
+	for (i = 0; i < 100000 && run->exit_reason != HVLAB_EXIT_HLT; i++) {
+		ASSERT_EQ(0, hv_run(&self->vm));
+		if (HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason) != 52)
+			continue;
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, run->exit_reason);
+		EXPECT_EQ(0, run->exit_qualification);
+		/* mov $N, %ecx is 6 bytes; the loop is dec (2) and jnz (2) */
+		EXPECT_LE(0x7c06, run->guest_rip);
+		EXPECT_GE(0x7c0a, run->guest_rip);
+		timer++;
+	}
+	ASSERT_EQ(HVLAB_EXIT_HLT, run->exit_reason);
+	/* 8M instructions; the timer fires every 2^20 TSC ticks (Bochs: instructions) */
+	EXPECT_LE(2, timer);
+	TH_LOG("%d preemption-timer exits", timer);
 }
 
 /* The trace ring sees every exit, including those handled in the kernel. */
