@@ -144,6 +144,7 @@ static int vm_add_mmio_slot(struct hvlab_vm *vm, const struct hvlab_memory_regio
 	slot->gpa = r->guest_phys_addr;
 	slot->size = r->memory_size;
 	slot->mmio = true;
+	/* Publish the slot only when filled: vm_find_slot() runs unlocked. */
 	smp_store_release(&slot->used, true);
 	return 0;
 }
