@@ -182,6 +182,16 @@ int hvlab_vmcs_set_intercepts(struct hvlab_vcpu *vcpu, const struct hvlab_interc
 		       ~(PROC_CR8_LOAD_EXITING | PROC_CR8_STORE_EXITING);
 	if (in->flags & HVLAB_INTERCEPT_APIC)
 		proc2 |= PROC2_VIRTUALIZE_APIC;
+	/*
+	 * PAUSE-loop exiting (SDM 26.1.3): PAUSEs less than PLE_GAP ticks
+	 * apart form a loop; one that spins past PLE_WINDOW ticks exits. The
+	 * values are KVM's defaults.
+	 */
+	if (in->flags & HVLAB_INTERCEPT_PAUSE_LOOP) {
+		proc2 |= PROC2_PAUSE_LOOP_EXITING;
+		vmcs_write32(PLE_GAP, 128);
+		vmcs_write32(PLE_WINDOW, 4096);
+	}
 	if (in->tsc_offset)
 		proc |= PROC_USE_TSC_OFFSETTING;
 	/* Window exits belong to queued events (events.c): keep them. */

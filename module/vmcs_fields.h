@@ -79,6 +79,8 @@
 #define VM_ENTRY_EXCEPTION_ERROR_CODE	0x4018
 #define VM_ENTRY_INSTRUCTION_LEN	0x401a
 #define TPR_THRESHOLD			0x401c
+#define PLE_GAP				0x4020
+#define PLE_WINDOW			0x4022
 #define SECONDARY_VM_EXEC_CONTROL	0x401e
 /* 32-bit read-only data fields */
 #define VM_INSTRUCTION_ERROR		0x4400

@@ -87,7 +87,8 @@ static void usage(FILE *out)
 		"                           after every instruction), rdrand (and RDSEED),\n"
 		"                           desc (descriptor tables), msr (every MSR),\n"
 		"                           tpr (TPR shadow: CR8 exits only below the\n"
-		"                           --tpr-threshold), apic (APIC-access page)\n"
+		"                           --tpr-threshold), apic (APIC-access page),\n"
+		"                           pause-loop (PAUSE-loop exiting)\n"
 		"      --tpr-threshold N    with --intercept tpr: 0-15 (default 0)\n"
 		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
@@ -429,7 +430,7 @@ static const struct { const char *name; uint32_t flag; } intercept_names[] = {
 	{ "cr3", HVLAB_INTERCEPT_CR3 }, { "mtf", HVLAB_INTERCEPT_MTF },
 	{ "rdrand", HVLAB_INTERCEPT_RDRAND }, { "desc", HVLAB_INTERCEPT_DESC },
 	{ "msr", HVLAB_INTERCEPT_MSR }, { "tpr", HVLAB_INTERCEPT_TPR },
-	{ "apic", HVLAB_INTERCEPT_APIC },
+	{ "apic", HVLAB_INTERCEPT_APIC }, { "pause-loop", HVLAB_INTERCEPT_PAUSE_LOOP },
 };
 
 static int parse_intercepts(const char *list, uint32_t *flags)
@@ -578,7 +579,7 @@ static int cmd_run(int argc, char **argv, int step)
 			break;
 		case 'i':
 			if (parse_intercepts(optarg, &intercepts.flags)) {
-				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg, cr0, cr3, mtf, rdrand, desc, msr, tpr, apic\n",
+				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg, cr0, cr3, mtf, rdrand, desc, msr, tpr, apic, pause-loop\n",
 					optarg);
 				return STATUS_USAGE;
 			}

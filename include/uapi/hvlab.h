@@ -152,12 +152,14 @@ struct hvlab_intercepts {
 /* APIC-access page at HVLAB_APIC_BASE: its accesses exit (44) as MMIO */
 #define HVLAB_INTERCEPT_APIC	(1u << 10)
 #define HVLAB_APIC_BASE		0xfee00000ULL
+/* PAUSE-loop exiting: a PAUSE spin longer than 4096 TSC ticks exits (40) */
+#define HVLAB_INTERCEPT_PAUSE_LOOP (1u << 11)
 #define HVLAB_INTERCEPT_ALL	(HVLAB_INTERCEPT_RDTSC | HVLAB_INTERCEPT_PAUSE | \
 				 HVLAB_INTERCEPT_INVLPG | HVLAB_INTERCEPT_CR0 | \
 				 HVLAB_INTERCEPT_CR3 | HVLAB_INTERCEPT_MTF | \
 				 HVLAB_INTERCEPT_RDRAND | HVLAB_INTERCEPT_DESC | \
 				 HVLAB_INTERCEPT_MSR | HVLAB_INTERCEPT_TPR | \
-				 HVLAB_INTERCEPT_APIC)
+				 HVLAB_INTERCEPT_APIC | HVLAB_INTERCEPT_PAUSE_LOOP)
 
 /*
  * An event for HVLAB_INJECT. hvlab queues it and delivers it through the

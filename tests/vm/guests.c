@@ -737,6 +737,30 @@ TEST_F(guest, apic64_access_page)
 	check_apic(_metadata, &self->vm, &self->r, "apic64", 1);
 }
 
+/*
+ * PAUSE-loop exiting: a long PAUSE spin exits now and then (40), far
+ * fewer times than it pauses; without it, never.
+ */
+TEST_F(guest, pause_loop)
+{
+	int ret, exits;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "pause_loop"));
+	ret = set_intercept_flags(&self->vm, HVLAB_INTERCEPT_PAUSE_LOOP);
+	if (ret == -EOPNOTSUPP)
+		SKIP(return, "this CPU has no PAUSE-loop exiting");
+	ASSERT_EQ(0, ret);
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("pause loop ok\n", self->r.output);
+	exits = hvtest_count(&self->r, 40);
+	TH_LOG("%d PAUSE-loop exits for 20000 PAUSEs", exits);
+	EXPECT_LE(1, exits);
+	EXPECT_GT(1000, exits);
+	EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[0].run_exit);
+	EXPECT_EQ(40, self->r.exits[0].vmx_reason);
+}
+
 /* Did the guest give up with hv_exit(2) (status 5): the CPU lacks it? */
 static int guest_said_unsupported(const struct guest_result *r)
 {
