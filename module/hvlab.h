@@ -199,6 +199,26 @@ void hvlab_write_gpr(struct hvlab_vcpu *vcpu, u8 reg, u64 value);
 void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,
 			   unsigned int size, u64 value);
 
+/*
+ * guest_mem.c: guest memory by linear address, through the guest's page
+ * tables. 0, -EFAULT (a #PF for the guest: linear and error_code say
+ * which) or -ENXIO (gpa has no RAM behind it).
+ */
+struct hvlab_mem_fault {
+	u64 linear;		/* -EFAULT: the address, for CR2 */
+	u32 error_code;		/* -EFAULT: the #PF error code (SDM 4.7) */
+	u64 gpa;		/* -ENXIO: the guest-physical address */
+};
+
+int hvlab_translate(struct hvlab_vcpu *vcpu, u64 linear, bool write, u64 *gpa,
+		    struct hvlab_mem_fault *fault);
+/* A NULL @buf only checks that the access would succeed. */
+int hvlab_read_guest(struct hvlab_vcpu *vcpu, u64 linear, void *buf, unsigned int len,
+		     struct hvlab_mem_fault *fault);
+int hvlab_write_guest(struct hvlab_vcpu *vcpu, u64 linear, const void *buf, unsigned int len,
+		      struct hvlab_mem_fault *fault);
+void hvlab_inject_page_fault(struct hvlab_vcpu *vcpu, const struct hvlab_mem_fault *fault);
+
 /* entry.S: 0 = VM exit, 1 = VMfailValid, 2 = VMfailInvalid */
 int hvlab_vmx_enter(u64 *gprs, bool launched);
 extern const char hvlab_vmx_exit_landing[];

@@ -53,6 +53,10 @@
 #define GUEST_IA32_DEBUGCTL		0x2802
 #define GUEST_IA32_PAT			0x2804
 #define GUEST_IA32_EFER			0x2806
+#define GUEST_PDPTR0			0x280a	/* PAE paging with EPT: SDM 4.4.1 */
+#define GUEST_PDPTR1			0x280c
+#define GUEST_PDPTR2			0x280e
+#define GUEST_PDPTR3			0x2810
 /* 64-bit host-state fields */
 #define HOST_IA32_PAT			0x2c00
 #define HOST_IA32_EFER			0x2c02
