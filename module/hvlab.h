@@ -105,6 +105,7 @@ enum hvlab_pending {
 	PENDING_NONE,
 	PENDING_IO_IN,		/* copy run->io.data into AL/AX/EAX, skip IN */
 	PENDING_MMIO_READ,	/* copy run->mmio.data into a register, skip */
+	PENDING_STRING_IN,	/* store run->io.data at ES:rDI, step (strio.c) */
 };
 
 /* The exit being handled, read from the VMCS once per exit. */
@@ -157,6 +158,9 @@ struct hvlab_vcpu {
 	bool pending_high_byte;
 	u8 pending_reg_size;
 	u8 pending_mem_size;
+	u64 pending_linear;		/* INS: where the element goes */
+	u64 pending_addr_mask;		/* INS: the address size, as a mask */
+	bool pending_rep;		/* INS: with REP, rCX counts down */
 
 	bool dead;			/* a broken guest ends its own VM */
 	char dead_reason[96];
@@ -218,6 +222,10 @@ int hvlab_read_guest(struct hvlab_vcpu *vcpu, u64 linear, void *buf, unsigned in
 int hvlab_write_guest(struct hvlab_vcpu *vcpu, u64 linear, const void *buf, unsigned int len,
 		      struct hvlab_mem_fault *fault);
 void hvlab_inject_page_fault(struct hvlab_vcpu *vcpu, const struct hvlab_mem_fault *fault);
+
+/* strio.c: INS and OUTS, one element per VM exit */
+int hvlab_handle_string_io(struct hvlab_vcpu *vcpu, unsigned int size, bool in);
+void hvlab_complete_string_in(struct hvlab_vcpu *vcpu);
 
 /* entry.S: 0 = VM exit, 1 = VMfailValid, 2 = VMfailInvalid */
 int hvlab_vmx_enter(u64 *gprs, bool launched);
