@@ -627,6 +627,7 @@ static int handle_dr_access(struct hvlab_vcpu *vcpu)
  * SDM 26.1.3 ("unconditional I/O exiting"): every IN and OUT exits and
  * goes to userspace, which plays the devices. An OUT completes now; an IN
  * completes on the next HVLAB_RUN with the value userspace stored.
+ * INS and OUTS move memory, one element per exit: strio.c.
  */
 static int handle_io(struct hvlab_vcpu *vcpu)
 {
@@ -634,12 +635,15 @@ static int handle_io(struct hvlab_vcpu *vcpu)
 	struct hvlab_run *run = vcpu->run;
 	unsigned int size = (qual & IO_QUAL_SIZE_MASK) + 1;
 
-	/* INS/OUTS move memory, not a register: not emulated (yet). */
 	if (qual & IO_QUAL_STRING)
-		return handle_unhandled(vcpu);
+		return hvlab_handle_string_io(vcpu, size, qual & IO_QUAL_IN);
 
 	run->io.size = size;
 	run->io.port = qual >> IO_QUAL_PORT_SHIFT;
+	run->io.string = 0;
+	run->io.rep = 0;
+	run->io.reserved = 0;
+	run->io.count = 1;
 	if (qual & IO_QUAL_IN) {
 		run->io.direction = HVLAB_IO_IN;
 		run->io.data = 0;

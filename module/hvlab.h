@@ -112,6 +112,7 @@ enum hvlab_pending {
 	PENDING_NONE,
 	PENDING_IO_IN,		/* copy run->io.data into AL/AX/EAX, skip IN */
 	PENDING_MMIO_READ,	/* copy run->mmio.data into a register, skip */
+	PENDING_STRING_IN,	/* store run->io.data at ES:rDI, step (strio.c) */
 };
 
 /* The exit being handled, read from the VMCS once per exit. */
@@ -166,6 +167,9 @@ struct hvlab_vcpu {
 	bool pending_high_byte;
 	u8 pending_reg_size;
 	u8 pending_mem_size;
+	u64 pending_linear;		/* INS: where the element goes */
+	u64 pending_addr_mask;		/* INS: the address size, as a mask */
+	bool pending_rep;		/* INS: with REP, rCX counts down */
 
 	/* Events from HVLAB_INJECT waiting for the guest (events.c); -1: none */
 	int queued_irq;
@@ -222,6 +226,30 @@ u64 hvlab_read_gpr(struct hvlab_vcpu *vcpu, u8 reg);
 void hvlab_write_gpr(struct hvlab_vcpu *vcpu, u8 reg, u64 value);
 void hvlab_write_gpr_sized(struct hvlab_vcpu *vcpu, u8 reg, bool high_byte,
 			   unsigned int size, u64 value);
+
+/*
+ * guest_mem.c: guest memory by linear address, through the guest's page
+ * tables. 0, -EFAULT (a #PF for the guest: linear and error_code say
+ * which) or -ENXIO (gpa has no RAM behind it).
+ */
+struct hvlab_mem_fault {
+	u64 linear;		/* -EFAULT: the address, for CR2 */
+	u32 error_code;		/* -EFAULT: the #PF error code (SDM 4.7) */
+	u64 gpa;		/* -ENXIO: the guest-physical address */
+};
+
+int hvlab_translate(struct hvlab_vcpu *vcpu, u64 linear, bool write, u64 *gpa,
+		    struct hvlab_mem_fault *fault);
+/* A NULL @buf only checks that the access would succeed. */
+int hvlab_read_guest(struct hvlab_vcpu *vcpu, u64 linear, void *buf, unsigned int len,
+		     struct hvlab_mem_fault *fault);
+int hvlab_write_guest(struct hvlab_vcpu *vcpu, u64 linear, const void *buf, unsigned int len,
+		      struct hvlab_mem_fault *fault);
+void hvlab_inject_page_fault(struct hvlab_vcpu *vcpu, const struct hvlab_mem_fault *fault);
+
+/* strio.c: INS and OUTS, one element per VM exit */
+int hvlab_handle_string_io(struct hvlab_vcpu *vcpu, unsigned int size, bool in);
+void hvlab_complete_string_in(struct hvlab_vcpu *vcpu);
 
 /* entry.S: 0 = VM exit, 1 = VMfailValid, 2 = VMfailInvalid */
 int hvlab_vmx_enter(u64 *gprs, bool launched);

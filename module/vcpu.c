@@ -191,7 +191,7 @@ static void vcpu_put(struct hvlab_vcpu *vcpu)
 	preempt_enable();
 }
 
-/* Finish the IN or MMIO read that the last exit left to userspace. */
+/* Finish the IN, INS or MMIO read that the last exit left to userspace. */
 static void vcpu_complete_pending(struct hvlab_vcpu *vcpu)
 {
 	switch (vcpu->pending) {
@@ -202,6 +202,9 @@ static void vcpu_complete_pending(struct hvlab_vcpu *vcpu)
 		break;
 	case PENDING_MMIO_READ:
 		hvlab_complete_mmio_read(vcpu);
+		break;
+	case PENDING_STRING_IN:
+		hvlab_complete_string_in(vcpu);
 		break;
 	case PENDING_NONE:
 		break;

@@ -80,6 +80,18 @@ void hv_decode_io(uint64_t qual, struct hv_io_qual *io)
 	io->port = (qual >> 16) & 0xffff;
 }
 
+const char *hv_io_mnemonic(const struct hv_io_qual *io, char *buf, size_t len)
+{
+	static const char suffix[] = { [1] = 'b', [2] = 'w', [4] = 'd' };
+
+	if (!io->string)
+		snprintf(buf, len, "%s", io->in ? "in" : "out");
+	else
+		snprintf(buf, len, "%s%s%c", io->rep ? "rep " : "", io->in ? "ins" : "outs",
+			 io->size <= 4 && suffix[io->size] ? suffix[io->size] : '?');
+	return buf;
+}
+
 void hv_decode_ept(uint64_t qual, struct hv_ept_qual *ept)
 {
 	ept->read = qual & 1;
@@ -170,13 +182,13 @@ int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len)
 		return n;
 	if (is_io(rec)) {
 		struct hv_io_qual io;
+		char insn[16];
 
 		hv_decode_io(rec->qualification, &io);
-		n += snprintf(buf + n, len - n, ": %s%s port 0x%x, %u byte%s%s, port in %s",
-			      io.rep ? "rep " : "",
-			      io.string ? (io.in ? "ins" : "outs") : (io.in ? "in" : "out"),
+		n += snprintf(buf + n, len - n, ": %s port 0x%x, %u byte%s, port in %s",
+			      hv_io_mnemonic(&io, insn, sizeof(insn)),
 			      io.port, io.size, io.size > 1 ? "s" : "",
-			      io.string ? " (string)" : "", io.immediate ? "immediate" : "DX");
+			      io.immediate ? "immediate" : "DX");
 	} else if (basic == 48) {
 		struct hv_ept_qual ept;
 

@@ -31,6 +31,8 @@ struct hv_io_qual {
 	unsigned int port;
 };
 void hv_decode_io(uint64_t qual, struct hv_io_qual *io);
+/* The instruction, as written: "in", "out", "insb", "rep outsw", ... */
+const char *hv_io_mnemonic(const struct hv_io_qual *io, char *buf, size_t len);
 
 /* EPT violation qualification, SDM Table 28-7 */
 struct hv_ept_qual {

@@ -311,14 +311,27 @@ static void print_step(struct session *s)
 	case HVLAB_EXIT_HANDLED:
 		printf("    handled in the kernel\n");
 		break;
-	case HVLAB_EXIT_IO:
+	case HVLAB_EXIT_IO: {
+		struct hv_io_qual io = {
+			.size = run->io.size, .in = run->io.direction == HVLAB_IO_IN,
+			.string = run->io.string, .rep = run->io.rep,
+		};
+		char insn[16], left[48] = "";
+
+		/* A REP moves one element per exit: say how many are to come. */
+		if (run->io.rep)
+			snprintf(left, sizeof(left), run->io.count > 1 ?
+				 " (this element and %u more)" : " (the last element)",
+				 run->io.count - 1);
+		hv_io_mnemonic(&io, insn, sizeof(insn));
 		if (run->io.direction == HVLAB_IO_OUT)
-			printf("    to userspace: out 0x%x%s\n", run->io.data,
+			printf("    to userspace: %s 0x%x%s%s\n", insn, run->io.data,
 			       run->io.size == 1 && run->io.data >= 0x20 && run->io.data < 0x7f ?
-			       (char[]){ ' ', '\'', (char)run->io.data, '\'', 0 } : "");
+			       (char[]){ ' ', '\'', (char)run->io.data, '\'', 0 } : "", left);
 		else
-			printf("    to userspace: in, hvctl supplies the value\n");
+			printf("    to userspace: %s, hvctl supplies the value%s\n", insn, left);
 		break;
+	}
 	case HVLAB_EXIT_MMIO:
 		printf("    to userspace: MMIO %s of %u bytes at 0x%llx\n",
 		       run->mmio.access == HVLAB_ACCESS_WRITE ? "write" : "read",

@@ -254,12 +254,18 @@ struct hvlab_run {
 		/*
 		 * HVLAB_EXIT_IO: for OUT, data holds the value; for IN, userspace
 		 * stores the value there and the next RUN puts it in AL/AX/EAX.
+		 * INS and OUTS (string = 1) exit once per element, data being
+		 * that element; the kernel moves it to or from guest memory.
 		 */
 		struct {
 			__u8 direction;	/* HVLAB_IO_IN / HVLAB_IO_OUT */
 			__u8 size;	/* 1, 2 or 4 */
 			__u16 port;
 			__u32 data;
+			__u8 string;	/* INS/OUTS */
+			__u8 rep;	/* with a REP prefix */
+			__u16 reserved;
+			__u32 count;	/* elements left, this one included: 1 without REP */
 		} io;
 		/*
 		 * HVLAB_EXIT_MMIO: the access was decoded by the kernel. For a

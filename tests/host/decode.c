@@ -49,6 +49,28 @@ TEST(io_qualification)
 	EXPECT_EQ(0xffff, q.port);
 }
 
+/* The mnemonic names the string forms by element size, with REP */
+TEST(io_mnemonic)
+{
+	struct hvlab_exit_record rec = { .seq = 5, .reason = 30, .rip = 0x7c10 };
+	struct hv_io_qual q;
+	char insn[16], buf[256];
+
+	hv_decode_io(0x00e90040ULL, &q);
+	EXPECT_STREQ("out", hv_io_mnemonic(&q, insn, sizeof(insn)));
+	hv_decode_io(0x03f80033ULL, &q);
+	EXPECT_STREQ("rep outsd", hv_io_mnemonic(&q, insn, sizeof(insn)));
+	hv_decode_io(0x00800019ULL, &q);
+	EXPECT_STREQ("insw", hv_io_mnemonic(&q, insn, sizeof(insn)));
+
+	rec.qualification = 0x00e90030ULL;	/* rep outsb to DX */
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#5 I/O instruction (30) at rip 0x7c10: rep outsb port 0xe9, 1 byte, port in DX", buf);
+	rec.qualification = 0x00800019ULL;	/* insw from DX */
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#5 I/O instruction (30) at rip 0x7c10: insw port 0x80, 2 bytes, port in DX", buf);
+}
+
 /* Table 28-7 */
 TEST(ept_qualification)
 {

@@ -297,10 +297,110 @@ TEST_F(guest, io)
 		EXPECT_EQ(want[i].dir == HVLAB_IO_IN, q.in);
 		EXPECT_EQ(want[i].imm, q.immediate);
 		EXPECT_EQ(0, q.string);
+		/* and the run page says it: not string I/O, one element */
+		EXPECT_EQ(0, e->io_string);
+		EXPECT_EQ(0, e->io_rep);
+		EXPECT_EQ(1, e->io_count);
 	}
 	self->r.output[self->r.output_len] = 0;
 	ASSERT_STREQ("io ok\n", self->r.output);
 	i = expect_output_exits(_metadata, &self->r, 6, "io ok\n");
+	expect_halt_last(_metadata, &self->r, i);
+}
+
+/*
+ * INS and OUTS: one I/O exit per element, with string = 1, rep as the
+ * prefix says and count = the elements left, this one included. A REP
+ * keeps RIP on the instruction until its last element; a REP with a
+ * count of 0 exits too, and is finished in the kernel.
+ */
+TEST_F(guest, strio)
+{
+	static const char banner[] = "rep outsb says hi\n";
+	static const struct {
+		uint16_t port;
+		uint8_t size, dir, rep;
+		uint32_t data, count;
+	} want[] = {
+		{ 0x80, 2, HVLAB_IO_OUT, 0, 0x1234, 1 },	/* outsw */
+		{ 0x80, 4, HVLAB_IO_OUT, 0, 0x89abcdef, 1 },	/* outsl */
+		{ 0x80, 2, HVLAB_IO_OUT, 1, 0x2222, 2 },	/* std; rep outsw */
+		{ 0x80, 2, HVLAB_IO_OUT, 1, 0x1111, 1 },
+		{ 0x80, 1, HVLAB_IO_OUT, 1, 0x44, 1 },		/* rep outsb, CX of ECX */
+		{ 0x80, 4, HVLAB_IO_OUT, 1, 0x88776655, 2 },	/* std; addr32 rep outsl */
+		{ 0x80, 4, HVLAB_IO_OUT, 1, 0x11223344, 1 },
+		{ 0x80, 1, HVLAB_IO_OUT, 0, 0x5a, 1 },		/* outsb %fs:(%si) */
+		{ 0xe9, 1, HVLAB_IO_IN, 0, 0xe9, 1 },		/* insb */
+		{ 0x80, 2, HVLAB_IO_IN, 1, 0xffff, 3 },		/* rep insw */
+		{ 0x80, 2, HVLAB_IO_IN, 1, 0xffff, 2 },
+		{ 0x80, 2, HVLAB_IO_IN, 1, 0xffff, 1 },
+		{ 0xe9, 4, HVLAB_IO_IN, 1, 0xe9, 2 },		/* std; rep insl */
+		{ 0xe9, 4, HVLAB_IO_IN, 1, 0xe9, 1 },
+		{ 0xe9, 2, HVLAB_IO_IN, 0, 0xe9, 1 },		/* addr32 insw */
+		{ 0x80, 4, HVLAB_IO_OUT, 0, 0x11223344, 1 },	/* outsl across a page */
+		{ 0xe9, 4, HVLAB_IO_IN, 0, 0xe9, 1 },		/* insl across a page */
+	};
+	const int nbanner = strlen(banner), nwant = sizeof(want) / sizeof(want[0]);
+	const struct seen_exit *e;
+	struct hv_io_qual q;
+	int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "strio"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("rep outsb says hi\nstrio ok\n", self->r.output);
+
+	/* rep outsb to the console: a byte per exit, RIP on the instruction */
+	for (i = 0; i < nbanner; i++) {
+		e = &self->r.exits[i];
+		EXPECT_EQ(HVLAB_EXIT_IO, e->run_exit) TH_LOG("exit %d", i);
+		EXPECT_EQ(HVLAB_IO_OUT, e->io_dir);
+		EXPECT_EQ(0xe9, e->io_port);
+		EXPECT_EQ(1, e->io_size);
+		EXPECT_EQ((uint8_t)banner[i], e->io_data) TH_LOG("exit %d", i);
+		EXPECT_EQ(1, e->io_string);
+		EXPECT_EQ(1, e->io_rep);
+		EXPECT_EQ(nbanner - i, e->io_count) TH_LOG("exit %d", i);
+		EXPECT_EQ(self->r.exits[0].rip, e->rip) TH_LOG("exit %d", i);
+		hv_decode_io(e->qualification, &q);
+		EXPECT_TRUE(q.string && q.rep && !q.in);
+	}
+	EXPECT_GT(self->r.exits[nbanner].rip, self->r.exits[0].rip);
+
+	for (i = 0; i < nwant; i++) {
+		e = &self->r.exits[nbanner + i];
+		EXPECT_EQ(HVLAB_EXIT_IO, e->run_exit) TH_LOG("element %d", i);
+		EXPECT_EQ(want[i].port, e->io_port) TH_LOG("element %d", i);
+		EXPECT_EQ(want[i].size, e->io_size) TH_LOG("element %d", i);
+		EXPECT_EQ(want[i].dir, e->io_dir) TH_LOG("element %d", i);
+		EXPECT_EQ(want[i].data, e->io_data) TH_LOG("element %d", i);
+		EXPECT_EQ(1, e->io_string) TH_LOG("element %d", i);
+		EXPECT_EQ(want[i].rep, e->io_rep) TH_LOG("element %d", i);
+		EXPECT_EQ(want[i].count, e->io_count) TH_LOG("element %d", i);
+		hv_decode_io(e->qualification, &q);
+		EXPECT_EQ(1, q.string);
+		EXPECT_EQ(want[i].rep, q.rep);
+		EXPECT_EQ(want[i].dir == HVLAB_IO_IN, q.in);
+		/* the elements of one REP share its RIP */
+		if (want[i].rep && want[i].count > 1)
+			EXPECT_EQ(e->rip, e[1].rip) TH_LOG("element %d", i);
+	}
+
+	/* rep outsb and rep insb with CX = 0: in the kernel, nothing moved */
+	for (i = nbanner + nwant; i < nbanner + nwant + 2; i++) {
+		e = &self->r.exits[i];
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, e->run_exit) TH_LOG("exit %d", i);
+		EXPECT_EQ(EXIT_IO, e->vmx_reason) TH_LOG("exit %d", i);
+		hv_decode_io(e->qualification, &q);
+		EXPECT_TRUE(q.string && q.rep) TH_LOG("exit %d", i);
+		EXPECT_EQ(i == nbanner + nwant + 1, q.in);
+	}
+
+	/* "strio ok" by plain OUT: not string I/O */
+	i = nbanner + nwant + 2;
+	EXPECT_EQ(0, self->r.exits[i].io_string);
+	EXPECT_EQ(1, self->r.exits[i].io_count);
+	i = expect_output_exits(_metadata, &self->r, i, "strio ok\n");
 	expect_halt_last(_metadata, &self->r, i);
 }
 

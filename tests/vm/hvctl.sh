@@ -18,7 +18,7 @@ ok $? "run hello: status 0 (halted)"
 [ "$(cat $T/out)" = "Hello from an hvlab guest!" ]
 ok $? "run hello: greeting on stdout"
 
-for g in cpuid io vmcall loop faults cr dr vmx_insns xsetbv msr; do
+for g in cpuid io strio vmcall loop faults cr dr vmx_insns xsetbv msr; do
 	hvctl run $G/$g.bin >$T/out 2>$T/err
 	st=$?
 	[ $st = 0 ] && grep -q "$g ok\$" $T/out
@@ -94,6 +94,15 @@ hvctl step $G/hello.bin </dev/null >$T/out 2>$T/err
 grep -q "out port 0xe9, 1 byte" $T/out && grep -q "out 0x48 'H'" $T/out && grep -q "HLT (12)" $T/out &&
 	grep -q "^    console: Hello from an hvlab guest!$" $T/out
 ok $? "step without a terminal runs to the end, decoding every exit"
+
+hvctl step $G/strio.bin </dev/null >$T/out 2>$T/err
+grep -q "^#1 I/O instruction (30) at rip 0x7c10: rep outsb port 0xe9, 1 byte, port in DX" $T/out &&
+	grep -q "^    to userspace: rep outsb 0x72 'r' (this element and 17 more)$" $T/out &&
+	grep -q "^    to userspace: rep outsb 0xa (the last element)$" $T/out &&
+	grep -q "^    to userspace: rep insw, hvctl supplies the value (this element and 2 more)$" $T/out &&
+	grep -q "^    to userspace: outsd 0x89abcdef$" $T/out &&
+	grep -q "^    console: strio ok$" $T/out
+ok $? "step strio: string I/O shown as rep outsb/insw, one element per exit, with the count"
 
 hvctl run --intercept rdtsc,pause,invlpg --exceptions ud,bp --trace-json $T/ic.json \
 	$G/intercepts.bin >$T/out 2>$T/err

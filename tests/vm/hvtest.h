@@ -37,6 +37,8 @@ struct seen_exit {
 	uint32_t io_data;		/* OUT value, or IN value supplied */
 	uint8_t io_dir, io_size;
 	uint16_t io_port;
+	uint8_t io_string, io_rep;	/* INS/OUTS, with REP */
+	uint32_t io_count;		/* elements left, this one included */
 	uint8_t mmio_data[8];
 	uint32_t mmio_len;
 	uint8_t mmio_access;
@@ -111,6 +113,9 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 			e->io_dir = run->io.direction;
 			e->io_size = run->io.size;
 			e->io_port = run->io.port;
+			e->io_string = run->io.string;
+			e->io_rep = run->io.rep;
+			e->io_count = run->io.count;
 			if (run->io.direction == HVLAB_IO_IN)
 				run->io.data = hvtest_in_value(run->io.port, run->io.size);
 			else if (run->io.port == 0xe9 && r->output_len < sizeof(r->output) - 1)
