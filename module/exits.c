@@ -772,6 +772,8 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_RDRAND]			= handle_rdrand,
 	[EXIT_REASON_RDSEED]			= handle_rdrand,
 	[EXIT_REASON_INVPCID]			= handle_invpcid,
+	[EXIT_REASON_GDTR_IDTR]			= hvlab_handle_descriptor_table,	/* desc.c */
+	[EXIT_REASON_LDTR_TR]			= hvlab_handle_descriptor_table,
 };
 
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu)

@@ -232,6 +232,27 @@ int hvlab_write_guest(struct hvlab_vcpu *vcpu, u64 linear, const void *buf, unsi
 	return guest_access(vcpu, linear, (void *)buf, len, true, fault);
 }
 
+static const unsigned long segment_base_field[INFO_SEG_COUNT] = {
+	GUEST_ES_BASE, GUEST_CS_BASE, GUEST_SS_BASE,
+	GUEST_DS_BASE, GUEST_FS_BASE, GUEST_GS_BASE,
+};
+
+/*
+ * A memory operand's linear address: segment base plus offset. In 64-bit mode
+ * only FS and GS have a base (SDM 3.4.4); elsewhere linear addresses have
+ * 32 bits. The VMCS has this address too, in the guest-linear-address
+ * field (SDM 28.2.1), but undefined where the segment is unusable, as a
+ * null DS is in 64-bit mode: computing it is simpler than knowing when to
+ * trust it.
+ */
+u64 hvlab_segment_linear(unsigned int seg, u64 offset)
+{
+	if (hvlab_guest_code_bits() == 64)
+		return (seg == INFO_SEG_FS || seg == INFO_SEG_GS) ?
+		       vmcs_readl(segment_base_field[seg]) + offset : offset;
+	return (u32)(vmcs_readl(segment_base_field[seg]) + offset);
+}
+
 /*
  * Make the next VM entry deliver the #PF that the access got. VM entry
  * does not load CR2 (SDM 27.6.1 leaves that to software): vcpu.c loads

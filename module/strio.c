@@ -34,30 +34,6 @@
 /* IA32_VMX_BASIC[54]: the CPU fills that field for INS and OUTS (SDM A.1) */
 #define VMX_BASIC_INS_OUTS_INFO		BIT_ULL(54)
 
-/* Segment registers in the order of the instruction-information field */
-enum { SEG_ES, SEG_CS, SEG_SS, SEG_DS, SEG_FS, SEG_GS, SEG_COUNT };
-
-static const unsigned long segment_base_field[SEG_COUNT] = {
-	GUEST_ES_BASE, GUEST_CS_BASE, GUEST_SS_BASE,
-	GUEST_DS_BASE, GUEST_FS_BASE, GUEST_GS_BASE,
-};
-
-/*
- * The element's linear address: segment base plus offset. In 64-bit mode
- * only FS and GS have a base (SDM 3.4.4); elsewhere linear addresses have
- * 32 bits. The VMCS has this address too, in the guest-linear-address
- * field (SDM 28.2.1), but undefined where the segment is unusable, as a
- * null DS is in 64-bit mode: computing it is simpler than knowing when to
- * trust it.
- */
-static u64 strio_linear_address(unsigned int seg, u64 offset)
-{
-	if (hvlab_guest_code_bits() == 64)
-		return (seg == SEG_FS || seg == SEG_GS) ?
-		       vmcs_readl(segment_base_field[seg]) + offset : offset;
-	return (u32)(vmcs_readl(segment_base_field[seg]) + offset);
-}
-
 /*
  * Write rSI, rDI or rCX the way the address size uses it (SDM Vol. 1,
  * 3.3.7, 3.4.1.1): the 16-bit forms SI, DI and CX leave the rest of the
@@ -150,13 +126,13 @@ int hvlab_handle_string_io(struct hvlab_vcpu *vcpu, unsigned int size, bool in)
 	}
 
 	/* INS always stores through ES; OUTS reads DS or a prefix's segment. */
-	seg = in ? SEG_ES : STRIO_INFO_SEGMENT(info);
-	if (seg >= SEG_COUNT) {
+	seg = in ? INFO_SEG_ES : STRIO_INFO_SEGMENT(info);
+	if (seg >= INFO_SEG_COUNT) {
 		hvlab_vcpu_kill(vcpu, "OUTS at RIP 0x%llx: instruction information 0x%x names no segment",
 				vcpu->exit.rip, info);
 		return 0;
 	}
-	linear = strio_linear_address(seg, vcpu->gprs[reg] & mask);
+	linear = hvlab_segment_linear(seg, vcpu->gprs[reg] & mask);
 
 	if (in) {
 		/*

@@ -964,6 +964,45 @@ TEST_F(guest, exceptions64_not_intercepted)
 }
 
 /*
+ * Descriptor-table instructions (guests/elf/desc.c): with
+ * HVLAB_INTERCEPT_DESC each one exits (46: xGDT/xIDT, 47: xLDT/xTR) and
+ * hvlab emulates it; the guest checks that it sees what the CPU would.
+ */
+static void check_desc(struct __test_metadata *_metadata, struct hv_vm *vm,
+		       struct guest_result *r, const char *name, int intercept)
+{
+	int ret;
+
+	ASSERT_EQ(0, hvtest_create(vm, name));
+	if (intercept) {
+		ret = set_intercept_flags(vm, HVLAB_INTERCEPT_DESC);
+		if (ret == -EOPNOTSUPP)
+			SKIP(return, "this CPU has no descriptor-table exiting");
+		ASSERT_EQ(0, ret);
+	}
+	ASSERT_EQ(0, hvtest_run_vm(vm, HVLAB_RUN_STOP_EVERY_EXIT, r));
+	r->output[r->output_len] = 0;
+	ASSERT_STREQ("gdt 0x1000/0x2f, idt 0x0/0x0, tr 0x20, ldtr 0x0\ndesc ok\n", r->output);
+	EXPECT_EQ(intercept ? 6 : 0, hvtest_count(r, 46));	/* SGDT SIDT LGDT LIDT SGDT SIDT */
+	EXPECT_EQ(intercept ? 6 : 0, hvtest_count(r, 47));	/* STR SLDT LLDT SLDT LTR STR */
+}
+
+TEST_F(guest, desc32)
+{
+	check_desc(_metadata, &self->vm, &self->r, "desc32", 1);
+}
+
+TEST_F(guest, desc64)
+{
+	check_desc(_metadata, &self->vm, &self->r, "desc64", 1);
+}
+
+TEST_F(guest, desc64_not_intercepted)
+{
+	check_desc(_metadata, &self->vm, &self->r, "desc64", 0);
+}
+
+/*
  * A far JMP to a TSS: the task switch exits (9) with the selector and the
  * source, and goes to userspace unemulated (guests/elf/task_switch.c).
  */
