@@ -248,8 +248,10 @@ int hvlab_write_guest(struct hvlab_vcpu *vcpu, u64 linear, const void *buf, unsi
 void hvlab_inject_page_fault(struct hvlab_vcpu *vcpu, const struct hvlab_mem_fault *fault);
 
 /* Segment registers, numbered as in the VM-exit instruction-information field */
-enum { INFO_SEG_ES, INFO_SEG_CS, INFO_SEG_SS, INFO_SEG_DS, INFO_SEG_FS, INFO_SEG_GS,
-       INFO_SEG_COUNT };
+enum {
+	INFO_SEG_ES, INFO_SEG_CS, INFO_SEG_SS, INFO_SEG_DS, INFO_SEG_FS, INFO_SEG_GS,
+	INFO_SEG_COUNT
+};
 u64 hvlab_segment_linear(unsigned int seg, u64 offset);
 
 /* desc.c: LGDT, SGDT, LIDT, SIDT, LLDT, SLDT, LTR, STR (exits 46, 47) */
