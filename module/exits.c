@@ -97,6 +97,7 @@ static int handle_triple_fault(struct hvlab_vcpu *vcpu)
 #define CPUID1_ECX_OSXSAVE	(1u << 27)
 #define CPUID1_ECX_HYPERVISOR	(1u << 31)
 #define CPUID7_ECX_OSPKE	(1u << 4)
+#define CPUID_D1_EAX_XSAVES	(1u << 3)
 
 /*
  * Leaf 1 features hvlab hides (SDM Vol. 2, CPUID, Tables 3-10 and 3-11):
@@ -155,6 +156,11 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
 			ebx &= ~CPUID7_EBX_NEED_XSAVE;
 			ecx &= ~CPUID7_ECX_NEED_XSAVE;
 		}
+	} else if (leaf == 0xd && subleaf == 1) {
+		/* No XSAVES/XRSTORS ("enable XSAVES" stays off) and no IA32_XSS */
+		eax &= ~CPUID_D1_EAX_XSAVES;
+		ecx = 0;
+		edx = 0;
 	}
 	vcpu->gprs[GPR_RAX] = eax;
 	vcpu->gprs[GPR_RBX] = ebx;
@@ -223,7 +229,7 @@ static int handle_skip_instruction(struct hvlab_vcpu *vcpu)
  * SDM 26.1.3 ("RDTSC exiting", with "enable RDTSCP" also RDTSCP): only
  * when userspace intercepts them. The guest reads the TSC plus its
  * offset, as it would without the exit (SDM 26.3); RDTSCP's IA32_TSC_AUX
- * reads as the vCPU id.
+ * is the guest's (the vCPU id until it writes another, vmcs.c).
  */
 static int handle_rdtsc(struct hvlab_vcpu *vcpu)
 {
@@ -232,7 +238,8 @@ static int handle_rdtsc(struct hvlab_vcpu *vcpu)
 	vcpu->gprs[GPR_RAX] = (u32)tsc;
 	vcpu->gprs[GPR_RDX] = tsc >> 32;
 	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_RDTSCP)
-		vcpu->gprs[GPR_RCX] = vcpu->id;
+		vcpu->gprs[GPR_RCX] = vcpu->msr_lists ? vcpu->msr_lists->entry_load[0].value :
+				      vcpu->id;
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
 }

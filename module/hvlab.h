@@ -154,6 +154,7 @@ struct hvlab_vcpu {
 	u64 dr7;
 	u64 xcr0;			/* the guest's XCR0, loaded around VM entry */
 	u8 tpr;				/* CR8: the guest's task priority, in software */
+	struct hvlab_msr_lists *msr_lists;	/* NULL where the CPU has no RDTSCP */
 	u8 *virtual_apic_page;		/* the TPR shadow at offset 0x80 (SDM 29.1) */
 	struct hvlab_run *run;		/* shared with userspace by mmap */
 	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */
@@ -181,12 +182,30 @@ struct hvlab_vcpu {
 	char dead_reason[96];
 };
 
+/* An entry of a VM-entry or VM-exit MSR-load list (SDM 25.7.2, Table 25-15) */
+struct vmx_msr_entry {
+	u32 index;
+	u32 reserved;
+	u64 value;
+};
+
+/*
+ * The MSRs VM entry and exit switch for hvlab from lists: IA32_TSC_AUX,
+ * which RDTSCP reads without an exit, so the guest must have its own.
+ */
+struct hvlab_msr_lists {
+	struct vmx_msr_entry entry_load[2];	/* the guest's values (+ a fault) */
+	struct vmx_msr_entry exit_load[1];	/* the host's values */
+};
+
 /* vmcs.c: one VMCS per vCPU */
 int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_free(struct hvlab_vcpu *vcpu);
 int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu);
 void hvlab_vmcs_put(struct hvlab_vcpu *vcpu);
+void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu);
+void hvlab_vmcs_restore_host_msrs(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_get_sregs(struct hvlab_sregs *sregs);
 void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs);
 int hvlab_vmcs_set_intercepts(struct hvlab_vcpu *vcpu, const struct hvlab_intercepts *in);

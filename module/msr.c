@@ -112,6 +112,11 @@ static int msr_read(struct hvlab_vcpu *vcpu, u32 index, u64 *value)
 	case MSR_IA32_TSC:
 		*value = rdtsc() + vcpu->intercepts.tsc_offset;
 		return 0;
+	case MSR_TSC_AUX:	/* the guest's, in the VM-entry MSR-load list (vmcs.c) */
+		if (!vcpu->msr_lists)
+			return -EINVAL;
+		*value = vcpu->msr_lists->entry_load[0].value;
+		return 0;
 	default:
 		return -EINVAL;
 	}
@@ -157,6 +162,12 @@ static int msr_write(struct hvlab_vcpu *vcpu, u32 index, u64 value)
 			vmcs_writel(GUEST_GS_BASE, value);
 		else
 			wrmsrl(MSR_KERNEL_GS_BASE, value);
+		return 0;
+	case MSR_TSC_AUX:
+		/* bits 63:32 are reserved (SDM Vol. 4, Table 2-2) */
+		if (!vcpu->msr_lists || (value >> 32))
+			return -EINVAL;
+		vcpu->msr_lists->entry_load[0].value = value;
 		return 0;
 	case MSR_IA32_TSC:
 		/* Writing the TSC is setting the TSC offset (SDM 26.3). */

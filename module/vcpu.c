@@ -321,6 +321,9 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 
 	/* SDM 27.8: a failed entry that got as far as loading guest state */
 	if (vcpu->exit.reason & HVLAB_VMX_EXIT_FAILED_ENTRY) {
+		/* MSRs before the failing entry were loaded (SDM 27.4): undo them. */
+		if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_MSR_LOAD_FAIL)
+			hvlab_vmcs_restore_host_msrs(vcpu);
 		run->exit_reason = HVLAB_EXIT_FAIL_ENTRY;
 		run->fail_entry.vm_instruction_error = 0;
 		run->fail_entry.exit_reason = vcpu->exit.reason;
@@ -409,6 +412,7 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		}
 		hvlab_vcpu_inject_queued_events(vcpu);
 		vcpu_update_tpr_threshold(vcpu);
+		hvlab_vmcs_update_msr_lists(vcpu);
 		if (vcpu_enter_guest(vcpu))
 			break;
 		ret = hvlab_handle_exit(vcpu);

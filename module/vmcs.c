@@ -15,6 +15,8 @@
 #include <linux/gfp.h>
 #include <linux/io.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
+#include <linux/slab.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -34,11 +36,33 @@
 #define AR_LDTR_RESET		0x82	/* present, LDT */
 #define AR_TR_RESET		0x8b	/* present, busy 32-bit TSS */
 
+/*
+ * Fault injection for students: make VM entry fail while loading MSRs
+ * (exit reason 34) by adding an entry the CPU always refuses to the
+ * MSR-load list. Read at each VM entry.
+ */
+static bool fault_msr_load;
+module_param(fault_msr_load, bool, 0644);
+MODULE_PARM_DESC(fault_msr_load, "add an x2APIC MSR to the VM-entry MSR-load list, which VM entry refuses (exit 34)");
+
+#define MSR_X2APIC_TPR		0x808	/* never loadable by VM entry (SDM 27.4) */
+
 int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 {
 	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->vmcs)
 		return -ENOMEM;
+	if (boot_cpu_has(X86_FEATURE_RDTSCP)) {
+		vcpu->msr_lists = kzalloc(sizeof(*vcpu->msr_lists), GFP_KERNEL_ACCOUNT);
+		if (!vcpu->msr_lists) {
+			hvlab_vmcs_free(vcpu);
+			return -ENOMEM;
+		}
+		vcpu->msr_lists->entry_load[0].index = MSR_TSC_AUX;
+		vcpu->msr_lists->entry_load[0].value = vcpu->id;
+		vcpu->msr_lists->entry_load[1].index = MSR_X2APIC_TPR;
+		vcpu->msr_lists->exit_load[0].index = MSR_TSC_AUX;
+	}
 	/* SDM 25.2: software writes the revision identifier, nothing else. */
 	*(u32 *)vcpu->vmcs = vmx_config.caps.revision_id;
 	vcpu->vmcs_pa = __pa(vcpu->vmcs);
@@ -51,6 +75,30 @@ void hvlab_vmcs_free(struct hvlab_vcpu *vcpu)
 {
 	free_page((unsigned long)vcpu->vmcs);
 	vcpu->vmcs = NULL;
+	kfree(vcpu->msr_lists);
+	vcpu->msr_lists = NULL;
+}
+
+/*
+ * The MSR-load lists (SDM 25.7.2, 25.8.2): VM entry loads the guest's
+ * TSC_AUX, VM exit the host's, which Linux sets per CPU (vgetcpu), so it
+ * is refreshed whenever the VMCS is loaded on a CPU. Called before every
+ * VM entry, with the VMCS current.
+ */
+void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu)
+{
+	struct hvlab_msr_lists *lists = vcpu->msr_lists;
+
+	if (!lists)
+		return;
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, fault_msr_load ? 2 : 1);
+}
+
+/* After a VM entry that failed on the MSR-load list: the host's TSC_AUX back. */
+void hvlab_vmcs_restore_host_msrs(struct hvlab_vcpu *vcpu)
+{
+	if (vcpu->msr_lists)
+		wrmsrl(MSR_TSC_AUX, vcpu->msr_lists->exit_load[0].value);
 }
 
 /* The base of this CPU's TSS, read back from its 16-byte GDT descriptor. */
@@ -122,7 +170,7 @@ static void vmcs_write_host_cpu_state(struct hvlab_vcpu *vcpu)
 	vmcs_writel(HOST_CR4, vcpu->host_cr4);
 }
 
-static void vmcs_write_controls(struct hvlab_vm *vm)
+static void vmcs_write_controls(struct hvlab_vcpu *vcpu)
 {
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_config.pin_ctls);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_config.proc_ctls);
@@ -137,10 +185,16 @@ static void vmcs_write_controls(struct hvlab_vm *vm)
 	vmcs_write32(VM_EXIT_MSR_STORE_COUNT, 0);
 	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 0);
 	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 0);
+	if (vcpu->msr_lists) {
+		vmcs_write64(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->msr_lists->entry_load));
+		vmcs_write64(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->msr_lists->exit_load));
+		vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 1);
+		vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 1);
+	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	if (vmx_config.preemption_timer_value)
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_config.preemption_timer_value);
-	vmcs_write64(EPT_POINTER, vm->ept.eptp);
+	vmcs_write64(EPT_POINTER, vcpu->vm->ept.eptp);
 	vmcs_writel(CR0_GUEST_HOST_MASK, vmx_config.cr0_guest_host_mask);
 	vmcs_writel(CR4_GUEST_HOST_MASK, vmx_config.cr4_guest_host_mask);
 	if (vmx_config.proc_ctls & PROC_USE_MSR_BITMAPS)
@@ -391,7 +445,7 @@ int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
 {
 	unsigned int errors = this_cpu_read(vmcs_access_errors);
 
-	vmcs_write_controls(vcpu->vm);
+	vmcs_write_controls(vcpu);
 	vmcs_write_host_constant_state();
 	vmcs_write_host_cpu_state(vcpu);
 	vmcs_write_guest_reset_state();
@@ -421,6 +475,8 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 		vcpu->cpu_migrations++;
 	vcpu->last_cpu = cpu;
 	vmcs_write_host_cpu_state(vcpu);
+	if (vcpu->msr_lists)
+		rdmsrl(MSR_TSC_AUX, vcpu->msr_lists->exit_load[0].value);
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
 	/*

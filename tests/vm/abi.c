@@ -483,6 +483,48 @@ TEST(unhandled_exit_reaches_userspace)
 	hv_close(&vm);
 }
 
+/*
+ * VM entry fails while loading MSRs (exit reason 34) when the module's
+ * fault_msr_load parameter puts an x2APIC MSR, which VM entry refuses,
+ * second in the VM-entry MSR-load list. The qualification names the entry.
+ * Afterwards the same vCPU runs normally.
+ */
+#define FAULT_MSR_LOAD "/sys/module/hvlab/parameters/fault_msr_load"
+
+static int write_param(const char *path, const char *value)
+{
+	int fd = open(path, O_WRONLY), ok;
+
+	if (fd < 0)
+		return -errno;
+	ok = write(fd, value, strlen(value)) == (ssize_t)strlen(value);
+	close(fd);
+	return ok ? 0 : -EIO;
+}
+
+TEST(msr_load_failure)
+{
+	struct hv_vm vm;
+	struct guest_result r;
+	struct hvlab_run *run;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	run = vm.run;
+	if (write_param(FAULT_MSR_LOAD, "1"))
+		SKIP(hv_close(&vm); return, "no fault_msr_load parameter (no RDTSCP, no MSR-load list)");
+	run->request_flags = 0;
+	EXPECT_EQ(0, hv_run(&vm));
+	ASSERT_EQ(0, write_param(FAULT_MSR_LOAD, "0"));
+	ASSERT_EQ(HVLAB_EXIT_FAIL_ENTRY, run->exit_reason);
+	EXPECT_EQ(0x80000000u | 34, run->fail_entry.exit_reason);
+	EXPECT_EQ(2, run->fail_entry.qualification);	/* the second entry */
+	EXPECT_EQ(0, run->fail_entry.vm_instruction_error);
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	EXPECT_EQ(0, memcmp("Hello", r.output, 5));
+	hv_close(&vm);
+}
+
 /* HVLAB_INJECT refuses what no CPU could deliver, and changes nothing. */
 TEST(inject_refusals)
 {

@@ -1002,6 +1002,17 @@ TEST_F(guest, desc64_not_intercepted)
 	check_desc(_metadata, &self->vm, &self->r, "desc64", 0);
 }
 
+/* RDTSCP without an exit reads the guest's own TSC_AUX (MSR-load lists). */
+TEST_F(guest, tsc_aux64)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "tsc_aux64"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("tsc_aux at start: 0\ntsc_aux ok\n", self->r.output);
+	EXPECT_EQ(0, hvtest_count(&self->r, 51));	/* RDTSCP did not exit */
+	EXPECT_EQ(1, hvtest_count(&self->r, 32));	/* WRMSR did */
+}
+
 /*
  * A far JMP to a TSS: the task switch exits (9) with the selector and the
  * source, and goes to userspace unemulated (guests/elf/task_switch.c).
