@@ -155,6 +155,7 @@ struct hvlab_vcpu {
 	u64 xcr0;			/* the guest's XCR0, loaded around VM entry */
 	u8 tpr;				/* CR8: the guest's task priority, in software */
 	struct hvlab_msr_lists *msr_lists;	/* NULL where the CPU has no RDTSCP */
+	u32 msr_load_count;			/* entries VM entry loads now */
 	u8 *virtual_apic_page;		/* the TPR shadow at offset 0x80 (SDM 29.1) */
 	struct hvlab_run *run;		/* shared with userspace by mmap */
 	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */

@@ -223,6 +223,8 @@ static void vcpu_trace_exit(struct hvlab_vcpu *vcpu)
 	rec->qualification = vcpu->exit.qualification;
 	rec->rip = vcpu->exit.rip;
 	rec->gpa = vcpu->exit.gpa;
+	rec->intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
+	rec->instruction_info = vmcs_read32(VMX_INSTRUCTION_INFO);
 	/* Userspace may read the record as soon as it sees the new head. */
 	smp_store_release(&run->trace_head, run->trace_head + 1);
 }
@@ -364,8 +366,22 @@ static void vcpu_update_tpr_threshold(struct hvlab_vcpu *vcpu)
 {
 	u32 vtpr_class = vcpu->virtual_apic_page[0x80] >> 4;
 
-	if (vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) & PROC_USE_TPR_SHADOW)
-		vmcs_write32(TPR_THRESHOLD, min(vcpu->intercepts.tpr_threshold, vtpr_class));
+	vmcs_write32(TPR_THRESHOLD, min(vcpu->intercepts.tpr_threshold, vtpr_class));
+}
+
+/*
+ * What some VM entries need first: queued events, the TPR threshold and
+ * the MSR-load lists. Each costs instructions on every round trip, which
+ * the lab's TSC counts, so test cheaply whether there is anything to do.
+ */
+static void vcpu_prepare_entry(struct hvlab_vcpu *vcpu)
+{
+	if (vcpu->queued_exception >= 0 || vcpu->queued_nmi || vcpu->queued_irq >= 0)
+		hvlab_vcpu_inject_queued_events(vcpu);
+	if (vcpu->intercepts.flags & HVLAB_INTERCEPT_TPR)
+		vcpu_update_tpr_threshold(vcpu);
+	if (vcpu->msr_lists)
+		hvlab_vmcs_update_msr_lists(vcpu);
 }
 
 static bool vcpu_trace_full(struct hvlab_run *run)
@@ -410,9 +426,7 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			run->exit_reason = HVLAB_EXIT_TRACE_FULL;
 			break;
 		}
-		hvlab_vcpu_inject_queued_events(vcpu);
-		vcpu_update_tpr_threshold(vcpu);
-		hvlab_vmcs_update_msr_lists(vcpu);
+		vcpu_prepare_entry(vcpu);
 		if (vcpu_enter_guest(vcpu))
 			break;
 		ret = hvlab_handle_exit(vcpu);

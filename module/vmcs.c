@@ -82,16 +82,23 @@ void hvlab_vmcs_free(struct hvlab_vcpu *vcpu)
 /*
  * The MSR-load lists (SDM 25.7.2, 25.8.2): VM entry loads the guest's
  * TSC_AUX, VM exit the host's, which Linux sets per CPU (vgetcpu), so it
- * is refreshed whenever the VMCS is loaded on a CPU. Called before every
- * VM entry, with the VMCS current.
+ * is refreshed whenever the VMCS is loaded on a CPU. Loading an MSR costs
+ * time on every entry and exit, so the lists are used only while the two
+ * values differ. Called before every VM entry, with the VMCS current.
  */
 void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu)
 {
 	struct hvlab_msr_lists *lists = vcpu->msr_lists;
+	u32 count;
 
 	if (!lists)
 		return;
-	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, fault_msr_load ? 2 : 1);
+	count = fault_msr_load ? 2 : lists->entry_load[0].value != lists->exit_load[0].value;
+	if (count == vcpu->msr_load_count)
+		return;
+	vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, count);
+	vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, count ? 1 : 0);
+	vcpu->msr_load_count = count;
 }
 
 /* After a VM entry that failed on the MSR-load list: the host's TSC_AUX back. */
@@ -188,8 +195,7 @@ static void vmcs_write_controls(struct hvlab_vcpu *vcpu)
 	if (vcpu->msr_lists) {
 		vmcs_write64(VM_ENTRY_MSR_LOAD_ADDR, __pa(vcpu->msr_lists->entry_load));
 		vmcs_write64(VM_EXIT_MSR_LOAD_ADDR, __pa(vcpu->msr_lists->exit_load));
-		vmcs_write32(VM_ENTRY_MSR_LOAD_COUNT, 1);
-		vmcs_write32(VM_EXIT_MSR_LOAD_COUNT, 1);
+		vcpu->msr_load_count = 0;	/* hvlab_vmcs_update_msr_lists() decides */
 	}
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, 0);
 	if (vmx_config.preemption_timer_value)

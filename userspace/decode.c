@@ -156,6 +156,128 @@ void hv_decode_dr(uint64_t qual, struct hv_dr_qual *dr)
 	dr->gpr = (qual >> 8) & 0xf;
 }
 
+void hv_decode_intr_info(uint32_t info, struct hv_intr_info *ii)
+{
+	ii->vector = info & 0xff;
+	ii->type = (info >> 8) & 7;
+	ii->error_code_valid = (info >> 11) & 1;
+	ii->valid = info >> 31;
+}
+
+const char *hv_intr_type_name(unsigned int type)
+{
+	static const char *const names[] = {
+		"external interrupt", "reserved", "NMI", "hardware exception",
+		"software interrupt", "privileged software exception",
+		"software exception", "other event",
+	};
+
+	return names[type & 7];
+}
+
+const char *hv_exception_name(unsigned int vector)
+{
+	static const char *const names[32] = {
+		"#DE", "#DB", "NMI", "#BP", "#OF", "#BR", "#UD", "#NM", "#DF", NULL,
+		"#TS", "#NP", "#SS", "#GP", "#PF", NULL, "#MF", "#AC", "#MC", "#XM",
+		"#VE", "#CP",
+	};
+
+	return vector < 32 ? names[vector] : NULL;
+}
+
+void hv_decode_apic_access(uint64_t qual, struct hv_apic_access_qual *aa)
+{
+	aa->offset = qual & 0xfff;
+	aa->type = (qual >> 12) & 0xf;
+}
+
+const char *hv_apic_access_type(unsigned int type)
+{
+	switch (type) {
+	case 0: return "read";
+	case 1: return "write";
+	case 2: return "fetch";
+	case 3: return "event_delivery";
+	case 10: return "physical_event_delivery";
+	case 15: return "physical_fetch";
+	default: return "reserved";
+	}
+}
+
+int hv_format_operand(uint32_t info, uint64_t displacement, int register_form,
+		      unsigned int reg, char *buf, size_t len)
+{
+	static const char *const segs[] = { "es", "cs", "ss", "ds", "fs", "gs", "?", "?" };
+	int n, base = !((info >> 27) & 1), index = !((info >> 22) & 1);
+
+	if (register_form)
+		return snprintf(buf, len, "register %s", hv_gpr_name(reg));
+	n = snprintf(buf, len, "%s:[", segs[(info >> 15) & 7]);
+	if (base)
+		n += snprintf(buf + n, len - n, "%s", hv_gpr_name((info >> 23) & 0xf));
+	if (index)
+		n += snprintf(buf + n, len - n, "%s%s*%u", base ? "+" : "",
+			      hv_gpr_name((info >> 18) & 0xf), 1u << (info & 3));
+	if (displacement || (!base && !index))
+		n += snprintf(buf + n, len - n, "%s0x%llx", base || index ? "+" : "",
+			      (unsigned long long)displacement);
+	n += snprintf(buf + n, len - n, "]");
+	return n;
+}
+
+const char *hv_descriptor_table_insn(unsigned int reason, uint32_t info)
+{
+	static const char *const gdtr_idtr[] = { "sgdt", "sidt", "lgdt", "lidt" };
+	static const char *const ldtr_tr[] = { "sldt", "str", "lldt", "ltr" };
+
+	return (reason == 46 ? gdtr_idtr : ldtr_tr)[(info >> 28) & 3];
+}
+
+/* Exit-specific detail that needs the instruction or interruption information. */
+static int format_info(const struct hvlab_exit_record *rec, char *buf, size_t len)
+{
+	uint32_t basic = HVLAB_VMX_EXIT_BASIC(rec->reason), info = rec->instruction_info;
+	char operand[96];
+
+	if (basic == 0) {
+		struct hv_intr_info ii;
+		const char *name;
+
+		hv_decode_intr_info(rec->intr_info, &ii);
+		name = ii.type == 2 ? "NMI" : hv_exception_name(ii.vector);
+		if (!ii.valid)
+			return 0;
+		if (ii.vector == 14 && ii.type == 3)
+			return snprintf(buf, len, ": #PF (hardware exception, error code), address 0x%llx",
+					(unsigned long long)rec->qualification);
+		return snprintf(buf, len, ": %s (%s%s), vector %u", name ? name : "exception",
+				hv_intr_type_name(ii.type), ii.error_code_valid ? ", error code" : "",
+				ii.vector);
+	}
+	if (basic == 44) {
+		struct hv_apic_access_qual aa;
+
+		hv_decode_apic_access(rec->qualification, &aa);
+		return snprintf(buf, len, ": %s at APIC offset 0x%x", hv_apic_access_type(aa.type),
+				aa.offset);
+	}
+	if (basic == 46 || basic == 47) {
+		hv_format_operand(info, rec->qualification, basic == 47 && (info >> 10) & 1,
+				  (info >> 3) & 0xf, operand, sizeof(operand));
+		return snprintf(buf, len, ": %s %s", hv_descriptor_table_insn(basic, info), operand);
+	}
+	if (basic == 57 || basic == 61)
+		return snprintf(buf, len, ": %s into %s, %u-bit", basic == 57 ? "rdrand" : "rdseed",
+				hv_gpr_name((info >> 3) & 0xf), 16u << ((info >> 11) & 3));
+	if (basic == 58) {
+		hv_format_operand(info, rec->qualification, 0, 0, operand, sizeof(operand));
+		return snprintf(buf, len, ": type in %s, descriptor at %s",
+				hv_gpr_name((info >> 28) & 0xf), operand);
+	}
+	return -1;
+}
+
 static int is_io(const struct hvlab_exit_record *rec)
 {
 	return HVLAB_VMX_EXIT_BASIC(rec->reason) == 30;
@@ -172,7 +294,7 @@ int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len)
 {
 	const char *name = hv_exit_name(rec->reason);
 	uint32_t basic = HVLAB_VMX_EXIT_BASIC(rec->reason);
-	int n;
+	int n, m;
 
 	n = snprintf(buf, len, "#%llu %s (%u)%s at rip 0x%llx",
 		     (unsigned long long)rec->seq, name ? name : "unknown exit",
@@ -228,6 +350,8 @@ int hv_format_exit(const struct hvlab_exit_record *rec, char *buf, size_t len)
 	} else if (basic == 14) {
 		n += snprintf(buf + n, len - n, ": linear address 0x%llx",
 			      (unsigned long long)rec->qualification);
+	} else if ((m = format_info(rec, buf + n, len - n)) >= 0) {
+		n += m;
 	} else if (rec->qualification) {
 		n += snprintf(buf + n, len - n, ": qualification 0x%llx",
 			      (unsigned long long)rec->qualification);
@@ -280,6 +404,25 @@ int hv_format_exit_json(const struct hvlab_exit_record *rec, char *buf, size_t l
 		n += snprintf(buf + n, len - n, ",\"dr\":%u,\"access\":\"%s\",\"gpr\":\"%s\"",
 			      dr.dr, dr.from_dr ? "mov_from_dr" : "mov_to_dr",
 			      hv_gpr_name(dr.gpr));
+	} else if (HVLAB_VMX_EXIT_BASIC(rec->reason) == 0 && (rec->intr_info >> 31)) {
+		struct hv_intr_info ii;
+
+		hv_decode_intr_info(rec->intr_info, &ii);
+		n += snprintf(buf + n, len - n,
+			      ",\"vector\":%u,\"type\":\"%s\",\"error_code_valid\":%s",
+			      ii.vector, hv_intr_type_name(ii.type),
+			      ii.error_code_valid ? "true" : "false");
+	} else if (HVLAB_VMX_EXIT_BASIC(rec->reason) == 44) {
+		struct hv_apic_access_qual aa;
+
+		hv_decode_apic_access(rec->qualification, &aa);
+		n += snprintf(buf + n, len - n, ",\"apic_offset\":%u,\"access\":\"%s\"",
+			      aa.offset, hv_apic_access_type(aa.type));
+	} else if (HVLAB_VMX_EXIT_BASIC(rec->reason) == 46 ||
+		   HVLAB_VMX_EXIT_BASIC(rec->reason) == 47) {
+		n += snprintf(buf + n, len - n, ",\"instruction\":\"%s\"",
+			      hv_descriptor_table_insn(HVLAB_VMX_EXIT_BASIC(rec->reason),
+						       rec->instruction_info));
 	} else if (is_ept(rec)) {
 		struct hv_ept_qual ept;
 

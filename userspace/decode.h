@@ -68,6 +68,36 @@ struct hv_task_switch_qual {
 void hv_decode_task_switch(uint64_t qual, struct hv_task_switch_qual *ts);
 const char *hv_task_switch_source(unsigned int source);
 
+/* VM-exit interruption information, SDM 25.9.2 (Table 25-19) */
+struct hv_intr_info {
+	unsigned int vector;
+	unsigned int type;		/* 0 external interrupt ... 6 software exception */
+	unsigned int error_code_valid;
+	unsigned int valid;
+};
+void hv_decode_intr_info(uint32_t info, struct hv_intr_info *ii);
+const char *hv_intr_type_name(unsigned int type);
+/* "#PF", "#GP", ... for vectors 0-31, NULL otherwise */
+const char *hv_exception_name(unsigned int vector);
+
+/* APIC-access qualification, SDM Table 28-6 */
+struct hv_apic_access_qual {
+	unsigned int offset;
+	unsigned int type;	/* 0 read, 1 write, 2 fetch, 3 event delivery, ... */
+};
+void hv_decode_apic_access(uint64_t qual, struct hv_apic_access_qual *aa);
+const char *hv_apic_access_type(unsigned int type);
+
+/*
+ * The memory or register operand named by the VM-exit instruction
+ * information of exits 46, 47 and 58 (SDM Tables 28-10, 28-11, 28-13):
+ * "register rax", or "ds:[rbx+rsi*4+0x10]".
+ */
+int hv_format_operand(uint32_t info, uint64_t displacement, int register_form,
+		      unsigned int reg, char *buf, size_t len);
+/* The instruction of a descriptor-table exit: "sgdt", ..., "ltr" */
+const char *hv_descriptor_table_insn(unsigned int reason, uint32_t info);
+
 /* MOV DR qualification, SDM Table 28-4 */
 struct hv_dr_qual {
 	unsigned int dr;	/* 0-7 */

@@ -257,7 +257,8 @@ static void handle_exit(struct session *s)
 		struct hvlab_exit_record rec = {
 			.seq = run->exit_count, .reason = run->vmx_exit_reason,
 			.qualification = run->exit_qualification, .rip = run->guest_rip,
-			.gpa = run->guest_phys_addr,
+			.gpa = run->guest_phys_addr, .intr_info = run->intr_info,
+			.instruction_info = run->instruction_info,
 		};
 		char line[512];
 
@@ -302,6 +303,8 @@ static void print_step(struct session *s)
 		.qualification = run->exit_qualification,
 		.rip = run->guest_rip,
 		.gpa = run->guest_phys_addr,
+		.intr_info = run->intr_info,
+		.instruction_info = run->instruction_info,
 	};
 	char line[512];
 

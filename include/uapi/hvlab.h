@@ -213,6 +213,8 @@ struct hvlab_exit_record {
 	__u64 qualification;
 	__u64 rip;			/* guest RIP at the exit */
 	__u64 gpa;			/* guest-physical address (EPT exits) */
+	__u32 intr_info;		/* VM-exit interruption information (reason 0) */
+	__u32 instruction_info;		/* VM-exit instruction information (SDM 28.2.5) */
 };
 
 #define HVLAB_TRACE_ENTRIES	48

@@ -182,4 +182,44 @@ TEST(task_switch_and_dr)
 	EXPECT_NE(NULL, strstr(buf, "\"dr\":6,\"access\":\"mov_from_dr\",\"gpr\":\"rcx\""));
 }
 
+/* Exits decoded from the interruption and instruction information too. */
+TEST(info_decoders)
+{
+	struct hvlab_exit_record rec = { .seq = 1, .reason = 0, .rip = 0x100,
+					 .qualification = 0x100000000ULL, .intr_info = 0x80000b0e };
+	char buf[512];
+
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#1 exception or NMI (0) at rip 0x100: #PF (hardware exception, error code), address 0x100000000",
+		     buf);
+	rec.intr_info = 0x80000603;	/* INT3 */
+	rec.qualification = 0;
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#1 exception or NMI (0) at rip 0x100: #BP (software exception), vector 3", buf);
+	hv_format_exit_json(&rec, buf, sizeof(buf));
+	EXPECT_NE(NULL, strstr(buf, "\"vector\":3,\"type\":\"software exception\""));
+
+	/* APIC access: write at offset 0xb0 (SDM Table 28-6) */
+	rec = (struct hvlab_exit_record){ .seq = 2, .reason = 44, .rip = 0x200, .qualification = 0x10b0 };
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#2 APIC access (44) at rip 0x200: write at APIC offset 0xb0", buf);
+
+	/* LGDT 0x12(%rsp) as the instruction information gives it: base rsp (4), no index */
+	rec = (struct hvlab_exit_record){ .seq = 3, .reason = 46, .rip = 0x300, .qualification = 0x12,
+					  .instruction_info = (2u << 28) | (4u << 23) | (1u << 22) |
+							      (3u << 15) | (2u << 7) };
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#3 GDTR or IDTR access (46) at rip 0x300: lgdt ds:[rsp+0x12]", buf);
+	/* LLDT %ax: register form */
+	rec = (struct hvlab_exit_record){ .seq = 4, .reason = 47, .rip = 0x400,
+					  .instruction_info = (2u << 28) | (1u << 10) };
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#4 LDTR or TR access (47) at rip 0x400: lldt register rax", buf);
+	/* RDRAND %ecx */
+	rec = (struct hvlab_exit_record){ .seq = 5, .reason = 57, .rip = 0x500,
+					  .instruction_info = (1u << 3) | (1u << 11) };
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#5 RDRAND (57) at rip 0x500: rdrand into rcx, 32-bit", buf);
+}
+
 TEST_HARNESS_MAIN
