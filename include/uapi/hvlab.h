@@ -203,7 +203,14 @@ enum hvlab_exit {
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
 #define HVLAB_RUN_STOP_EVERY_EXIT	(1u << 0)	/* return after every VM exit */
 #define HVLAB_RUN_TRACE			(1u << 1)	/* log every exit in run->trace */
-#define HVLAB_RUN_FLAGS_ALL		(HVLAB_RUN_STOP_EVERY_EXIT | HVLAB_RUN_TRACE)
+/*
+ * Execute one guest instruction and return HVLAB_EXIT_STEP (unless an exit
+ * to userspace comes first). hvlab uses the monitor trap flag where the CPU
+ * has it, else RFLAGS.TF with #DB intercepted, hidden from the guest.
+ */
+#define HVLAB_RUN_SINGLE_STEP		(1u << 2)
+#define HVLAB_RUN_FLAGS_ALL		(HVLAB_RUN_STOP_EVERY_EXIT | HVLAB_RUN_TRACE | \
+					 HVLAB_RUN_SINGLE_STEP)
 
 /* One VM exit as recorded in the trace ring. */
 struct hvlab_exit_record {
@@ -215,6 +222,13 @@ struct hvlab_exit_record {
 	__u64 gpa;			/* guest-physical address (EPT exits) */
 	__u32 intr_info;		/* VM-exit interruption information (reason 0) */
 	__u32 instruction_info;		/* VM-exit instruction information (SDM 28.2.5) */
+	__u64 tsc;			/* host TSC right after the VM exit */
+	/*
+	 * Host TSC ticks the kernel spent on this exit: from the VM exit to
+	 * the next VM entry, or, for an exit to userspace, until HVLAB_RUN
+	 * returned (userspace adds its own share, see hvctl trace).
+	 */
+	__u64 cost;
 };
 
 #define HVLAB_TRACE_ENTRIES	48
@@ -317,6 +331,60 @@ struct hvlab_run {
 	struct hvlab_exit_record trace[HVLAB_TRACE_ENTRIES];
 };
 
+/*
+ * VMCS access (HVLAB_GET_VMCS, HVLAB_SET_VMCS): a batch of fields by
+ * their encodings (SDM Appendix B). GET reads any field; one this CPU does
+ * not have comes back with HVLAB_VMCS_FIELD_UNSUPPORTED and value 0. SET
+ * writes guest-state fields only (encoding bits 11:10 = 2), so that a
+ * student can break one and watch VM entry refuse it (exit reason 33);
+ * controls and host state stay hvlab's. The VMCS link pointer may only be
+ * ~0 (anything else would make the CPU read host memory), and the
+ * VMX-preemption timer value is rewritten by hvlab at every entry. A batch
+ * with a bad field is refused whole, with nothing written.
+ */
+#define HVLAB_VMCS_MAX_FIELDS		256
+#define HVLAB_VMCS_FIELD_UNSUPPORTED	(1u << 0)
+
+struct hvlab_vmcs_field {
+	__u32 encoding;
+	__u32 flags;			/* out: HVLAB_VMCS_FIELD_*; in: must be 0 */
+	__u64 value;
+};
+
+struct hvlab_vmcs_access {
+	__u32 count;			/* 1..HVLAB_VMCS_MAX_FIELDS */
+	__u32 flags;			/* must be 0 */
+	__u64 fields;			/* user pointer to count struct hvlab_vmcs_field */
+};
+
+/*
+ * Statistics, self-describing as in KVM's binary stats and bhyve's
+ * vmm_stat: HVLAB_GET_VM_STATS / HVLAB_GET_VCPU_STATS fill up to count
+ * names and values. With count too small (0 is fine) the call fails with
+ * E2BIG and sets count to the number there is. The same numbers are in
+ * debugfs: /sys/kernel/debug/hvlab/vm<N>/stats, .../vcpu<I>/stats.
+ */
+#define HVLAB_STAT_NAME_SIZE	48
+#define HVLAB_STAT_UNIT_COUNT	0	/* events */
+#define HVLAB_STAT_UNIT_TICKS	1	/* host TSC ticks */
+#define HVLAB_STAT_UNIT_BYTES	2
+#define HVLAB_STAT_CUMULATIVE	0	/* only grows */
+#define HVLAB_STAT_PEAK		1	/* the largest value seen */
+#define HVLAB_STAT_INSTANT	2	/* a current value */
+
+struct hvlab_stat_desc {
+	char name[HVLAB_STAT_NAME_SIZE];	/* e.g. "exits", "exits.CPUID", "max_ticks.HLT" */
+	__u32 unit;			/* HVLAB_STAT_UNIT_* */
+	__u32 kind;			/* HVLAB_STAT_CUMULATIVE, _PEAK, _INSTANT */
+};
+
+struct hvlab_stats {
+	__u32 count;			/* in: room at descs/values; out: how many there are */
+	__u32 flags;			/* must be 0 */
+	__u64 descs;			/* user pointer to count struct hvlab_stat_desc, or 0 */
+	__u64 values;			/* user pointer to count __u64, or 0 */
+};
+
 /* Hypercalls: VMCALL with the function number in RAX, result in RAX. */
 #define HVLAB_HC_GET_API_VERSION	0	/* returns HVLAB_API_VERSION */
 #define HVLAB_HC_ECHO			1	/* returns RBX + 1: a round trip */
@@ -333,6 +401,7 @@ struct hvlab_run {
 /* VM fd: 0x10-0x1f */
 #define HVLAB_SET_MEMORY_REGION	_IOW(HVLAB_IO, 0x10, struct hvlab_memory_region)
 #define HVLAB_CREATE_VCPU	_IO(HVLAB_IO, 0x11)	/* arg: vCPU id; returns a vCPU fd */
+#define HVLAB_GET_VM_STATS	_IOWR(HVLAB_IO, 0x12, struct hvlab_stats)
 
 /* vCPU fd: 0x20-0x2f */
 #define HVLAB_RUN		_IO(HVLAB_IO, 0x20)
@@ -343,5 +412,8 @@ struct hvlab_run {
 #define HVLAB_GET_INTERCEPTS	_IOR(HVLAB_IO, 0x25, struct hvlab_intercepts)
 #define HVLAB_SET_INTERCEPTS	_IOW(HVLAB_IO, 0x26, struct hvlab_intercepts)
 #define HVLAB_INJECT		_IOW(HVLAB_IO, 0x27, struct hvlab_event)
+#define HVLAB_GET_VMCS		_IOW(HVLAB_IO, 0x28, struct hvlab_vmcs_access)
+#define HVLAB_SET_VMCS		_IOW(HVLAB_IO, 0x29, struct hvlab_vmcs_access)
+#define HVLAB_GET_VCPU_STATS	_IOWR(HVLAB_IO, 0x2a, struct hvlab_stats)
 
 #endif /* _UAPI_HVLAB_H */
