@@ -154,12 +154,20 @@ struct hvlab_intercepts {
 #define HVLAB_APIC_BASE		0xfee00000ULL
 /* PAUSE-loop exiting: a PAUSE spin longer than 4096 TSC ticks exits (40) */
 #define HVLAB_INTERCEPT_PAUSE_LOOP (1u << 11)
+/*
+ * Exceptions in exception_bitmap stop at userspace as HVLAB_EXIT_EXCEPTION
+ * instead of reaching the guest: a debugger's breakpoints (#BP) and steps
+ * (#DB). Userspace delivers one with HVLAB_INJECT, or drops it by simply
+ * running on.
+ */
+#define HVLAB_INTERCEPT_EXCEPTION_EXIT (1u << 12)
 #define HVLAB_INTERCEPT_ALL	(HVLAB_INTERCEPT_RDTSC | HVLAB_INTERCEPT_PAUSE | \
 				 HVLAB_INTERCEPT_INVLPG | HVLAB_INTERCEPT_CR0 | \
 				 HVLAB_INTERCEPT_CR3 | HVLAB_INTERCEPT_MTF | \
 				 HVLAB_INTERCEPT_RDRAND | HVLAB_INTERCEPT_DESC | \
 				 HVLAB_INTERCEPT_MSR | HVLAB_INTERCEPT_TPR | \
-				 HVLAB_INTERCEPT_APIC | HVLAB_INTERCEPT_PAUSE_LOOP)
+				 HVLAB_INTERCEPT_APIC | HVLAB_INTERCEPT_PAUSE_LOOP | \
+				 HVLAB_INTERCEPT_EXCEPTION_EXIT)
 
 /*
  * An event for HVLAB_INJECT. hvlab queues it and delivers it through the
@@ -197,7 +205,8 @@ enum hvlab_exit {
 	HVLAB_EXIT_HANDLED	= 9,	/* handled in the kernel (STOP_EVERY_EXIT) */
 	HVLAB_EXIT_TRACE_FULL	= 10,	/* trace ring needs draining; just RUN again */
 	HVLAB_EXIT_MEMORY_FAULT	= 11,	/* event delivery hit a gpa with no memory */
-	HVLAB_EXIT_STEP		= 12,	/* one instruction done (HVLAB_INTERCEPT_MTF) */
+	HVLAB_EXIT_STEP		= 12,	/* one instruction done (MTF, HVLAB_RUN_SINGLE_STEP) */
+	HVLAB_EXIT_EXCEPTION	= 13,	/* HVLAB_INTERCEPT_EXCEPTION_EXIT: run->exception */
 };
 
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
@@ -306,6 +315,18 @@ struct hvlab_run {
 			__u8 access;	/* HVLAB_ACCESS_* */
 			__u8 padding[7];
 		} memory_fault;
+		/*
+		 * HVLAB_EXIT_EXCEPTION: guest_rip is the faulting instruction
+		 * (for #BP the INT3 itself; for a #DB trap the next one).
+		 * Running on without HVLAB_INJECT drops the exception.
+		 */
+		struct {
+			__u8 vector;
+			__u8 has_error_code;
+			__u16 reserved;
+			__u32 error_code;
+			__u64 payload;	/* #PF: the faulting address; #DB: DR6 bits */
+		} exception;
 		/* HVLAB_EXIT_FAIL_ENTRY */
 		struct {
 			__u32 vm_instruction_error;	/* VMfailValid, else 0 */
