@@ -34,7 +34,7 @@ STATIC := -static
 MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 	       $(wildcard include/uapi/*.h)
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c
-HVCTL_SRCS := userspace/hvctl.c userspace/caps.c $(LIB_SRCS)
+HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/gdbstub.c $(LIB_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
@@ -80,7 +80,7 @@ $(KMOD)/hvlab.ko: $(MODULE_SRCS)
 hvctl: $(B)/bin/hvctl
 $(B)/bin/hvctl: $(HVCTL_SRCS) $(wildcard userspace/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(HVCTL_SRCS)
+	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS)
 
 # Guests: 16-bit code assembled into flat binaries that start at 0x7c00.
 guests: $(GUESTS)
@@ -115,15 +115,29 @@ $(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) module/insn.c module/insn.h $(wild
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
 		-o $@ $< $(LIB_SRCS) module/insn.c
 
+# gdb for the lab VM (tests/vm/gdb.sh): Debian's gdb-minimal, with the
+# shared libraries it needs and their loader, since the initramfs has
+# none. Gathered once into build/gdb-root; without gdb the payload has none.
+GDB_BIN := $(shell command -v gdb 2>/dev/null)
+GDB_ROOT := $(B)/gdb-root
+$(GDB_ROOT).stamp: $(GDB_BIN)
+	@if ldd $(GDB_BIN) | grep -q libpython; then \
+		echo "warning: $(GDB_BIN) embeds Python; the lab VM wants gdb-minimal (apt-get install gdb-minimal)" >&2; fi
+	@rm -rf $(GDB_ROOT) && mkdir -p $(GDB_ROOT)/usr/bin && cp $(GDB_BIN) $(GDB_ROOT)/usr/bin/gdb
+	@for f in $$(ldd $(GDB_BIN) | awk '$$2 == "=>" && $$3 ~ /^\// { print $$3 } $$1 ~ /^\// { print $$1 }'); do \
+		mkdir -p $(GDB_ROOT)$$(dirname $$f) && cp -L $$f $(GDB_ROOT)$$f || exit 1; done
+	@touch $@
+
 # What labs/vm/run puts into the lab VM's initramfs, laid out from /.
 PAYLOAD := $(B)/payload/$(LAB_KERNEL)
-payload: all
+payload: all $(if $(GDB_BIN),$(GDB_ROOT).stamp)
 	@rm -rf $(PAYLOAD).tmp && mkdir -p $(PAYLOAD).tmp/hvlab $(PAYLOAD).tmp/usr/bin \
 		$(PAYLOAD).tmp/guests $(PAYLOAD).tmp/tests
 	@cp $(KMOD)/hvlab.ko $(PAYLOAD).tmp/hvlab/
 	@cp $(B)/bin/hvctl $(PAYLOAD).tmp/usr/bin/
 	@cp $(GUESTS) $(PAYLOAD).tmp/guests/
 	@cp $(VM_TESTS) tests/vm/run-all tests/vm/*.sh $(PAYLOAD).tmp/tests/
+	@$(if $(GDB_BIN),cp -a $(GDB_ROOT)/. $(PAYLOAD).tmp/)
 	@# replace the old tree in one step: a lab VM being packed never sees half of one
 	@rm -rf $(PAYLOAD).old && { ! test -d $(PAYLOAD) || mv $(PAYLOAD) $(PAYLOAD).old; } && \
 		mv $(PAYLOAD).tmp $(PAYLOAD) && rm -rf $(PAYLOAD).old

@@ -6,6 +6,7 @@
  *   hvctl run [options] GUEST           run a guest to completion
  *   hvctl run --backend=kvm GUEST       the same through /dev/kvm, to compare
  *   hvctl step [--count N] GUEST        stop at every VM exit and explain it
+ *   hvctl gdb [--port N] GUEST          serve gdb's remote protocol (gdbstub.c)
  *
  * hvctl plays the PC around the guest: a debug console on port 0xe9 and
  * COM1, an exit port at 0xf4 (as QEMU's isa-debug-exit), and nothing else:
@@ -25,6 +26,7 @@
 
 #include "caps.h"
 #include "decode.h"
+#include "gdbstub.h"
 #include "libhvlab.h"
 #include "kvm_backend.h"
 
@@ -74,6 +76,8 @@ static void usage(FILE *out)
 		"  run [OPTIONS] GUEST      run GUEST (an ELF32/ELF64 executable or a\n"
 		"                           boot-sector style binary)\n"
 		"  step [OPTIONS] GUEST     stop at every VM exit and show it decoded\n"
+		"  gdb [--port N] GUEST     let gdb debug GUEST: target remote 127.0.0.1:N\n"
+		"                           (default 1234; hvctl gdb --help)\n"
 		"\n"
 		"run and step options:\n"
 		"  -m, --mem SIZE           guest memory, e.g. 4M (default 4M, max 1G)\n"
@@ -721,6 +725,16 @@ static int cmd_run(int argc, char **argv, int step)
 	return ret;
 }
 
+/* hvctl gdb: the guest's devices as run plays them (gdbstub.h). */
+static int guest_exit_for_gdb(struct hv_vm *vm, int *status)
+{
+	struct session s = { .vm = *vm };
+
+	handle_exit(&s);
+	*status = s.status;
+	return s.done;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -740,6 +754,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, 0);
 	if (!strcmp(cmd, "step"))
 		return cmd_run(argc - 1, argv + 1, 1);
-	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step; see hvctl --help)\n", cmd);
+	if (!strcmp(cmd, "gdb"))
+		return hv_gdb_main(argc - 1, argv + 1, guest_exit_for_gdb);
+	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, gdb; see hvctl --help)\n", cmd);
 	return STATUS_USAGE;
 }

@@ -1,0 +1,1316 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * gdbstub - hvctl gdb: the GDB remote serial protocol for an hvlab guest.
+ *
+ * hvctl loads the guest as hvctl run does, stops it before its first
+ * instruction and waits for one gdb on 127.0.0.1:PORT. Then:
+ *
+ *   registers   g/G/p/P from HVLAB_GET/SET_REGS and _SREGS, laid out by a
+ *               target description (qXfer:features:read) built from the
+ *               tables below, so that the two cannot disagree;
+ *   memory      m/M at linear addresses, through the guest's page tables;
+ *   breakpoints Z0/z0 write INT3 (0xCC) into guest memory. #BP is in the
+ *               exception bitmap with HVLAB_INTERCEPT_EXCEPTION_EXIT, so a
+ *               hit comes back as HVLAB_EXIT_EXCEPTION at the INT3;
+ *   stepping    s runs with HVLAB_RUN_SINGLE_STEP (MTF, or TF on Bochs);
+ *   interrupt   while the guest runs, a second thread watches the socket;
+ *               on Ctrl-C (0x03) it signals the vCPU thread, whose
+ *               HVLAB_RUN then returns -EINTR.
+ *
+ * The guest's own exits (console, exit port, HLT, crashes) go to hvctl
+ * run's handler (hv_guest_exit_fn), and its end is reported as W or X.
+ * Protocol: https://sourceware.org/gdb/current/onlinedocs/gdb.html/Remote-Protocol.html
+ */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <getopt.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "gdbstub.h"
+
+#define STATUS_USAGE		2	/* as in hvctl.c */
+#define STATUS_SETUP		4
+#define STATUS_GUEST_CRASHED	6
+#define STATUS_KILLED		130	/* gdb killed the guest or went away */
+
+#define GDB_DEFAULT_PORT	1234
+#define GDB_PACKET_SIZE		0x4000	/* what qSupported offers */
+#define GDB_MAX_BREAKPOINTS	64
+
+#define GDB_SIGINT		2	/* gdb's signal numbers */
+#define GDB_SIGTRAP		5
+#define GDB_SIGABRT		6
+#define GDB_SIGSEGV		11
+
+#define INT3			0xcc
+#define BP_VECTOR		3
+
+#define CR0_PE			(1ull << 0)
+#define CR0_PG			(1ull << 31)
+#define CR4_PSE			(1ull << 4)
+#define CR4_PAE			(1ull << 5)
+#define CR4_LA57		(1ull << 12)
+#define EFER_LMA		(1ull << 10)
+#define PTE_PRESENT		(1ull << 0)
+#define PTE_LARGE		(1ull << 7)
+#define PTE_ADDR		0x000ffffffffff000ull
+
+/* Where a register's value lives. */
+enum reg_kind {
+	REG_GPR,		/* a __u64 in struct hvlab_regs (rip, rflags too) */
+	REG_SELECTOR,		/* a struct hvlab_segment in hvlab_sregs: selector */
+	REG_SEG_BASE,		/* ... its base */
+	REG_SREG,		/* a __u64 in struct hvlab_sregs (CRs, EFER) */
+	REG_UNAVAILABLE,	/* x87: hvlab does not switch the FPU, gdb shows <unavailable> */
+};
+
+struct gdb_reg {
+	const char *name;
+	unsigned int bits;
+	const char *type;
+	const char *feature;	/* the target-description feature it is in */
+	enum reg_kind kind;
+	size_t offset;
+};
+
+#define CORE	"org.gnu.gdb.i386.core"
+#define SEGS	"org.gnu.gdb.i386.segments"
+#define SYS	"org.hvlab.x86.sys"	/* hvlab's own: control registers, read-only */
+#define GPR(n, r, t)	{ n, 64, t, CORE, REG_GPR, offsetof(struct hvlab_regs, r) }
+#define GPR32(n, r, t)	{ n, 32, t, CORE, REG_GPR, offsetof(struct hvlab_regs, r) }
+#define SEL(s)		{ #s, 32, "int32", CORE, REG_SELECTOR, offsetof(struct hvlab_sregs, s) }
+#define FPU(n, b, t)	{ n, b, t, CORE, REG_UNAVAILABLE, 0 }
+#define X87 \
+	FPU("st0", 80, "i387_ext"), FPU("st1", 80, "i387_ext"), FPU("st2", 80, "i387_ext"), \
+	FPU("st3", 80, "i387_ext"), FPU("st4", 80, "i387_ext"), FPU("st5", 80, "i387_ext"), \
+	FPU("st6", 80, "i387_ext"), FPU("st7", 80, "i387_ext"), \
+	FPU("fctrl", 32, "int"), FPU("fstat", 32, "int"), FPU("ftag", 32, "int"), \
+	FPU("fiseg", 32, "int"), FPU("fioff", 32, "int"), FPU("foseg", 32, "int"), \
+	FPU("fooff", 32, "int"), FPU("fop", 32, "int")
+#define CRS(b) \
+	{ "cr0", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr0) }, \
+	{ "cr2", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr2) }, \
+	{ "cr3", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr3) }, \
+	{ "cr4", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr4) }, \
+	{ "efer", 64, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, efer) }
+
+/* gdb's amd64 register order (gdb/features/i386/64bit-core.xml) */
+static const struct gdb_reg regs64[] = {
+	GPR("rax", rax, "int64"), GPR("rbx", rbx, "int64"), GPR("rcx", rcx, "int64"),
+	GPR("rdx", rdx, "int64"), GPR("rsi", rsi, "int64"), GPR("rdi", rdi, "int64"),
+	GPR("rbp", rbp, "data_ptr"), GPR("rsp", rsp, "data_ptr"),
+	GPR("r8", r8, "int64"), GPR("r9", r9, "int64"), GPR("r10", r10, "int64"),
+	GPR("r11", r11, "int64"), GPR("r12", r12, "int64"), GPR("r13", r13, "int64"),
+	GPR("r14", r14, "int64"), GPR("r15", r15, "int64"),
+	GPR("rip", rip, "code_ptr"), GPR32("eflags", rflags, "i386_eflags"),
+	SEL(cs), SEL(ss), SEL(ds), SEL(es), SEL(fs), SEL(gs),
+	X87,
+	{ "fs_base", 64, "int", SEGS, REG_SEG_BASE, offsetof(struct hvlab_sregs, fs) },
+	{ "gs_base", 64, "int", SEGS, REG_SEG_BASE, offsetof(struct hvlab_sregs, gs) },
+	CRS(64),
+};
+
+/* gdb's i386 register order (gdb/features/i386/32bit-core.xml) */
+static const struct gdb_reg regs32[] = {
+	GPR32("eax", rax, "int32"), GPR32("ecx", rcx, "int32"), GPR32("edx", rdx, "int32"),
+	GPR32("ebx", rbx, "int32"), GPR32("esp", rsp, "data_ptr"), GPR32("ebp", rbp, "data_ptr"),
+	GPR32("esi", rsi, "int32"), GPR32("edi", rdi, "int32"),
+	GPR32("eip", rip, "code_ptr"), GPR32("eflags", rflags, "i386_eflags"),
+	SEL(cs), SEL(ss), SEL(ds), SEL(es), SEL(fs), SEL(gs),
+	X87,
+	CRS(32),
+};
+
+static const char eflags_type[] =
+	"<flags id=\"i386_eflags\" size=\"4\">"
+	"<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>"
+	"<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>"
+	"<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>"
+	"<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>"
+	"<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>"
+	"<field name=\"NT\" start=\"14\" end=\"14\"/><field name=\"RF\" start=\"16\" end=\"16\"/>"
+	"<field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>"
+	"<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>"
+	"<field name=\"ID\" start=\"21\" end=\"21\"/></flags>";
+
+struct gdb_breakpoint {
+	int used;
+	uint64_t addr;		/* linear, as gdb gave it */
+	uint64_t gpa;		/* where the INT3 is */
+	uint8_t saved;		/* the guest's byte there */
+};
+
+struct gdb {
+	struct hv_vm *vm;
+	enum hv_guest_format format;
+	hv_guest_exit_fn guest_exit;
+	const struct gdb_reg *regs;
+	size_t nregs;
+	char *xml;		/* the target description */
+	int fd;			/* the connection to gdb */
+	int no_ack;		/* after QStartNoAckMode */
+	int swbreak;		/* gdb takes "swbreak": RIP stays at the INT3 */
+	struct gdb_breakpoint bp[GDB_MAX_BREAKPOINTS];
+
+	/* bytes from gdb not yet parsed; the watcher adds to them while the guest runs */
+	char in[2 * GDB_PACKET_SIZE];
+	size_t in_pos, in_len;
+
+	/* while the guest runs */
+	pthread_t vcpu_thread;
+	int wake[2];		/* vCPU thread -> watcher: stop watching */
+	int stop_requested;	/* atomic: Ctrl-C or gdb gone */
+	int gdb_gone;
+
+	int ended;		/* the guest has ended: status */
+	int status;
+};
+
+static void on_stop_signal(int sig)
+{
+	(void)sig;	/* only there to make HVLAB_RUN return -EINTR */
+}
+
+/* --- Packets ----------------------------------------------------------- */
+
+static int write_all(int fd, const char *buf, size_t len)
+{
+	ssize_t n;
+
+	while (len) {
+		n = send(fd, buf, len, MSG_NOSIGNAL);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return -1;
+		buf += n;
+		len -= n;
+	}
+	return 0;
+}
+
+/* The next byte from gdb, or -1 when it has gone. */
+static int get_byte(struct gdb *g)
+{
+	ssize_t n;
+
+	if (g->in_pos == g->in_len) {
+		g->in_pos = g->in_len = 0;
+		do
+			n = read(g->fd, g->in, sizeof(g->in));
+		while (n < 0 && errno == EINTR);
+		if (n <= 0)
+			return -1;
+		g->in_len = n;
+	}
+	return (unsigned char)g->in[g->in_pos++];
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/* Send one packet and, unless acks are off, wait for gdb's '+'. */
+static int send_packet(struct gdb *g, const char *data, size_t len)
+{
+	static const char hex[] = "0123456789abcdef";
+	char *buf = malloc(len + 4);
+	unsigned int sum = 0;
+	size_t i;
+	int c, ret = -1;
+
+	if (!buf)
+		return -1;
+	buf[0] = '$';
+	for (i = 0; i < len; i++)
+		sum += (unsigned char)(buf[i + 1] = data[i]);
+	buf[len + 1] = '#';
+	buf[len + 2] = hex[(sum >> 4) & 15];
+	buf[len + 3] = hex[sum & 15];
+	for (;;) {
+		if (write_all(g->fd, buf, len + 4))
+			break;
+		if (g->no_ack) {
+			ret = 0;
+			break;
+		}
+		do
+			c = get_byte(g);
+		while (c >= 0 && c != '+' && c != '-');
+		if (c != '-') {
+			ret = c == '+' ? 0 : -1;
+			break;
+		}
+	}
+	free(buf);
+	return ret;
+}
+
+static int send_str(struct gdb *g, const char *s)
+{
+	return send_packet(g, s, strlen(s));
+}
+
+static int send_fmt(struct gdb *g, const char *fmt, ...)
+{
+	char buf[256];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(buf, sizeof(buf), fmt, ap);
+	va_end(ap);
+	return send_str(g, buf);
+}
+
+/*
+ * Receive one packet into buf (NUL-terminated); its length, or -1 when
+ * gdb has gone. Acks and a Ctrl-C while the guest is stopped are skipped.
+ */
+static int recv_packet(struct gdb *g, char *buf, size_t size)
+{
+	unsigned int sum, want;
+	size_t len;
+	int c, hi, lo;
+
+	for (;;) {
+		do
+			c = get_byte(g);
+		while (c >= 0 && c != '$');
+		if (c < 0)
+			return -1;
+		len = 0;
+		sum = 0;
+		while ((c = get_byte(g)) >= 0 && c != '#') {
+			sum += c;
+			if (len < size - 1)
+				buf[len++] = c;
+		}
+		hi = get_byte(g);
+		lo = get_byte(g);
+		if (c < 0 || hi < 0 || lo < 0)
+			return -1;
+		buf[len] = 0;
+		want = hexval(hi) << 4 | hexval(lo);
+		if (g->no_ack)
+			return len;
+		if ((sum & 0xff) == want && len < size - 1) {
+			if (write_all(g->fd, "+", 1))
+				return -1;
+			return len;
+		}
+		if (write_all(g->fd, "-", 1))
+			return -1;
+	}
+}
+
+/* Parse hex digits up to a non-hex character; *end points there. */
+static uint64_t parse_hex(const char *s, const char **end)
+{
+	uint64_t v = 0;
+	int d;
+
+	while ((d = hexval(*s)) >= 0) {
+		v = v << 4 | d;
+		s++;
+	}
+	*end = s;
+	return v;
+}
+
+/* "ADDR,LEN" then sep; 0, or -1 if malformed */
+static int parse_addr_len(const char *s, char sep, uint64_t *addr, uint64_t *len,
+			  const char **rest)
+{
+	const char *p;
+
+	*addr = parse_hex(s, &p);
+	if (p == s || *p != ',')
+		return -1;
+	s = p + 1;
+	*len = parse_hex(s, &p);
+	if (p == s || *p != sep)
+		return -1;
+	*rest = p + (sep ? 1 : 0);
+	return 0;
+}
+
+static void put_hex_bytes(char *out, const uint8_t *bytes, size_t n)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		out[2 * i] = hex[bytes[i] >> 4];
+		out[2 * i + 1] = hex[bytes[i] & 15];
+	}
+	out[2 * n] = 0;
+}
+
+static int get_hex_bytes(const char *in, uint8_t *bytes, size_t n)
+{
+	size_t i;
+	int hi, lo;
+
+	for (i = 0; i < n; i++) {
+		hi = hexval(in[2 * i]);
+		lo = hi < 0 ? -1 : hexval(in[2 * i + 1]);
+		if (lo < 0)
+			return -1;
+		bytes[i] = hi << 4 | lo;
+	}
+	return 0;
+}
+
+/* --- Target description -------------------------------------------------- */
+
+static char *build_target_xml(const struct gdb_reg *regs, size_t n, const char *arch)
+{
+	size_t size = 16384, len = 0, i;
+	char *xml = malloc(size);
+	const char *feature = NULL;
+
+	if (!xml)
+		return NULL;
+#define ADD(...) (len += snprintf(xml + len, len < size ? size - len : 0, __VA_ARGS__))
+	ADD("<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
+	    "<target version=\"1.0\"><architecture>%s</architecture>", arch);
+	for (i = 0; i < n; i++) {
+		if (!feature || strcmp(feature, regs[i].feature)) {
+			if (feature)
+				ADD("</feature>");
+			feature = regs[i].feature;
+			ADD("<feature name=\"%s\">%s", feature,
+			    !strcmp(feature, CORE) ? eflags_type : "");
+		}
+		ADD("<reg name=\"%s\" bitsize=\"%u\" type=\"%s\"%s/>", regs[i].name, regs[i].bits,
+		    regs[i].type, regs[i].kind == REG_UNAVAILABLE ? " group=\"float\"" : "");
+	}
+	ADD("</feature></target>");
+#undef ADD
+	if (len >= size) {
+		free(xml);
+		return NULL;
+	}
+	return xml;
+}
+
+/* qXfer:features:read:target.xml:OFFSET,LENGTH */
+static int send_xfer(struct gdb *g, const char *args)
+{
+	const char *rest;
+	uint64_t off, len, total = strlen(g->xml), i;
+	char *out;
+	size_t n = 0;
+	int ret;
+
+	if (strncmp(args, "target.xml:", 11))
+		return send_str(g, "E00");
+	if (parse_addr_len(args + 11, 0, &off, &len, &rest))
+		return send_str(g, "E01");
+	if (off > total)
+		return send_str(g, "E01");
+	if (len > GDB_PACKET_SIZE / 2)
+		len = GDB_PACKET_SIZE / 2;
+	out = malloc(2 * len + 2);
+	if (!out)
+		return send_str(g, "E0c");
+	out[n++] = off + len >= total ? 'l' : 'm';
+	for (i = off; i < total && i < off + len; i++) {
+		char c = g->xml[i];
+
+		if (c == '$' || c == '#' || c == '}' || c == '*') {	/* binary escape */
+			out[n++] = '}';
+			c ^= 0x20;
+		}
+		out[n++] = c;
+	}
+	ret = send_packet(g, out, n);
+	free(out);
+	return ret;
+}
+
+/* --- Registers ----------------------------------------------------------- */
+
+static int read_state(struct gdb *g, struct hvlab_regs *regs, struct hvlab_sregs *sregs)
+{
+	if (hv_get_regs(g->vm, regs) || hv_get_sregs(g->vm, sregs)) {
+		fprintf(stderr, "hvctl gdb: cannot read the guest's registers: %s\n", strerror(errno));
+		return -1;
+	}
+	return 0;
+}
+
+static void *reg_field(const struct gdb_reg *r, struct hvlab_regs *regs, struct hvlab_sregs *sregs)
+{
+	char *base = r->kind == REG_GPR ? (char *)regs : (char *)sregs;
+
+	return base + r->offset;
+}
+
+/* One register as target-order hex (x's if unavailable) at out. */
+static size_t put_reg(const struct gdb_reg *r, struct hvlab_regs *regs,
+		      struct hvlab_sregs *sregs, char *out)
+{
+	size_t bytes = r->bits / 8;
+	uint64_t v = 0;
+	uint8_t le[8];
+	size_t i;
+
+	switch (r->kind) {
+	case REG_GPR:
+	case REG_SREG:
+		v = *(uint64_t *)reg_field(r, regs, sregs);
+		break;
+	case REG_SELECTOR:
+		v = ((struct hvlab_segment *)reg_field(r, regs, sregs))->selector;
+		break;
+	case REG_SEG_BASE:
+		v = ((struct hvlab_segment *)reg_field(r, regs, sregs))->base;
+		break;
+	case REG_UNAVAILABLE:
+		memset(out, 'x', 2 * bytes);
+		return 2 * bytes;
+	}
+	for (i = 0; i < bytes; i++)
+		le[i] = v >> (8 * i);
+	put_hex_bytes(out, le, bytes);
+	return 2 * bytes;
+}
+
+/*
+ * Set a register from target-order hex. Only the general registers, RIP
+ * and RFLAGS can be written: a selector alone would not match its
+ * hidden base and limit, and hvlab owns the FPU and control registers.
+ * A value equal to the current one is accepted everywhere (gdb's G
+ * packet sends them all). -1 if refused.
+ */
+static int set_reg(const struct gdb_reg *r, const char *hex, struct hvlab_regs *regs,
+		   struct hvlab_sregs *sregs, int *changed)
+{
+	size_t bytes = r->bits / 8, i;
+	char cur[2 * 10 + 1];
+	uint64_t v = 0, mask;
+	uint8_t le[8];
+
+	put_reg(r, regs, sregs, cur);
+	if (!strncasecmp(cur, hex, 2 * bytes))
+		return 0;
+	if (r->kind != REG_GPR || get_hex_bytes(hex, le, bytes))
+		return -1;
+	for (i = 0; i < bytes; i++)
+		v |= (uint64_t)le[i] << (8 * i);
+	mask = bytes == 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+	/* a 32-bit register keeps the upper half it had */
+	*(uint64_t *)reg_field(r, regs, sregs) =
+		(*(uint64_t *)reg_field(r, regs, sregs) & ~mask) | (v & mask);
+	*changed = 1;
+	return 0;
+}
+
+static int cmd_read_regs(struct gdb *g)
+{
+	struct hvlab_regs regs;
+	struct hvlab_sregs sregs;
+	char out[GDB_PACKET_SIZE];
+	size_t i, n = 0;
+
+	if (read_state(g, &regs, &sregs))
+		return send_str(g, "E05");
+	for (i = 0; i < g->nregs; i++)
+		n += put_reg(&g->regs[i], &regs, &sregs, out + n);
+	return send_packet(g, out, n);
+}
+
+static int cmd_write_regs(struct gdb *g, const char *hex)
+{
+	struct hvlab_regs regs;
+	struct hvlab_sregs sregs;
+	size_t i, pos = 0;
+	int changed = 0;
+
+	if (read_state(g, &regs, &sregs))
+		return send_str(g, "E05");
+	for (i = 0; i < g->nregs; i++) {
+		size_t len = g->regs[i].bits / 4;
+
+		if (strlen(hex + pos) < len)
+			break;		/* gdb may send fewer registers */
+		if (set_reg(&g->regs[i], hex + pos, &regs, &sregs, &changed))
+			return send_str(g, "E01");
+		pos += len;
+	}
+	if (changed && hv_set_regs(g->vm, &regs))
+		return send_str(g, "E05");
+	return send_str(g, "OK");
+}
+
+static int cmd_read_reg(struct gdb *g, const char *args)
+{
+	struct hvlab_regs regs;
+	struct hvlab_sregs sregs;
+	const char *end;
+	uint64_t n = parse_hex(args, &end);
+	char out[32];
+
+	if (end == args || *end || n >= g->nregs)
+		return send_str(g, "E01");
+	if (read_state(g, &regs, &sregs))
+		return send_str(g, "E05");
+	out[put_reg(&g->regs[n], &regs, &sregs, out)] = 0;
+	return send_str(g, out);
+}
+
+static int cmd_write_reg(struct gdb *g, const char *args)
+{
+	struct hvlab_regs regs;
+	struct hvlab_sregs sregs;
+	const char *end;
+	uint64_t n = parse_hex(args, &end);
+	int changed = 0;
+
+	if (end == args || *end != '=' || n >= g->nregs ||
+	    strlen(end + 1) != g->regs[n].bits / 4)
+		return send_str(g, "E01");
+	if (read_state(g, &regs, &sregs))
+		return send_str(g, "E05");
+	if (set_reg(&g->regs[n], end + 1, &regs, &sregs, &changed))
+		return send_str(g, "E01");
+	if (changed && hv_set_regs(g->vm, &regs))
+		return send_str(g, "E05");
+	return send_str(g, "OK");
+}
+
+/* --- Memory -------------------------------------------------------------- */
+
+static int read_pte(struct gdb *g, uint64_t gpa, unsigned int size, uint64_t *pte)
+{
+	uint32_t v32;
+
+	if (!hv_gpa_is_ram(g->vm, gpa, size))
+		return -1;
+	if (size == 4) {
+		memcpy(&v32, g->vm->mem + gpa, 4);
+		*pte = v32;
+	} else {
+		memcpy(pte, g->vm->mem + gpa, 8);
+	}
+	return 0;
+}
+
+/*
+ * A linear address to guest-physical, as the guest's MMU would (SDM 4):
+ * paging off, 32-bit (with 4 MiB pages under CR4.PSE), PAE, or 4-level.
+ * Access rights are not checked: a debugger may look at everything.
+ */
+static int linear_to_phys(struct gdb *g, const struct hvlab_sregs *s, uint64_t la,
+			  uint64_t *gpa)
+{
+	unsigned int level, levels, shift, bits;
+	uint64_t table, pte;
+
+	if (!(s->cr0 & CR0_PG)) {
+		*gpa = la;
+		return 0;
+	}
+	if (s->efer & EFER_LMA) {
+		if (s->cr4 & CR4_LA57)
+			return -1;	/* 5-level paging: not walked */
+		levels = 4;
+		table = s->cr3 & PTE_ADDR;
+	} else if (s->cr4 & CR4_PAE) {
+		if (read_pte(g, (s->cr3 & 0xffffffe0) + ((la >> 30) & 3) * 8, 8, &pte) ||
+		    !(pte & PTE_PRESENT))
+			return -1;
+		levels = 2;
+		table = pte & PTE_ADDR;
+	} else {
+		if (read_pte(g, (s->cr3 & 0xfffff000) + ((la >> 22) & 0x3ff) * 4, 4, &pte) ||
+		    !(pte & PTE_PRESENT))
+			return -1;
+		if ((pte & PTE_LARGE) && (s->cr4 & CR4_PSE)) {	/* 4 MiB page, PSE-36 */
+			*gpa = (pte & 0xffc00000) | ((pte >> 13) & 0xff) << 32 | (la & 0x3fffff);
+			return 0;
+		}
+		if (read_pte(g, (pte & 0xfffff000) + ((la >> 12) & 0x3ff) * 4, 4, &pte) ||
+		    !(pte & PTE_PRESENT))
+			return -1;
+		*gpa = (pte & 0xfffff000) | (la & 0xfff);
+		return 0;
+	}
+	for (level = levels; level >= 1; level--) {
+		shift = 12 + 9 * (level - 1);
+		if (read_pte(g, table + ((la >> shift) & 511) * 8, 8, &pte) || !(pte & PTE_PRESENT))
+			return -1;
+		if (level > 1 && level < 4 && (pte & PTE_LARGE)) {	/* 1 GiB or 2 MiB page */
+			bits = shift;
+			*gpa = (pte & PTE_ADDR & ~((1ull << bits) - 1)) | (la & ((1ull << bits) - 1));
+			return 0;
+		}
+		table = pte & PTE_ADDR;
+	}
+	*gpa = table | (la & 0xfff);
+	return 0;
+}
+
+static struct gdb_breakpoint *breakpoint_at_gpa(struct gdb *g, uint64_t gpa)
+{
+	size_t i;
+
+	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++)
+		if (g->bp[i].used && g->bp[i].gpa == gpa)
+			return &g->bp[i];
+	return NULL;
+}
+
+static struct gdb_breakpoint *breakpoint_at(struct gdb *g, uint64_t addr)
+{
+	size_t i;
+
+	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++)
+		if (g->bp[i].used && g->bp[i].addr == addr)
+			return &g->bp[i];
+	return NULL;
+}
+
+/*
+ * Copy guest memory at linear addr to or from buf, byte by byte (pages
+ * need not be contiguous). Breakpoints stay invisible: a read shows the
+ * guest's byte, a write there changes the byte kept for the guest.
+ * Returns how many bytes could be done.
+ */
+static size_t access_memory(struct gdb *g, uint64_t addr, uint8_t *buf, size_t len, int write)
+{
+	struct hvlab_regs regs;
+	struct hvlab_sregs sregs;
+	struct gdb_breakpoint *bp;
+	uint64_t gpa;
+	size_t i;
+
+	if (read_state(g, &regs, &sregs))
+		return 0;
+	for (i = 0; i < len; i++) {
+		if (linear_to_phys(g, &sregs, addr + i, &gpa) || !hv_gpa_is_ram(g->vm, gpa, 1))
+			break;
+		bp = breakpoint_at_gpa(g, gpa);
+		if (write && bp)
+			bp->saved = buf[i];
+		else if (write)
+			g->vm->mem[gpa] = buf[i];
+		else
+			buf[i] = bp ? bp->saved : g->vm->mem[gpa];
+	}
+	return i;
+}
+
+static int cmd_read_mem(struct gdb *g, const char *args)
+{
+	uint64_t addr, len;
+	const char *rest;
+	uint8_t buf[GDB_PACKET_SIZE / 2];
+	char out[GDB_PACKET_SIZE + 1];
+	size_t n;
+
+	if (parse_addr_len(args, 0, &addr, &len, &rest) || *rest)
+		return send_str(g, "E01");
+	if (len > sizeof(buf) - 1)
+		len = sizeof(buf) - 1;
+	n = access_memory(g, addr, buf, len, 0);
+	if (!n && len)
+		return send_str(g, "E0e");	/* EFAULT: nothing mapped there */
+	put_hex_bytes(out, buf, n);
+	return send_str(g, out);
+}
+
+static int cmd_write_mem(struct gdb *g, const char *args)
+{
+	uint64_t addr, len;
+	const char *hex;
+	uint8_t buf[GDB_PACKET_SIZE / 2];
+
+	if (parse_addr_len(args, ':', &addr, &len, &hex) || len > sizeof(buf) ||
+	    strlen(hex) != 2 * len || get_hex_bytes(hex, buf, len))
+		return send_str(g, "E01");
+	if (access_memory(g, addr, buf, len, 1) != len)
+		return send_str(g, "E0e");
+	return send_str(g, "OK");
+}
+
+/* --- Breakpoints --------------------------------------------------------- */
+
+static int insert_breakpoint(struct gdb *g, uint64_t addr)
+{
+	struct hvlab_regs regs;
+	struct hvlab_sregs sregs;
+	struct gdb_breakpoint *bp;
+	uint64_t gpa;
+	size_t i;
+
+	if (breakpoint_at(g, addr))
+		return 0;
+	if (read_state(g, &regs, &sregs) || linear_to_phys(g, &sregs, addr, &gpa) ||
+	    !hv_gpa_is_ram(g->vm, gpa, 1) || breakpoint_at_gpa(g, gpa))
+		return -1;
+	for (i = 0; i < GDB_MAX_BREAKPOINTS && g->bp[i].used; i++)
+		;
+	if (i == GDB_MAX_BREAKPOINTS)
+		return -1;
+	bp = &g->bp[i];
+	*bp = (struct gdb_breakpoint){ .used = 1, .addr = addr, .gpa = gpa,
+				       .saved = g->vm->mem[gpa] };
+	g->vm->mem[gpa] = INT3;
+	return 0;
+}
+
+static void remove_breakpoint(struct gdb_breakpoint *bp, struct hv_vm *vm)
+{
+	if (vm->mem[bp->gpa] == INT3)	/* unless the guest has written there since */
+		vm->mem[bp->gpa] = bp->saved;
+	bp->used = 0;
+}
+
+static int cmd_breakpoint(struct gdb *g, const char *args, int insert)
+{
+	uint64_t addr, kind;
+	const char *rest;
+	struct gdb_breakpoint *bp;
+
+	/* Z0,ADDR,KIND[;cond...]: only software breakpoints (type 0) */
+	if (args[0] != '0' || args[1] != ',')
+		return send_str(g, "");
+	if (parse_addr_len(args + 2, 0, &addr, &kind, &rest) || (*rest && *rest != ';'))
+		return send_str(g, "E01");
+	if (insert)
+		return send_str(g, insert_breakpoint(g, addr) ? "E0e" : "OK");
+	bp = breakpoint_at(g, addr);
+	if (bp)
+		remove_breakpoint(bp, g->vm);
+	return send_str(g, "OK");
+}
+
+/* --- Running ------------------------------------------------------------- */
+
+/*
+ * While the guest runs, only a Ctrl-C (0x03) should come from gdb. The
+ * watcher keeps anything else for later, and on Ctrl-C or a closed
+ * connection signals the vCPU thread until it has stopped: a signal
+ * that lands just before HVLAB_RUN is entered would be missed.
+ */
+static void *watch_gdb(void *arg)
+{
+	struct gdb *g = arg;
+	struct pollfd fds[2] = { { .fd = g->wake[0], .events = POLLIN },
+				 { .fd = g->fd, .events = POLLIN } };
+	ssize_t n, i;
+	char buf[256];
+
+	for (;;) {
+		int asked = __atomic_load_n(&g->stop_requested, __ATOMIC_ACQUIRE);
+
+		if (poll(fds, asked ? 1 : 2, asked ? 20 : -1) < 0 && errno != EINTR)
+			break;
+		if (fds[0].revents)
+			break;		/* the vCPU thread has stopped */
+		if (asked) {
+			pthread_kill(g->vcpu_thread, SIGUSR1);
+			continue;
+		}
+		if (!fds[1].revents)
+			continue;
+		n = read(g->fd, buf, sizeof(buf));
+		if (n <= 0)
+			g->gdb_gone = 1;
+		for (i = 0; i < n; i++) {
+			if (buf[i] == 0x03)
+				asked = 1;
+			else if (g->in_len < sizeof(g->in))
+				g->in[g->in_len++] = buf[i];
+		}
+		if (asked || g->gdb_gone) {
+			__atomic_store_n(&g->stop_requested, 1, __ATOMIC_RELEASE);
+			pthread_kill(g->vcpu_thread, SIGUSR1);
+		}
+	}
+	return NULL;
+}
+
+enum stop {
+	STOP_STEP,		/* SIGTRAP: one instruction done */
+	STOP_BREAKPOINT,	/* SIGTRAP at one of ours */
+	STOP_INTERRUPT,		/* SIGINT: Ctrl-C */
+	STOP_ENDED,		/* the guest is over: g->status */
+	STOP_ERROR,		/* HVLAB_RUN failed */
+};
+
+/* The guest's own INT3: deliver #BP to it as the CPU would, just after the INT3. */
+static int deliver_guest_breakpoint(struct gdb *g)
+{
+	struct hvlab_event ev = { .type = HVLAB_EVENT_EXCEPTION, .vector = BP_VECTOR };
+	struct hvlab_regs regs;
+
+	if (hv_get_regs(g->vm, &regs))
+		return -1;
+	regs.rip = g->vm->run->guest_rip + g->vm->run->instruction_length;
+	if (hv_set_regs(g->vm, &regs) || ioctl(g->vm->vcpu_fd, HVLAB_INJECT, &ev))
+		return -1;
+	return 0;
+}
+
+/*
+ * Run the guest until something for gdb: one instruction with step,
+ * else a breakpoint, a Ctrl-C or its end. Its own exits are played as
+ * hvctl run plays them.
+ */
+static enum stop run_guest(struct gdb *g, int step)
+{
+	struct hvlab_run *run = g->vm->run;
+	int needs_completion = 0, ret;
+
+	run->request_flags = step ? HVLAB_RUN_SINGLE_STEP : 0;
+	for (;;) {
+		/* An IN or MMIO read is finished by the next RUN: stop after that. */
+		if (!step && !needs_completion &&
+		    __atomic_load_n(&g->stop_requested, __ATOMIC_ACQUIRE))
+			return STOP_INTERRUPT;
+		ret = hv_run(g->vm);
+		if (ret == -EINTR)
+			continue;
+		if (ret) {
+			fprintf(stderr, "hvctl gdb: HVLAB_RUN failed: %s\n", strerror(-ret));
+			return STOP_ERROR;
+		}
+		needs_completion = 0;
+		switch (run->exit_reason) {
+		case HVLAB_EXIT_STEP:
+			if (step)
+				return STOP_STEP;
+			continue;
+		case HVLAB_EXIT_EXCEPTION:
+			if (run->exception.vector == BP_VECTOR && breakpoint_at(g, run->guest_rip))
+				return STOP_BREAKPOINT;
+			/* not ours: the guest's own, or one left in the bitmap */
+			if (run->exception.vector != BP_VECTOR || deliver_guest_breakpoint(g)) {
+				fprintf(stderr, "hvctl gdb: cannot hand exception %u at rip 0x%llx to the guest\n",
+					run->exception.vector, (unsigned long long)run->guest_rip);
+				g->ended = 1;
+				g->status = STATUS_GUEST_CRASHED;
+				return STOP_ENDED;
+			}
+			continue;
+		case HVLAB_EXIT_IO:
+			needs_completion = run->io.direction == HVLAB_IO_IN;
+			break;
+		case HVLAB_EXIT_MMIO:
+			needs_completion = run->mmio.access != HVLAB_ACCESS_WRITE;
+			break;
+		}
+		if (g->guest_exit(g->vm, &g->status)) {
+			g->ended = 1;
+			return STOP_ENDED;
+		}
+	}
+}
+
+/* Step or continue, stepping off a breakpoint at RIP with the guest's byte in place. */
+static enum stop resume(struct gdb *g, int step)
+{
+	struct hvlab_regs regs;
+	struct gdb_breakpoint *bp = NULL;
+	pthread_t watcher;
+	enum stop stop;
+
+	if (!hv_get_regs(g->vm, &regs))
+		bp = breakpoint_at(g, regs.rip);
+	if (bp) {
+		g->vm->mem[bp->gpa] = bp->saved;
+		stop = run_guest(g, 1);
+		g->vm->mem[bp->gpa] = INT3;
+		if (step || stop != STOP_STEP)
+			return stop;
+	} else if (step) {
+		return run_guest(g, 1);
+	}
+
+	g->stop_requested = 0;
+	g->gdb_gone = 0;
+	if (pipe(g->wake)) {
+		fprintf(stderr, "hvctl gdb: pipe: %s\n", strerror(errno));
+		return STOP_ERROR;
+	}
+	g->vcpu_thread = pthread_self();
+	if (pthread_create(&watcher, NULL, watch_gdb, g)) {
+		fprintf(stderr, "hvctl gdb: cannot start the thread that waits for Ctrl-C\n");
+		close(g->wake[0]);
+		close(g->wake[1]);
+		return STOP_ERROR;
+	}
+	stop = run_guest(g, 0);
+	if (write(g->wake[1], "", 1) < 0)
+		perror("hvctl gdb: wake");
+	pthread_join(watcher, NULL);
+	close(g->wake[0]);
+	close(g->wake[1]);
+	return stop;
+}
+
+static int report_stop(struct gdb *g, enum stop stop)
+{
+	struct hvlab_regs regs;
+
+	switch (stop) {
+	case STOP_STEP:
+		return send_fmt(g, "T%02xthread:1;", GDB_SIGTRAP);
+	case STOP_BREAKPOINT:
+		if (g->swbreak)
+			return send_fmt(g, "T%02xthread:1;swbreak:;", GDB_SIGTRAP);
+		/* an older gdb takes RIP back itself, as after a real INT3 */
+		if (!hv_get_regs(g->vm, &regs)) {
+			regs.rip++;
+			hv_set_regs(g->vm, &regs);
+		}
+		return send_fmt(g, "T%02xthread:1;", GDB_SIGTRAP);
+	case STOP_INTERRUPT:
+		return send_fmt(g, "T%02xthread:1;", GDB_SIGINT);
+	case STOP_ENDED:
+		/* halted or port 0xf4 (even 0 or odd): an exit; anything else a crash */
+		if (g->status == 0 || (g->status & 1))
+			return send_fmt(g, "W%02x", g->status & 0xff);
+		return send_fmt(g, "X%02x", g->status == STATUS_GUEST_CRASHED ?
+				GDB_SIGSEGV : GDB_SIGABRT);
+	case STOP_ERROR:
+		break;
+	}
+	return send_fmt(g, "X%02x", GDB_SIGABRT);
+}
+
+/* D: take the breakpoints out and let the guest run to its end, as hvctl run. */
+static int detach(struct gdb *g)
+{
+	struct hvlab_intercepts icpt = { 0 };
+	size_t i;
+
+	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++)
+		if (g->bp[i].used)
+			remove_breakpoint(&g->bp[i], g->vm);
+	if (ioctl(g->vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &icpt))
+		fprintf(stderr, "hvctl gdb: cannot clear the #BP intercept: %s\n", strerror(errno));
+	fprintf(stderr, "hvctl gdb: gdb detached; the guest runs on\n");
+	g->vm->run->request_flags = 0;
+	while (!g->ended) {
+		int ret = hv_run(g->vm);
+
+		if (ret == -EINTR)
+			continue;
+		if (ret) {
+			fprintf(stderr, "hvctl gdb: HVLAB_RUN failed: %s\n", strerror(-ret));
+			return STATUS_SETUP;
+		}
+		g->ended = g->guest_exit(g->vm, &g->status);
+	}
+	return g->status;
+}
+
+/* --- The session --------------------------------------------------------- */
+
+static int cmd_query(struct gdb *g, const char *q)
+{
+	if (!strncmp(q, "Supported", 9)) {
+		g->swbreak = strstr(q, "swbreak+") != NULL;
+		return send_fmt(g, "PacketSize=%x;qXfer:features:read+;QStartNoAckMode+;swbreak+",
+				GDB_PACKET_SIZE);
+	}
+	if (!strncmp(q, "Xfer:features:read:", 19))
+		return send_xfer(g, q + 19);
+	if (!strcmp(q, "Attached"))
+		return send_str(g, "0");	/* hvctl made the guest: quitting gdb kills it */
+	if (!strcmp(q, "C"))
+		return send_str(g, "QC1");
+	if (!strcmp(q, "fThreadInfo"))
+		return send_str(g, "m1");	/* one vCPU, thread 1 */
+	if (!strcmp(q, "sThreadInfo"))
+		return send_str(g, "l");
+	if (!strncmp(q, "Symbol", 6))
+		return send_str(g, "OK");	/* no symbols wanted */
+	return send_str(g, "");
+}
+
+/* c/s [ADDR], C/S SIG[;ADDR]: a signal is not passed on (the guest has none). */
+static int cmd_resume(struct gdb *g, const char *pkt, int *done)
+{
+	const char *args = pkt + 1, *end;
+	struct hvlab_regs regs;
+	enum stop stop;
+
+	if (pkt[0] == 'C' || pkt[0] == 'S') {
+		parse_hex(args, &end);
+		args = *end == ';' ? end + 1 : end;
+	}
+	if (*args) {
+		uint64_t addr = parse_hex(args, &end);
+
+		if (*end || hv_get_regs(g->vm, &regs))
+			return send_str(g, "E01");
+		regs.rip = addr;
+		if (hv_set_regs(g->vm, &regs))
+			return send_str(g, "E05");
+	}
+	stop = resume(g, pkt[0] == 's' || pkt[0] == 'S');
+	if (g->gdb_gone) {
+		*done = STATUS_KILLED;
+		return -1;
+	}
+	if (stop == STOP_ENDED)
+		*done = g->status;
+	else if (stop == STOP_ERROR)
+		*done = STATUS_SETUP;
+	return report_stop(g, stop);
+}
+
+/* Answer gdb until it kills or detaches, or the guest ends: hvctl's exit status. */
+static int serve(struct gdb *g)
+{
+	static char pkt[GDB_PACKET_SIZE + 64];
+	int done = -1, ret;
+
+	for (;;) {
+		if (recv_packet(g, pkt, sizeof(pkt)) < 0) {
+			fprintf(stderr, "hvctl gdb: gdb closed the connection; the guest is stopped for good\n");
+			return STATUS_KILLED;
+		}
+		switch (pkt[0]) {
+		case '?':
+			ret = send_fmt(g, "T%02xthread:1;", GDB_SIGTRAP);
+			break;
+		case 'g':
+			ret = cmd_read_regs(g);
+			break;
+		case 'G':
+			ret = cmd_write_regs(g, pkt + 1);
+			break;
+		case 'p':
+			ret = cmd_read_reg(g, pkt + 1);
+			break;
+		case 'P':
+			ret = cmd_write_reg(g, pkt + 1);
+			break;
+		case 'm':
+			ret = cmd_read_mem(g, pkt + 1);
+			break;
+		case 'M':
+			ret = cmd_write_mem(g, pkt + 1);
+			break;
+		case 'Z':
+		case 'z':
+			ret = cmd_breakpoint(g, pkt + 1, pkt[0] == 'Z');
+			break;
+		case 'c':
+		case 'C':
+		case 's':
+		case 'S':
+			ret = cmd_resume(g, pkt, &done);
+			break;
+		case 'k':
+			fprintf(stderr, "hvctl gdb: gdb killed the guest\n");
+			return STATUS_KILLED;
+		case 'D':
+			send_str(g, "OK");
+			return detach(g);
+		case 'H':	/* set thread: there is one */
+		case 'T':	/* is the thread alive: yes */
+			ret = send_str(g, "OK");
+			break;
+		case 'q':
+			ret = cmd_query(g, pkt + 1);
+			break;
+		case 'Q':
+			if (!strcmp(pkt, "QStartNoAckMode")) {
+				ret = send_str(g, "OK");
+				g->no_ack = 1;
+			} else {
+				ret = send_str(g, "");
+			}
+			break;
+		case 'v':
+			if (!strncmp(pkt, "vKill", 5)) {
+				send_str(g, "OK");
+				fprintf(stderr, "hvctl gdb: gdb killed the guest\n");
+				return STATUS_KILLED;
+			}
+			ret = send_str(g, "");	/* vCont? and the rest: not supported */
+			break;
+		default:
+			ret = send_str(g, "");
+			break;
+		}
+		if (done >= 0)
+			return done;
+		if (ret < 0) {
+			fprintf(stderr, "hvctl gdb: lost the connection to gdb\n");
+			return STATUS_KILLED;
+		}
+	}
+}
+
+/* One gdb on 127.0.0.1:port: the connection, or -1 (said why). */
+static int accept_gdb(int port)
+{
+	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port),
+				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int one = 1, lfd, fd;
+
+	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	if (lfd < 0) {
+		fprintf(stderr, "hvctl gdb: socket: %s\n", strerror(errno));
+		return -1;
+	}
+	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 1)) {
+		fprintf(stderr, "hvctl gdb: cannot listen on 127.0.0.1:%d: %s%s\n", port,
+			strerror(errno), errno == EADDRINUSE ? " (pick another with --port N)" :
+			errno == EADDRNOTAVAIL ? " (is loopback up? ip link set lo up)" : "");
+		close(lfd);
+		return -1;
+	}
+	fprintf(stderr, "hvctl gdb: waiting for gdb on 127.0.0.1:%d (in gdb: target remote 127.0.0.1:%d)\n",
+		port, port);
+	do
+		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
+	while (fd < 0 && errno == EINTR);
+	if (fd < 0)
+		fprintf(stderr, "hvctl gdb: accept: %s\n", strerror(errno));
+	close(lfd);		/* one gdb per run */
+	if (fd >= 0)
+		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	return fd;
+}
+
+static void gdb_usage(FILE *out)
+{
+	fprintf(out,
+		"usage: hvctl gdb [--port N] [--mem SIZE] GUEST\n"
+		"Load GUEST stopped at its first instruction and serve the GDB remote\n"
+		"protocol on 127.0.0.1:N (default %d) for one gdb:\n"
+		"  gdb GUEST.elf -ex 'target remote 127.0.0.1:%d'\n"
+		"Exit status: the guest's, as with hvctl run; 130 if gdb killed it or went away.\n",
+		GDB_DEFAULT_PORT, GDB_DEFAULT_PORT);
+}
+
+int hv_gdb_main(int argc, char **argv, hv_guest_exit_fn guest_exit)
+{
+	static const struct option options[] = {
+		{ "port", required_argument, NULL, 'p' },
+		{ "mem", required_argument, NULL, 'm' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct hvlab_intercepts intercepts = {
+		.exception_bitmap = 1u << BP_VECTOR,
+		.flags = HVLAB_INTERCEPT_EXCEPTION_EXIT,
+	};
+	struct sigaction sa = { .sa_handler = on_stop_signal };	/* no SA_RESTART */
+	static struct gdb g;
+	struct hv_vm vm;
+	int64_t mem = HV_DEFAULT_MEM;
+	const char *why, *guest;
+	long port = GDB_DEFAULT_PORT;
+	char *end;
+	int opt, ret;
+
+	while ((opt = getopt_long(argc, argv, "p:m:h", options, NULL)) != -1) {
+		switch (opt) {
+		case 'p':
+			port = strtol(optarg, &end, 10);
+			if (*end || !*optarg || port < 1 || port > 65535) {
+				fprintf(stderr, "hvctl gdb: --port '%s': give a TCP port 1-65535, e.g. --port 1234\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'm':
+			mem = hv_parse_size(optarg);
+			if (mem < (int64_t)HV_HIGH_RAM_START || mem > (int64_t)HVLAB_MAX_MEM_SIZE ||
+			    mem % 4096) {
+				fprintf(stderr, "hvctl gdb: --mem '%s': give a multiple of 4K between 1M and 1G, e.g. --mem 4M\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'h':
+			gdb_usage(stdout);
+			return 0;
+		default:
+			gdb_usage(stderr);
+			return STATUS_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "hvctl gdb: give exactly one GUEST file (try: hvctl gdb --port 1234 guests/hello64.elf)\n");
+		return STATUS_USAGE;
+	}
+	guest = argv[optind];
+
+	ret = hv_open(&vm);
+	if (!ret)
+		ret = hv_create(&vm, mem);
+	if (ret) {
+		fprintf(stderr, "hvctl gdb: cannot create the VM: %s\n", hv_strerror(ret));
+		hv_close(&vm);
+		return STATUS_SETUP;
+	}
+	g.vm = &vm;
+	g.guest_exit = guest_exit;
+	ret = hv_load_file(&vm, guest, &g.format, &why);
+	if (ret) {
+		fprintf(stderr, "hvctl gdb: cannot load '%s': %s\n", guest, why ? why : strerror(-ret));
+		hv_close(&vm);
+		return STATUS_SETUP;
+	}
+	if (ioctl(vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
+		fprintf(stderr, "hvctl gdb: cannot intercept #BP for breakpoints: %s%s\n", strerror(errno),
+			errno == EINVAL ? " (this hvlab.ko predates HVLAB_INTERCEPT_EXCEPTION_EXIT: rebuild and reload it)" : "");
+		hv_close(&vm);
+		return STATUS_SETUP;
+	}
+	if (g.format == HV_GUEST_ELF64) {
+		g.regs = regs64;
+		g.nregs = sizeof(regs64) / sizeof(regs64[0]);
+	} else {
+		g.regs = regs32;
+		g.nregs = sizeof(regs32) / sizeof(regs32[0]);
+	}
+	/* i8086: gdb disassembles a boot sector as 16-bit code */
+	g.xml = build_target_xml(g.regs, g.nregs, g.format == HV_GUEST_ELF64 ? "i386:x86-64" :
+				 g.format == HV_GUEST_ELF32 ? "i386" : "i8086");
+	sigaction(SIGUSR1, &sa, NULL);
+	fprintf(stderr, "hvctl gdb: loaded %s: %s\n", guest, hv_guest_format_name(g.format));
+	g.fd = g.xml ? accept_gdb(port) : -1;
+	if (g.fd < 0) {
+		hv_close(&vm);
+		return STATUS_SETUP;
+	}
+	fprintf(stderr, "hvctl gdb: gdb connected\n");
+	ret = serve(&g);
+	close(g.fd);
+	free(g.xml);
+	hv_close(&vm);
+	return ret;
+}
