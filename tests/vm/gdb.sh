@@ -1,0 +1,161 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# gdb.sh - hvctl gdb driven by the real gdb (Debian's gdb-minimal) in
+# batch mode: registers, memory, breakpoints, stepping, register and
+# memory writes, Ctrl-C, and the guest's end, for a 64-bit, a 32-bit and
+# a real-mode guest. Prints TAP.
+#
+# Time inside the lab VM nearly stops while a guest runs, so nothing here
+# waits on a clock while a guest spins: the Ctrl-C comes once the guest
+# has said it spins (guests/elf/debuggee.c).
+n=0
+fail=0
+ok() {	# ok STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
+}
+has() {	# has FILE PATTERN: grep -q, showing FILE when the pattern is missing
+	grep -q -- "$2" "$1" && return 0
+	echo "# '$2' not in $1:"; sed 's/^/#   /' "$1"
+	return 1
+}
+G=/guests
+T=/tmp/gdb-test
+PORT=2345
+mkdir -p $T
+
+if ! command -v gdb >/dev/null; then
+	echo "1..0 # SKIP no gdb in the lab VM (make payload copies the build machine's gdb-minimal)"
+	exit 0
+fi
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+
+# start_stub GUEST: hvctl gdb in the background, once it listens
+start_stub() {
+	rm -f $T/hv.out $T/hv.err
+	hvctl gdb --port $PORT "$1" >$T/hv.out 2>$T/hv.err &
+	stub=$!
+	until grep -q "waiting for gdb" $T/hv.err || ! kill -0 $stub 2>/dev/null; do
+		sleep 0.05
+	done
+}
+
+hvctl gdb >/dev/null 2>$T/err
+[ $? = 2 ] && has $T/err "exactly one GUEST"
+ok $? "gdb without a guest: status 2 and advice"
+hvctl gdb --port 0 $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && has $T/err "give a TCP port"
+ok $? "gdb --port 0: status 2 and advice"
+
+# --- 64-bit: the whole tour in one gdb session ---
+E=$G/debuggee64.elf
+start_stub $E
+has $T/hv.err "waiting for gdb on 127.0.0.1:$PORT"
+ok $? "64-bit: hvctl gdb listens on 127.0.0.1:$PORT"
+# The interrupter: SIGINT to gdb, as Ctrl-C would, once the guest spins.
+gdb -batch -nx $E -ex "target remote 127.0.0.1:$PORT" \
+	-ex 'echo @start\n' -ex 'info registers rip' \
+	-ex 'echo @pattern\n' -ex 'x/8xb pattern' \
+	-ex 'set breakpoint always-inserted on' -ex 'break add_numbers' -ex 'continue' \
+	-ex 'echo @hidden\n' -ex 'x/1xb add_numbers' \
+	-ex 'echo @rdi\n' -ex 'p $rdi' -ex 'set $rdi = 40' -ex 'p $rdi' \
+	-ex 'break step_here' -ex 'continue' \
+	-ex 'stepi' -ex 'echo @step1\n' -ex 'p (long)$pc - (long)step_here' \
+	-ex 'stepi' -ex 'echo @step2\n' -ex 'p (long)$pc - (long)step_here' \
+	-ex 'echo @regs\n' -ex 'info registers' \
+	-ex 'delete' -ex 'set var spin = 1' \
+	-ex "shell (until grep -q spinning $T/hv.out; do sleep 0.01; done; kill -INT \$PPID) &" \
+	-ex 'continue' -ex 'echo @interrupted\n' -ex 'info registers rip' \
+	-ex 'set var spin = 0' -ex 'continue' -ex 'echo @end\n' -ex 'p $_exitcode' \
+	>$T/gdb.out 2>&1
+ok $? "64-bit: gdb -batch ran to the end (status 0)"
+wait $stub
+st=$?
+sed -n '/^@start/,/^@/p' $T/gdb.out >$T/part
+has $T/part 'rip *0x100000 .*<_start>'
+ok $? "64-bit: attached before the first instruction, rip at _start"
+has $T/gdb.out '0x[0-9a-f]* <pattern>:.0xde.0xad.0xbe.0xef.0x01.0x23.0x45.0x67'
+ok $? "64-bit: x/8xb pattern reads the guest's bytes"
+has $T/gdb.out 'Breakpoint 1, .*add_numbers'
+ok $? "64-bit: continue stops at the breakpoint in add_numbers"
+sed -n '/^@hidden/,/^@/p' $T/gdb.out >$T/part
+has $T/part '<add_numbers>:.0x8d' && ! grep -q 0xcc $T/part
+ok $? "64-bit: memory reads hide the inserted INT3"
+sed -n '/^@rdi/,/^@/p' $T/gdb.out >$T/part
+has $T/part '^\$[0-9]* = 2$' && has $T/part '^\$[0-9]* = 40$'
+ok $? "64-bit: p \$rdi reads 2, set \$rdi = 40 reads back 40"
+has $T/gdb.out 'Breakpoint 2, .*step_here'
+ok $? "64-bit: a second breakpoint, on an asm label, is hit"
+sed -n '/^@step1/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 1$'
+ok $? "64-bit: stepi over the 1-byte NOP: rip = step_here + 1"
+sed -n '/^@step2/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 6$'
+ok $? "64-bit: stepi over the 5-byte MOV: rip = step_here + 6"
+sed -n '/^@regs/,/^@/p' $T/gdb.out >$T/part
+has $T/part '^rax *0x12345678 ' && has $T/part '^cs *0x18 ' && has $T/part '^eflags ' &&
+	has $T/part '^cr3 *0x2000 ' && has $T/part '^efer *0x500 '
+ok $? "64-bit: info registers: the MOV's rax, cs 0x18, eflags, cr3, efer"
+has $T/gdb.out 'Program received signal SIGINT'
+ok $? "64-bit: Ctrl-C stops the spinning guest (SIGINT)"
+sed -n '/^@interrupted/,/^@/p' $T/gdb.out | grep -q '<main+'
+ok $? "64-bit: interrupted inside main's spin loop"
+has $T/gdb.out 'exited with code 017' && sed -n '/^@end/,$p' $T/gdb.out | grep -q '^\$[0-9]* = 15$'
+ok $? "64-bit: the guest's end reaches gdb: exit code 15 (W0f)"
+[ $st = 15 ]
+ok $? "64-bit: hvctl gdb exits with the guest's status 15 (got $st)"
+has $T/hv.out '^debuggee: sum 43$'
+ok $? "64-bit: the guest used the register gdb wrote (sum 2 + 3 became 40 + 3)"
+has $T/hv.out '^debuggee: spinning$' && has $T/hv.out '^debuggee: done$'
+ok $? "64-bit: the guest's console output arrives, spin and end"
+
+# --- 32-bit: arguments on the stack, kill ---
+E=$G/debuggee32.elf
+start_stub $E
+gdb -batch -nx $E -ex "target remote 127.0.0.1:$PORT" \
+	-ex 'show architecture' -ex 'break add_numbers' -ex 'continue' \
+	-ex 'echo @args\n' -ex 'p a' -ex 'p b' -ex 'echo @eip\n' -ex 'p $eip == add_numbers' \
+	-ex 'kill' >$T/gdb.out 2>&1
+wait $stub
+st=$?
+has $T/gdb.out 'currently "i386"'
+ok $? "32-bit: the target description says i386"
+has $T/gdb.out 'Breakpoint 1, .*add_numbers'
+ok $? "32-bit: continue stops at the breakpoint in add_numbers"
+sed -n '/^@args/,/^@/p' $T/gdb.out >$T/part
+has $T/part '^\$1 = 2$' && has $T/part '^\$2 = 3$'
+ok $? "32-bit: the arguments read from the guest's stack: 2 and 3"
+sed -n '/^@eip/,$p' $T/gdb.out | grep -q '^\$[0-9]* = 1$'
+ok $? "32-bit: eip is at add_numbers"
+[ $st = 130 ] && has $T/hv.err "gdb killed the guest"
+ok $? "32-bit: kill from gdb ends hvctl gdb with status 130 (got $st)"
+
+# --- the guest's own INT3 still reaches its IDT under gdb ---
+E=$G/exceptions64.elf
+hvctl run $E >$T/run.out 2>&1
+run_st=$?
+start_stub $E
+gdb -batch -nx -ex "target remote 127.0.0.1:$PORT" -ex 'continue' >$T/gdb.out 2>&1
+wait $stub
+st=$?
+[ $st = $run_st ] && has $T/hv.out '#BP 1' && cmp -s $T/run.out $T/hv.out
+ok $? "exceptions64 under gdb: the guest handles its own #BP, output and status $st as with hvctl run"
+
+# --- real mode: a boot sector, 16-bit disassembly, detach ---
+E=$G/hello.bin
+start_stub $E
+gdb -batch -nx -ex "target remote 127.0.0.1:$PORT" \
+	-ex 'show architecture' -ex 'echo @eip\n' -ex 'p/x $eip' -ex 'x/1i $pc' \
+	-ex 'stepi' -ex 'echo @step\n' -ex 'p $eip > 0x7c00' -ex 'detach' >$T/gdb.out 2>&1
+wait $stub
+st=$?
+has $T/gdb.out 'currently "i8086"'
+ok $? "real mode: the target description says i8086"
+sed -n '/^@eip/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 0x7c00$'
+ok $? "real mode: eip at 0x7c00"
+sed -n '/^@step/,$p' $T/gdb.out | grep -q '^\$[0-9]* = 1$'
+ok $? "real mode: stepi moves eip forward"
+[ $st = 0 ] && has $T/hv.out "Hello from an hvlab guest!" && has $T/hv.err "detached"
+ok $? "real mode: after detach the guest runs to its end: greeting, status 0 (got $st)"
+
+echo "1..$n"
+exit $fail
