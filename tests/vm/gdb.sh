@@ -131,7 +131,7 @@ ok $? "32-bit: kill from gdb ends hvctl gdb with status 130 (got $st)"
 
 # --- the guest's own INT3 still reaches its IDT under gdb ---
 E=$G/exceptions64.elf
-hvctl run $E >$T/run.out 2>&1
+hvctl run $E >$T/run.out 2>$T/run.err
 run_st=$?
 start_stub $E
 gdb -batch -nx -ex "target remote 127.0.0.1:$PORT" -ex 'continue' >$T/gdb.out 2>&1
