@@ -392,8 +392,9 @@ static char *build_target_xml(const struct gdb_reg *regs, size_t n, const char *
 	if (!xml)
 		return NULL;
 #define ADD(...) (len += snprintf(xml + len, len < size ? size - len : 0, __VA_ARGS__))
+	/* osabi none: the guests are bare metal, whatever gdb's default */
 	ADD("<?xml version=\"1.0\"?><!DOCTYPE target SYSTEM \"gdb-target.dtd\">"
-	    "<target version=\"1.0\"><architecture>%s</architecture>", arch);
+	    "<target version=\"1.0\"><architecture>%s</architecture><osabi>none</osabi>", arch);
 	for (i = 0; i < n; i++) {
 		if (!feature || strcmp(feature, regs[i].feature)) {
 			if (feature)
@@ -555,7 +556,8 @@ static int cmd_write_regs(struct gdb *g, const char *hex)
 
 		if (strlen(hex + pos) < len)
 			break;		/* gdb may send fewer registers */
-		if (set_reg(&g->regs[i], hex + pos, &regs, &sregs, &changed))
+		if (g->regs[i].kind != REG_UNAVAILABLE &&
+		    set_reg(&g->regs[i], hex + pos, &regs, &sregs, &changed))
 			return send_str(g, "E01");
 		pos += len;
 	}
@@ -883,8 +885,12 @@ static int deliver_guest_breakpoint(struct gdb *g)
 static enum stop run_guest(struct gdb *g, int step)
 {
 	struct hvlab_run *run = g->vm->run;
+	struct hvlab_regs regs;
 	int needs_completion = 0, ret;
+	uint64_t start_rip = 0;
 
+	if (step && !hv_get_regs(g->vm, &regs))
+		start_rip = regs.rip;
 	run->request_flags = step ? HVLAB_RUN_SINGLE_STEP : 0;
 	for (;;) {
 		/* An IN or MMIO read is finished by the next RUN: stop after that. */
@@ -927,6 +933,9 @@ static enum stop run_guest(struct gdb *g, int step)
 			g->ended = 1;
 			return STOP_ENDED;
 		}
+		/* An OUT or MMIO write is done when it exits: that was the step. */
+		if (step && !hv_get_regs(g->vm, &regs) && regs.rip != start_rip)
+			return STOP_STEP;
 	}
 }
 
@@ -1075,6 +1084,7 @@ static int cmd_resume(struct gdb *g, const char *pkt, int *done)
 	}
 	stop = resume(g, pkt[0] == 's' || pkt[0] == 'S');
 	if (g->gdb_gone) {
+		fprintf(stderr, "hvctl gdb: gdb closed the connection while the guest ran\n");
 		*done = STATUS_KILLED;
 		return -1;
 	}

@@ -7,7 +7,7 @@
  *   pattern     eight known bytes, for x/8xb pattern;
  *   add_numbers a breakpoint target: the sum printed shows what gdb did
  *               to its argument registers (set $rdi = 40: "sum 43");
- *   step_here   instructions of known length, for stepi;
+ *   step_here   instructions of known length, an OUT among them, for stepi;
  *   spin        set it to 1 and the guest loops, without exits of its
  *               own, until gdb interrupts it and sets it back to 0.
  */
@@ -23,12 +23,17 @@ __attribute__((noipa)) int add_numbers(int a, int b)
 	return a + b;
 }
 
-/* A 1-byte NOP, then a 5-byte MOV: stepi from step_here lands on step_here + 1. */
+/*
+ * Instructions of known length for stepi: a 1-byte NOP, a 5-byte MOV, a
+ * 2-byte MOV and a 2-byte OUT, which prints an empty line.
+ */
 void step_here(void);
 __asm__(".globl step_here\n"
 	"step_here:\n"
 	"	nop\n"
 	"	mov $0x12345678, %eax\n"
+	"	mov $0x0a, %al\n"
+	"	out %al, $0xe9\n"
 	"	ret\n");
 
 int main(void)

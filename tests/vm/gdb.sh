@@ -64,6 +64,7 @@ gdb -batch -nx $E -ex "target remote 127.0.0.1:$PORT" \
 	-ex 'stepi' -ex 'echo @step1\n' -ex 'p (long)$pc - (long)step_here' \
 	-ex 'stepi' -ex 'echo @step2\n' -ex 'p (long)$pc - (long)step_here' \
 	-ex 'echo @regs\n' -ex 'info registers' \
+	-ex 'stepi' -ex 'stepi' -ex 'echo @step4\n' -ex 'p (long)$pc - (long)step_here' \
 	-ex 'delete' -ex 'set var spin = 1' \
 	-ex "shell (until grep -q spinning $T/hv.out; do sleep 0.01; done; kill -INT \$PPID) &" \
 	-ex 'continue' -ex 'echo @interrupted\n' -ex 'info registers rip' \
@@ -91,6 +92,8 @@ sed -n '/^@step1/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 1$'
 ok $? "64-bit: stepi over the 1-byte NOP: rip = step_here + 1"
 sed -n '/^@step2/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 6$'
 ok $? "64-bit: stepi over the 5-byte MOV: rip = step_here + 6"
+sed -n '/^@step4/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 10$'
+ok $? "64-bit: two more stepi, the second over an OUT that exits to hvctl: step_here + 10"
 sed -n '/^@regs/,/^@/p' $T/gdb.out >$T/part
 has $T/part '^rax *0x12345678 ' && has $T/part '^cs *0x18 ' && has $T/part '^eflags ' &&
 	has $T/part '^cr3 *0x2000 ' && has $T/part '^efer *0x500 '
