@@ -58,15 +58,6 @@
 #define INT3			0xcc
 #define BP_VECTOR		3
 
-#define CR0_PE			(1ull << 0)
-#define CR0_PG			(1ull << 31)
-#define CR4_PSE			(1ull << 4)
-#define CR4_PAE			(1ull << 5)
-#define CR4_LA57		(1ull << 12)
-#define EFER_LMA		(1ull << 10)
-#define PTE_PRESENT		(1ull << 0)
-#define PTE_LARGE		(1ull << 7)
-#define PTE_ADDR		0x000ffffffffff000ull
 
 /* Where a register's value lives. */
 enum reg_kind {
@@ -604,76 +595,6 @@ static int cmd_write_reg(struct gdb *g, const char *args)
 
 /* --- Memory -------------------------------------------------------------- */
 
-static int read_pte(struct gdb *g, uint64_t gpa, unsigned int size, uint64_t *pte)
-{
-	uint32_t v32;
-
-	if (!hv_gpa_is_ram(g->vm, gpa, size))
-		return -1;
-	if (size == 4) {
-		memcpy(&v32, g->vm->mem + gpa, 4);
-		*pte = v32;
-	} else {
-		memcpy(pte, g->vm->mem + gpa, 8);
-	}
-	return 0;
-}
-
-/*
- * A linear address to guest-physical, as the guest's MMU would (SDM 4):
- * paging off, 32-bit (with 4 MiB pages under CR4.PSE), PAE, or 4-level.
- * Access rights are not checked: a debugger may look at everything.
- */
-static int linear_to_phys(struct gdb *g, const struct hvlab_sregs *s, uint64_t la,
-			  uint64_t *gpa)
-{
-	unsigned int level, levels, shift, bits;
-	uint64_t table, pte;
-
-	if (!(s->cr0 & CR0_PG)) {
-		*gpa = la;
-		return 0;
-	}
-	if (s->efer & EFER_LMA) {
-		if (s->cr4 & CR4_LA57)
-			return -1;	/* 5-level paging: not walked */
-		levels = 4;
-		table = s->cr3 & PTE_ADDR;
-	} else if (s->cr4 & CR4_PAE) {
-		if (read_pte(g, (s->cr3 & 0xffffffe0) + ((la >> 30) & 3) * 8, 8, &pte) ||
-		    !(pte & PTE_PRESENT))
-			return -1;
-		levels = 2;
-		table = pte & PTE_ADDR;
-	} else {
-		if (read_pte(g, (s->cr3 & 0xfffff000) + ((la >> 22) & 0x3ff) * 4, 4, &pte) ||
-		    !(pte & PTE_PRESENT))
-			return -1;
-		if ((pte & PTE_LARGE) && (s->cr4 & CR4_PSE)) {	/* 4 MiB page, PSE-36 */
-			*gpa = (pte & 0xffc00000) | ((pte >> 13) & 0xff) << 32 | (la & 0x3fffff);
-			return 0;
-		}
-		if (read_pte(g, (pte & 0xfffff000) + ((la >> 12) & 0x3ff) * 4, 4, &pte) ||
-		    !(pte & PTE_PRESENT))
-			return -1;
-		*gpa = (pte & 0xfffff000) | (la & 0xfff);
-		return 0;
-	}
-	for (level = levels; level >= 1; level--) {
-		shift = 12 + 9 * (level - 1);
-		if (read_pte(g, table + ((la >> shift) & 511) * 8, 8, &pte) || !(pte & PTE_PRESENT))
-			return -1;
-		if (level > 1 && level < 4 && (pte & PTE_LARGE)) {	/* 1 GiB or 2 MiB page */
-			bits = shift;
-			*gpa = (pte & PTE_ADDR & ~((1ull << bits) - 1)) | (la & ((1ull << bits) - 1));
-			return 0;
-		}
-		table = pte & PTE_ADDR;
-	}
-	*gpa = table | (la & 0xfff);
-	return 0;
-}
-
 static struct gdb_breakpoint *breakpoint_at_gpa(struct gdb *g, uint64_t gpa)
 {
 	size_t i;
@@ -711,7 +632,7 @@ static size_t access_memory(struct gdb *g, uint64_t addr, uint8_t *buf, size_t l
 	if (read_state(g, &regs, &sregs))
 		return 0;
 	for (i = 0; i < len; i++) {
-		if (linear_to_phys(g, &sregs, addr + i, &gpa) || !hv_gpa_is_ram(g->vm, gpa, 1))
+		if (hv_linear_to_phys(g->vm, &sregs, addr + i, &gpa) || !hv_gpa_is_ram(g->vm, gpa, 1))
 			break;
 		bp = breakpoint_at_gpa(g, gpa);
 		if (write && bp)
@@ -769,7 +690,7 @@ static int insert_breakpoint(struct gdb *g, uint64_t addr)
 
 	if (breakpoint_at(g, addr))
 		return 0;
-	if (read_state(g, &regs, &sregs) || linear_to_phys(g, &sregs, addr, &gpa) ||
+	if (read_state(g, &regs, &sregs) || hv_linear_to_phys(g->vm, &sregs, addr, &gpa) ||
 	    !hv_gpa_is_ram(g->vm, gpa, 1) || breakpoint_at_gpa(g, gpa))
 		return -1;
 	for (i = 0; i < GDB_MAX_BREAKPOINTS && g->bp[i].used; i++)

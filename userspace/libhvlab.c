@@ -522,3 +522,77 @@ int hv_get_stats(int fd, unsigned long request, struct hvlab_stat_desc **descs,
 	*count = hdr.count;
 	return 0;
 }
+
+/* Paging (SDM 4): the bits hv_linear_to_phys() reads */
+#define CR0_PG		(1ull << 31)
+#define CR4_PSE		(1ull << 4)
+#define CR4_PAE		(1ull << 5)
+#define CR4_LA57	(1ull << 12)
+#define EFER_LMA	(1ull << 10)
+#define PTE_PRESENT	(1ull << 0)
+#define PTE_LARGE	(1ull << 7)	/* PS: a 4 MiB, 2 MiB or 1 GiB page */
+#define PTE_ADDR	0x000ffffffffff000ull
+
+static int read_pte(const struct hv_vm *vm, uint64_t gpa, unsigned int size, uint64_t *pte)
+{
+	uint32_t v32;
+
+	if (!hv_gpa_is_ram(vm, gpa, size))
+		return -1;
+	if (size == 4) {
+		memcpy(&v32, vm->mem + gpa, 4);
+		*pte = v32;
+	} else {
+		memcpy(pte, vm->mem + gpa, 8);
+	}
+	return 0;
+}
+
+int hv_linear_to_phys(const struct hv_vm *vm, const struct hvlab_sregs *s, uint64_t la,
+		      uint64_t *gpa)
+{
+	unsigned int level, levels, shift;
+	uint64_t table, pte;
+
+	if (!(s->cr0 & CR0_PG)) {
+		*gpa = la;
+		return 0;
+	}
+	if (s->efer & EFER_LMA) {
+		if (s->cr4 & CR4_LA57)
+			return -1;	/* 5-level paging: not walked */
+		levels = 4;
+		table = s->cr3 & PTE_ADDR;
+	} else if (s->cr4 & CR4_PAE) {
+		if (read_pte(vm, (s->cr3 & 0xffffffe0) + ((la >> 30) & 3) * 8, 8, &pte) ||
+		    !(pte & PTE_PRESENT))
+			return -1;
+		levels = 2;
+		table = pte & PTE_ADDR;
+	} else {
+		if (read_pte(vm, (s->cr3 & 0xfffff000) + ((la >> 22) & 0x3ff) * 4, 4, &pte) ||
+		    !(pte & PTE_PRESENT))
+			return -1;
+		if ((pte & PTE_LARGE) && (s->cr4 & CR4_PSE)) {	/* 4 MiB page, PSE-36 */
+			*gpa = (pte & 0xffc00000) | ((pte >> 13) & 0xff) << 32 | (la & 0x3fffff);
+			return 0;
+		}
+		if (read_pte(vm, (pte & 0xfffff000) + ((la >> 12) & 0x3ff) * 4, 4, &pte) ||
+		    !(pte & PTE_PRESENT))
+			return -1;
+		*gpa = (pte & 0xfffff000) | (la & 0xfff);
+		return 0;
+	}
+	for (level = levels; level >= 1; level--) {
+		shift = 12 + 9 * (level - 1);
+		if (read_pte(vm, table + ((la >> shift) & 511) * 8, 8, &pte) || !(pte & PTE_PRESENT))
+			return -1;
+		if (level > 1 && level < 4 && (pte & PTE_LARGE)) {	/* 1 GiB or 2 MiB page */
+			*gpa = (pte & PTE_ADDR & ~((1ull << shift) - 1)) | (la & ((1ull << shift) - 1));
+			return 0;
+		}
+		table = pte & PTE_ADDR;
+	}
+	*gpa = table | (la & 0xfff);
+	return 0;
+}
