@@ -882,6 +882,8 @@ static enum stop resume(struct gdb *g, int step)
 
 	g->stop_requested = 0;
 	g->gdb_gone = 0;
+	if (g->in_pos == g->in_len)	/* room for what the watcher may read */
+		g->in_pos = g->in_len = 0;
 	if (pipe(g->wake)) {
 		fprintf(stderr, "hvctl gdb: pipe: %s\n", strerror(errno));
 		return STOP_ERROR;

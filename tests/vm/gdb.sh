@@ -26,7 +26,7 @@ PORT=2345
 mkdir -p $T
 
 if ! command -v gdb >/dev/null; then
-	echo "1..0 # SKIP no gdb in the lab VM (make payload copies the build machine's gdb-minimal)"
+	echo "1..0 # SKIP no gdb in the lab VM: install gdb-minimal where you build (scripts/setup), then make payload"
 	exit 0
 fi
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
