@@ -58,7 +58,6 @@
 #define INT3			0xcc
 #define BP_VECTOR		3
 
-
 /* Where a register's value lives. */
 enum reg_kind {
 	REG_GPR,		/* a __u64 in struct hvlab_regs (rip, rflags too) */
@@ -127,8 +126,8 @@ static const struct gdb_reg regs32[] = {
 
 static const char eflags_type[] =
 	"<flags id=\"i386_eflags\" size=\"4\">"
-	"<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"\" start=\"1\" end=\"1\"/>"
-	"<field name=\"PF\" start=\"2\" end=\"2\"/><field name=\"AF\" start=\"4\" end=\"4\"/>"
+	"<field name=\"CF\" start=\"0\" end=\"0\"/><field name=\"PF\" start=\"2\" end=\"2\"/>"
+	"<field name=\"AF\" start=\"4\" end=\"4\"/>"
 	"<field name=\"ZF\" start=\"6\" end=\"6\"/><field name=\"SF\" start=\"7\" end=\"7\"/>"
 	"<field name=\"TF\" start=\"8\" end=\"8\"/><field name=\"IF\" start=\"9\" end=\"9\"/>"
 	"<field name=\"DF\" start=\"10\" end=\"10\"/><field name=\"OF\" start=\"11\" end=\"11\"/>"
