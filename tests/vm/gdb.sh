@@ -117,7 +117,7 @@ start_stub $E
 gdb -batch -nx $E -ex "target remote 127.0.0.1:$PORT" \
 	-ex 'show architecture' -ex 'break add_numbers' -ex 'continue' \
 	-ex 'echo @args\n' -ex 'p a' -ex 'p b' -ex 'echo @eip\n' -ex 'p $eip == add_numbers' \
-	-ex 'kill' >$T/gdb.out 2>&1
+	-ex 'echo @hole\n' -ex 'x/1xb 0xa0000' -ex 'kill' >$T/gdb.out 2>&1
 wait $stub
 st=$?
 has $T/gdb.out 'currently "i386"'
@@ -127,10 +127,23 @@ ok $? "32-bit: continue stops at the breakpoint in add_numbers"
 sed -n '/^@args/,/^@/p' $T/gdb.out >$T/part
 has $T/part '^\$1 = 2$' && has $T/part '^\$2 = 3$'
 ok $? "32-bit: the arguments read from the guest's stack: 2 and 3"
-sed -n '/^@eip/,$p' $T/gdb.out | grep -q '^\$[0-9]* = 1$'
+sed -n '/^@eip/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 1$'
 ok $? "32-bit: eip is at add_numbers"
+sed -n '/^@hole/,$p' $T/gdb.out | grep -q 'Cannot access memory at address 0xa0000'
+ok $? "32-bit: memory in the 0xa0000 hole cannot be read"
 [ $st = 130 ] && has $T/hv.err "gdb killed the guest"
 ok $? "32-bit: kill from gdb ends hvctl gdb with status 130 (got $st)"
+
+# --- gdb dies while the guest runs: the watcher sees the connection close ---
+E=$G/debuggee64.elf
+start_stub $E
+gdb -batch -nx $E -ex "target remote 127.0.0.1:$PORT" -ex 'set var spin = 1' \
+	-ex "shell (until grep -q spinning $T/hv.out; do sleep 0.01; done; kill -KILL \$PPID) &" \
+	-ex 'continue' >$T/gdb.out 2>&1
+wait $stub
+st=$?
+[ $st = 130 ] && has $T/hv.err "gdb closed the connection while the guest ran"
+ok $? "gdb killed while the guest spins: hvctl gdb stops it and exits 130 (got $st)"
 
 # --- the guest's own INT3 still reaches its IDT under gdb ---
 E=$G/exceptions64.elf
