@@ -614,25 +614,33 @@ static struct gdb_breakpoint *breakpoint_at(struct gdb *g, uint64_t addr)
 	return NULL;
 }
 
+/* The guest RAM byte behind linear address la: 0, or -1 if none. */
+static int ram_at(struct gdb *g, const struct hvlab_sregs *sregs, uint64_t la, uint64_t *gpa)
+{
+	return hv_linear_to_phys(g->vm, sregs, la, gpa) || !hv_gpa_is_ram(g->vm, *gpa, 1) ? -1 : 0;
+}
+
 /*
  * Copy guest memory at linear addr to or from buf, byte by byte (pages
  * need not be contiguous). Breakpoints stay invisible: a read shows the
  * guest's byte, a write there changes the byte kept for the guest.
- * Returns how many bytes could be done.
+ * Returns how many bytes could be read; a write is all or nothing.
  */
 static size_t access_memory(struct gdb *g, uint64_t addr, uint8_t *buf, size_t len, int write)
 {
-	struct hvlab_regs regs;
 	struct hvlab_sregs sregs;
 	struct gdb_breakpoint *bp;
 	uint64_t gpa;
-	size_t i;
+	size_t i, n;
 
-	if (read_state(g, &regs, &sregs))
+	if (hv_get_sregs(g->vm, &sregs))
 		return 0;
-	for (i = 0; i < len; i++) {
-		if (hv_linear_to_phys(g->vm, &sregs, addr + i, &gpa) || !hv_gpa_is_ram(g->vm, gpa, 1))
-			break;
+	for (n = 0; n < len && !ram_at(g, &sregs, addr + n, &gpa); n++)
+		;
+	if (write && n < len)
+		return n;
+	for (i = 0; i < n; i++) {
+		ram_at(g, &sregs, addr + i, &gpa);
 		bp = breakpoint_at_gpa(g, gpa);
 		if (write && bp)
 			bp->saved = buf[i];
@@ -641,7 +649,7 @@ static size_t access_memory(struct gdb *g, uint64_t addr, uint8_t *buf, size_t l
 		else
 			buf[i] = bp ? bp->saved : g->vm->mem[gpa];
 	}
-	return i;
+	return n;
 }
 
 static int cmd_read_mem(struct gdb *g, const char *args)
@@ -681,7 +689,6 @@ static int cmd_write_mem(struct gdb *g, const char *args)
 
 static int insert_breakpoint(struct gdb *g, uint64_t addr)
 {
-	struct hvlab_regs regs;
 	struct hvlab_sregs sregs;
 	struct gdb_breakpoint *bp;
 	uint64_t gpa;
@@ -689,8 +696,8 @@ static int insert_breakpoint(struct gdb *g, uint64_t addr)
 
 	if (breakpoint_at(g, addr))
 		return 0;
-	if (read_state(g, &regs, &sregs) || hv_linear_to_phys(g->vm, &sregs, addr, &gpa) ||
-	    !hv_gpa_is_ram(g->vm, gpa, 1) || breakpoint_at_gpa(g, gpa))
+	if (hv_get_sregs(g->vm, &sregs) || ram_at(g, &sregs, addr, &gpa) ||
+	    breakpoint_at_gpa(g, gpa))
 		return -1;
 	for (i = 0; i < GDB_MAX_BREAKPOINTS && g->bp[i].used; i++)
 		;
@@ -922,7 +929,7 @@ static int report_stop(struct gdb *g, enum stop stop)
 	case STOP_INTERRUPT:
 		return send_fmt(g, "T%02xthread:1;", GDB_SIGINT);
 	case STOP_ENDED:
-		/* halted or port 0xf4 (even 0 or odd): an exit; anything else a crash */
+		/* HLT (0) or port 0xf4 (odd): the guest exited; anything else is a crash */
 		if (g->status == 0 || (g->status & 1))
 			return send_fmt(g, "W%02x", g->status & 0xff);
 		return send_fmt(g, "X%02x", g->status == STATUS_GUEST_CRASHED ?
