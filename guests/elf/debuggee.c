@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * debuggee: something for gdb to look at through hvctl gdb
- * (tests/vm/gdb.sh). On its own it prints "debuggee: sum 5", then
- * "debuggee: done" and returns 7 (hvctl exit status 15). Under gdb:
+ * (tests/vm/gdb.sh). On its own it prints "debuggee: sum 5", an empty
+ * line (step_here's OUT), "debuggee: done" and returns 7 (hvctl exit
+ * status 15). Under gdb:
  *
  *   pattern     eight known bytes, for x/8xb pattern;
  *   add_numbers a breakpoint target: the sum printed shows what gdb did
