@@ -53,9 +53,6 @@ spec() {
 	bench.bin)
 		ignore="rax rdx rsi rflags"
 		why="RDTSC readings (rax, rdx, rsi) and the flags of the last subtraction of two differ from run to run" ;;
-	tsc_aux64.elf)
-		ignore="rdx"
-		why="RDTSCP leaves the TSC's high half in rdx: hvlab's guest reads the host's TSC, KVM's starts near 0, and the lab VM's TSC passes 2^32 (about 45 s of Bochs time) before this test runs" ;;
 	intercepts.bin)
 		ignore="rax rdx rsi rdi"
 		why="RDTSC/RDTSCP readings (rax, rdx, rsi, rdi) differ from run to run" ;;
