@@ -27,6 +27,9 @@
 #include "decode.h"
 #include "libhvlab.h"
 #include "kvm_backend.h"
+#include "tracer.h"
+#include "vmcs_image.h"
+#include "vmcs_print.h"
 
 /* Exit statuses. Odd numbers belong to the guest's port 0xf4 writes. */
 #define STATUS_HALTED		0
@@ -54,6 +57,8 @@ struct session {
 	char console[256];	/* step: the guest's current console line */
 	size_t console_len;
 	int console_midline;	/* run: the console's last byte was not a newline */
+	struct hv_tracer *tracer;	/* hvctl trace */
+	long stop_after;	/* vmcs --exits N: stop after N exits */
 };
 
 static volatile sig_atomic_t interrupted;
@@ -74,6 +79,12 @@ static void usage(FILE *out)
 		"  run [OPTIONS] GUEST      run GUEST (an ELF32/ELF64 executable or a\n"
 		"                           boot-sector style binary)\n"
 		"  step [OPTIONS] GUEST     stop at every VM exit and show it decoded\n"
+		"  trace [OPTIONS] GUEST    run GUEST and show the cost of every exit:\n"
+		"                           a summary per exit reason (--json), each exit\n"
+		"                           (--trace-json FILE), a timeline (--chrome FILE)\n"
+		"  vmcs [--group G] [--exits N] [--json] GUEST\n"
+		"                           dump the VMCS after loading GUEST (and N exits),\n"
+		"                           decoded; G = control, exit, guest, host, all\n"
 		"\n"
 		"run and step options:\n"
 		"  -m, --mem SIZE           guest memory, e.g. 4M (default 4M, max 1G)\n"
@@ -98,6 +109,7 @@ static void usage(FILE *out)
 		"                           --intercept, --exceptions)\n"
 		"  -r, --regs-json FILE     at the end, write the final registers (rax..r15,\n"
 		"                           rip, rflags) as one JSON object to FILE (- for stdout)\n"
+		"      --stats              at the end, print the vCPU's statistics\n"
 		"\n"
 		"A raw guest is loaded at 0x7c00 and starts in real mode at 0000:7c00;\n"
 		"an ELF32 guest starts in 32-bit protected mode, an ELF64 guest in long\n"
@@ -117,7 +129,9 @@ static void drain_trace(struct session *s)
 		const struct hvlab_exit_record *rec =
 			&run->trace[run->trace_tail % HVLAB_TRACE_ENTRIES];
 
-		if (s->trace) {
+		if (s->tracer) {
+			hv_tracer_record(s->tracer, rec);
+		} else if (s->trace) {
 			hv_format_exit_json(rec, line, sizeof(line));
 			fprintf(s->trace, "%s\n", line);
 		}
@@ -368,11 +382,17 @@ static int run_loop(struct session *s)
 {
 	struct hvlab_run *run = s->vm.run;
 	long exits_shown = 0;
+	uint64_t returned = 0;
 	int ret;
 
-	run->request_flags = HVLAB_RUN_TRACE | (s->step ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
+	run->request_flags = HVLAB_RUN_TRACE |
+			     (s->step || s->stop_after ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
 	while (!s->done) {
+		/* hvctl trace: what userspace spent on the last exit is its cost too */
+		if (s->tracer && returned && run->exit_reason != HVLAB_EXIT_TRACE_FULL)
+			hv_tracer_user_time(s->tracer, returned, __builtin_ia32_rdtsc());
 		ret = hv_run(&s->vm);
+		returned = __builtin_ia32_rdtsc();
 		drain_trace(s);
 		if (ret == -EINTR) {
 			if (interrupted) {
@@ -393,6 +413,8 @@ static int run_loop(struct session *s)
 		handle_exit(s);
 		if (s->done)
 			break;
+		if (s->stop_after && run->exit_count >= (uint64_t)s->stop_after)
+			return STATUS_HALTED;
 		if (s->step && run->exit_reason != HVLAB_EXIT_TRACE_FULL) {
 			if (s->count && exits_shown >= s->count) {
 				printf("stopped after %ld exits (--count)\n", exits_shown);
@@ -541,7 +563,31 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
-static int cmd_run(int argc, char **argv, int step)
+enum run_mode { MODE_RUN, MODE_STEP, MODE_TRACE };
+
+static const char *const mode_names[] = { "run", "step", "trace" };
+
+/* hvctl run --stats: the vCPU's statistics that are not zero. */
+static void print_vcpu_stats(struct session *s, FILE *out)
+{
+	struct hvlab_stat_desc *descs;
+	uint64_t *values;
+	unsigned int count;
+
+	if (hv_get_stats(s->vm.vcpu_fd, HVLAB_GET_VCPU_STATS, &descs, &values, &count)) {
+		fprintf(stderr, "hvctl: cannot read the vCPU statistics: %s\n", strerror(errno));
+		return;
+	}
+	for (unsigned int i = 0; i < count; i++)
+		if (values[i])
+			fprintf(out, "%-36s %llu%s\n", descs[i].name, (unsigned long long)values[i],
+				descs[i].unit == HVLAB_STAT_UNIT_TICKS ? " ticks" :
+				descs[i].unit == HVLAB_STAT_UNIT_BYTES ? " bytes" : "");
+	free(descs);
+	free(values);
+}
+
+static int cmd_run(int argc, char **argv, enum run_mode mode)
 {
 	static const struct option options[] = {
 		{ "mem", required_argument, NULL, 'm' },
@@ -553,11 +599,19 @@ static int cmd_run(int argc, char **argv, int step)
 		{ "tpr-threshold", required_argument, NULL, 'T' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "regs-json", required_argument, NULL, 'r' },
+		{ "stats", no_argument, NULL, 'S' },
+		{ "chrome", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hvlab_intercepts intercepts = { 0 };
+	int step = mode == MODE_STEP;
 	struct session s = { .step = step };
+	struct hv_tracer tracer;
+	const char *chrome_path = NULL;
+	FILE *chrome = NULL;
+	int stats = 0, json = 0;
 	enum hv_guest_format format;
 	const char *why;
 	int64_t bitmap;
@@ -630,6 +684,15 @@ static int cmd_run(int argc, char **argv, int step)
 		case 'r':
 			regs_path = optarg;
 			break;
+		case 'S':
+			stats = 1;
+			break;
+		case 'C':
+			chrome_path = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -640,7 +703,11 @@ static int cmd_run(int argc, char **argv, int step)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "hvctl: %s needs exactly one GUEST file (try: hvctl %s guests/hello.bin)\n",
-			step ? "step" : "run", step ? "step" : "run");
+			mode_names[mode], mode_names[mode]);
+		return STATUS_USAGE;
+	}
+	if ((chrome_path || json) && mode != MODE_TRACE) {
+		fprintf(stderr, "hvctl: --chrome and --json belong to 'hvctl trace' (try: hvctl trace --chrome t.json GUEST)\n");
 		return STATUS_USAGE;
 	}
 	guest = argv[optind];
@@ -654,8 +721,11 @@ static int cmd_run(int argc, char **argv, int step)
 			return needs_hvlab("--intercept", "KVM intercepts what it needs, not what you ask");
 		if (intercepts.exception_bitmap)
 			return needs_hvlab("--exceptions", "KVM does not show exceptions on their way to the guest");
-		if (trace_path)
-			return needs_hvlab("--trace-json", "the exit trace is hvlab's trace ring; KVM has none");
+		if (trace_path || mode == MODE_TRACE)
+			return needs_hvlab(mode == MODE_TRACE ? "trace" : "--trace-json",
+					   "the exit trace is hvlab's trace ring; KVM has none");
+		if (stats)
+			return needs_hvlab("--stats", "these are hvlab's statistics");
 	}
 
 	ret = backend == HV_BACKEND_KVM ? hv_kvm_open(&s.vm) : hv_open(&s.vm);
@@ -704,12 +774,36 @@ static int cmd_run(int argc, char **argv, int step)
 			return STATUS_SETUP;
 		}
 	}
+	if (chrome_path) {
+		chrome = fopen(chrome_path, "w");
+		if (!chrome) {
+			fprintf(stderr, "hvctl: cannot write '%s': %s\n", chrome_path, strerror(errno));
+			if (s.trace && s.trace != stdout)
+				fclose(s.trace);
+			hv_close(&s.vm);
+			return STATUS_SETUP;
+		}
+	}
+	if (mode == MODE_TRACE) {
+		hv_tracer_init(&tracer, s.trace, chrome);
+		s.tracer = &tracer;
+	}
 	/* No SA_RESTART: Ctrl-C makes HVLAB_RUN return -EINTR. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = run_loop(&s);
 	console_flush(&s);
+	if (s.tracer) {
+		hv_tracer_finish(&tracer);
+		if (s.console_midline)
+			putchar('\n');
+		hv_tracer_summary(&tracer, stdout, json);
+		if (chrome)
+			fclose(chrome);
+	}
+	if (stats)
+		print_vcpu_stats(&s, stdout);
 	if (s.trace && s.trace != stdout)
 		fclose(s.trace);
 	if (regs_out) {
@@ -717,6 +811,89 @@ static int cmd_run(int argc, char **argv, int step)
 		if (regs_out != stdout)
 			fclose(regs_out);
 	}
+	hv_close(&s.vm);
+	return ret;
+}
+
+/* hvctl vmcs: the vCPU's VMCS after loading GUEST (and N exits), decoded. */
+static int cmd_vmcs(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "group", required_argument, NULL, 'g' },
+		{ "exits", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct session s = { 0 };
+	struct hv_vmcs vmcs;
+	enum hv_guest_format format;
+	unsigned int mask = 0xf;
+	const char *why;
+	int opt, ret, json = 0;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "g:n:jh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'g':
+			mask = hv_vmcs_group_mask(optarg);
+			if (!mask) {
+				fprintf(stderr, "hvctl: --group '%s': give control, exit, guest, host or all\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'n':
+			s.stop_after = strtol(optarg, &end, 0);
+			if (*end || s.stop_after <= 0) {
+				fprintf(stderr, "hvctl: --exits '%s': give a positive number of exits\n", optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return STATUS_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "hvctl: vmcs needs exactly one GUEST file (try: hvctl vmcs --group guest guests/hello.bin)\n");
+		return STATUS_USAGE;
+	}
+	ret = hv_open(&s.vm);
+	if (!ret)
+		ret = hv_create(&s.vm, HV_DEFAULT_MEM);
+	if (ret) {
+		fprintf(stderr, "hvctl: cannot create the VM: %s\n", hv_strerror(ret));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	ret = hv_load_file(&s.vm, argv[optind], &format, &why);
+	if (ret) {
+		fprintf(stderr, "hvctl: cannot load '%s': %s\n", argv[optind], why ? why : strerror(-ret));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	ret = STATUS_HALTED;
+	if (s.stop_after)
+		ret = run_loop(&s);
+	if (s.console_midline)
+		putchar('\n');
+	if (hv_vmcs_read(&s.vm, &vmcs)) {
+		fprintf(stderr, "hvctl: HVLAB_GET_VMCS failed: %s (is hvlab.ko older than hvctl?)\n",
+			strerror(errno));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	if (json)
+		hv_vmcs_print_json(stdout, &vmcs, mask);
+	else
+		hv_vmcs_print(stdout, &vmcs, mask);
 	hv_close(&s.vm);
 	return ret;
 }
@@ -737,9 +914,13 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "info"))
 		return cmd_info(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1, 0);
+		return cmd_run(argc - 1, argv + 1, MODE_RUN);
 	if (!strcmp(cmd, "step"))
-		return cmd_run(argc - 1, argv + 1, 1);
-	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step; see hvctl --help)\n", cmd);
+		return cmd_run(argc - 1, argv + 1, MODE_STEP);
+	if (!strcmp(cmd, "trace"))
+		return cmd_run(argc - 1, argv + 1, MODE_TRACE);
+	if (!strcmp(cmd, "vmcs"))
+		return cmd_vmcs(argc - 1, argv + 1);
+	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, trace, vmcs; see hvctl --help)\n", cmd);
 	return STATUS_USAGE;
 }
