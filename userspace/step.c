@@ -326,14 +326,19 @@ static int vmcs_shown_field(int i)
 static void print_changes(struct stepper *st, const struct hv_state *cur, int json)
 {
 	const struct hv_state *old = &st->prev;
+	const char *label = "changed";
 	int n = 0;
 
+	/* one line per group: "    changed: rax 0x0 -> 0x16, rip ...", "    vmcs: ..." */
 #define ITEM(name, a, b) do { \
 		if (json) \
 			printf("%s\"%s\":[\"0x%llx\",\"0x%llx\"]", n ? "," : "", name, \
 			       (unsigned long long)(a), (unsigned long long)(b)); \
+		else if (n) \
+			printf(", %s 0x%llx -> 0x%llx", name, \
+			       (unsigned long long)(a), (unsigned long long)(b)); \
 		else \
-			printf("%s%s 0x%llx -> 0x%llx", n ? ", " : "    changed: ", name, \
+			printf("    %s: %s 0x%llx -> 0x%llx", label, name, \
 			       (unsigned long long)(a), (unsigned long long)(b)); \
 		n++; \
 	} while (0)
@@ -347,12 +352,11 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 	n = 0;
 	if (json)
 		printf("},\"vmcs_changed\":{");
+	label = st->vmcs_ok ? "vmcs" : "sregs";
 	if (st->vmcs_ok) {
 		for (int i = 0; i < HV_VMCS_NFIELDS; i++)
 			if (vmcs_shown_field(i) && st->cur_vmcs.supported[i] &&
 			    st->prev_vmcs.value[i] != st->cur_vmcs.value[i]) {
-				if (!json && !n)
-					printf("    vmcs");
 				ITEM(hv_vmcs_fields[i].name, st->prev_vmcs.value[i],
 				     st->cur_vmcs.value[i]);
 			}
@@ -368,8 +372,6 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 #define SEGITEM(f) do { \
 			if (x->f != y->f) { \
 				snprintf(name, sizeof(name), "%s.%s", seg_names[i].name, #f); \
-				if (!json && !n) \
-					printf("    sregs"); \
 				ITEM(name, x->f, y->f); \
 			} \
 		} while (0)
@@ -379,11 +381,9 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 			SEGITEM(access_rights);
 #undef SEGITEM
 		}
-#define SITEM(label, f) do { \
+#define SITEM(text, f) do { \
 			if (a->f != b->f) { \
-				if (!json && !n) \
-					printf("    sregs"); \
-				ITEM(label, a->f, b->f); \
+				ITEM(text, a->f, b->f); \
 			} \
 		} while (0)
 		SITEM("gdt.base", gdt.base);
@@ -957,6 +957,11 @@ int step_loop(struct session *s)
 		}
 		handle_exit(s);
 		if (s->done) {
+			if (!stop && !st->running_free && (st->has_once || st->cfg->nuntil))
+				fprintf(stderr, "hvctl: the run ended at exit #%llu (%s) before an exit matched %s\n",
+					(unsigned long long)run->exit_count,
+					hv_run_exit_name(run->exit_reason),
+					st->has_once ? st->once.text : "--until");
 			status = end_session(st, s->status);
 			break;
 		}
