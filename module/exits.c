@@ -42,6 +42,26 @@ static int handle_unhandled(struct hvlab_vcpu *vcpu)
  */
 #define DR6_EXIT_QUAL_BITS	0x600fULL	/* B0-B3, BD, BS */
 
+/*
+ * HVLAB_INTERCEPT_EXCEPTION_EXIT: the exception goes to userspace instead
+ * (a debugger's breakpoint or step). The exit is fault-like for INT3 too,
+ * so RIP is still at the instruction (SDM 28.1); nothing reaches the guest
+ * unless userspace injects it.
+ */
+static int exception_to_user(struct hvlab_vcpu *vcpu, u32 info)
+{
+	struct hvlab_run *run = vcpu->run;
+
+	memset(&run->exception, 0, sizeof(run->exception));
+	run->exception.vector = info & INTR_INFO_VECTOR_MASK;
+	run->exception.has_error_code = !!(info & INTR_INFO_DELIVER_CODE);
+	if (info & INTR_INFO_DELIVER_CODE)
+		run->exception.error_code = vmcs_read32(VM_EXIT_INTR_ERROR_CODE);
+	if (run->exception.vector == X86_VECTOR_PF || run->exception.vector == X86_VECTOR_DB)
+		run->exception.payload = vcpu->exit.qualification;
+	return exit_to_user(vcpu, HVLAB_EXIT_EXCEPTION);
+}
+
 static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
@@ -49,6 +69,10 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 
 	if (type == INTR_TYPE_NMI)
 		return 1;
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB && hvlab_step_is_own_trap(vcpu))
+		return exit_to_user(vcpu, HVLAB_EXIT_STEP);
+	if (vcpu->intercepts.flags & HVLAB_INTERCEPT_EXCEPTION_EXIT)
+		return exception_to_user(vcpu, info);
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_PF)
 		vcpu->cr2 = vcpu->exit.qualification;
 	/*

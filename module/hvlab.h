@@ -18,6 +18,8 @@
 
 #define HVLAB_MSG_PREFIX "hvlab: "
 
+struct dentry;
+
 /* Exception vectors hvlab injects or watches (SDM Vol. 3, Table 6-1) */
 #define X86_VECTOR_DB	1	/* debug */
 #define X86_VECTOR_UD	6	/* invalid opcode */
@@ -92,6 +94,8 @@ struct hvlab_vm {
 	struct hvlab_vcpu *vcpus[HVLAB_MAX_VCPUS];
 	/* Backs HVLAB_APIC_BASE once a vCPU virtualizes APIC accesses. */
 	struct page *apic_access_page;
+	unsigned int id;		/* for debugfs: vm<id> */
+	struct dentry *debugfs;
 };
 
 void hvlab_vm_put(struct hvlab_vm *vm);
@@ -122,6 +126,24 @@ struct hvlab_exit_info {
 	u64 qualification;
 	u64 rip;
 	u64 gpa;
+};
+
+/*
+ * Per-vCPU statistics (stats.c): what HVLAB_GET_VCPU_STATS and debugfs
+ * show. Only the vCPU's own thread writes them.
+ */
+#define HVLAB_NR_EXIT_REASONS	70	/* basic reasons 0-69 (SDM Appendix C) */
+
+struct hvlab_vcpu_stats {
+	u64 runs;			/* HVLAB_RUN calls */
+	u64 exits;
+	u64 exits_to_user;
+	u64 entry_failures;
+	u64 signal_exits;
+	u64 steps;			/* HVLAB_RUN_SINGLE_STEP steps */
+	u64 reason_count[HVLAB_NR_EXIT_REASONS];
+	u64 reason_ticks[HVLAB_NR_EXIT_REASONS];
+	u64 reason_max_ticks[HVLAB_NR_EXIT_REASONS];
 };
 
 struct hvlab_vcpu {
@@ -179,6 +201,14 @@ struct hvlab_vcpu {
 	u32 queued_error_code;
 	bool queued_nmi;
 
+	/* HVLAB_RUN_SINGLE_STEP (step.c) */
+	bool step_armed;
+	bool step_guest_tf;		/* the guest's own RFLAGS.TF */
+
+	struct hvlab_vcpu_stats stats;	/* stats.c */
+	struct dentry *debugfs;		/* /sys/kernel/debug/hvlab/vm<N>/vcpu<I> */
+	u64 exit_tsc;			/* host TSC at the last VM exit */
+
 	bool dead;			/* a broken guest ends its own VM */
 	char dead_reason[96];
 };
@@ -221,6 +251,27 @@ void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...) __printf(2, 
 void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length);
 void hvlab_vcpu_inject_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
 				 u32 error_code);
+
+void hvlab_vcpu_vmcs_enter(struct hvlab_vcpu *vcpu);
+void hvlab_vcpu_vmcs_exit(struct hvlab_vcpu *vcpu);
+
+/* vmcs_access.c: HVLAB_GET_VMCS, HVLAB_SET_VMCS */
+long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp);
+long hvlab_vcpu_set_vmcs(struct hvlab_vcpu *vcpu, void __user *argp);
+
+/* step.c: HVLAB_RUN_SINGLE_STEP */
+void hvlab_step_arm(struct hvlab_vcpu *vcpu);
+void hvlab_step_disarm(struct hvlab_vcpu *vcpu);
+bool hvlab_step_is_own_trap(struct hvlab_vcpu *vcpu);
+
+/* stats.c: statistics by ioctl and in debugfs */
+void hvlab_stats_account_exit(struct hvlab_vcpu *vcpu, u64 ticks);
+long hvlab_vcpu_get_stats(struct hvlab_vcpu *vcpu, void __user *argp);
+long hvlab_vm_get_stats(struct hvlab_vm *vm, void __user *argp);
+int hvlab_debugfs_init(void);
+void hvlab_debugfs_exit(void);
+void hvlab_debugfs_add_vm(struct hvlab_vm *vm);
+void hvlab_debugfs_add_vcpu(struct hvlab_vcpu *vcpu);
 
 /* events.c: interrupts, NMIs and exceptions from userspace */
 long hvlab_vcpu_inject(struct hvlab_vcpu *vcpu, void __user *argp);

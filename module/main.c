@@ -66,6 +66,7 @@ static int __init hvlab_init(void)
 	}
 	/* vCPUs use preempt notifiers to follow their thread across CPUs. */
 	preempt_notifier_inc();
+	hvlab_debugfs_init();
 	pr_info(HVLAB_MSG_PREFIX "ready: /dev/hvlab (API %d)\n", HVLAB_API_VERSION);
 	return 0;
 }
@@ -73,6 +74,7 @@ static int __init hvlab_init(void)
 static void __exit hvlab_exit(void)
 {
 	misc_deregister(&hvlab_dev);
+	hvlab_debugfs_exit();
 	preempt_notifier_dec();
 	hvlab_vmx_free_regions();
 	hvlab_msr_bitmap_free();

@@ -10,6 +10,7 @@
  * again, with fresh host state, wherever it is scheduled in.
  */
 #include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -20,10 +21,12 @@
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include <asm/msr.h>
 #include <asm/special_insns.h>
 
 #include "hvlab.h"
 #include "vmcs.h"
+#include "trace.h"
 
 static_assert(sizeof(struct hvlab_run) <= PAGE_SIZE);
 
@@ -212,11 +215,20 @@ static void vcpu_complete_pending(struct hvlab_vcpu *vcpu)
 	vcpu->pending = PENDING_NONE;
 }
 
-static void vcpu_trace_exit(struct hvlab_vcpu *vcpu)
+/*
+ * The exit is dealt with, as far as the kernel goes: account its cost and,
+ * when userspace traces, publish its record in the trace ring.
+ */
+static void vcpu_finish_exit(struct hvlab_vcpu *vcpu)
 {
 	struct hvlab_run *run = vcpu->run;
-	struct hvlab_exit_record *rec = &run->trace[run->trace_head % HVLAB_TRACE_ENTRIES];
+	struct hvlab_exit_record *rec;
+	u64 ticks = rdtsc() - vcpu->exit_tsc;
 
+	hvlab_stats_account_exit(vcpu, ticks);
+	if (!(vcpu->run_flags & HVLAB_RUN_TRACE))
+		return;
+	rec = &run->trace[run->trace_head % HVLAB_TRACE_ENTRIES];
 	rec->seq = vcpu->exit_count;
 	rec->reason = vcpu->exit.reason;
 	rec->instruction_length = vcpu->exit.instruction_length;
@@ -225,6 +237,8 @@ static void vcpu_trace_exit(struct hvlab_vcpu *vcpu)
 	rec->gpa = vcpu->exit.gpa;
 	rec->intr_info = vmcs_read32(VM_EXIT_INTR_INFO);
 	rec->instruction_info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	rec->tsc = vcpu->exit_tsc;
+	rec->cost = ticks;
 	/* Userspace may read the record as soon as it sees the new head. */
 	smp_store_release(&run->trace_head, run->trace_head + 1);
 }
@@ -267,7 +281,9 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
+	trace_hvlab_entry(vcpu->id, vmcs_readl(GUEST_RIP));
 	ret = hvlab_vmx_enter(vcpu->gprs, vcpu->launched);
+	vcpu->exit_tsc = rdtsc();
 
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx_config.host_xcr0);
@@ -285,6 +301,7 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		exit->instruction_length = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		exit->gpa = 0;
 		vcpu->exit_count++;
+		trace_hvlab_exit(vcpu->id, exit->reason, exit->qualification, exit->rip);
 		if (!(exit->reason & HVLAB_VMX_EXIT_FAILED_ENTRY)) {
 			vcpu->launched = true;
 			vcpu_reinject_interrupted_event(vcpu);
@@ -304,6 +321,7 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	case 0:
 		break;
 	case 1:		/* VMfailValid (SDM 31.4): the VMCS said no */
+		vcpu->stats.entry_failures++;
 		run->exit_reason = HVLAB_EXIT_FAIL_ENTRY;
 		run->fail_entry.vm_instruction_error = vmcs_read32(VM_INSTRUCTION_ERROR);
 		run->fail_entry.exit_reason = 0;
@@ -318,11 +336,11 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_EPT_VIOLATION ||
 	    HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_EPT_MISCONFIG)
 		vcpu->exit.gpa = vmcs_read64(GUEST_PHYSICAL_ADDRESS);
-	if (vcpu->run_flags & HVLAB_RUN_TRACE)
-		vcpu_trace_exit(vcpu);
 
 	/* SDM 27.8: a failed entry that got as far as loading guest state */
 	if (vcpu->exit.reason & HVLAB_VMX_EXIT_FAILED_ENTRY) {
+		vcpu->stats.entry_failures++;
+		vcpu_finish_exit(vcpu);
 		/* MSRs before the failing entry were loaded (SDM 27.4): undo them. */
 		if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_MSR_LOAD_FAIL)
 			hvlab_vmcs_restore_host_msrs(vcpu);
@@ -393,6 +411,8 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 {
 	struct hvlab_run *run = vcpu->run;
 	u32 flags = READ_ONCE(run->request_flags);
+	bool step = flags & HVLAB_RUN_SINGLE_STEP;
+	unsigned long rip = 0;
 	long ret = 0;
 
 	if (flags & ~HVLAB_RUN_FLAGS_ALL)
@@ -407,16 +427,27 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	}
 
 	vcpu->run_flags = flags;
+	vcpu->stats.runs++;
 	vcpu_load(vcpu);
 	if (vcpu->cpu < 0) {
 		vcpu_put(vcpu);
 		return -EIO;
+	}
+	/*
+	 * An IN or MMIO read that went to userspace completes now; when
+	 * single-stepping, finishing that instruction is the step.
+	 */
+	if (step && vcpu->pending != PENDING_NONE) {
+		vcpu_complete_pending(vcpu);
+		run->exit_reason = HVLAB_EXIT_STEP;
+		goto out;
 	}
 	vcpu_complete_pending(vcpu);
 
 	for (;;) {
 		if (signal_pending(current)) {
 			run->exit_reason = HVLAB_EXIT_INTR;
+			vcpu->stats.signal_exits++;
 			ret = -EINTR;
 			break;
 		}
@@ -427,17 +458,34 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			break;
 		}
 		vcpu_prepare_entry(vcpu);
+		if (step) {
+			hvlab_step_arm(vcpu);
+			rip = vmcs_readl(GUEST_RIP);
+		}
 		if (vcpu_enter_guest(vcpu))
 			break;
 		ret = hvlab_handle_exit(vcpu);
-		if (ret <= 0)
+		vcpu_finish_exit(vcpu);
+		if (ret <= 0) {
+			if (ret == 0)
+				vcpu->stats.exits_to_user++;
 			break;
+		}
 		ret = 0;
 		if (flags & HVLAB_RUN_STOP_EVERY_EXIT) {
 			run->exit_reason = HVLAB_EXIT_HANDLED;
 			break;
 		}
+		/* The kernel emulated the instruction (CPUID, ...): one step. */
+		if (step && vmcs_readl(GUEST_RIP) != rip) {
+			run->exit_reason = HVLAB_EXIT_STEP;
+			break;
+		}
 	}
+	hvlab_step_disarm(vcpu);
+out:
+	if (run->exit_reason == HVLAB_EXIT_STEP)
+		vcpu->stats.steps++;
 	vcpu_report_exit(vcpu);
 	vcpu_put(vcpu);
 	return ret;
@@ -447,13 +495,13 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
  * Register access outside HVLAB_RUN: make the VMCS current just for the
  * duration, with preemption off so that it cannot move under us.
  */
-static void vcpu_vmcs_enter(struct hvlab_vcpu *vcpu)
+void hvlab_vcpu_vmcs_enter(struct hvlab_vcpu *vcpu)
 {
 	preempt_disable();
 	vmx_vmptrld(vcpu->vmcs_pa);
 }
 
-static void vcpu_vmcs_exit(struct hvlab_vcpu *vcpu)
+void hvlab_vcpu_vmcs_exit(struct hvlab_vcpu *vcpu)
 {
 	vmx_vmclear(vcpu->vmcs_pa);
 	preempt_enable();
@@ -470,11 +518,11 @@ static long vcpu_get_regs(struct hvlab_vcpu *vcpu, void __user *argp)
 		.r13 = g[GPR_R13], .r14 = g[GPR_R14], .r15 = g[GPR_R15],
 	};
 
-	vcpu_vmcs_enter(vcpu);
+	hvlab_vcpu_vmcs_enter(vcpu);
 	regs.rsp = vmcs_readl(GUEST_RSP);
 	regs.rip = vmcs_readl(GUEST_RIP);
 	regs.rflags = vmcs_readl(GUEST_RFLAGS);
-	vcpu_vmcs_exit(vcpu);
+	hvlab_vcpu_vmcs_exit(vcpu);
 	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
 }
 
@@ -493,11 +541,11 @@ static long vcpu_set_regs(struct hvlab_vcpu *vcpu, void __user *argp)
 	g[GPR_RBP] = regs.rbp; g[GPR_R8] = regs.r8; g[GPR_R9] = regs.r9;
 	g[GPR_R10] = regs.r10; g[GPR_R11] = regs.r11; g[GPR_R12] = regs.r12;
 	g[GPR_R13] = regs.r13; g[GPR_R14] = regs.r14; g[GPR_R15] = regs.r15;
-	vcpu_vmcs_enter(vcpu);
+	hvlab_vcpu_vmcs_enter(vcpu);
 	vmcs_writel(GUEST_RSP, regs.rsp);
 	vmcs_writel(GUEST_RIP, regs.rip);
 	vmcs_writel(GUEST_RFLAGS, regs.rflags);
-	vcpu_vmcs_exit(vcpu);
+	hvlab_vcpu_vmcs_exit(vcpu);
 	/* New registers replace whatever the last exit left unfinished. */
 	vcpu->pending = PENDING_NONE;
 	return 0;
@@ -507,9 +555,9 @@ static long vcpu_get_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
 {
 	struct hvlab_sregs sregs = {};
 
-	vcpu_vmcs_enter(vcpu);
+	hvlab_vcpu_vmcs_enter(vcpu);
 	hvlab_vmcs_get_sregs(&sregs);
-	vcpu_vmcs_exit(vcpu);
+	hvlab_vcpu_vmcs_exit(vcpu);
 	sregs.cr2 = vcpu->cr2;
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
@@ -528,9 +576,9 @@ static long vcpu_set_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
 	 * Other values are the student's to choose: a state the CPU rejects
 	 * fails VM entry with exit reason 33, reported by HVLAB_RUN.
 	 */
-	vcpu_vmcs_enter(vcpu);
+	hvlab_vcpu_vmcs_enter(vcpu);
 	hvlab_vmcs_set_sregs(&sregs);
-	vcpu_vmcs_exit(vcpu);
+	hvlab_vcpu_vmcs_exit(vcpu);
 	vcpu->cr2 = sregs.cr2;
 	return 0;
 }
@@ -553,9 +601,9 @@ static long vcpu_set_intercepts(struct hvlab_vcpu *vcpu, void __user *argp)
 	for (i = 0; i < ARRAY_SIZE(in.reserved); i++)
 		if (in.reserved[i])
 			return -EINVAL;
-	vcpu_vmcs_enter(vcpu);
+	hvlab_vcpu_vmcs_enter(vcpu);
 	ret = hvlab_vmcs_set_intercepts(vcpu, &in);
-	vcpu_vmcs_exit(vcpu);
+	hvlab_vcpu_vmcs_exit(vcpu);
 	if (!ret)
 		vcpu->intercepts = in;
 	return ret;
@@ -594,6 +642,15 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case HVLAB_INJECT:
 		ret = hvlab_vcpu_inject(vcpu, argp);
 		break;
+	case HVLAB_GET_VMCS:
+		ret = hvlab_vcpu_get_vmcs(vcpu, argp);
+		break;
+	case HVLAB_SET_VMCS:
+		ret = hvlab_vcpu_set_vmcs(vcpu, argp);
+		break;
+	case HVLAB_GET_VCPU_STATS:
+		ret = hvlab_vcpu_get_stats(vcpu, argp);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -629,6 +686,7 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 
 static void vcpu_free(struct hvlab_vcpu *vcpu)
 {
+	debugfs_remove_recursive(vcpu->debugfs);
 	hvlab_vmcs_free(vcpu);
 	free_page((unsigned long)vcpu->virtual_apic_page);
 	free_page((unsigned long)vcpu->run);
@@ -688,9 +746,9 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	if (!vcpu->run || !vcpu->virtual_apic_page || hvlab_vmcs_alloc(vcpu))
 		goto fail;
 
-	vcpu_vmcs_enter(vcpu);
+	hvlab_vcpu_vmcs_enter(vcpu);
 	ret = hvlab_vmcs_setup(vcpu);
-	vcpu_vmcs_exit(vcpu);
+	hvlab_vcpu_vmcs_exit(vcpu);
 	if (ret)
 		goto fail;
 
@@ -705,6 +763,7 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	 */
 	kref_get(&vm->kref);
 	vm->vcpus[id] = vcpu;
+	hvlab_debugfs_add_vcpu(vcpu);
 	return fd;
 fail:
 	if (vcpu->vmcs)

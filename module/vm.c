@@ -7,6 +7,7 @@
  * and maps every page into the VM's EPT.
  */
 #include <linux/anon_inodes.h>
+#include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
@@ -226,6 +227,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = hvlab_create_vcpu(vm, arg);
 		mutex_unlock(&vm->lock);
 		return ret;
+	case HVLAB_GET_VM_STATS:
+		return hvlab_vm_get_stats(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}
@@ -236,6 +239,7 @@ static void vm_destroy(struct kref *kref)
 	struct hvlab_vm *vm = container_of(kref, struct hvlab_vm, kref);
 	int i;
 
+	debugfs_remove_recursive(vm->debugfs);
 	for (i = 0; i < HVLAB_MAX_MEM_SLOTS; i++)
 		if (vm->slots[i].used)
 			vm_free_slot(&vm->slots[i]);
@@ -285,6 +289,7 @@ long hvlab_create_vm(void)
 	ret = hvlab_ept_init(&vm->ept);
 	if (ret)
 		goto fail_vm;
+	hvlab_debugfs_add_vm(vm);
 	fd = anon_inode_getfd("hvlab-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
 		ret = fd;
@@ -292,6 +297,7 @@ long hvlab_create_vm(void)
 	}
 	return fd;
 fail_ept:
+	debugfs_remove_recursive(vm->debugfs);
 	hvlab_ept_destroy(&vm->ept);
 fail_vm:
 	kfree(vm);

@@ -10,13 +10,13 @@
 
 #include "caps.h"
 
-static const struct hv_bit_name pin_bits[] = {
+const struct hv_bit_name hv_pin_bits[] = {
 	{ 0, "external-interrupt exiting" }, { 3, "NMI exiting" },
 	{ 5, "virtual NMIs" }, { 6, "VMX-preemption timer" },
 	{ 7, "process posted interrupts" }, { 0, NULL }
 };
 
-static const struct hv_bit_name proc_bits[] = {
+const struct hv_bit_name hv_proc_bits[] = {
 	{ 2, "interrupt-window exiting" }, { 3, "use TSC offsetting" },
 	{ 7, "HLT exiting" }, { 9, "INVLPG exiting" }, { 10, "MWAIT exiting" },
 	{ 11, "RDPMC exiting" }, { 12, "RDTSC exiting" },
@@ -31,7 +31,7 @@ static const struct hv_bit_name proc_bits[] = {
 	{ 0, NULL }
 };
 
-static const struct hv_bit_name proc2_bits[] = {
+const struct hv_bit_name hv_proc2_bits[] = {
 	{ 0, "virtualize APIC accesses" }, { 1, "enable EPT" },
 	{ 2, "descriptor-table exiting" }, { 3, "enable RDTSCP" },
 	{ 4, "virtualize x2APIC mode" }, { 5, "enable VPID" },
@@ -48,7 +48,7 @@ static const struct hv_bit_name proc2_bits[] = {
 	{ 28, "enable ENCLV exiting" }, { 0, NULL }
 };
 
-static const struct hv_bit_name exit_bits[] = {
+const struct hv_bit_name hv_exit_bits[] = {
 	{ 2, "save debug controls" }, { 9, "host address-space size" },
 	{ 12, "load IA32_PERF_GLOBAL_CTRL" }, { 15, "acknowledge interrupt on exit" },
 	{ 18, "save IA32_PAT" }, { 19, "load IA32_PAT" },
@@ -58,7 +58,7 @@ static const struct hv_bit_name exit_bits[] = {
 	{ 28, "load CET state" }, { 29, "load PKRS" }, { 0, NULL }
 };
 
-static const struct hv_bit_name entry_bits[] = {
+const struct hv_bit_name hv_entry_bits[] = {
 	{ 2, "load debug controls" }, { 9, "IA-32e mode guest" },
 	{ 10, "entry to SMM" }, { 11, "deactivate dual-monitor treatment" },
 	{ 13, "load IA32_PERF_GLOBAL_CTRL" }, { 14, "load IA32_PAT" },
@@ -109,11 +109,11 @@ static const char *memtype_name(unsigned int type)
 void hv_print_caps(FILE *out, const struct hvlab_vmx_caps *caps)
 {
 	const struct control_msr controls[] = {
-		{ "Pin-based VM-execution", pin_bits, caps->pinbased_ctls },
-		{ "Primary processor-based VM-execution", proc_bits, caps->procbased_ctls },
-		{ "Secondary processor-based VM-execution", proc2_bits, caps->procbased_ctls2 },
-		{ "VM-exit", exit_bits, caps->exit_ctls },
-		{ "VM-entry", entry_bits, caps->entry_ctls },
+		{ "Pin-based VM-execution", hv_pin_bits, caps->pinbased_ctls },
+		{ "Primary processor-based VM-execution", hv_proc_bits, caps->procbased_ctls },
+		{ "Secondary processor-based VM-execution", hv_proc2_bits, caps->procbased_ctls2 },
+		{ "VM-exit", hv_exit_bits, caps->exit_ctls },
+		{ "VM-entry", hv_entry_bits, caps->entry_ctls },
 	};
 	const struct hv_bit_name *b;
 	unsigned int i;
@@ -193,11 +193,11 @@ void hv_print_caps_json(FILE *out, const struct hvlab_vmx_caps *caps)
 		(unsigned long long)caps->cr4_fixed1, (unsigned long long)caps->ept_vpid_cap,
 		(unsigned long long)caps->vmfunc, (unsigned long long)caps->feature_control,
 		caps->preemption_timer_shift);
-	print_bits_json(out, "pin", pin_bits, caps->pinbased_ctls, 1);
-	print_bits_json(out, "proc", proc_bits, caps->procbased_ctls, 1);
-	print_bits_json(out, "proc2", proc2_bits, caps->procbased_ctls2, 1);
-	print_bits_json(out, "exit", exit_bits, caps->exit_ctls, 1);
-	print_bits_json(out, "entry", entry_bits, caps->entry_ctls, 1);
+	print_bits_json(out, "pin", hv_pin_bits, caps->pinbased_ctls, 1);
+	print_bits_json(out, "proc", hv_proc_bits, caps->procbased_ctls, 1);
+	print_bits_json(out, "proc2", hv_proc2_bits, caps->procbased_ctls2, 1);
+	print_bits_json(out, "exit", hv_exit_bits, caps->exit_ctls, 1);
+	print_bits_json(out, "entry", hv_entry_bits, caps->entry_ctls, 1);
 	print_bits_json(out, "ept_vpid", ept_bits, caps->ept_vpid_cap, 0);
 	fprintf(out, "}\n");
 }

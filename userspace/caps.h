@@ -11,6 +11,10 @@ struct hv_bit_name {
 	const char *name;
 };
 
+/* The VM-execution, VM-exit and VM-entry control bits (SDM 25.6-25.8), NULL-ended */
+extern const struct hv_bit_name hv_pin_bits[], hv_proc_bits[], hv_proc2_bits[],
+	hv_exit_bits[], hv_entry_bits[];
+
 void hv_print_caps(FILE *out, const struct hvlab_vmx_caps *caps);
 void hv_print_caps_json(FILE *out, const struct hvlab_vmx_caps *caps);
 

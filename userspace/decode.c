@@ -365,10 +365,11 @@ int hv_format_exit_json(const struct hvlab_exit_record *rec, char *buf, size_t l
 	int n;
 
 	n = snprintf(buf, len,
-		     "{\"seq\":%llu,\"reason\":%u,\"name\":\"%s\",\"rip\":%llu,\"qualification\":%llu,\"instruction_length\":%u",
+		     "{\"seq\":%llu,\"reason\":%u,\"name\":\"%s\",\"rip\":%llu,\"qualification\":%llu,\"instruction_length\":%u,\"tsc\":%llu,\"cost\":%llu",
 		     (unsigned long long)rec->seq, HVLAB_VMX_EXIT_BASIC(rec->reason),
 		     name ? name : "UNKNOWN", (unsigned long long)rec->rip,
-		     (unsigned long long)rec->qualification, rec->instruction_length);
+		     (unsigned long long)rec->qualification, rec->instruction_length,
+		     (unsigned long long)rec->tsc, (unsigned long long)rec->cost);
 	if (n < 0 || (size_t)n >= len)
 		return n;
 	if (rec->reason & HVLAB_VMX_EXIT_FAILED_ENTRY)

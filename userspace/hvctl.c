@@ -29,6 +29,9 @@
 #include "libhvlab.h"
 #include "kvm_backend.h"
 #include "state.h"
+#include "tracer.h"
+#include "vmcs_image.h"
+#include "vmcs_print.h"
 
 #define DEBUG_PORT	0xe9
 #define EXIT_PORT	0xf4
@@ -56,6 +59,12 @@ static void usage(FILE *out)
 		"  step [OPTIONS] GUEST     a debugger at VM exits: stop at each one, show it\n"
 		"                           decoded with the instruction and what changed,\n"
 		"                           take commands (type help at its prompt)\n"
+		"  trace [OPTIONS] GUEST    run GUEST and show the cost of every exit:\n"
+		"                           a summary per exit reason (--json), each exit\n"
+		"                           (--trace-json FILE), a timeline (--chrome FILE)\n"
+		"  vmcs [--group G] [--exits N] [--json] GUEST\n"
+		"                           dump the VMCS after loading GUEST (and N exits),\n"
+		"                           decoded; G = control, exit, guest, host, all\n"
 		"\n"
 		"run and step options:\n"
 		"  -m, --mem SIZE           guest memory, e.g. 4M (default 4M, max 1G)\n"
@@ -79,6 +88,7 @@ static void usage(FILE *out)
 		"                           --intercept, --exceptions)\n"
 		"  -r, --regs-json FILE     at the end, write the final registers (rax..r15,\n"
 		"                           rip, rflags) as one JSON object to FILE (- for stdout)\n"
+		"      --stats              at the end, print the vCPU's statistics\n"
 		"      --state FILE         after loading GUEST, set the registers, segments,\n"
 		"                           control registers, ... from FILE (JSON, as\n"
 		"                           step --save-state writes it)\n"
@@ -109,7 +119,9 @@ void drain_trace(struct session *s)
 		const struct hvlab_exit_record *rec =
 			&run->trace[run->trace_tail % HVLAB_TRACE_ENTRIES];
 
-		if (s->trace) {
+		if (s->tracer) {
+			hv_tracer_record(s->tracer, rec);
+		} else if (s->trace) {
 			hv_format_exit_json(rec, line, sizeof(line));
 			fprintf(s->trace, "%s\n", line);
 		}
@@ -302,13 +314,18 @@ void handle_exit(struct session *s)
 static int run_loop(struct session *s)
 {
 	struct hvlab_run *run = s->vm.run;
+	uint64_t returned = 0;
 	int ret;
 
 	if (s->step)
 		return step_loop(s);
-	run->request_flags = HVLAB_RUN_TRACE;
+	run->request_flags = HVLAB_RUN_TRACE | (s->stop_after ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
 	while (!s->done) {
+		/* hvctl trace: what userspace spent on the last exit is its cost too */
+		if (s->tracer && returned && run->exit_reason != HVLAB_EXIT_TRACE_FULL)
+			hv_tracer_user_time(s->tracer, returned, __builtin_ia32_rdtsc());
 		ret = hv_run(&s->vm);
+		returned = __builtin_ia32_rdtsc();
 		drain_trace(s);
 		if (ret == -EINTR) {
 			if (interrupted) {
@@ -323,6 +340,10 @@ static int run_loop(struct session *s)
 			return STATUS_SETUP;
 		}
 		handle_exit(s);
+		if (s->done)
+			break;
+		if (s->stop_after && run->exit_count >= (uint64_t)s->stop_after)
+			return STATUS_HALTED;
 	}
 	return s->status;
 }
@@ -456,19 +477,42 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
+enum run_mode { MODE_RUN, MODE_STEP, MODE_TRACE };
+
+static const char *const mode_names[] = { "run", "step", "trace" };
+
+/* hvctl run --stats: the vCPU's statistics that are not zero. */
+static void print_vcpu_stats(struct session *s, FILE *out)
+{
+	struct hvlab_stat_desc *descs;
+	uint64_t *values;
+	unsigned int count;
+
+	if (hv_get_stats(s->vm.vcpu_fd, HVLAB_GET_VCPU_STATS, &descs, &values, &count)) {
+		fprintf(stderr, "hvctl: cannot read the vCPU statistics: %s\n", strerror(errno));
+		return;
+	}
+	for (unsigned int i = 0; i < count; i++)
+		if (values[i])
+			fprintf(out, "%-36s %llu%s\n", descs[i].name, (unsigned long long)values[i],
+				descs[i].unit == HVLAB_STAT_UNIT_TICKS ? " ticks" :
+				descs[i].unit == HVLAB_STAT_UNIT_BYTES ? " bytes" : "");
+	free(descs);
+	free(values);
+}
+
 /* Long-only options of run and step */
 enum {
-	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_JSON,
+	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE,
 };
 
-static int cmd_run(int argc, char **argv, int step)
+static int cmd_run(int argc, char **argv, enum run_mode mode)
 {
 	static const struct option options[] = {
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "commands", required_argument, NULL, OPT_COMMANDS },
 		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
-		{ "json", no_argument, NULL, OPT_JSON },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "trace-json", required_argument, NULL, 't' },
 		{ "strict", no_argument, NULL, 's' },
@@ -478,11 +522,19 @@ static int cmd_run(int argc, char **argv, int step)
 		{ "tpr-threshold", required_argument, NULL, 'T' },
 		{ "backend", required_argument, NULL, 'b' },
 		{ "regs-json", required_argument, NULL, 'r' },
+		{ "stats", no_argument, NULL, 'S' },
+		{ "chrome", required_argument, NULL, 'C' },
+		{ "json", no_argument, NULL, 'j' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hvlab_intercepts intercepts = { 0 };
+	int step = mode == MODE_STEP;
 	struct session s = { .step = step };
+	struct hv_tracer tracer;
+	const char *chrome_path = NULL;
+	FILE *chrome = NULL;
+	int stats = 0, json = 0;
 	enum hv_guest_format format;
 	const char *why;
 	int64_t bitmap;
@@ -539,10 +591,6 @@ static int cmd_run(int argc, char **argv, int step)
 			s.step_cfg.save_state = optarg;
 			step_only = "--save-state";
 			break;
-		case OPT_JSON:
-			s.step_cfg.json = 1;
-			step_only = "--json";
-			break;
 		case 'i':
 			if (parse_intercepts(optarg, &intercepts.flags)) {
 				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg, cr0, cr3, mtf, rdrand, desc, msr, tpr, apic, pause-loop\n",
@@ -580,6 +628,15 @@ static int cmd_run(int argc, char **argv, int step)
 		case 'r':
 			regs_path = optarg;
 			break;
+		case 'S':
+			stats = 1;
+			break;
+		case 'C':
+			chrome_path = optarg;
+			break;
+		case 'j':
+			json = 1;
+			break;
 		case 'h':
 			usage(stdout);
 			return 0;
@@ -590,15 +647,20 @@ static int cmd_run(int argc, char **argv, int step)
 	}
 	if (optind != argc - 1) {
 		fprintf(stderr, "hvctl: %s needs exactly one GUEST file (try: hvctl %s guests/hello.bin)\n",
-			step ? "step" : "run", step ? "step" : "run");
+			mode_names[mode], mode_names[mode]);
+		return STATUS_USAGE;
+	}
+	if ((chrome_path && mode != MODE_TRACE) || (json && mode == MODE_RUN)) {
+		fprintf(stderr, "hvctl: --chrome belongs to 'hvctl trace', --json to trace and step (try: hvctl trace --chrome t.json GUEST)\n");
 		return STATUS_USAGE;
 	}
 	guest = argv[optind];
 	if (step_only && !step) {
-		fprintf(stderr, "hvctl: %s is an option of hvctl step, not run (try: hvctl step %s ...)\n",
-			step_only, step_only);
+		fprintf(stderr, "hvctl: %s is an option of hvctl step, not %s (try: hvctl step %s ...)\n",
+			step_only, mode_names[mode], step_only);
 		return STATUS_USAGE;
 	}
+	s.step_cfg.json = step && json;
 	/* A bad state file is refused before anything runs. */
 	if (state_path && hv_state_load(state_path, &state, err, sizeof(err))) {
 		fprintf(stderr, "hvctl: --state %s\n", err);
@@ -613,8 +675,11 @@ static int cmd_run(int argc, char **argv, int step)
 			return needs_hvlab("--intercept", "KVM intercepts what it needs, not what you ask");
 		if (intercepts.exception_bitmap)
 			return needs_hvlab("--exceptions", "KVM does not show exceptions on their way to the guest");
-		if (trace_path)
-			return needs_hvlab("--trace-json", "the exit trace is hvlab's trace ring; KVM has none");
+		if (trace_path || mode == MODE_TRACE)
+			return needs_hvlab(mode == MODE_TRACE ? "trace" : "--trace-json",
+					   "the exit trace is hvlab's trace ring; KVM has none");
+		if (stats)
+			return needs_hvlab("--stats", "these are hvlab's statistics");
 		if (state_path && state.nvmcs)
 			return needs_hvlab("--state with a \"vmcs\" object",
 					   "KVM has no raw VMCS access; delete \"vmcs\" from the file to replay the rest");
@@ -677,12 +742,36 @@ static int cmd_run(int argc, char **argv, int step)
 			return STATUS_SETUP;
 		}
 	}
+	if (chrome_path) {
+		chrome = fopen(chrome_path, "w");
+		if (!chrome) {
+			fprintf(stderr, "hvctl: cannot write '%s': %s\n", chrome_path, strerror(errno));
+			if (s.trace && s.trace != stdout)
+				fclose(s.trace);
+			hv_close(&s.vm);
+			return STATUS_SETUP;
+		}
+	}
+	if (mode == MODE_TRACE) {
+		hv_tracer_init(&tracer, s.trace, chrome);
+		s.tracer = &tracer;
+	}
 	/* No SA_RESTART: Ctrl-C makes HVLAB_RUN return -EINTR. */
 	sigaction(SIGINT, &sa, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = run_loop(&s);
 	console_flush(&s);
+	if (s.tracer) {
+		hv_tracer_finish(&tracer);
+		if (s.console_midline)
+			putchar('\n');
+		hv_tracer_summary(&tracer, stdout, json);
+		if (chrome)
+			fclose(chrome);
+	}
+	if (stats)
+		print_vcpu_stats(&s, stdout);
 	if (s.trace && s.trace != stdout)
 		fclose(s.trace);
 	if (regs_out) {
@@ -690,6 +779,89 @@ static int cmd_run(int argc, char **argv, int step)
 		if (regs_out != stdout)
 			fclose(regs_out);
 	}
+	hv_close(&s.vm);
+	return ret;
+}
+
+/* hvctl vmcs: the vCPU's VMCS after loading GUEST (and N exits), decoded. */
+static int cmd_vmcs(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "group", required_argument, NULL, 'g' },
+		{ "exits", required_argument, NULL, 'n' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct session s = { 0 };
+	struct hv_vmcs vmcs;
+	enum hv_guest_format format;
+	unsigned int mask = 0xf;
+	const char *why;
+	int opt, ret, json = 0;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "g:n:jh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'g':
+			mask = hv_vmcs_group_mask(optarg);
+			if (!mask) {
+				fprintf(stderr, "hvctl: --group '%s': give control, exit, guest, host or all\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'n':
+			s.stop_after = strtol(optarg, &end, 0);
+			if (*end || s.stop_after <= 0) {
+				fprintf(stderr, "hvctl: --exits '%s': give a positive number of exits\n", optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return STATUS_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "hvctl: vmcs needs exactly one GUEST file (try: hvctl vmcs --group guest guests/hello.bin)\n");
+		return STATUS_USAGE;
+	}
+	ret = hv_open(&s.vm);
+	if (!ret)
+		ret = hv_create(&s.vm, HV_DEFAULT_MEM);
+	if (ret) {
+		fprintf(stderr, "hvctl: cannot create the VM: %s\n", hv_strerror(ret));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	ret = hv_load_file(&s.vm, argv[optind], &format, &why);
+	if (ret) {
+		fprintf(stderr, "hvctl: cannot load '%s': %s\n", argv[optind], why ? why : strerror(-ret));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	ret = STATUS_HALTED;
+	if (s.stop_after)
+		ret = run_loop(&s);
+	if (s.console_midline)
+		putchar('\n');
+	if (hv_vmcs_read(&s.vm, &vmcs)) {
+		fprintf(stderr, "hvctl: HVLAB_GET_VMCS failed: %s (is hvlab.ko older than hvctl?)\n",
+			strerror(errno));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	if (json)
+		hv_vmcs_print_json(stdout, &vmcs, mask);
+	else
+		hv_vmcs_print(stdout, &vmcs, mask);
 	hv_close(&s.vm);
 	return ret;
 }
@@ -710,9 +882,13 @@ int main(int argc, char **argv)
 	if (!strcmp(cmd, "info"))
 		return cmd_info(argc - 1, argv + 1);
 	if (!strcmp(cmd, "run"))
-		return cmd_run(argc - 1, argv + 1, 0);
+		return cmd_run(argc - 1, argv + 1, MODE_RUN);
 	if (!strcmp(cmd, "step"))
-		return cmd_run(argc - 1, argv + 1, 1);
-	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step; see hvctl --help)\n", cmd);
+		return cmd_run(argc - 1, argv + 1, MODE_STEP);
+	if (!strcmp(cmd, "trace"))
+		return cmd_run(argc - 1, argv + 1, MODE_TRACE);
+	if (!strcmp(cmd, "vmcs"))
+		return cmd_vmcs(argc - 1, argv + 1);
+	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, trace, vmcs; see hvctl --help)\n", cmd);
 	return STATUS_USAGE;
 }

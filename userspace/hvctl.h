@@ -12,6 +12,8 @@
 #include "libhvlab.h"
 #include "step.h"
 
+struct hv_tracer;
+
 /* Exit statuses. Odd numbers belong to the guest's port 0xf4 writes. */
 #define STATUS_HALTED		0
 #define STATUS_USAGE		2
@@ -31,6 +33,8 @@ struct session {
 	char console[256];	/* step: the guest's current console line */
 	size_t console_len;
 	int console_midline;	/* run: the console's last byte was not a newline */
+	struct hv_tracer *tracer;	/* hvctl trace */
+	long stop_after;	/* vmcs --exits N: stop after N exits */
 };
 
 /* Set by SIGINT and SIGTERM. */

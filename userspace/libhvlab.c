@@ -495,3 +495,30 @@ int hv_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *sregs)
 		return hv_kvm_set_sregs(vm, sregs);
 	return ioctl(vm->vcpu_fd, HVLAB_SET_SREGS, sregs);
 }
+
+int hv_get_stats(int fd, unsigned long request, struct hvlab_stat_desc **descs,
+		 uint64_t **values, unsigned int *count)
+{
+	struct hvlab_stats hdr = { 0 };
+
+	/* The first call only learns how many there are (E2BIG). */
+	if (ioctl(fd, request, &hdr) == 0 || errno != E2BIG)
+		return -1;
+	*descs = calloc(hdr.count, sizeof(**descs));
+	*values = calloc(hdr.count, sizeof(**values));
+	if (!*descs || !*values) {
+		free(*descs);
+		free(*values);
+		errno = ENOMEM;
+		return -1;
+	}
+	hdr.descs = (uintptr_t)*descs;
+	hdr.values = (uintptr_t)*values;
+	if (ioctl(fd, request, &hdr)) {
+		free(*descs);
+		free(*values);
+		return -1;
+	}
+	*count = hdr.count;
+	return 0;
+}

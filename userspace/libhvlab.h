@@ -102,4 +102,12 @@ int hv_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);
 int hv_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs);
 int hv_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *sregs);
 
+/*
+ * HVLAB_GET_VM_STATS or HVLAB_GET_VCPU_STATS (@request) on @fd: every
+ * statistic's description and value, in arrays the caller frees.
+ * 0 or -1 with errno set.
+ */
+int hv_get_stats(int fd, unsigned long request, struct hvlab_stat_desc **descs,
+		 uint64_t **values, unsigned int *count);
+
 #endif

@@ -22,6 +22,7 @@
 #include "hvctl.h"
 #include "state.h"
 #include "vmcs_image.h"
+#include "vmcs_print.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_INSN	15
@@ -151,9 +152,7 @@ static int parse_command(const char *line, struct step_cmd *cmd, char *err, size
 		if (nwords > 2)
 			goto usage;
 		snprintf(cmd->arg, sizeof(cmd->arg), "%s", nwords == 2 ? words[1] : "guest");
-		if (strcasecmp(cmd->arg, "guest") && strcasecmp(cmd->arg, "control") &&
-		    strcasecmp(cmd->arg, "exit") && strcasecmp(cmd->arg, "host") &&
-		    strcasecmp(cmd->arg, "all")) {
+		if (!hv_vmcs_group_mask(cmd->arg)) {
 			snprintf(err, errlen, "vmcs %.40s: give a group: guest, control, exit, host or all",
 				 cmd->arg);
 			return -1;
@@ -583,32 +582,14 @@ static void cmd_regs(struct stepper *st)
 
 static void cmd_vmcs(struct stepper *st, const char *group)
 {
-	static const struct { const char *name; int area; } groups[] = {
-		{ "control", HVLAB_VMCS_AREA_CONTROL }, { "exit", HVLAB_VMCS_AREA_EXIT },
-		{ "guest", HVLAB_VMCS_AREA_GUEST }, { "host", HVLAB_VMCS_AREA_HOST },
-	};
-	int area = -1, ret;
+	int ret = hv_vmcs_read(&st->s->vm, &st->cur_vmcs);
 
-	for (size_t i = 0; i < ARRAY_SIZE(groups); i++)
-		if (!strcasecmp(group, groups[i].name))
-			area = groups[i].area;
-	ret = hv_vmcs_read(&st->s->vm, &st->cur_vmcs);
 	if (ret) {
-		printf("cannot read the VMCS (HVLAB_GET_VMCS: %s): this hvlab.ko may be too old; 'regs' shows what HVLAB_GET_SREGS has\n",
+		printf("cannot read the VMCS (HVLAB_GET_VMCS: %s): this hvlab.ko may be older than hvctl; 'regs' shows what HVLAB_GET_SREGS has\n",
 		       strerror(-ret));
 		return;
 	}
-	/* TODO(vmcs_print.h): print by the lead's groups once it is on main */
-	for (int i = 0; i < HV_VMCS_NFIELDS; i++) {
-		uint32_t enc = hv_vmcs_fields[i].encoding;
-
-		if (area >= 0 && (int)HVLAB_VMCS_AREA(enc) != area)
-			continue;
-		if (!st->cur_vmcs.supported[i])
-			continue;
-		printf("%-36s 0x%llx\n", hv_vmcs_fields[i].name,
-		       (unsigned long long)st->cur_vmcs.value[i]);
-	}
+	hv_vmcs_print(stdout, &st->cur_vmcs, hv_vmcs_group_mask(group));
 }
 
 static void cmd_x(struct stepper *st, const struct step_cmd *cmd)

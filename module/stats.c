@@ -1,0 +1,277 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * stats.c - per-VM and per-vCPU statistics, by ioctl and in debugfs.
+ *
+ * Like bhyve's vmm_stat and KVM's binary stats, the numbers describe
+ * themselves: each comes with a name, a unit and a kind, so hvctl and
+ * scripts need no table of their own. Per exit reason there are three:
+ * how many exits, the host ticks spent on them, and the longest one.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "hvlab.h"
+
+static const char *const exit_reason_names[HVLAB_NR_EXIT_REASONS] = {
+#define X(nr, name, desc) \
+	[nr] = #name,
+	HVLAB_VMX_EXIT_REASONS(X)
+#undef X
+};
+
+struct stat_def {
+	const char *name;
+	u32 unit;
+	u32 kind;
+	size_t offset;		/* in struct hvlab_vcpu_stats */
+};
+
+#define VCPU_STAT(field, unit, kind) \
+	{ #field, HVLAB_STAT_UNIT_##unit, HVLAB_STAT_##kind, \
+	  offsetof(struct hvlab_vcpu_stats, field) }
+
+static const struct stat_def vcpu_stats[] = {
+	VCPU_STAT(runs, COUNT, CUMULATIVE),
+	VCPU_STAT(exits, COUNT, CUMULATIVE),
+	VCPU_STAT(exits_to_user, COUNT, CUMULATIVE),
+	VCPU_STAT(entry_failures, COUNT, CUMULATIVE),
+	VCPU_STAT(signal_exits, COUNT, CUMULATIVE),
+	VCPU_STAT(steps, COUNT, CUMULATIVE),
+};
+
+/* The per-reason triples, one for each reason the SDM names. */
+static const struct stat_def reason_stats[] = {
+	{ "exits", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE,
+	  offsetof(struct hvlab_vcpu_stats, reason_count) },
+	{ "ticks", HVLAB_STAT_UNIT_TICKS, HVLAB_STAT_CUMULATIVE,
+	  offsetof(struct hvlab_vcpu_stats, reason_ticks) },
+	{ "max_ticks", HVLAB_STAT_UNIT_TICKS, HVLAB_STAT_PEAK,
+	  offsetof(struct hvlab_vcpu_stats, reason_max_ticks) },
+};
+
+/* Called once per VM exit by the vCPU's own thread. */
+void hvlab_stats_account_exit(struct hvlab_vcpu *vcpu, u64 ticks)
+{
+	struct hvlab_vcpu_stats *st = &vcpu->stats;
+	u32 basic = HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason);
+
+	st->exits++;
+	if (basic >= HVLAB_NR_EXIT_REASONS)
+		return;
+	st->reason_count[basic]++;
+	st->reason_ticks[basic] += ticks;
+	if (ticks > st->reason_max_ticks[basic])
+		st->reason_max_ticks[basic] = ticks;
+}
+
+static unsigned int named_reasons(void)
+{
+	unsigned int i, n = 0;
+
+	for (i = 0; i < HVLAB_NR_EXIT_REASONS; i++)
+		n += !!exit_reason_names[i];
+	return n;
+}
+
+static unsigned int vcpu_stat_count(void)
+{
+	return ARRAY_SIZE(vcpu_stats) + ARRAY_SIZE(reason_stats) * named_reasons();
+}
+
+/*
+ * Statistic @i of a vCPU: its description (if @desc) and value. Values
+ * are read while the vCPU may run; each u64 is read whole.
+ */
+static u64 vcpu_stat(const struct hvlab_vcpu *vcpu, unsigned int i, struct hvlab_stat_desc *desc)
+{
+	const struct stat_def *def;
+	const u8 *base = (const u8 *)&vcpu->stats;
+	unsigned int reason = 0;
+
+	if (i < ARRAY_SIZE(vcpu_stats)) {
+		def = &vcpu_stats[i];
+		if (desc)
+			strscpy(desc->name, def->name, sizeof(desc->name));
+	} else {
+		i -= ARRAY_SIZE(vcpu_stats);
+		def = &reason_stats[i % ARRAY_SIZE(reason_stats)];
+		for (i /= ARRAY_SIZE(reason_stats); ; reason++)
+			if (exit_reason_names[reason] && i-- == 0)
+				break;
+		if (desc)
+			snprintf(desc->name, sizeof(desc->name), "%s.%s", def->name,
+				 exit_reason_names[reason]);
+		base += reason * sizeof(u64);
+	}
+	if (desc) {
+		desc->unit = def->unit;
+		desc->kind = def->kind;
+	}
+	return READ_ONCE(*(const u64 *)(base + def->offset));
+}
+
+static const struct stat_def vm_stats[] = {
+	{ "vcpus", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
+	{ "memory_slots", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
+	{ "memory_bytes", HVLAB_STAT_UNIT_BYTES, HVLAB_STAT_INSTANT },
+	{ "exits", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE },
+	{ "exits_to_user", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE },
+};
+
+/* VM statistic @i; vm->lock held (it guards slots and vcpus). */
+static u64 vm_stat(const struct hvlab_vm *vm, unsigned int i, struct hvlab_stat_desc *desc)
+{
+	u64 value = 0;
+	unsigned int j;
+
+	if (desc) {
+		strscpy(desc->name, vm_stats[i].name, sizeof(desc->name));
+		desc->unit = vm_stats[i].unit;
+		desc->kind = vm_stats[i].kind;
+	}
+	for (j = 0; j < HVLAB_MAX_VCPUS; j++) {
+		const struct hvlab_vcpu *vcpu = vm->vcpus[j];
+
+		if (i == 0)
+			value += !!vcpu;
+		else if (vcpu && i == 3)
+			value += READ_ONCE(vcpu->stats.exits);
+		else if (vcpu && i == 4)
+			value += READ_ONCE(vcpu->stats.exits_to_user);
+	}
+	for (j = 0; j < HVLAB_MAX_MEM_SLOTS; j++) {
+		if (i == 1)
+			value += vm->slots[j].used;
+		else if (i == 2 && vm->slots[j].used)
+			value += vm->slots[j].size;
+	}
+	return value;
+}
+
+typedef u64 (*stat_fn)(const void *obj, unsigned int i, struct hvlab_stat_desc *desc);
+
+/* The ioctl side, shared by VM and vCPU: see struct hvlab_stats. */
+static long copy_stats_to_user(void __user *argp, const void *obj, unsigned int count,
+			       stat_fn stat)
+{
+	struct hvlab_stats hdr;
+	struct hvlab_stat_desc desc;
+	unsigned int i;
+	u64 value;
+
+	if (copy_from_user(&hdr, argp, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr.flags)
+		return -EINVAL;
+	if (hdr.count < count) {
+		hdr.count = count;
+		return copy_to_user(argp, &hdr, sizeof(hdr)) ? -EFAULT : -E2BIG;
+	}
+	for (i = 0; i < count; i++) {
+		memset(&desc, 0, sizeof(desc));
+		value = stat(obj, i, &desc);
+		if (hdr.descs && copy_to_user(u64_to_user_ptr(hdr.descs) + i * sizeof(desc),
+					      &desc, sizeof(desc)))
+			return -EFAULT;
+		if (hdr.values && copy_to_user(u64_to_user_ptr(hdr.values) + i * sizeof(value),
+					       &value, sizeof(value)))
+			return -EFAULT;
+	}
+	hdr.count = count;
+	return copy_to_user(argp, &hdr, sizeof(hdr)) ? -EFAULT : 0;
+}
+
+static u64 vcpu_stat_fn(const void *obj, unsigned int i, struct hvlab_stat_desc *desc)
+{
+	return vcpu_stat(obj, i, desc);
+}
+
+static u64 vm_stat_fn(const void *obj, unsigned int i, struct hvlab_stat_desc *desc)
+{
+	return vm_stat(obj, i, desc);
+}
+
+long hvlab_vcpu_get_stats(struct hvlab_vcpu *vcpu, void __user *argp)
+{
+	return copy_stats_to_user(argp, vcpu, vcpu_stat_count(), vcpu_stat_fn);
+}
+
+long hvlab_vm_get_stats(struct hvlab_vm *vm, void __user *argp)
+{
+	long ret;
+
+	mutex_lock(&vm->lock);
+	ret = copy_stats_to_user(argp, vm, ARRAY_SIZE(vm_stats), vm_stat_fn);
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
+/* --- debugfs: one "name value" line per statistic -------------------- */
+
+static struct dentry *hvlab_debugfs_root;
+static atomic_t next_vm_id = ATOMIC_INIT(0);
+
+static int vcpu_stats_show(struct seq_file *m, void *unused)
+{
+	const struct hvlab_vcpu *vcpu = m->private;
+	struct hvlab_stat_desc desc;
+	unsigned int i;
+	u64 value;
+
+	for (i = 0; i < vcpu_stat_count(); i++) {
+		value = vcpu_stat(vcpu, i, &desc);
+		seq_printf(m, "%s %llu\n", desc.name, value);
+	}
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vcpu_stats);
+
+static int vm_stats_show(struct seq_file *m, void *unused)
+{
+	struct hvlab_vm *vm = m->private;
+	struct hvlab_stat_desc desc;
+	unsigned int i;
+	u64 value;
+
+	mutex_lock(&vm->lock);
+	for (i = 0; i < ARRAY_SIZE(vm_stats); i++) {
+		value = vm_stat(vm, i, &desc);
+		seq_printf(m, "%s %llu\n", desc.name, value);
+	}
+	mutex_unlock(&vm->lock);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vm_stats);
+
+int hvlab_debugfs_init(void)
+{
+	/* debugfs is optional: without it the ioctls still work. */
+	hvlab_debugfs_root = debugfs_create_dir("hvlab", NULL);
+	return 0;
+}
+
+void hvlab_debugfs_exit(void)
+{
+	debugfs_remove_recursive(hvlab_debugfs_root);
+}
+
+void hvlab_debugfs_add_vm(struct hvlab_vm *vm)
+{
+	char name[16];
+
+	vm->id = atomic_inc_return(&next_vm_id);
+	snprintf(name, sizeof(name), "vm%u", vm->id);
+	vm->debugfs = debugfs_create_dir(name, hvlab_debugfs_root);
+	debugfs_create_file("stats", 0400, vm->debugfs, vm, &vm_stats_fops);
+}
+
+void hvlab_debugfs_add_vcpu(struct hvlab_vcpu *vcpu)
+{
+	char name[16];
+
+	snprintf(name, sizeof(name), "vcpu%d", vcpu->id);
+	vcpu->debugfs = debugfs_create_dir(name, vcpu->vm->debugfs);
+	debugfs_create_file("stats", 0400, vcpu->debugfs, vcpu, &vcpu_stats_fops);
+}
