@@ -1,0 +1,85 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# trace.sh - hvctl trace, hvctl vmcs and hvctl run --stats as a user runs
+# them: summaries, timelines and dumps that agree with what the guest did.
+# Prints TAP.
+n=0
+fail=0
+ok() {	# ok STATUS DESCRIPTION
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
+}
+G=/guests
+T=/tmp/trace-test
+mkdir -p $T
+
+# cpuid.bin: three CPUIDs, nine OUTs ("cpuid ok\n"), one HLT
+hvctl trace --trace-json $T/t.jsonl --chrome $T/t.json $G/cpuid.bin >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q "^cpuid ok$" $T/out &&
+	grep -qE '^CPUID +3 +23\.1% +[0-9]+ +[0-9]+$' $T/out &&
+	grep -qE '^IO_INSTRUCTION +9 ' $T/out && grep -qE '^HLT +1 ' $T/out &&
+	grep -qE '^total +13 +100\.0%' $T/out
+ok $? "trace cpuid: summary counts 3 CPUID, 9 I/O, 1 HLT (status $st)"
+
+[ "$(wc -l <$T/t.jsonl)" = 13 ] && grep -q '"name":"CPUID",.*"tsc":[1-9][0-9]*,"cost":[1-9]' $T/t.jsonl
+ok $? "trace --trace-json: one line per exit, each with tsc and cost"
+
+grep -q '^{"displayTimeUnit":"ns",.*"traceEvents":\[$' $T/t.json &&
+	[ "$(grep -c '"ph":"X","pid":1,"tid":2' $T/t.json)" = 13 ] &&
+	[ "$(grep -c '"name":"IO_INSTRUCTION","ph":"X","pid":1,"tid":3' $T/t.json)" = 9 ] &&
+	grep -q '"name":"guest","ph":"X"' $T/t.json && tail -1 $T/t.json | grep -q '^\]}$'
+ok $? "trace --chrome: a kernel slice per exit, a userspace slice per I/O exit, guest slices"
+
+hvctl trace --json $G/cpuid.bin >$T/out 2>$T/err
+# exits_to_user counts those hvctl resumed the guest from: the 9 OUTs, not the final HLT
+grep -q '^{"exits":13,"ticks":[0-9]*,"exits_to_user":9,.*{"reason":10,"name":"CPUID","count":3,' $T/out
+ok $? "trace --json: 13 exits, 9 of them handled by hvctl (the OUTs)"
+
+hvctl trace --backend=kvm $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "trace needs the hvlab backend" $T/err
+ok $? "trace --backend=kvm: status 2, needs the hvlab backend"
+
+hvctl run --chrome $T/x.json $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "belong to 'hvctl trace'" $T/err
+ok $? "run --chrome: status 2, says it belongs to trace"
+
+hvctl run --stats $G/cpuid.bin >$T/out 2>$T/err
+grep -qE '^exits\.CPUID +3$' $T/out && grep -qE '^exits +13$' $T/out &&
+	grep -qE '^ticks\.CPUID +[1-9][0-9]* ticks$' $T/out && grep -qE '^exits_to_user +10$' $T/out
+ok $? "run --stats: the vCPU's counters for cpuid"
+
+hvctl vmcs --group guest $G/hello.bin >$T/out 2>$T/err
+grep -qE '^  GUEST_RIP +681e +0x0000000000007c00$' $T/out &&
+	grep -qE '^  VMCS_LINK_POINTER +2800 +0xffffffffffffffff$' $T/out &&
+	grep -qE '^  GUEST_CS_AR_BYTES +4816 +0x0000009b +type=11 code/data dpl=0 present$' $T/out &&
+	! grep -q '^== control' $T/out
+ok $? "vmcs --group guest hello: RIP 0x7c00, link pointer ~0, CS access rights decoded"
+
+hvctl vmcs --group guest $G/hello64.elf >$T/out 2>$T/err
+grep -qE '^  GUEST_IA32_EFER +2806 +0x0000000000000500 +LME LMA$' $T/out &&
+	grep -qE '^  GUEST_CR0 +6800 +0x[0-9a-f]+ +PE .*PG$' $T/out &&
+	grep -qE '^  GUEST_CS_AR_BYTES +4816 +0x0000a09b +.* L G$' $T/out
+ok $? "vmcs hello64: EFER LME LMA, CR0 PE..PG, a 64-bit code segment"
+
+hvctl vmcs --group control $G/hello.bin >$T/out 2>$T/err
+grep -qE '^  CPU_BASED_VM_EXEC_CONTROL +4002 +0x[0-9a-f]+ +.*HLT exiting.*unconditional I/O exiting' $T/out &&
+	grep -qE '^  SECONDARY_VM_EXEC_CONTROL +401e +.*enable EPT.*unrestricted guest' $T/out
+ok $? "vmcs --group control: execution controls by name"
+
+hvctl vmcs --exits 2 --group exit $G/cpuid.bin >$T/out 2>$T/err
+grep -qE '^  VM_EXIT_REASON +4402 +0x0000000a +CPUID$' $T/out &&
+	grep -qE '^  VM_INSTRUCTION_ERROR +4400 +0x00000000' $T/out
+ok $? "vmcs --exits 2 cpuid: the second exit is a CPUID"
+
+hvctl vmcs --json $G/hello.bin >$T/out 2>$T/err
+grep -q '^{"VIRTUAL_PROCESSOR_ID":{"encoding":"0x0000",.*"GUEST_RIP":{"encoding":"0x681e","value":"0x7c00","area":"guest state","meaning":""}' $T/out
+ok $? "vmcs --json: every field by name"
+
+hvctl vmcs --group nonsense $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "give control, exit, guest, host or all" $T/err
+ok $? "vmcs --group nonsense: status 2 and the choices"
+
+echo "1..$n"
+exit $fail
