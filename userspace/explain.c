@@ -14,6 +14,7 @@
 #include "decode.h"
 #include "entry_check.h"
 #include "explain.h"
+#include "state.h"
 #include "vmcs_image.h"
 
 #define STATUS_PASS	0
@@ -95,12 +96,14 @@ static void explain_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: hvctl explain [--json] GUEST\n"
+		"       hvctl explain [--json] --state FILE [GUEST]\n"
 		"       hvctl explain --list [--json]\n"
 		"Load GUEST into a fresh vCPU and check its VMCS the way VM entry will\n"
 		"(SDM 27.2, 27.3), without entering: prints \"all N checks pass\" or each\n"
-		"broken rule with its fields, SDM section and a hint. --list prints every\n"
-		"check hvctl knows. Exit status: 0 all pass, 6 a check fails, 2 usage,\n"
-		"4 setup error. See docs/entry-checks.md.\n");
+		"broken rule with its fields, SDM section and a hint. --state applies a\n"
+		"state file (hvctl step --save-state writes one) to the fresh vCPU first.\n"
+		"--list prints every check hvctl knows. Exit status: 0 all pass, 6 a\n"
+		"check fails, 2 usage, 4 setup error. See docs/entry-checks.md.\n");
 }
 
 int hv_cmd_explain(int argc, char **argv)
@@ -108,6 +111,7 @@ int hv_cmd_explain(int argc, char **argv)
 	static const struct option options[] = {
 		{ "json", no_argument, NULL, 'j' },
 		{ "list", no_argument, NULL, 'l' },
+		{ "state", required_argument, NULL, 's' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -115,17 +119,22 @@ int hv_cmd_explain(int argc, char **argv)
 	struct hv_entry_env env;
 	struct hv_vmcs vmcs;
 	enum hv_guest_format format;
+	struct hv_state state;
 	struct hv_vm vm;
-	const char *why;
+	const char *why, *state_path = NULL;
+	char err[256];
 	int opt, ret, json = 0, list = 0;
 
-	while ((opt = getopt_long(argc, argv, "jlh", options, NULL)) != -1) {
+	while ((opt = getopt_long(argc, argv, "jls:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'j':
 			json = 1;
 			break;
 		case 'l':
 			list = 1;
+			break;
+		case 's':
+			state_path = optarg;
 			break;
 		case 'h':
 			explain_usage(stdout);
@@ -143,9 +152,13 @@ int hv_cmd_explain(int argc, char **argv)
 		print_catalogue(stdout, json);
 		return 0;
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "hvctl: explain needs exactly one GUEST file (try: hvctl explain guests/hello.bin)\n");
+	if (optind != argc - 1 && !(state_path && optind == argc)) {
+		fprintf(stderr, "hvctl: explain needs exactly one GUEST file, or --state FILE (try: hvctl explain guests/hello.bin)\n");
 		return STATUS_USAGE;
+	}
+	if (state_path && hv_state_load(state_path, &state, err, sizeof(err))) {
+		fprintf(stderr, "hvctl: --state %s\n", err);
+		return STATUS_SETUP;
 	}
 	ret = hv_open(&vm);
 	if (!ret)
@@ -155,11 +168,21 @@ int hv_cmd_explain(int argc, char **argv)
 		hv_close(&vm);
 		return STATUS_SETUP;
 	}
-	ret = hv_load_file(&vm, argv[optind], &format, &why);
+	ret = optind < argc ? hv_load_file(&vm, argv[optind], &format, &why) : 0;
 	if (ret) {
 		fprintf(stderr, "hvctl: cannot load '%s': %s\n", argv[optind], why ? why : strerror(-ret));
 		hv_close(&vm);
 		return STATUS_SETUP;
+	}
+	/* The state goes through the ioctls as hvctl run --state sends it; the VMCS is read back. */
+	if (state_path) {
+		ret = hv_state_apply(&vm, &state);
+		if (ret) {
+			fprintf(stderr, "hvctl: --state %s: the kernel refused the state: %s (a value a VMCS field cannot hold?)\n",
+				state_path, strerror(-ret));
+			hv_close(&vm);
+			return STATUS_SETUP;
+		}
 	}
 	ret = read_env(&vm, &env);
 	if (!ret)

@@ -40,6 +40,30 @@ hvctl explain /nonexistent.bin >/dev/null 2>$T/err
 [ $? = 4 ] && grep -q "cannot load '/nonexistent.bin'" $T/err
 ok $? "explain of a missing file: status 4"
 
+# A state file (hvctl step --save-state) checked without entering, then broken.
+hvctl step --count 1 --save-state $T/good.json $G/hello.bin </dev/null >$T/out 2>$T/err
+hvctl explain --state $T/good.json >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q '^all [0-9][0-9]* checks pass$' $T/out
+ok $? "explain --state (saved by step): all checks pass (got $st: $(head -c 200 $T/out $T/err))"
+sed -e 's/"rflags": "[^"]*"/"rflags": "0x2"/' \
+    -e 's/"GUEST_INTERRUPTIBILITY_INFO": "[^"]*"/"GUEST_INTERRUPTIBILITY_INFO": "0x1"/' \
+    $T/good.json >$T/sti.json
+hvctl explain --state $T/sti.json $G/hello.bin >$T/out 2>$T/err
+st=$?
+[ $st = 6 ] && grep -q '^  guest.intr.sti_if, the one VM entry reports (SDM 27.3.1.5)$' $T/out &&
+	grep -q 'fields: GUEST_INTERRUPTIBILITY_INFO=0x1 (blocking by STI), GUEST_RFLAGS=0x2 (IF=0)' $T/out
+ok $? "explain --state with STI blocking and IF=0: names guest.intr.sti_if, status 6 (got $st)"
+hvctl run --state $T/sti.json $G/hello.bin >$T/out 2>$T/err
+st=$?
+[ $st = 6 ] && grep -q 'VM entry failed: exit reason 33 (VM-entry failure: invalid guest state)' $T/err &&
+	grep -q 'guest.intr.sti_if, the one VM entry reports' $T/err
+ok $? "run --state with that state: the real entry fails (33) and hvctl explains it (got $st)"
+printf '{"format": "nonsense"}\n' >$T/bad.json
+hvctl explain --state $T/bad.json >$T/out 2>$T/err
+[ $? = 4 ] && grep -q -- '--state' $T/err
+ok $? "explain --state with a bad file: status 4 and where"
+
 P=/sys/module/hvlab/parameters/fault_msr_load
 if [ -w $P ]; then
 	echo 1 >$P
