@@ -29,6 +29,7 @@
 
 #define GUEST_DIR	"/guests/"
 #define MAX_RUNS	20000	/* HVLAB_RUN calls for a guest that enters anyway */
+#define MAX_CHANGES	28
 
 enum {
 #define X(enc, name) E_##name = enc,
@@ -47,7 +48,7 @@ struct change {
 struct entry_case {
 	const char *guest;
 	const char *expect;		/* the check the explainer must name first */
-	struct change changes[5];
+	struct change changes[MAX_CHANGES];
 	/*
 	 * NULL: the lab CPU refuses the entry (exit reason 33). Otherwise
 	 * the documented disagreement: Bochs enters anyway, and why.
@@ -62,6 +63,13 @@ struct entry_case {
 #define L64	"hello64.elf"
 #define C(f, o, v)	{ E_##f, o, v }
 #define NONCANON	0x0000800000000000ULL
+/* virtual-8086 mode with every segment as the SDM wants it (selector 0x10: base 0x100), and one change */
+#define V86_SEG(S, sel)	C(GUEST_##S##_SELECTOR, SET, sel), C(GUEST_##S##_BASE, SET, (sel) << 4), \
+			C(GUEST_##S##_LIMIT, SET, 0xffff), C(GUEST_##S##_AR_BYTES, SET, 0xf3)
+#define V86(id, change)	{ .guest = P32, .expect = "guest." #id, .changes = { C(GUEST_RFLAGS, OR, 1u << 17), \
+			  V86_SEG(CS, 0x10), V86_SEG(SS, 0x10), V86_SEG(DS, 0x10), V86_SEG(ES, 0x10), \
+			  V86_SEG(FS, 0x10), V86_SEG(GS, 0x10), \
+			  change } }
 
 static const struct entry_case cases[] = {
 	/* 27.3.1.1 control registers, MSRs */
@@ -83,6 +91,10 @@ static const struct entry_case cases[] = {
 	{ .guest = P32, .expect = "guest.tr.ti", .changes = { C(GUEST_TR_SELECTOR, OR, 4) } },
 	{ .guest = R16, .expect = "guest.ldtr.ti", .changes = { C(GUEST_LDTR_SELECTOR, OR, 4) } },
 	{ .guest = P32, .expect = "guest.cs.v86_base", .changes = { C(GUEST_RFLAGS, OR, 1u << 17) } },
+	V86(cs.v86_limit, C(GUEST_CS_LIMIT, SET, 0xfffe)),
+	V86(ss.v86_base, C(GUEST_SS_BASE, SET, 0)),
+	V86(ds.v86_ar, C(GUEST_DS_AR_BYTES, SET, 0xf2)),
+	V86(gs.v86_limit, C(GUEST_GS_LIMIT, SET, 0x1ffff)),
 	{ .guest = L64, .expect = "guest.tr.base_canonical", .changes = { C(GUEST_TR_BASE, SET, NONCANON) } },
 	{ .guest = L64, .expect = "guest.fs.base_canonical", .changes = { C(GUEST_FS_BASE, SET, NONCANON) } },
 	{ .guest = L64, .expect = "guest.gs.base_canonical", .changes = { C(GUEST_GS_BASE, SET, 0x0001000000000000ULL) } },
@@ -114,6 +126,19 @@ static const struct entry_case cases[] = {
 	{ .guest = R16, .expect = "guest.cs.ar_reserved", .changes = { C(GUEST_CS_AR_BYTES, SET, 0x49b) } },
 	{ .guest = P32, .expect = "guest.ss.ar_reserved", .changes = { C(GUEST_SS_AR_BYTES, SET, 0x2c093) } },
 	{ .guest = R16, .expect = "guest.ds.ar_reserved", .changes = { C(GUEST_DS_AR_BYTES, SET, 0x193) } },
+	{ .guest = P32, .expect = "guest.fs.accessed", .changes = { C(GUEST_FS_AR_BYTES, SET, 0xc092) } },
+	{ .guest = P32, .expect = "guest.gs.accessed", .changes = { C(GUEST_GS_AR_BYTES, SET, 0xc092) } },
+	{ .guest = R16, .expect = "guest.ds.code_readable", .changes = { C(GUEST_DS_AR_BYTES, SET, 0x99) } },
+	{ .guest = R16, .expect = "guest.es.code_readable", .changes = { C(GUEST_ES_AR_BYTES, SET, 0x99) } },
+	{ .guest = R16, .expect = "guest.es.s", .changes = { C(GUEST_ES_AR_BYTES, SET, 0x83) } },
+	{ .guest = R16, .expect = "guest.fs.s", .changes = { C(GUEST_FS_AR_BYTES, SET, 0x83) } },
+	{ .guest = P32, .expect = "guest.gs.s", .changes = { C(GUEST_GS_AR_BYTES, SET, 0xc083) } },
+	{ .guest = R16, .expect = "guest.es.ar_reserved", .changes = { C(GUEST_ES_AR_BYTES, SET, 0x893) } },
+	{ .guest = R16, .expect = "guest.fs.ar_reserved", .changes = { C(GUEST_FS_AR_BYTES, SET, 0x40093) } },
+	{ .guest = P32, .expect = "guest.gs.ar_reserved", .changes = { C(GUEST_GS_AR_BYTES, SET, 0xc293) } },
+	{ .guest = R16, .expect = "guest.es.granularity", .changes = { C(GUEST_ES_LIMIT, SET, 0x200000) } },
+	{ .guest = P32, .expect = "guest.fs.granularity", .changes = { C(GUEST_FS_LIMIT, SET, 0xfff0) } },
+	{ .guest = P32, .expect = "guest.gs.granularity", .changes = { C(GUEST_GS_AR_BYTES, SET, 0x4093) } },
 	{ .guest = L64, .expect = "guest.cs.l_db", .changes = { C(GUEST_CS_AR_BYTES, SET, 0xe09b) } },
 	{ .guest = R16, .expect = "guest.cs.granularity", .changes = { C(GUEST_CS_LIMIT, SET, 0x100000) } },
 	{ .guest = P32, .expect = "guest.ss.granularity", .changes = { C(GUEST_SS_LIMIT, SET, 0xfffff000) } },
@@ -286,8 +311,8 @@ static const char *describe(const struct entry_case *c, char *buf, size_t len)
 static int run_case(unsigned int n, const struct entry_case *c, const struct hv_entry_env *env)
 {
 	const struct hv_entry_check *chk = hv_entry_check_by_id(c->expect);
-	uint32_t encs[5];
-	uint64_t vals[5];
+	uint32_t encs[MAX_CHANGES];
+	uint64_t vals[MAX_CHANGES];
 	struct hv_entry_report report;
 	struct outcome o;
 	struct hv_vmcs vmcs;
@@ -313,7 +338,7 @@ static int run_case(unsigned int n, const struct entry_case *c, const struct hv_
 			 first_id(&report), report.failures[0].fields);
 		goto done;
 	}
-	for (; count < 5 && c->changes[count].field; count++) {
+	for (; count < MAX_CHANGES && c->changes[count].field; count++) {
 		const struct change *ch = &c->changes[count];
 		uint64_t v = hv_vmcs_get(&vmcs, ch->field);
 
