@@ -1337,7 +1337,8 @@ static void check_guest(struct ctx *c)
 		for (int i = 0; i < 4; i++) {
 			uint64_t e = c->vmcs->value[pdpte[i]];
 
-			if ((e & 1) && ((e & 0x1e6) || !in_phys(c, e & ~(1ull << 63) & ~0xfffull)) &&
+			/* bit 63 too: PAE PDPTEs have no execute-disable bit */
+			if ((e & 1) && ((e & 0x1e6) || !in_phys(c, e & ~0xfffull)) &&
 			    bad < 0)
 				bad = i;
 		}
@@ -1387,9 +1388,6 @@ void hv_entry_env_init(struct hv_entry_env *env, const struct hvlab_vmx_caps *ca
 		env->phys_bits = eax & 0xff;
 		env->linear_bits = (eax >> 8) & 0xff;
 	}
-	/* 57-bit linear addresses only matter with 5-level paging on, which hvlab does not use */
-	if (env->linear_bits > 48)
-		env->linear_bits = 48;
 #endif
 	env->host_in_ia32e = sizeof(long) == 8;
 	(void)ebx;

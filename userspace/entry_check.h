@@ -40,7 +40,7 @@ struct hv_entry_check {
 struct hv_entry_env {
 	struct hvlab_vmx_caps caps;
 	unsigned int phys_bits;		/* MAXPHYADDR (CPUID 0x80000008 EAX[7:0]) */
-	unsigned int linear_bits;	/* 48, or 57 with 5-level paging */
+	unsigned int linear_bits;	/* CPUID 0x80000008 EAX[15:8]: 48, or 57 where the CPU has LA57 */
 	int host_in_ia32e;		/* the host runs in IA-32e mode (64-bit Linux: 1) */
 };
 

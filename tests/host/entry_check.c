@@ -429,6 +429,10 @@ TEST(combined_breakages)
 	EXPECT_STREQ("none", first_id(&v, &env));
 	SET(&v, GUEST_PDPTE2, 0x5007);
 	EXPECT_STREQ("guest.pdpte.reserved", first_id(&v, &env));
+	SET(&v, GUEST_PDPTE2, 0x8000000000005001ULL);	/* no XD bit in a PAE PDPTE */
+	EXPECT_STREQ("guest.pdpte.reserved", first_id(&v, &env));
+	SET(&v, GUEST_PDPTE2, 0x8000000000005000ULL);	/* not present: not checked */
+	EXPECT_STREQ("none", first_id(&v, &env));
 	/* injection into wait-for-SIPI */
 	good_state(&v, REAL16);
 	SET(&v, GUEST_ACTIVITY_STATE, 3);
