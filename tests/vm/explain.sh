@@ -45,7 +45,7 @@ hvctl step --count 1 --save-state $T/good.json $G/hello.bin </dev/null >$T/out 2
 hvctl explain --state $T/good.json >$T/out 2>$T/err
 st=$?
 [ $st = 0 ] && grep -q '^all [0-9][0-9]* checks pass$' $T/out
-ok $? "explain --state (saved by step): all checks pass (got $st: $(head -c 200 $T/out $T/err))"
+ok $? "explain --state (saved by step): all checks pass (got $st: $(head -c 200 $T/out) $(head -c 200 $T/err))"
 sed -e 's/"rflags": "[^"]*"/"rflags": "0x2"/' \
     -e 's/"GUEST_INTERRUPTIBILITY_INFO": "[^"]*"/"GUEST_INTERRUPTIBILITY_INFO": "0x1"/' \
     $T/good.json >$T/sti.json
