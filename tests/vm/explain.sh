@@ -59,6 +59,11 @@ st=$?
 [ $st = 6 ] && grep -q 'VM entry failed: exit reason 33 (VM-entry failure: invalid guest state)' $T/err &&
 	grep -q 'guest.intr.sti_if, the one VM entry reports' $T/err
 ok $? "run --state with that state: the real entry fails (33) and hvctl explains it (got $st)"
+hvctl step --count 5 --state $T/sti.json $G/hello.bin </dev/null >$T/out 2>$T/err
+st=$?
+[ $st = 6 ] && grep -q 'VM entry failed: exit reason 33' $T/err &&
+	grep -q 'guest.intr.sti_if, the one VM entry reports' $T/err
+ok $? "step --state with that state: the failed entry is explained too (got $st)"
 printf '{"format": "nonsense"}\n' >$T/bad.json
 hvctl explain --state $T/bad.json >$T/out 2>$T/err
 [ $? = 4 ] && grep -q -- '--state' $T/err
