@@ -247,8 +247,8 @@ struct stepper {
 	struct session *s;
 	struct step_config *cfg;
 	long stops;
-	long auto_stops;		/* stops to show without asking (next N, stepi N) */
-	int stepping;			/* stepi: the next exit is a stop */
+	long auto_stops;		/* next N: stops to show without asking */
+	long stepping;			/* stepi N: instructions left; each is a stop */
 	int has_once;			/* until COND from the prompt */
 	struct hv_stop_cond once;
 	int running_free;		/* continue: no stops at all */
@@ -319,8 +319,9 @@ static int vmcs_shown_field(int i)
 
 /*
  * The guest state that changed since the last stop, as "name old -> new"
- * items; JSON: "name":["old","new"]. Registers first, then VMCS fields
- * (or, with an hvlab.ko without HVLAB_GET_VMCS, what HVLAB_GET_SREGS has).
+ * items; JSON: "name":["old","new"]. Registers and the control registers
+ * as the guest sees them first, then guest-state VMCS fields (or, with an
+ * hvlab.ko without HVLAB_GET_VMCS, the segments from HVLAB_GET_SREGS).
  */
 static void print_changes(struct stepper *st, const struct hv_state *cur, int json)
 {
@@ -346,6 +347,17 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 	for (size_t i = 0; i < ARRAY_SIZE(reg_names); i++)
 		if (REGVAL(&old->regs, i) != REGVAL(&cur->regs, i))
 			ITEM(reg_names[i].name, REGVAL(&old->regs, i), REGVAL(&cur->regs, i));
+	/* the control registers as the guest reads them (the read shadows) */
+#define CRITEM(f) do { \
+		if (old->sregs.f != cur->sregs.f) \
+			ITEM(#f, old->sregs.f, cur->sregs.f); \
+	} while (0)
+	CRITEM(cr0);
+	CRITEM(cr2);
+	CRITEM(cr3);
+	CRITEM(cr4);
+	CRITEM(efer);
+#undef CRITEM
 	if (!json && n)
 		printf("\n");
 	n = 0;
@@ -389,11 +401,6 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 		SITEM("gdt.limit", gdt.limit);
 		SITEM("idt.base", idt.base);
 		SITEM("idt.limit", idt.limit);
-		SITEM("cr0", cr0);
-		SITEM("cr2", cr2);
-		SITEM("cr3", cr3);
-		SITEM("cr4", cr4);
-		SITEM("efer", efer);
 #undef SITEM
 	}
 	if (json)
@@ -728,6 +735,8 @@ static int prompt(struct stepper *st)
 	char line[512], err[256];
 	struct step_cmd cmd;
 
+	if (st->stepping > 0)
+		return RESUME;
 	if (st->auto_stops > 0) {
 		st->auto_stops--;
 		return RESUME;
@@ -755,8 +764,7 @@ static int prompt(struct stepper *st)
 			st->has_once = 1;
 			return RESUME;
 		case CMD_STEPI:
-			st->stepping = 1;
-			st->auto_stops = cmd.n - 1;
+			st->stepping = cmd.n;
 			return RESUME;
 		case CMD_QUIT:
 			return QUIT;
@@ -933,7 +941,9 @@ int step_loop(struct session *s)
 			show_stop(st, &cur);
 			st->prev = cur;
 			st->prev_vmcs = st->cur_vmcs;
-			st->stepping = 0;
+			/* an exit during stepi ends that instruction too (it was emulated or is pending) */
+			if (st->stepping > 0)
+				st->stepping--;
 			st->has_once = 0;
 		}
 		handle_exit(s);
@@ -948,16 +958,17 @@ int step_loop(struct session *s)
 		}
 		if (!stop)
 			continue;
+		if (prompt(st) == QUIT) {
+			status = end_session(st, STATUS_HALTED);
+			break;
+		}
+		/* --count: the last stop's commands ran; the guest does not run again */
 		if (st->cfg->count && st->stops >= st->cfg->count) {
 			console_flush(s);
 			if (st->cfg->json)
 				printf("{\"end\":\"count\",\"stops\":%ld}\n", st->stops);
 			else
 				printf("stopped after %ld exits (--count)\n", st->stops);
-			status = end_session(st, STATUS_HALTED);
-			break;
-		}
-		if (prompt(st) == QUIT) {
 			status = end_session(st, STATUS_HALTED);
 			break;
 		}
