@@ -195,9 +195,9 @@ static void print_help(void)
 
 	printf("commands (short forms in brackets):\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		snprintf(left, sizeof(left), "%s%s %s%s%s%s", commands[i].name,
-			 commands[i].kind == CMD_X ? "[/p]" : "", commands[i].args,
-			 commands[i].short_name ? " (" : "",
+		snprintf(left, sizeof(left), "%s%s%s%s%s%s%s", commands[i].name,
+			 commands[i].kind == CMD_X ? "[/p]" : "", commands[i].args[0] ? " " : "",
+			 commands[i].args, commands[i].short_name ? " (" : "",
 			 commands[i].short_name ? commands[i].short_name : "",
 			 commands[i].short_name ? ")" : "");
 		printf("  %-22s %s\n", left, commands[i].help);
