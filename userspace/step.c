@@ -709,15 +709,23 @@ static int next_line(struct stepper *st, char *buf, size_t len)
 	}
 	if (st->cfg->count)
 		return 0;	/* --count alone: show the stops, ask nothing */
-	if (st->interactive) {
-		if (!st->hinted) {
-			fprintf(stderr, "(Enter: next exit, c: continue, q: quit, help: all commands)\n");
-			st->hinted = 1;
-		}
-		fprintf(stderr, "step> ");
+	if (st->interactive && !st->hinted) {
+		fprintf(stderr, "(Enter: next exit, c: continue, q: quit, help: all commands)\n");
+		st->hinted = 1;
 	}
-	fflush(stdout);
-	if (!fgets(buf, len, stdin)) {
+	for (;;) {
+		if (st->interactive)
+			fprintf(stderr, "step> ");
+		fflush(stdout);
+		if (fgets(buf, len, stdin))
+			break;
+		/* Ctrl-C at the prompt: a fresh prompt, as in a shell */
+		if (st->interactive && interrupted && ferror(stdin)) {
+			interrupted = 0;
+			clearerr(stdin);
+			fputc('\n', stderr);
+			continue;
+		}
 		if (st->interactive)
 			fputc('\n', stderr);
 		return 0;
