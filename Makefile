@@ -6,6 +6,7 @@
 #   make demo       set up, build, boot the lab VM and watch a guest's exits
 #   make check      every test, host-side and in the lab VM; ends "N passed, N failed"
 #   make setup      install Debian packages (as root) and fetch the lab kernels
+#   make install    hvctl and its man page into $(DESTDIR)$(PREFIX) (/usr/local)
 #
 # LAB_KERNEL=6.12 (default) or 6.1 picks the lab kernel; KDIR=/path builds
 # the module against another kernel tree, e.g. KDIR=/lib/modules/$(uname -r)/build.
@@ -50,7 +51,7 @@ VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
-.PHONY: all module hvctl guests tests setup payload demo check clean help lint
+.PHONY: all module hvctl guests tests setup payload demo check clean help lint install
 all: module hvctl guests tests
 
 help:
@@ -80,6 +81,11 @@ $(KMOD)/hvlab.ko: $(MODULE_SRCS)
 		{ grep -v "Skipping BTF generation" || true; }
 
 hvctl: $(B)/bin/hvctl
+
+PREFIX ?= /usr/local
+install: $(B)/bin/hvctl
+	install -D -m 0755 $(B)/bin/hvctl $(DESTDIR)$(PREFIX)/bin/hvctl
+	install -D -m 0644 docs/hvctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/hvctl.1
 $(B)/bin/hvctl: $(HVCTL_SRCS) $(wildcard userspace/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $(HVCTL_SRCS) -lcapstone

@@ -265,7 +265,21 @@ void hvlab_step_disarm(struct hvlab_vcpu *vcpu);
 bool hvlab_step_is_own_trap(struct hvlab_vcpu *vcpu);
 
 /* stats.c: statistics by ioctl and in debugfs */
-void hvlab_stats_account_exit(struct hvlab_vcpu *vcpu, u64 ticks);
+/* Once per VM exit, by the vCPU's own thread: inline, it is on every exit. */
+static inline void hvlab_stats_account_exit(struct hvlab_vcpu *vcpu, u64 ticks)
+{
+	struct hvlab_vcpu_stats *st = &vcpu->stats;
+	u32 basic = HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason);
+
+	st->exits++;
+	if (basic >= HVLAB_NR_EXIT_REASONS)
+		return;
+	st->reason_count[basic]++;
+	st->reason_ticks[basic] += ticks;
+	if (ticks > st->reason_max_ticks[basic])
+		st->reason_max_ticks[basic] = ticks;
+}
+
 long hvlab_vcpu_get_stats(struct hvlab_vcpu *vcpu, void __user *argp);
 long hvlab_vm_get_stats(struct hvlab_vm *vm, void __user *argp);
 int hvlab_debugfs_init(void);

@@ -51,21 +51,6 @@ static const struct stat_def reason_stats[] = {
 	  offsetof(struct hvlab_vcpu_stats, reason_max_ticks) },
 };
 
-/* Called once per VM exit by the vCPU's own thread. */
-void hvlab_stats_account_exit(struct hvlab_vcpu *vcpu, u64 ticks)
-{
-	struct hvlab_vcpu_stats *st = &vcpu->stats;
-	u32 basic = HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason);
-
-	st->exits++;
-	if (basic >= HVLAB_NR_EXIT_REASONS)
-		return;
-	st->reason_count[basic]++;
-	st->reason_ticks[basic] += ticks;
-	if (ticks > st->reason_max_ticks[basic])
-		st->reason_max_ticks[basic] = ticks;
-}
-
 static unsigned int named_reasons(void)
 {
 	unsigned int i, n = 0;

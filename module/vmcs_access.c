@@ -18,6 +18,8 @@
 #define VMCS_ENC_RESERVED	(~0x6ffeu & ~VMCS_ENC_ACCESS_HIGH)
 #define VMCS_AREA(enc)		(((enc) >> 10) & 3)
 #define VMCS_AREA_GUEST		2
+#define ACTIVITY_SHUTDOWN	2	/* SDM 25.4.2, Table 25-3 */
+#define ACTIVITY_WAIT_SIPI	3
 
 /*
  * A well-formed encoding (SDM 25.11.2, Table 25-21): bits 31:15 and 12
@@ -133,6 +135,14 @@ static bool vmcs_guest_write_allowed(u32 enc, u64 value)
 	 */
 	if ((enc & ~VMCS_ENC_ACCESS_HIGH) == VMCS_LINK_POINTER)
 		return !(enc & VMCS_ENC_ACCESS_HIGH) && value == U64_MAX;
+	/*
+	 * Shutdown and wait-for-SIPI (2, 3) are states the CPU enters and
+	 * stays in: external interrupts no longer exit, and hvlab has no INIT
+	 * or SIPI to send, so the host CPU would be lost (SDM 26.4.2). HLT is
+	 * fine: the preemption timer and interrupts still exit.
+	 */
+	if (enc == GUEST_ACTIVITY_STATE)
+		return value != ACTIVITY_SHUTDOWN && value != ACTIVITY_WAIT_SIPI;
 	/* hvlab arms the timer itself before every entry. */
 	return enc != VMX_PREEMPTION_TIMER_VALUE;
 }

@@ -133,7 +133,7 @@ TEST(trace_json)
 
 	hv_format_exit_json(&io, buf, sizeof(buf));
 	EXPECT_STREQ("{\"seq\":7,\"reason\":30,\"name\":\"IO_INSTRUCTION\",\"rip\":31749,"
-		     "\"qualification\":15269952,\"instruction_length\":2,\"port\":233,\"size\":1,"
+		     "\"qualification\":15269952,\"instruction_length\":2,\"tsc\":0,\"cost\":0,\"port\":233,\"size\":1,"
 		     "\"direction\":\"out\",\"string\":false,\"rep\":false}", buf);
 	hv_format_exit_json(&ept, buf, sizeof(buf));
 	EXPECT_NE(NULL, strstr(buf, "\"gpa\":753664,\"access\":\"write\"}"));

@@ -126,6 +126,12 @@ TEST_F(dbg, set_vmcs_writes_guest_state_only)
 	EXPECT_EQ(0, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_PREEMPTION_TIMER, .value = 5 };
 	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	/* Shutdown and wait-for-SIPI would park the host CPU for good */
+	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_GUEST_ACTIVITY, .value = 2 };
+	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	f[1].value = 3;
+	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(0, read_field(&self->vm, ENC_GUEST_ACTIVITY));
 	/* Too wide for a 16-bit field */
 	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_GUEST_CS_SELECTOR, .value = 0x10000 };
 	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
@@ -139,6 +145,27 @@ TEST_F(dbg, set_vmcs_writes_guest_state_only)
 }
 
 /* A reserved activity state: the CPU refuses the entry (SDM 27.3.1.5). */
+/*
+ * The HLT activity state is allowed: the guest waits for an event that
+ * never comes, and the preemption timer still brings the CPU back.
+ */
+TEST_F(dbg, set_vmcs_activity_hlt)
+{
+	struct hvlab_vmcs_field f = { .encoding = ENC_GUEST_ACTIVITY, .value = 1 };
+	int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
+	ASSERT_EQ(0, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f, 1));
+	self->vm.run->request_flags = HVLAB_RUN_STOP_EVERY_EXIT;
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, hv_run(&self->vm));
+		EXPECT_EQ(HVLAB_EXIT_HANDLED, self->vm.run->exit_reason);
+		EXPECT_EQ(52, self->vm.run->vmx_exit_reason);	/* preemption timer */
+		EXPECT_EQ(0x7c00, self->vm.run->guest_rip);
+	}
+	EXPECT_EQ(1, read_field(&self->vm, ENC_GUEST_ACTIVITY));
+}
+
 TEST_F(dbg, set_vmcs_broken_state_fails_entry)
 {
 	struct hvlab_vmcs_field f = { .encoding = ENC_GUEST_ACTIVITY, .value = 5 };
