@@ -651,7 +651,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		return STATUS_USAGE;
 	}
 	if ((chrome_path && mode != MODE_TRACE) || (json && mode == MODE_RUN)) {
-		fprintf(stderr, "hvctl: --chrome belongs to 'hvctl trace', --json to trace and step (try: hvctl trace --chrome t.json GUEST)\n");
+		fprintf(stderr, "hvctl: --chrome and --json belong to 'hvctl trace' (--json to step too; try: hvctl trace --chrome t.json GUEST)\n");
 		return STATUS_USAGE;
 	}
 	guest = argv[optind];
