@@ -888,6 +888,32 @@ static int end_session(struct stepper *st, int status)
 	return status;
 }
 
+/*
+ * Ctrl-C (or SIGTERM) while the guest runs. At a terminal: a stop wherever
+ * the guest is, and the prompt; -1 to go on. Otherwise the end (a status).
+ */
+static int on_interrupt(struct stepper *st)
+{
+	struct hv_state cur;
+
+	if (!st->interactive) {
+		fprintf(stderr, "hvctl: interrupted\n");
+		return end_session(st, STATUS_INTERRUPTED);
+	}
+	interrupted = 0;
+	console_flush(st->s);
+	snapshot(st, &cur);
+	printf("interrupted at rip 0x%llx\n", (unsigned long long)cur.regs.rip);
+	st->prev = cur;
+	st->prev_vmcs = st->cur_vmcs;
+	st->running_free = st->has_once = 0;
+	st->stepping = st->auto_stops = 0;
+	st->script_done = 0;
+	if (prompt(st) == QUIT)
+		return end_session(st, STATUS_HALTED);
+	return -1;
+}
+
 int step_loop(struct session *s)
 {
 	struct stepper *st = calloc(1, sizeof(*st));
@@ -913,26 +939,8 @@ int step_loop(struct session *s)
 		ret = hv_run(&s->vm);
 		drain_trace(s);
 		if (ret == -EINTR) {
-			if (!interrupted)
-				continue;
-			if (!st->interactive) {
-				fprintf(stderr, "hvctl: interrupted\n");
-				status = end_session(st, STATUS_INTERRUPTED);
+			if (interrupted && (status = on_interrupt(st)) >= 0)
 				break;
-			}
-			/* Ctrl-C at a terminal: back to the prompt, wherever the guest is */
-			interrupted = 0;
-			snapshot(st, &cur);
-			printf("interrupted at rip 0x%llx\n", (unsigned long long)cur.regs.rip);
-			st->prev = cur;
-			st->prev_vmcs = st->cur_vmcs;
-			st->running_free = st->has_once = st->stepping = 0;
-			st->auto_stops = 0;
-			st->script_done = 0;
-			if (prompt(st) == QUIT) {
-				status = end_session(st, STATUS_HALTED);
-				break;
-			}
 			continue;
 		}
 		if (ret) {
@@ -964,8 +972,13 @@ int step_loop(struct session *s)
 			status = end_session(st, s->status);
 			break;
 		}
-		if (!stop)
+		if (!stop) {
+			/* the signal came while hvctl had the exit in hand, not in HVLAB_RUN */
+			if (interrupted && (status = on_interrupt(st)) >= 0)
+				break;
 			continue;
+		}
+		interrupted = 0;	/* at the prompt anyway */
 		if (prompt(st) == QUIT) {
 			status = end_session(st, STATUS_HALTED);
 			break;

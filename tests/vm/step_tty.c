@@ -175,4 +175,31 @@ TEST(ctrl_c_at_the_prompt)
 	free(t);
 }
 
+/*
+ * Ctrl-C after continue stops the guest where it is and gives the prompt
+ * back. loop.bin's 10000 CPUID exits take long enough, and its dots come
+ * to userspace, where hvctl notices a signal that missed HVLAB_RUN.
+ */
+TEST(ctrl_c_while_running)
+{
+	char *const argv[] = { "hvctl", "step", "/guests/loop.bin", NULL };
+	struct term *t = malloc(sizeof(*t));
+
+	ASSERT_NE(NULL, t);
+	ASSERT_EQ(0, term_start(t, argv));
+	ASSERT_EQ(0, expect(t, "step> ")) TH_LOG("%s", t->out);
+	type(t, "c\n");
+	kill(t->pid, SIGINT);
+	ASSERT_EQ(0, expect(t, "interrupted at rip 0x")) TH_LOG("%s", t->out);
+	ASSERT_EQ(0, expect(t, "step> ")) TH_LOG("%s", t->out);
+	EXPECT_EQ(NULL, strstr(t->out, "loop ok"));
+	type(t, "regs\n");
+	ASSERT_EQ(0, expect(t, "rip 0x00000000000"));
+	ASSERT_EQ(0, expect(t, "step> "));
+	type(t, "q\n");
+	EXPECT_EQ(0, term_end(t));
+	EXPECT_EQ(NULL, strstr(t->out, "loop ok")) TH_LOG("%s", t->out);
+	free(t);
+}
+
 TEST_HARNESS_MAIN
