@@ -310,11 +310,15 @@ static int vmcs_shown_field(int i)
 {
 	uint32_t enc = hv_vmcs_fields[i].encoding;
 
-	/* RIP, RSP and RFLAGS are shown with the general registers */
+	/*
+	 * RIP, RSP and RFLAGS are shown with the general registers; the
+	 * preemption timer is hvlab's, rewritten at every entry.
+	 */
 	return HVLAB_VMCS_AREA(enc) == HVLAB_VMCS_AREA_GUEST &&
 	       strcmp(hv_vmcs_fields[i].name, "GUEST_RIP") &&
 	       strcmp(hv_vmcs_fields[i].name, "GUEST_RSP") &&
-	       strcmp(hv_vmcs_fields[i].name, "GUEST_RFLAGS");
+	       strcmp(hv_vmcs_fields[i].name, "GUEST_RFLAGS") &&
+	       strcmp(hv_vmcs_fields[i].name, "VMX_PREEMPTION_TIMER_VALUE");
 }
 
 /*

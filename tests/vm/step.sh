@@ -167,6 +167,10 @@ hvctl run --state $T/bad.json $G/cpuid.bin >$T/out 2>$T/err
 [ $? = 4 ] && grep -q "line 9: the state: unknown key \"rsq\"" $T/err
 ok $? "run --state with an unknown key: status 4, named" || show $T/err
 
+hvctl run --backend=kvm --state $T/s.json $G/cpuid.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q -- "--state with a \"vmcs\" object needs the hvlab backend" $T/err
+ok $? "run --backend=kvm --state with VMCS fields: status 2, says to delete them" || show $T/err
+
 # --- usage errors --------------------------------------------------------------------
 hvctl step --until port=0x10000 $G/hello.bin </dev/null >/dev/null 2>$T/err
 [ $? = 2 ] && grep -q "give a port number 0-0xffff" $T/err
