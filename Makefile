@@ -35,9 +35,10 @@ STATIC := -static
 MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 	       $(wildcard include/uapi/*.h)
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
-	    userspace/guest_mem.c userspace/json.c userspace/state.c userspace/stop_cond.c
+	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
+	    userspace/stop_cond.c
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c \
-	      userspace/step.c userspace/disasm.c $(LIB_SRCS)
+	      userspace/step.c userspace/disasm.c userspace/explain.c $(LIB_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.

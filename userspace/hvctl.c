@@ -25,6 +25,7 @@
 
 #include "caps.h"
 #include "decode.h"
+#include "explain.h"
 #include "hvctl.h"
 #include "libhvlab.h"
 #include "kvm_backend.h"
@@ -65,6 +66,10 @@ static void usage(FILE *out)
 		"  vmcs [--group G] [--exits N] [--json] GUEST\n"
 		"                           dump the VMCS after loading GUEST (and N exits),\n"
 		"                           decoded; G = control, exit, guest, host, all\n"
+		"  explain [--json] [--state FILE] GUEST\n"
+		"                           check GUEST's fresh VMCS (with FILE's state) the\n"
+		"                           way VM entry will (SDM 27.2, 27.3), without\n"
+		"                           entering, and name each broken rule\n"
 		"\n"
 		"run and step options:\n"
 		"  -m, --mem SIZE           guest memory, e.g. 4M (default 4M, max 1G)\n"
@@ -240,6 +245,7 @@ static void report_fail_entry(struct session *s)
 		fprintf(stderr, "hvctl: VM entry failed: exit reason %u (%s), qualification 0x%llx\n",
 			reason & 0xffff, hv_exit_name(reason) ? hv_exit_name(reason) : "?",
 			(unsigned long long)run->fail_entry.qualification);
+	hv_explain_failed_entry(&s->vm);	/* which rule, in words */
 	s->done = 1;
 	s->status = STATUS_GUEST_CRASHED;
 }
@@ -651,7 +657,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		return STATUS_USAGE;
 	}
 	if ((chrome_path && mode != MODE_TRACE) || (json && mode == MODE_RUN)) {
-		fprintf(stderr, "hvctl: --chrome and --json belong to 'hvctl trace' (--json to step too; try: hvctl trace --chrome t.json GUEST)\n");
+		fprintf(stderr, "hvctl: --chrome belongs to 'hvctl trace', --json to trace and step (try: hvctl trace --chrome t.json GUEST)\n");
 		return STATUS_USAGE;
 	}
 	guest = argv[optind];
@@ -889,6 +895,8 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, MODE_TRACE);
 	if (!strcmp(cmd, "vmcs"))
 		return cmd_vmcs(argc - 1, argv + 1);
-	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, trace, vmcs; see hvctl --help)\n", cmd);
+	if (!strcmp(cmd, "explain"))
+		return hv_cmd_explain(argc - 1, argv + 1);
+	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, trace, vmcs, explain; see hvctl --help)\n", cmd);
 	return STATUS_USAGE;
 }
