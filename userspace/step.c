@@ -530,15 +530,13 @@ static void show_stop(struct stepper *st, const struct hv_state *cur)
 
 /* --- commands that show things -------------------------------------------- */
 
-static int resolve_addr(const char *text, const struct hvlab_regs *regs, uint64_t *out)
+/* An address parse_command() accepted: a register's value or a number. */
+static uint64_t resolve_addr(const char *text, const struct hvlab_regs *regs)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(reg_names); i++)
-		if (!strcasecmp(text, reg_names[i].name)) {
-			*out = REGVAL(regs, i);
-			return 0;
-		}
-	*out = strtoull(text, NULL, 0);
-	return 0;
+		if (!strcasecmp(text, reg_names[i].name))
+			return REGVAL(regs, i);
+	return strtoull(text, NULL, 0);
 }
 
 static void print_rflags(uint64_t rflags)
@@ -614,7 +612,7 @@ static void cmd_x(struct stepper *st, const struct step_cmd *cmd)
 		printf("cannot read the registers: %s\n", strerror(errno));
 		return;
 	}
-	resolve_addr(cmd->addr, &cur.regs, &addr);
+	addr = resolve_addr(cmd->addr, &cur.regs);
 	if (cmd->physical ? hv_gpa_read(&st->s->vm, addr, buf, cmd->len) :
 	    hv_gla_read(&st->s->vm, &cur.sregs, addr, buf, cmd->len, why, sizeof(why))) {
 		if (cmd->physical)
@@ -656,7 +654,7 @@ static void cmd_dis(struct stepper *st, const struct step_cmd *cmd)
 	here = code_linear(&cur.sregs, cur.regs.rflags, cur.regs.rip);
 	la = here;
 	if (cmd->addr[0])
-		resolve_addr(cmd->addr, &cur.regs, &la);
+		la = resolve_addr(cmd->addr, &cur.regs);
 	printf("%d-bit code (%s), linear addresses:\n", bits,
 	       hv_cpu_mode_name(&cur.sregs, cur.regs.rflags));
 	for (long i = 0; i < cmd->n; i++) {
