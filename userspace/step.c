@@ -195,9 +195,9 @@ static void print_help(void)
 
 	printf("commands (short forms in brackets):\n");
 	for (size_t i = 0; i < ARRAY_SIZE(commands); i++) {
-		snprintf(left, sizeof(left), "%s%s %s%s%s%s", commands[i].name,
-			 commands[i].kind == CMD_X ? "[/p]" : "", commands[i].args,
-			 commands[i].short_name ? " (" : "",
+		snprintf(left, sizeof(left), "%s%s%s%s%s%s%s", commands[i].name,
+			 commands[i].kind == CMD_X ? "[/p]" : "", commands[i].args[0] ? " " : "",
+			 commands[i].args, commands[i].short_name ? " (" : "",
 			 commands[i].short_name ? commands[i].short_name : "",
 			 commands[i].short_name ? ")" : "");
 		printf("  %-22s %s\n", left, commands[i].help);
@@ -247,8 +247,8 @@ struct stepper {
 	struct session *s;
 	struct step_config *cfg;
 	long stops;
-	long auto_stops;		/* stops to show without asking (next N, stepi N) */
-	int stepping;			/* stepi: the next exit is a stop */
+	long auto_stops;		/* next N: stops to show without asking */
+	long stepping;			/* stepi N: instructions left; each is a stop */
 	int has_once;			/* until COND from the prompt */
 	struct hv_stop_cond once;
 	int running_free;		/* continue: no stops at all */
@@ -310,17 +310,22 @@ static int vmcs_shown_field(int i)
 {
 	uint32_t enc = hv_vmcs_fields[i].encoding;
 
-	/* RIP, RSP and RFLAGS are shown with the general registers */
+	/*
+	 * RIP, RSP and RFLAGS are shown with the general registers; the
+	 * preemption timer is hvlab's, rewritten at every entry.
+	 */
 	return HVLAB_VMCS_AREA(enc) == HVLAB_VMCS_AREA_GUEST &&
 	       strcmp(hv_vmcs_fields[i].name, "GUEST_RIP") &&
 	       strcmp(hv_vmcs_fields[i].name, "GUEST_RSP") &&
-	       strcmp(hv_vmcs_fields[i].name, "GUEST_RFLAGS");
+	       strcmp(hv_vmcs_fields[i].name, "GUEST_RFLAGS") &&
+	       strcmp(hv_vmcs_fields[i].name, "VMX_PREEMPTION_TIMER_VALUE");
 }
 
 /*
  * The guest state that changed since the last stop, as "name old -> new"
- * items; JSON: "name":["old","new"]. Registers first, then VMCS fields
- * (or, with an hvlab.ko without HVLAB_GET_VMCS, what HVLAB_GET_SREGS has).
+ * items; JSON: "name":["old","new"]. Registers and the control registers
+ * as the guest sees them first, then guest-state VMCS fields (or, with an
+ * hvlab.ko without HVLAB_GET_VMCS, the segments from HVLAB_GET_SREGS).
  */
 static void print_changes(struct stepper *st, const struct hv_state *cur, int json)
 {
@@ -346,6 +351,17 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 	for (size_t i = 0; i < ARRAY_SIZE(reg_names); i++)
 		if (REGVAL(&old->regs, i) != REGVAL(&cur->regs, i))
 			ITEM(reg_names[i].name, REGVAL(&old->regs, i), REGVAL(&cur->regs, i));
+	/* the control registers as the guest reads them (the read shadows) */
+#define CRITEM(f) do { \
+		if (old->sregs.f != cur->sregs.f) \
+			ITEM(#f, old->sregs.f, cur->sregs.f); \
+	} while (0)
+	CRITEM(cr0);
+	CRITEM(cr2);
+	CRITEM(cr3);
+	CRITEM(cr4);
+	CRITEM(efer);
+#undef CRITEM
 	if (!json && n)
 		printf("\n");
 	n = 0;
@@ -389,11 +405,6 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 		SITEM("gdt.limit", gdt.limit);
 		SITEM("idt.base", idt.base);
 		SITEM("idt.limit", idt.limit);
-		SITEM("cr0", cr0);
-		SITEM("cr2", cr2);
-		SITEM("cr3", cr3);
-		SITEM("cr4", cr4);
-		SITEM("efer", efer);
 #undef SITEM
 	}
 	if (json)
@@ -519,15 +530,13 @@ static void show_stop(struct stepper *st, const struct hv_state *cur)
 
 /* --- commands that show things -------------------------------------------- */
 
-static int resolve_addr(const char *text, const struct hvlab_regs *regs, uint64_t *out)
+/* An address parse_command() accepted: a register's value or a number. */
+static uint64_t resolve_addr(const char *text, const struct hvlab_regs *regs)
 {
 	for (size_t i = 0; i < ARRAY_SIZE(reg_names); i++)
-		if (!strcasecmp(text, reg_names[i].name)) {
-			*out = REGVAL(regs, i);
-			return 0;
-		}
-	*out = strtoull(text, NULL, 0);
-	return 0;
+		if (!strcasecmp(text, reg_names[i].name))
+			return REGVAL(regs, i);
+	return strtoull(text, NULL, 0);
 }
 
 static void print_rflags(uint64_t rflags)
@@ -603,7 +612,7 @@ static void cmd_x(struct stepper *st, const struct step_cmd *cmd)
 		printf("cannot read the registers: %s\n", strerror(errno));
 		return;
 	}
-	resolve_addr(cmd->addr, &cur.regs, &addr);
+	addr = resolve_addr(cmd->addr, &cur.regs);
 	if (cmd->physical ? hv_gpa_read(&st->s->vm, addr, buf, cmd->len) :
 	    hv_gla_read(&st->s->vm, &cur.sregs, addr, buf, cmd->len, why, sizeof(why))) {
 		if (cmd->physical)
@@ -645,7 +654,7 @@ static void cmd_dis(struct stepper *st, const struct step_cmd *cmd)
 	here = code_linear(&cur.sregs, cur.regs.rflags, cur.regs.rip);
 	la = here;
 	if (cmd->addr[0])
-		resolve_addr(cmd->addr, &cur.regs, &la);
+		la = resolve_addr(cmd->addr, &cur.regs);
 	printf("%d-bit code (%s), linear addresses:\n", bits,
 	       hv_cpu_mode_name(&cur.sregs, cur.regs.rflags));
 	for (long i = 0; i < cmd->n; i++) {
@@ -702,15 +711,23 @@ static int next_line(struct stepper *st, char *buf, size_t len)
 	}
 	if (st->cfg->count)
 		return 0;	/* --count alone: show the stops, ask nothing */
-	if (st->interactive) {
-		if (!st->hinted) {
-			fprintf(stderr, "(Enter: next exit, c: continue, q: quit, help: all commands)\n");
-			st->hinted = 1;
-		}
-		fprintf(stderr, "step> ");
+	if (st->interactive && !st->hinted) {
+		fprintf(stderr, "(Enter: next exit, c: continue, q: quit, help: all commands)\n");
+		st->hinted = 1;
 	}
-	fflush(stdout);
-	if (!fgets(buf, len, stdin)) {
+	for (;;) {
+		if (st->interactive)
+			fprintf(stderr, "step> ");
+		fflush(stdout);
+		if (fgets(buf, len, stdin))
+			break;
+		/* Ctrl-C at the prompt: a fresh prompt, as in a shell */
+		if (st->interactive && interrupted && ferror(stdin)) {
+			interrupted = 0;
+			clearerr(stdin);
+			fputc('\n', stderr);
+			continue;
+		}
 		if (st->interactive)
 			fputc('\n', stderr);
 		return 0;
@@ -728,6 +745,8 @@ static int prompt(struct stepper *st)
 	char line[512], err[256];
 	struct step_cmd cmd;
 
+	if (st->stepping > 0)
+		return RESUME;
 	if (st->auto_stops > 0) {
 		st->auto_stops--;
 		return RESUME;
@@ -755,8 +774,7 @@ static int prompt(struct stepper *st)
 			st->has_once = 1;
 			return RESUME;
 		case CMD_STEPI:
-			st->stepping = 1;
-			st->auto_stops = cmd.n - 1;
+			st->stepping = cmd.n;
 			return RESUME;
 		case CMD_QUIT:
 			return QUIT;
@@ -872,6 +890,32 @@ static int end_session(struct stepper *st, int status)
 	return status;
 }
 
+/*
+ * Ctrl-C (or SIGTERM) while the guest runs. At a terminal: a stop wherever
+ * the guest is, and the prompt; -1 to go on. Otherwise the end (a status).
+ */
+static int on_interrupt(struct stepper *st)
+{
+	struct hv_state cur;
+
+	if (!st->interactive) {
+		fprintf(stderr, "hvctl: interrupted\n");
+		return end_session(st, STATUS_INTERRUPTED);
+	}
+	interrupted = 0;
+	console_flush(st->s);
+	snapshot(st, &cur);
+	printf("interrupted at rip 0x%llx\n", (unsigned long long)cur.regs.rip);
+	st->prev = cur;
+	st->prev_vmcs = st->cur_vmcs;
+	st->running_free = st->has_once = 0;
+	st->stepping = st->auto_stops = 0;
+	st->script_done = 0;
+	if (prompt(st) == QUIT)
+		return end_session(st, STATUS_HALTED);
+	return -1;
+}
+
 int step_loop(struct session *s)
 {
 	struct stepper *st = calloc(1, sizeof(*st));
@@ -897,26 +941,8 @@ int step_loop(struct session *s)
 		ret = hv_run(&s->vm);
 		drain_trace(s);
 		if (ret == -EINTR) {
-			if (!interrupted)
-				continue;
-			if (!st->interactive) {
-				fprintf(stderr, "hvctl: interrupted\n");
-				status = end_session(st, STATUS_INTERRUPTED);
+			if (interrupted && (status = on_interrupt(st)) >= 0)
 				break;
-			}
-			/* Ctrl-C at a terminal: back to the prompt, wherever the guest is */
-			interrupted = 0;
-			snapshot(st, &cur);
-			printf("interrupted at rip 0x%llx\n", (unsigned long long)cur.regs.rip);
-			st->prev = cur;
-			st->prev_vmcs = st->cur_vmcs;
-			st->running_free = st->has_once = st->stepping = 0;
-			st->auto_stops = 0;
-			st->script_done = 0;
-			if (prompt(st) == QUIT) {
-				status = end_session(st, STATUS_HALTED);
-				break;
-			}
 			continue;
 		}
 		if (ret) {
@@ -933,7 +959,9 @@ int step_loop(struct session *s)
 			show_stop(st, &cur);
 			st->prev = cur;
 			st->prev_vmcs = st->cur_vmcs;
-			st->stepping = 0;
+			/* an exit during stepi ends that instruction too (it was emulated or is pending) */
+			if (st->stepping > 0)
+				st->stepping--;
 			st->has_once = 0;
 		}
 		handle_exit(s);
@@ -946,18 +974,24 @@ int step_loop(struct session *s)
 			status = end_session(st, s->status);
 			break;
 		}
-		if (!stop)
+		if (!stop) {
+			/* the signal came while hvctl had the exit in hand, not in HVLAB_RUN */
+			if (interrupted && (status = on_interrupt(st)) >= 0)
+				break;
 			continue;
+		}
+		interrupted = 0;	/* at the prompt anyway */
+		if (prompt(st) == QUIT) {
+			status = end_session(st, STATUS_HALTED);
+			break;
+		}
+		/* --count: the last stop's commands ran; the guest does not run again */
 		if (st->cfg->count && st->stops >= st->cfg->count) {
 			console_flush(s);
 			if (st->cfg->json)
 				printf("{\"end\":\"count\",\"stops\":%ld}\n", st->stops);
 			else
 				printf("stopped after %ld exits (--count)\n", st->stops);
-			status = end_session(st, STATUS_HALTED);
-			break;
-		}
-		if (prompt(st) == QUIT) {
 			status = end_session(st, STATUS_HALTED);
 			break;
 		}
