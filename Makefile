@@ -34,8 +34,11 @@ STATIC := -static
 
 MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 	       $(wildcard include/uapi/*.h)
-LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c
-HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/gdbstub.c userspace/vmcs_print.c userspace/tracer.c $(LIB_SRCS)
+LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
+	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
+	    userspace/stop_cond.c
+HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c \
+	      userspace/step.c userspace/disasm.c userspace/explain.c $(LIB_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
@@ -86,7 +89,7 @@ install: $(B)/bin/hvctl
 	install -D -m 0644 docs/hvctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/hvctl.1
 $(B)/bin/hvctl: $(HVCTL_SRCS) $(wildcard userspace/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS)
+	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS) -lcapstone
 
 # Guests: 16-bit code assembled into flat binaries that start at 0x7c00.
 guests: $(GUESTS)

@@ -18,7 +18,7 @@
  *               HVLAB_RUN then returns -EINTR.
  *
  * The guest's own exits (console, exit port, HLT, crashes) go to hvctl
- * run's handler (hv_guest_exit_fn), and its end is reported as W or X.
+ * run's handle_exit(), and its end is reported as W or X.
  * Protocol: https://sourceware.org/gdb/current/onlinedocs/gdb.html/Remote-Protocol.html
  */
 #define _GNU_SOURCE
@@ -40,11 +40,10 @@
 #include <unistd.h>
 
 #include "gdbstub.h"
+#include "guest_mem.h"
+#include "hvctl.h"
 
-#define STATUS_USAGE		2	/* as in hvctl.c */
-#define STATUS_SETUP		4
-#define STATUS_GUEST_CRASHED	6
-#define STATUS_KILLED		130	/* gdb killed the guest or went away */
+#define STATUS_KILLED		STATUS_INTERRUPTED	/* gdb killed the guest or went away */
 
 #define GDB_DEFAULT_PORT	1234
 #define GDB_PACKET_SIZE		0x4000	/* what qSupported offers */
@@ -144,9 +143,9 @@ struct gdb_breakpoint {
 };
 
 struct gdb {
-	struct hv_vm *vm;
+	struct session s;	/* the VM, and hvctl run's devices for it */
+	struct hv_vm *vm;	/* &s.vm */
 	enum hv_guest_format format;
-	hv_guest_exit_fn guest_exit;
 	const struct gdb_reg *regs;
 	size_t nregs;
 	char *xml;		/* the target description */
@@ -168,6 +167,14 @@ struct gdb {
 	int ended;		/* the guest has ended: status */
 	int status;
 };
+
+/* hvctl run's handling of an exit that is the guest's business: 1 at its end. */
+static int guest_exit(struct gdb *g)
+{
+	handle_exit(&g->s);
+	g->status = g->s.status;
+	return g->s.done;
+}
 
 static void on_stop_signal(int sig)
 {
@@ -617,7 +624,12 @@ static struct gdb_breakpoint *breakpoint_at(struct gdb *g, uint64_t addr)
 /* The guest RAM byte behind linear address la: 0, or -1 if none. */
 static int ram_at(struct gdb *g, const struct hvlab_sregs *sregs, uint64_t la, uint64_t *gpa)
 {
-	return hv_linear_to_phys(g->vm, sregs, la, gpa) || !hv_gpa_is_ram(g->vm, *gpa, 1) ? -1 : 0;
+	struct hv_translation tr;
+
+	if (hv_gla_translate(g->vm, sregs, la, &tr, NULL, 0) || !hv_gpa_is_ram(g->vm, tr.gpa, 1))
+		return -1;
+	*gpa = tr.gpa;
+	return 0;
 }
 
 /*
@@ -856,7 +868,7 @@ static enum stop run_guest(struct gdb *g, int step)
 			needs_completion = run->mmio.access != HVLAB_ACCESS_WRITE;
 			break;
 		}
-		if (g->guest_exit(g->vm, &g->status)) {
+		if (guest_exit(g)) {
 			g->ended = 1;
 			return STOP_ENDED;
 		}
@@ -962,7 +974,7 @@ static int detach(struct gdb *g)
 			fprintf(stderr, "hvctl gdb: HVLAB_RUN failed: %s\n", strerror(-ret));
 			return STATUS_SETUP;
 		}
-		g->ended = g->guest_exit(g->vm, &g->status);
+		g->ended = guest_exit(g);
 	}
 	return g->status;
 }
@@ -1153,7 +1165,7 @@ static void gdb_usage(FILE *out)
 		GDB_DEFAULT_PORT, GDB_DEFAULT_PORT);
 }
 
-int hv_gdb_main(int argc, char **argv, hv_guest_exit_fn guest_exit)
+int hv_gdb_main(int argc, char **argv)
 {
 	static const struct option options[] = {
 		{ "port", required_argument, NULL, 'p' },
@@ -1167,7 +1179,7 @@ int hv_gdb_main(int argc, char **argv, hv_guest_exit_fn guest_exit)
 	};
 	struct sigaction sa = { .sa_handler = on_stop_signal };	/* no SA_RESTART */
 	static struct gdb g;
-	struct hv_vm vm;
+	struct hv_vm *vm = &g.s.vm;
 	int64_t mem = HV_DEFAULT_MEM;
 	const char *why, *guest;
 	long port = GDB_DEFAULT_PORT;
@@ -1207,26 +1219,25 @@ int hv_gdb_main(int argc, char **argv, hv_guest_exit_fn guest_exit)
 	}
 	guest = argv[optind];
 
-	ret = hv_open(&vm);
+	ret = hv_open(vm);
 	if (!ret)
-		ret = hv_create(&vm, mem);
+		ret = hv_create(vm, mem);
 	if (ret) {
 		fprintf(stderr, "hvctl gdb: cannot create the VM: %s\n", hv_strerror(ret));
-		hv_close(&vm);
+		hv_close(vm);
 		return STATUS_SETUP;
 	}
-	g.vm = &vm;
-	g.guest_exit = guest_exit;
-	ret = hv_load_file(&vm, guest, &g.format, &why);
+	g.vm = vm;
+	ret = hv_load_file(vm, guest, &g.format, &why);
 	if (ret) {
 		fprintf(stderr, "hvctl gdb: cannot load '%s': %s\n", guest, why ? why : strerror(-ret));
-		hv_close(&vm);
+		hv_close(vm);
 		return STATUS_SETUP;
 	}
-	if (ioctl(vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
+	if (ioctl(vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
 		fprintf(stderr, "hvctl gdb: cannot intercept #BP for breakpoints: %s%s\n", strerror(errno),
 			errno == EINVAL ? " (this hvlab.ko predates HVLAB_INTERCEPT_EXCEPTION_EXIT: rebuild and reload it)" : "");
-		hv_close(&vm);
+		hv_close(vm);
 		return STATUS_SETUP;
 	}
 	if (g.format == HV_GUEST_ELF64) {
@@ -1243,13 +1254,13 @@ int hv_gdb_main(int argc, char **argv, hv_guest_exit_fn guest_exit)
 	fprintf(stderr, "hvctl gdb: loaded %s: %s\n", guest, hv_guest_format_name(g.format));
 	g.fd = g.xml ? accept_gdb(port) : -1;
 	if (g.fd < 0) {
-		hv_close(&vm);
+		hv_close(vm);
 		return STATUS_SETUP;
 	}
 	fprintf(stderr, "hvctl gdb: gdb connected\n");
 	ret = serve(&g);
 	close(g.fd);
 	free(g.xml);
-	hv_close(&vm);
+	hv_close(vm);
 	return ret;
 }

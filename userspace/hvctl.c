@@ -5,7 +5,7 @@
  *   hvctl info [--json]                 the CPU's VMX capabilities, decoded
  *   hvctl run [options] GUEST           run a guest to completion
  *   hvctl run --backend=kvm GUEST       the same through /dev/kvm, to compare
- *   hvctl step [--count N] GUEST        stop at every VM exit and explain it
+ *   hvctl step [--until COND] GUEST     a debugger at VM exits (step.c)
  *   hvctl gdb [--port N] GUEST          serve gdb's remote protocol (gdbstub.c)
  *
  * hvctl plays the PC around the guest: a debug console on port 0xe9 and
@@ -26,20 +26,15 @@
 
 #include "caps.h"
 #include "decode.h"
+#include "explain.h"
 #include "gdbstub.h"
+#include "hvctl.h"
 #include "libhvlab.h"
 #include "kvm_backend.h"
+#include "state.h"
 #include "tracer.h"
 #include "vmcs_image.h"
 #include "vmcs_print.h"
-
-/* Exit statuses. Odd numbers belong to the guest's port 0xf4 writes. */
-#define STATUS_HALTED		0
-#define STATUS_USAGE		2
-#define STATUS_SETUP		4	/* no device, no VM, bad guest file */
-#define STATUS_GUEST_CRASHED	6	/* triple fault, failed entry, unhandled exit */
-#define STATUS_STRICT		8	/* --strict: an access nothing claims */
-#define STATUS_INTERRUPTED	130
 
 #define DEBUG_PORT	0xe9
 #define EXIT_PORT	0xf4
@@ -47,23 +42,7 @@
 #define COM1_LSR	(COM1_BASE + 5)
 #define LSR_TX_EMPTY	0x60	/* transmitter idle: a guest may send */
 
-struct session {
-	struct hv_vm vm;
-	FILE *trace;		/* --trace-json */
-	int strict;
-	int step;		/* stop at every exit */
-	long count;		/* step: stop after this many exits (0 = all) */
-	int interactive;	/* step: wait for Enter */
-	int done;
-	int status;
-	char console[256];	/* step: the guest's current console line */
-	size_t console_len;
-	int console_midline;	/* run: the console's last byte was not a newline */
-	struct hv_tracer *tracer;	/* hvctl trace */
-	long stop_after;	/* vmcs --exits N: stop after N exits */
-};
-
-static volatile sig_atomic_t interrupted;
+volatile sig_atomic_t interrupted;
 
 static void on_sigint(int sig)
 {
@@ -80,13 +59,19 @@ static void usage(FILE *out)
 		"  info [--json]            show the VMX capabilities of this CPU\n"
 		"  run [OPTIONS] GUEST      run GUEST (an ELF32/ELF64 executable or a\n"
 		"                           boot-sector style binary)\n"
-		"  step [OPTIONS] GUEST     stop at every VM exit and show it decoded\n"
+		"  step [OPTIONS] GUEST     a debugger at VM exits: stop at each one, show it\n"
+		"                           decoded with the instruction and what changed,\n"
+		"                           take commands (type help at its prompt)\n"
 		"  trace [OPTIONS] GUEST    run GUEST and show the cost of every exit:\n"
 		"                           a summary per exit reason (--json), each exit\n"
 		"                           (--trace-json FILE), a timeline (--chrome FILE)\n"
 		"  vmcs [--group G] [--exits N] [--json] GUEST\n"
 		"                           dump the VMCS after loading GUEST (and N exits),\n"
 		"                           decoded; G = control, exit, guest, host, all\n"
+		"  explain [--json] [--state FILE] GUEST\n"
+		"                           check GUEST's fresh VMCS (with FILE's state) the\n"
+		"                           way VM entry will (SDM 27.2, 27.3), without\n"
+		"                           entering, and name each broken rule\n"
 		"  gdb [--port N] GUEST     let gdb debug GUEST: target remote 127.0.0.1:N\n"
 		"                           (default 1234; hvctl gdb --help)\n"
 		"\n"
@@ -96,7 +81,6 @@ static void usage(FILE *out)
 		"                           (- for stdout)\n"
 		"  -s, --strict             stop on an access to a port or address\n"
 		"                           that nothing claims (default: warn)\n"
-		"  -c, --count N            step: stop after N exits, without waiting\n"
 		"  -i, --intercept LIST     also intercept rdtsc, pause, invlpg (and INVPCID),\n"
 		"                           cr0 (every change, CLTS, LMSW), cr3, mtf (stop\n"
 		"                           after every instruction), rdrand (and RDSEED),\n"
@@ -114,6 +98,17 @@ static void usage(FILE *out)
 		"  -r, --regs-json FILE     at the end, write the final registers (rax..r15,\n"
 		"                           rip, rflags) as one JSON object to FILE (- for stdout)\n"
 		"      --stats              at the end, print the vCPU's statistics\n"
+		"      --state FILE         after loading GUEST, set the registers, segments,\n"
+		"                           control registers, ... from FILE (JSON, as\n"
+		"                           step --save-state writes it)\n"
+		"\n"
+		"step options:\n"
+		"  -c, --count N            end after N stops, without waiting for commands\n"
+		"      --until COND         stop only at exits that match COND (repeatable):\n"
+		"                           exit=NAME[,port=N][,gpa=ADDR][,rip=ADDR]\n"
+		"      --commands 'C; C'    the commands to run at the stops, instead of stdin\n"
+		"      --save-state FILE    at the end, write the state at the last stop to FILE\n"
+		"      --json               one JSON object per stop\n"
 		"\n"
 		"A raw guest is loaded at 0x7c00 and starts in real mode at 0000:7c00;\n"
 		"an ELF32 guest starts in 32-bit protected mode, an ELF64 guest in long\n"
@@ -123,7 +118,7 @@ static void usage(FILE *out)
 		"See docs/hvctl.md.\n");
 }
 
-static void drain_trace(struct session *s)
+void drain_trace(struct session *s)
 {
 	struct hvlab_run *run = s->vm.run;
 	uint64_t head = __atomic_load_n(&run->trace_head, __ATOMIC_ACQUIRE);
@@ -161,12 +156,27 @@ static void unclaimed(struct session *s, const char *what, unsigned long long wh
  * The guest's console. In step mode the exits are printed on stdout too,
  * so the guest's text is gathered into lines and shown between them.
  */
-static void console_flush(struct session *s)
+void console_flush(struct session *s)
 {
-	if (s->console_len) {
+	if (!s->console_len)
+		return;
+	if (s->step_cfg.json) {
+		printf("{\"console\":\"");
+		for (size_t i = 0; i < s->console_len; i++) {
+			unsigned char c = s->console[i];
+
+			if (c == '"' || c == '\\')
+				printf("\\%c", c);
+			else if (c < 0x20 || c >= 0x7f)
+				printf("\\u%04x", c);
+			else
+				putchar(c);
+		}
+		printf("\"}\n");
+	} else {
 		printf("    console: %.*s\n", (int)s->console_len, s->console);
-		s->console_len = 0;
 	}
+	s->console_len = 0;
 }
 
 static void console_putc(struct session *s, char c)
@@ -239,12 +249,13 @@ static void report_fail_entry(struct session *s)
 		fprintf(stderr, "hvctl: VM entry failed: exit reason %u (%s), qualification 0x%llx\n",
 			reason & 0xffff, hv_exit_name(reason) ? hv_exit_name(reason) : "?",
 			(unsigned long long)run->fail_entry.qualification);
+	hv_explain_failed_entry(&s->vm);	/* which rule, in words */
 	s->done = 1;
 	s->status = STATUS_GUEST_CRASHED;
 }
 
 /* Act on why HVLAB_RUN returned; sets s->done when the run is over. */
-static void handle_exit(struct session *s)
+void handle_exit(struct session *s)
 {
 	struct hvlab_run *run = s->vm.run;
 	struct hvlab_regs regs;
@@ -310,87 +321,15 @@ static void handle_exit(struct session *s)
 	}
 }
 
-/* hvctl step: print the exit that just happened, and what it carried. */
-static void print_step(struct session *s)
-{
-	struct hvlab_run *run = s->vm.run;
-	struct hvlab_exit_record rec = {
-		.seq = run->exit_count,
-		.reason = run->vmx_exit_reason,
-		.instruction_length = run->instruction_length,
-		.qualification = run->exit_qualification,
-		.rip = run->guest_rip,
-		.gpa = run->guest_phys_addr,
-		.intr_info = run->intr_info,
-		.instruction_info = run->instruction_info,
-	};
-	char line[512];
-
-	hv_format_exit(&rec, line, sizeof(line));
-	printf("%s\n", line);
-	switch (run->exit_reason) {
-	case HVLAB_EXIT_HANDLED:
-		printf("    handled in the kernel\n");
-		break;
-	case HVLAB_EXIT_IO: {
-		struct hv_io_qual io = {
-			.size = run->io.size, .in = run->io.direction == HVLAB_IO_IN,
-			.string = run->io.string, .rep = run->io.rep,
-		};
-		char insn[16], left[48] = "";
-
-		/* A REP moves one element per exit: say how many are to come. */
-		if (run->io.rep)
-			snprintf(left, sizeof(left), run->io.count > 1 ?
-				 " (this element and %u more)" : " (the last element)",
-				 run->io.count - 1);
-		hv_io_mnemonic(&io, insn, sizeof(insn));
-		if (run->io.direction == HVLAB_IO_OUT)
-			printf("    to userspace: %s 0x%x%s%s\n", insn, run->io.data,
-			       run->io.size == 1 && run->io.data >= 0x20 && run->io.data < 0x7f ?
-			       (char[]){ ' ', '\'', (char)run->io.data, '\'', 0 } : "", left);
-		else
-			printf("    to userspace: %s, hvctl supplies the value%s\n", insn, left);
-		break;
-	}
-	case HVLAB_EXIT_MMIO:
-		printf("    to userspace: MMIO %s of %u bytes at 0x%llx\n",
-		       run->mmio.access == HVLAB_ACCESS_WRITE ? "write" : "read",
-		       run->mmio.len, (unsigned long long)run->mmio.phys_addr);
-		break;
-	default:
-		printf("    to userspace: %s\n", hv_run_exit_name(run->exit_reason));
-		break;
-	}
-	fflush(stdout);
-}
-
-/* Returns 0 to go on, 1 to stop stepping and just run, 2 to quit. */
-static int step_prompt(struct session *s)
-{
-	char line[64];
-
-	if (!s->interactive)
-		return 0;
-	fputs("[Enter] next exit, c continue, q quit> ", stderr);
-	if (!fgets(line, sizeof(line), stdin))
-		return 1;
-	if (line[0] == 'q')
-		return 2;
-	if (line[0] == 'c')
-		return 1;
-	return 0;
-}
-
 static int run_loop(struct session *s)
 {
 	struct hvlab_run *run = s->vm.run;
-	long exits_shown = 0;
 	uint64_t returned = 0;
 	int ret;
 
-	run->request_flags = HVLAB_RUN_TRACE |
-			     (s->step || s->stop_after ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
+	if (s->step)
+		return step_loop(s);
+	run->request_flags = HVLAB_RUN_TRACE | (s->stop_after ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
 	while (!s->done) {
 		/* hvctl trace: what userspace spent on the last exit is its cost too */
 		if (s->tracer && returned && run->exit_reason != HVLAB_EXIT_TRACE_FULL)
@@ -410,30 +349,11 @@ static int run_loop(struct session *s)
 				s->vm.backend == HV_BACKEND_KVM ? "KVM_RUN" : "HVLAB_RUN", strerror(-ret));
 			return STATUS_SETUP;
 		}
-		if (s->step && run->exit_reason != HVLAB_EXIT_TRACE_FULL) {
-			print_step(s);
-			exits_shown++;
-		}
 		handle_exit(s);
 		if (s->done)
 			break;
 		if (s->stop_after && run->exit_count >= (uint64_t)s->stop_after)
 			return STATUS_HALTED;
-		if (s->step && run->exit_reason != HVLAB_EXIT_TRACE_FULL) {
-			if (s->count && exits_shown >= s->count) {
-				printf("stopped after %ld exits (--count)\n", exits_shown);
-				return STATUS_HALTED;
-			}
-			switch (step_prompt(s)) {
-			case 1:
-				console_flush(s);
-				s->step = 0;
-				run->request_flags &= ~HVLAB_RUN_STOP_EVERY_EXIT;
-				break;
-			case 2:
-				return STATUS_HALTED;
-			}
-		}
 	}
 	return s->status;
 }
@@ -591,9 +511,18 @@ static void print_vcpu_stats(struct session *s, FILE *out)
 	free(values);
 }
 
+/* Long-only options of run and step */
+enum {
+	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE,
+};
+
 static int cmd_run(int argc, char **argv, enum run_mode mode)
 {
 	static const struct option options[] = {
+		{ "state", required_argument, NULL, OPT_STATE },
+		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "commands", required_argument, NULL, OPT_COMMANDS },
+		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "trace-json", required_argument, NULL, 't' },
 		{ "strict", no_argument, NULL, 's' },
@@ -624,7 +553,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	FILE *regs_out = NULL;
 	int64_t mem = HV_DEFAULT_MEM;
 	struct sigaction sa = { .sa_handler = on_sigint };
-	char *end;
+	const char *state_path = NULL, *step_only = NULL;
+	struct hv_state state;
+	char *end, err[300];
 	int opt, ret;
 
 	while ((opt = getopt_long(argc, argv, "m:t:sc:i:e:b:r:h", options, NULL)) != -1) {
@@ -645,11 +576,30 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			s.strict = 1;
 			break;
 		case 'c':
-			s.count = strtol(optarg, &end, 0);
-			if (*end || s.count <= 0) {
+			s.step_cfg.count = strtol(optarg, &end, 0);
+			if (*end || s.step_cfg.count <= 0) {
 				fprintf(stderr, "hvctl: --count '%s': give a positive number of exits\n", optarg);
 				return STATUS_USAGE;
 			}
+			step_only = "--count";
+			break;
+		case OPT_STATE:
+			state_path = optarg;
+			break;
+		case OPT_UNTIL:
+			if (step_add_until(&s.step_cfg, optarg))
+				return STATUS_USAGE;
+			step_only = "--until";
+			break;
+		case OPT_COMMANDS:
+			if (step_check_commands(optarg))
+				return STATUS_USAGE;
+			s.step_cfg.commands = optarg;
+			step_only = "--commands";
+			break;
+		case OPT_SAVE_STATE:
+			s.step_cfg.save_state = optarg;
+			step_only = "--save-state";
 			break;
 		case 'i':
 			if (parse_intercepts(optarg, &intercepts.flags)) {
@@ -710,12 +660,22 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			mode_names[mode], mode_names[mode]);
 		return STATUS_USAGE;
 	}
-	if ((chrome_path || json) && mode != MODE_TRACE) {
-		fprintf(stderr, "hvctl: --chrome and --json belong to 'hvctl trace' (try: hvctl trace --chrome t.json GUEST)\n");
+	if ((chrome_path && mode != MODE_TRACE) || (json && mode == MODE_RUN)) {
+		fprintf(stderr, "hvctl: --chrome belongs to 'hvctl trace', --json to trace and step (try: hvctl trace --chrome t.json GUEST)\n");
 		return STATUS_USAGE;
 	}
 	guest = argv[optind];
-	s.interactive = step && !s.count && isatty(STDIN_FILENO);
+	if (step_only && !step) {
+		fprintf(stderr, "hvctl: %s is an option of hvctl step, not %s (try: hvctl step %s ...)\n",
+			step_only, mode_names[mode], step_only);
+		return STATUS_USAGE;
+	}
+	s.step_cfg.json = step && json;
+	/* A bad state file is refused before anything runs. */
+	if (state_path && hv_state_load(state_path, &state, err, sizeof(err))) {
+		fprintf(stderr, "hvctl: --state %s\n", err);
+		return STATUS_SETUP;
+	}
 	if (backend == HV_BACKEND_KVM) {
 		if (step) {
 			fprintf(stderr, "hvctl: step needs the hvlab backend: it stops at every VM exit, and KVM returns to userspace only for I/O, MMIO, HLT and errors; use 'hvctl run --backend=kvm', or step with --backend=hvlab\n");
@@ -730,6 +690,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 					   "the exit trace is hvlab's trace ring; KVM has none");
 		if (stats)
 			return needs_hvlab("--stats", "these are hvlab's statistics");
+		if (state_path && state.nvmcs)
+			return needs_hvlab("--state with a \"vmcs\" object",
+					   "KVM has no raw VMCS access; delete \"vmcs\" from the file to replay the rest");
 	}
 
 	ret = backend == HV_BACKEND_KVM ? hv_kvm_open(&s.vm) : hv_open(&s.vm);
@@ -747,8 +710,19 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}
+	if (state_path) {
+		ret = hv_state_apply(&s.vm, &state);
+		if (ret) {
+			fprintf(stderr, "hvctl: --state %s: the kernel refused the state: %s (a value the CPU cannot hold? see docs/hvctl.md)\n",
+				state_path, strerror(-ret));
+			hv_close(&s.vm);
+			return STATUS_SETUP;
+		}
+	}
 	if (step)
-		printf("loaded %s: %s\n", guest, hv_guest_format_name(format));
+		fprintf(s.step_cfg.json ? stderr : stdout, "loaded %s: %s%s%s\n", guest,
+			hv_guest_format_name(format), state_path ? ", then the state in " : "",
+			state_path ? state_path : "");
 	if ((intercepts.flags || intercepts.exception_bitmap) &&
 	    ioctl(s.vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
 		fprintf(stderr, "hvctl: cannot set the intercepts: %s\n",
@@ -902,16 +876,6 @@ static int cmd_vmcs(int argc, char **argv)
 	return ret;
 }
 
-/* hvctl gdb: the guest's devices as run plays them (gdbstub.h). */
-static int guest_exit_for_gdb(struct hv_vm *vm, int *status)
-{
-	struct session s = { .vm = *vm };
-
-	handle_exit(&s);
-	*status = s.status;
-	return s.done;
-}
-
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -935,8 +899,10 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, MODE_TRACE);
 	if (!strcmp(cmd, "vmcs"))
 		return cmd_vmcs(argc - 1, argv + 1);
+	if (!strcmp(cmd, "explain"))
+		return hv_cmd_explain(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gdb"))
-		return hv_gdb_main(argc - 1, argv + 1, guest_exit_for_gdb);
-	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, trace, vmcs, gdb; see hvctl --help)\n", cmd);
+		return hv_gdb_main(argc - 1, argv + 1);
+	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, trace, vmcs, explain, gdb; see hvctl --help)\n", cmd);
 	return STATUS_USAGE;
 }

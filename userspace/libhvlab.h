@@ -96,16 +96,6 @@ const char *hv_guest_format_name(enum hv_guest_format format);
 /* Parse "4M", "512K", "1G", "65536" into bytes; -1 if invalid. */
 int64_t hv_parse_size(const char *text);
 
-/*
- * A guest linear address to guest-physical, as the guest's MMU would:
- * paging off (the address itself), 32-bit paging (4 MiB pages under
- * CR4.PSE, PSE-36), PAE, or 4-level paging; 5-level is not walked. Access
- * rights are not checked (a debugger may look at everything). 0, or -1
- * when a table is outside guest RAM or an entry is not present.
- */
-int hv_linear_to_phys(const struct hv_vm *vm, const struct hvlab_sregs *sregs, uint64_t la,
-		      uint64_t *gpa);
-
 int hv_run(struct hv_vm *vm);	/* HVLAB_RUN: 0 or -errno */
 int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);
 int hv_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);

@@ -161,18 +161,18 @@ unsigned int hv_vmcs_group_mask(const char *name)
 	return 0;
 }
 
-static void print_value(FILE *out, uint32_t enc, uint64_t value)
+/* The value in its field's width: 4, 8 or 16 hex digits. */
+static const char *format_value(uint32_t enc, uint64_t value, char *buf, size_t len)
 {
-	switch (hv_vmcs_width_bits(enc)) {
-	case 16: fprintf(out, "0x%04llx            ", (unsigned long long)value); break;
-	case 32: fprintf(out, "0x%08llx        ", (unsigned long long)value); break;
-	default: fprintf(out, "0x%016llx", (unsigned long long)value); break;
-	}
+	unsigned int bits = hv_vmcs_width_bits(enc);
+
+	snprintf(buf, len, "0x%0*llx", bits ? (int)bits / 4 : 16, (unsigned long long)value);
+	return buf;
 }
 
 void hv_vmcs_print(FILE *out, const struct hv_vmcs *vmcs, unsigned int mask)
 {
-	char meaning[512];
+	char meaning[512], value[24];
 
 	for (unsigned int area = 0; area < 4; area++) {
 		if (!(mask & (1u << area)))
@@ -183,10 +183,13 @@ void hv_vmcs_print(FILE *out, const struct hv_vmcs *vmcs, unsigned int mask)
 
 			if (HVLAB_VMCS_AREA(enc) != area || !vmcs->supported[i])
 				continue;
-			fprintf(out, "  %-34s %04x  ", hv_vmcs_fields[i].name, enc);
-			print_value(out, enc, vmcs->value[i]);
 			hv_vmcs_describe(enc, vmcs->value[i], meaning, sizeof(meaning));
-			fprintf(out, "%s%s\n", *meaning ? "  " : "", meaning);
+			format_value(enc, vmcs->value[i], value, sizeof(value));
+			if (*meaning)
+				fprintf(out, "  %-34s %04x  %-18s  %s\n", hv_vmcs_fields[i].name, enc,
+					value, meaning);
+			else
+				fprintf(out, "  %-34s %04x  %s\n", hv_vmcs_fields[i].name, enc, value);
 		}
 	}
 }

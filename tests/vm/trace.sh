@@ -42,7 +42,7 @@ hvctl trace --backend=kvm $G/hello.bin >/dev/null 2>$T/err
 ok $? "trace --backend=kvm: status 2, needs the hvlab backend"
 
 hvctl run --chrome $T/x.json $G/hello.bin >/dev/null 2>$T/err
-[ $? = 2 ] && grep -q "belong to 'hvctl trace'" $T/err
+[ $? = 2 ] && grep -q -- "--chrome belongs to 'hvctl trace'" $T/err
 ok $? "run --chrome: status 2, says it belongs to trace"
 
 hvctl run --stats $G/cpuid.bin >$T/out 2>$T/err

@@ -1,0 +1,186 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+#
+# step.sh - hvctl step as a debugger, driven by scripts as a student's
+# would be: the instruction at an exit, what changed, until conditions,
+# stepi, memory and disassembly, state files saved, edited and replayed.
+# Prints TAP.
+n=0
+fail=0
+ok() {	# ok STATUS DESCRIPTION: pass if STATUS is 0
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
+	[ "$1" = 0 ]
+}
+show() {	# the output of a failed check, for the log
+	sed 's/^/# /' "$@"
+}
+G=/guests
+T=/tmp/step-test
+mkdir -p $T
+
+# --- each stop: the exit, the instruction, what changed ---------------------
+hvctl step --count 1 $G/cpuid.bin >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q "^#1 CPUID (10) at rip 0x7c03$" $T/out &&
+	grep -q "^    insn 0x7c03 (real mode, 16-bit): cpuid  \[0f a2\]$" $T/out &&
+	grep -q "^    changed: rax 0x0 -> 0x[0-9a-f]*, .*rip 0x7c00 -> 0x7c05" $T/out
+ok $? "step: the CPUID exit with its instruction disassembled and RAX, RIP changed" || show $T/out $T/err
+
+hvctl step --count 2 $G/hello.bin >$T/out 2>$T/err
+grep -q "^    insn 0x7c10 (real mode, 16-bit): out dx, al  \[ee\]$" $T/out &&
+	grep -q "^    changed: rax 0x48 -> 0x65, rsi 0x7c15 -> 0x7c16$" $T/out
+ok $? "step hello: 'out dx, al', and between two stops only AL and SI changed" || show $T/out
+
+hvctl step --count 2 $G/hello64.elf >$T/out 2>$T/err
+grep -q "^    insn 0x[0-9a-f]* (64-bit mode, 64-bit): out 0xe9, al  \[e6 e9\]$" $T/out
+ok $? "step hello64: the instruction read through the guest's page tables, in 64-bit mode" || show $T/out
+hvctl step --count 2 $G/hello32.elf >$T/out 2>$T/err
+grep -q "^    insn 0x[0-9a-f]* (protected mode, 32-bit): out 0xe9, al  \[e6 e9\]$" $T/out
+ok $? "step hello32: in 32-bit protected mode" || show $T/out
+
+hvctl step --count 1 $G/cr.bin >$T/out 2>$T/err
+grep -q "^#1 .*(28)" $T/out && grep -q "^    changed: .*cr0 0x10 -> 0x30" $T/out
+ok $? "step cr: the guest's CR0 as it reads it (NE set) among the changes" || show $T/out
+
+hvctl step --count 1 $G/cpuid.bin >$T/out 2>$T/err
+grep -q "^    vmcs: GUEST_" $T/out
+ok $? "step: guest-state VMCS fields that changed are shown (HVLAB_GET_VMCS)" || show $T/out
+
+# --- until ---------------------------------------------------------------------
+hvctl step --until exit=IO,port=0xe9 --count 1 $G/cpuid.bin >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && ! grep -q "CPUID (10)" $T/out &&
+	grep -q "^#4 I/O instruction (30) at rip 0x7c6a: out port 0xe9" $T/out &&
+	grep -q "^    to userspace: out 0x63 'c'$" $T/out
+ok $? "step --until exit=IO,port=0xe9: the three CPUID exits pass, the first OUT (#4) stops" || show $T/out $T/err
+
+hvctl step --until exit=IO,port=0x3f8 $G/cpuid.bin </dev/null >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && ! grep -q "^#" $T/out && grep -q "^    console: cpuid ok$" $T/out &&
+	grep -q "before an exit matched --until" $T/err
+ok $? "step --until on another port: no stop, the run ends, and hvctl says so" || show $T/out $T/err
+
+hvctl step --commands 'until rip=0x7c2f; quit' $G/cpuid.bin >$T/out 2>$T/err
+grep -q "^#1 CPUID (10) at rip 0x7c03$" $T/out && ! grep -q "^#2" $T/out &&
+	grep -q "^#3 CPUID (10) at rip 0x7c2f$" $T/out
+ok $? "until rip=0x7c2f at the prompt: stops at the third CPUID, not the second" || show $T/out
+
+hvctl step --until exit=cpuid,rip=0x7c0b --until exit=HLT $G/cpuid.bin </dev/null >$T/out 2>$T/err
+[ "$(grep -c '^#' $T/out)" = 2 ] && grep '^#' $T/out | head -1 | grep -q "^#2 CPUID (10) at rip 0x7c0b$" &&
+	grep '^#' $T/out | tail -1 | grep -q "^#[0-9]* HLT (12)"
+ok $? "--until twice: stops where either matches (#2 CPUID, then HLT) and nowhere else" || show $T/out
+
+# --- stepi -----------------------------------------------------------------------
+hvctl step --commands 'stepi; quit' $G/cpuid.bin >$T/out 2>$T/err
+grep -q "^#2 step to rip 0x7c0b$" $T/out &&
+	grep -q "^    next 0x7c0b (real mode, 16-bit): cpuid  \[0f a2\]$" $T/out &&
+	grep -q "^    changed: rax 0x[0-9a-f]* -> 0x1, rip 0x7c05 -> 0x7c0b$" $T/out
+ok $? "stepi: one instruction (mov eax, 1: 6 bytes), RIP 0x7c05 -> 0x7c0b, EAX = 1" || show $T/out $T/err
+
+# In long mode: RIP advances by the length of the instruction that dis shows.
+hvctl step --commands 'dis rip 1; stepi; quit' $G/hello64.elf >$T/out 2>$T/err
+rip=$(sed -n 's/^=> \(0x[0-9a-f]*\): .*/\1/p' $T/out)
+len=$(sed -n 's/^=> 0x[0-9a-f]*: //p' $T/out | awk '{ for (i = 1; i <= NF && $i ~ /^[0-9a-f][0-9a-f]$/; i++); print i - 1 }')
+next=$(printf '0x%x' $((rip + len)))
+[ -n "$rip" ] && [ "$len" -gt 0 ] && grep -q "^#2 step to rip $next$" $T/out
+ok $? "stepi in 64-bit mode: RIP $rip + $len bytes = $next" || show $T/out $T/err
+
+# --- x and dis -----------------------------------------------------------------
+want=$(od -An -tx1 -N16 $G/cpuid.bin | tr -s ' ' | sed 's/^ //; s/ $//')
+hvctl step --count 1 --commands 'x 0x7c00 16; x/p 0x7c00 16; quit' $G/cpuid.bin >$T/out 2>$T/err
+grep -q "^0x00007c00: $want  |" $T/out && grep -q "^p 0x00007c00: $want  |" $T/out
+ok $? "x and x/p 0x7c00: the guest file's first bytes ($want)" || show $T/out
+
+hvctl step --count 1 --commands 'x 0x100000 32; x/p 0x100000 32; quit' $G/hello64.elf >$T/out 2>$T/err
+lin=$(sed -n 's/^0x00100000: //p' $T/out)
+phys=$(sed -n 's/^p 0x00100000: //p' $T/out)
+[ -n "$lin" ] && [ "$lin" = "$phys" ] && [ "${lin#00 00 00 00}" = "$lin" ]
+ok $? "x in long mode goes through the page tables (identity map: same bytes as x/p)" || show $T/out
+
+hvctl step --count 1 --commands 'x/p 0xb8000 4; x 0x40000000 1' $G/hello64.elf >$T/out 2>$T/err
+grep -q "gpa 0xb8000..0xb8003 is not all guest RAM" $T/out &&
+	grep -q "cannot read: linear 0x40000000 is gpa 0x40000000, which is not guest RAM" $T/out
+ok $? "x outside guest RAM says why" || show $T/out
+
+hvctl step --count 1 --commands 'dis; quit' $G/cpuid.bin >$T/out 2>$T/err
+grep -q "^=> 0x7c05: 66 b8 01 00 00 00  *mov eax, 1$" $T/out && grep -q "^   0x7c0b: 0f a2  *cpuid$" $T/out
+ok $? "dis: the next instructions from RIP, the current one marked" || show $T/out
+
+hvctl step --count 1 --commands 'regs; vmcs guest; help' $G/cpuid.bin >$T/out 2>$T/err
+grep -q "^rip 0x0000000000007c05  rflags 0x" $T/out && grep -q "^cs   0x0000 base 0x0 limit 0xffff" $T/out &&
+	grep -q "GUEST_RIP .*0x0000000000007c05" $T/out && grep -q "^  stepi \[N\] (si)" $T/out
+ok $? "regs, vmcs guest and help at a stop" || show $T/out
+
+# --- scripts on stdin ------------------------------------------------------------
+printf 'regs\nnext\nquit\n' | hvctl step $G/hello.bin >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q "^step> regs$" $T/out && [ "$(grep -c '^#' $T/out)" = 2 ] &&
+	grep -q "^rsi 0x0000000000007c15 " $T/out
+ok $? "commands from stdin, one a line, echoed: regs, next, quit after two stops" || show $T/out $T/err
+
+printf 'bogus\nquit\n' | hvctl step $G/hello.bin >$T/out 2>$T/err
+grep -q "unknown command 'bogus': type help" $T/err && [ "$(grep -c '^#' $T/out)" = 1 ]
+ok $? "a bad command on stdin: an error, nothing runs, the next line is read" || show $T/out $T/err
+
+hvctl step --json --count 2 $G/cpuid.bin >$T/out 2>$T/err
+head -1 $T/out | grep -q '^{"stop":1,"seq":1,"run_exit":"HANDLED","exit":{"seq":1,"reason":10,"name":"CPUID",.*"rip":"0x7c03","mode":"real mode","bits":16,"insn":"cpuid","bytes":"0fa2","changed":{"rax":\["0x0","0x[0-9a-f]*"\],' $T/out &&
+	tail -1 $T/out | grep -q '^{"end":"count","stops":2}$'
+ok $? "step --json: one object per stop" || show $T/out
+
+# --- state files -------------------------------------------------------------------
+hvctl run $G/cpuid.bin >$T/plain 2>&1
+plain=$?
+hvctl step --until exit=CPUID --count 1 --save-state $T/s.json $G/cpuid.bin >$T/out 2>$T/err
+grep -q "state at the last stop saved to $T/s.json" $T/out &&
+	grep -q '^  "rip": "0x7c05",$' $T/s.json &&
+	grep -q '^  "cs": {"selector": "0x0", "base": "0x0", "limit": "0xffff", "access_rights": "0x' $T/s.json &&
+	grep -q '"GUEST_ACTIVITY_STATE": "0x0"' $T/s.json
+ok $? "step --save-state: the state at the stop as JSON, RIP past the CPUID" || show $T/out $T/s.json
+
+hvctl run --state $T/s.json $G/cpuid.bin >$T/replay 2>&1
+[ $? = $plain ] && cmp -s $T/plain $T/replay
+ok $? "run --state: replaying from the first CPUID gives the same output and status ($plain)" || show $T/replay
+
+printf '\x0f\xa2\x89\xd8\xe6\xf4' >$T/vendor.bin	# cpuid; mov %bx,%ax; out %al,$0xf4
+hvctl run $T/vendor.bin >/dev/null 2>&1
+orig=$?
+hvctl step --count 1 --save-state $T/v.json $T/vendor.bin >/dev/null 2>&1
+sed 's/^  "rbx": "0x[0-9a-f]*",$/  "rbx": "0x5",/' $T/v.json >$T/v5.json
+hvctl run --state $T/v.json $T/vendor.bin >/dev/null 2>&1
+same=$?
+hvctl run --state $T/v5.json $T/vendor.bin >/dev/null 2>&1
+edited=$?
+[ $orig != 11 ] && [ $same = $orig ] && [ $edited = 11 ]
+ok $? "save, edit RBX to 5, replay: exit status 11 (was $orig, unedited replay $same)"
+
+hvctl step --commands 'save /nonexistent/dir/s.json; quit' --count 1 $G/cpuid.bin >$T/out 2>&1
+grep -q "cannot save the state to '/nonexistent/dir/s.json': No such file or directory" $T/out
+ok $? "save to a bad path says why" || show $T/out
+
+sed 's/"rip": "0x7c05"/"rip": 0x7c05/' $T/s.json >$T/bad.json
+hvctl run --state $T/bad.json $G/cpuid.bin >$T/out 2>$T/err
+[ $? = 4 ] && grep -q "^hvctl: --state $T/bad.json: line 19: a hex number must be a string in JSON" $T/err
+ok $? "run --state with a JSON error: status 4, the line and what to write" || show $T/err
+sed 's/"rsp"/"rsq"/' $T/s.json >$T/bad.json
+hvctl run --state $T/bad.json $G/cpuid.bin >$T/out 2>$T/err
+[ $? = 4 ] && grep -q "line 9: the state: unknown key \"rsq\"" $T/err
+ok $? "run --state with an unknown key: status 4, named" || show $T/err
+
+hvctl run --backend=kvm --state $T/s.json $G/cpuid.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q -- "--state with a \"vmcs\" object needs the hvlab backend" $T/err
+ok $? "run --backend=kvm --state with VMCS fields: status 2, says to delete them" || show $T/err
+
+# --- usage errors --------------------------------------------------------------------
+hvctl step --until port=0x10000 $G/hello.bin </dev/null >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "give a port number 0-0xffff" $T/err
+ok $? "--until with a bad port: status 2 and advice" || show $T/err
+hvctl step --commands 'next; x' $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "usage: x\[/p\] ADDR \[LEN\]" $T/err
+ok $? "--commands is checked before the guest runs" || show $T/err
+hvctl run --until exit=IO $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q -- "--until is an option of hvctl step" $T/err
+ok $? "run --until: status 2, a step option" || show $T/err
+
+echo "1..$n"
+exit $fail

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * hvctl.h - what hvctl's commands share: the session (one VM and how it
+ * is run), the exit statuses, and the devices hvctl plays (hvctl.c).
+ */
+#ifndef HVCTL_H
+#define HVCTL_H
+
+#include <signal.h>
+#include <stdio.h>
+
+#include "libhvlab.h"
+#include "step.h"
+
+struct hv_tracer;
+
+/* Exit statuses. Odd numbers belong to the guest's port 0xf4 writes. */
+#define STATUS_HALTED		0
+#define STATUS_USAGE		2
+#define STATUS_SETUP		4	/* no device, no VM, bad guest file */
+#define STATUS_GUEST_CRASHED	6	/* triple fault, failed entry, unhandled exit */
+#define STATUS_STRICT		8	/* --strict: an access nothing claims */
+#define STATUS_INTERRUPTED	130
+
+struct session {
+	struct hv_vm vm;
+	FILE *trace;		/* --trace-json */
+	int strict;
+	int step;		/* console: gather lines between the exits step prints */
+	struct step_config step_cfg;
+	int done;
+	int status;
+	char console[256];	/* step: the guest's current console line */
+	size_t console_len;
+	int console_midline;	/* run: the console's last byte was not a newline */
+	struct hv_tracer *tracer;	/* hvctl trace */
+	long stop_after;	/* vmcs --exits N: stop after N exits */
+};
+
+/* Set by SIGINT and SIGTERM. */
+extern volatile sig_atomic_t interrupted;
+
+/* Consume the kernel's exit records (and write them to --trace-json). */
+void drain_trace(struct session *s);
+/* Print the guest's console line gathered so far (step). */
+void console_flush(struct session *s);
+/* Act on why HVLAB_RUN returned, as the PC would; sets s->done at the end. */
+void handle_exit(struct session *s);
+
+#endif
