@@ -124,12 +124,14 @@ $(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) module/insn.c module/insn.h $(wild
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
 		-o $@ $< $(LIB_SRCS) module/insn.c
 
-# gdb for the lab VM (tests/vm/gdb.sh): Debian's gdb-minimal, with the
-# shared libraries it needs and their loader, since the initramfs has
-# none. Gathered once into build/gdb-root. Without gdb, or with a gdb
-# that embeds Python (it would not start without Python's library), the
-# payload has none and the test skips.
-GDB_BIN := $(shell g=$$(command -v gdb) && ! ldd $$g | grep -q libpython && echo $$g)
+# gdb for the lab VM (tests/vm/gdb.sh): Debian's gdb-minimal, which
+# scripts/setup unpacks into build/gdb-minimal, with the shared libraries
+# it needs and their loader, since the initramfs has none. Gathered once
+# into build/gdb-root. Without it, a gdb on the PATH that does not embed
+# Python (it would not start without Python's library) will do; with
+# neither the payload has no gdb and the test skips.
+GDB_BIN := $(shell g=$(B)/gdb-minimal/usr/bin/gdb; [ -x $$g ] && echo $$g || \
+	{ g=$$(command -v gdb) && ! ldd $$g | grep -q libpython && echo $$g; })
 GDB_ROOT := $(B)/gdb-root
 $(GDB_ROOT).stamp: $(GDB_BIN)
 	@rm -rf $(GDB_ROOT) && mkdir -p $(GDB_ROOT)/usr/bin && cp $(GDB_BIN) $(GDB_ROOT)/usr/bin/gdb
