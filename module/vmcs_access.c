@@ -73,10 +73,14 @@ static u64 vmcs_field_max(u32 enc)
 	}
 }
 
-static struct hvlab_vmcs_field *vmcs_copy_fields_in(const struct hvlab_vmcs_access *access)
+/* The batch from userspace: *access, and a kernel copy of its fields. */
+static struct hvlab_vmcs_field *vmcs_copy_fields_in(void __user *argp,
+						    struct hvlab_vmcs_access *access)
 {
 	size_t size;
 
+	if (copy_from_user(access, argp, sizeof(*access)))
+		return ERR_PTR(-EFAULT);
 	if (access->flags || access->count == 0 || access->count > HVLAB_VMCS_MAX_FIELDS)
 		return ERR_PTR(-EINVAL);
 	size = array_size(access->count, sizeof(struct hvlab_vmcs_field));
@@ -90,9 +94,7 @@ long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 	unsigned int i;
 	long ret = 0;
 
-	if (copy_from_user(&access, argp, sizeof(access)))
-		return -EFAULT;
-	fields = vmcs_copy_fields_in(&access);
+	fields = vmcs_copy_fields_in(argp, &access);
 	if (IS_ERR(fields))
 		return PTR_ERR(fields);
 	for (i = 0; i < access.count; i++)
@@ -155,9 +157,7 @@ long hvlab_vcpu_set_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 	long ret = 0;
 	u64 old;
 
-	if (copy_from_user(&access, argp, sizeof(access)))
-		return -EFAULT;
-	fields = vmcs_copy_fields_in(&access);
+	fields = vmcs_copy_fields_in(argp, &access);
 	if (IS_ERR(fields))
 		return PTR_ERR(fields);
 	for (i = 0; i < access.count; i++)

@@ -14,12 +14,12 @@
 #include "decode.h"
 #include "entry_check.h"
 #include "explain.h"
+#include "hvctl.h"
 #include "state.h"
 #include "vmcs_image.h"
 
+/* explain's own statuses, beside hvctl.h's usage (2) and setup (4) */
 #define STATUS_PASS	0
-#define STATUS_USAGE	2
-#define STATUS_SETUP	4
 #define STATUS_FAIL	6	/* a check fails: VM entry would fail */
 
 static int read_env(struct hv_vm *vm, struct hv_entry_env *env)
@@ -121,7 +121,7 @@ int hv_cmd_explain(int argc, char **argv)
 	enum hv_guest_format format;
 	struct hv_state state;
 	struct hv_vm vm;
-	const char *why, *state_path = NULL;
+	const char *state_path = NULL;
 	char err[256];
 	int opt, ret, json = 0, list = 0;
 
@@ -160,20 +160,9 @@ int hv_cmd_explain(int argc, char **argv)
 		fprintf(stderr, "hvctl: --state %s\n", err);
 		return STATUS_SETUP;
 	}
-	ret = hv_open(&vm);
-	if (!ret)
-		ret = hv_create(&vm, HV_DEFAULT_MEM);
-	if (ret) {
-		fprintf(stderr, "hvctl: cannot create the VM: %s\n", hv_strerror(ret));
-		hv_close(&vm);
+	if (hvctl_open_guest(&vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM,
+			     optind < argc ? argv[optind] : NULL, &format, "hvctl"))
 		return STATUS_SETUP;
-	}
-	ret = optind < argc ? hv_load_file(&vm, argv[optind], &format, &why) : 0;
-	if (ret) {
-		fprintf(stderr, "hvctl: cannot load '%s': %s\n", argv[optind], why ? why : strerror(-ret));
-		hv_close(&vm);
-		return STATUS_SETUP;
-	}
 	/* The state goes through the ioctls as hvctl run --state sends it; the VMCS is read back. */
 	if (state_path) {
 		ret = hv_state_apply(&vm, &state);

@@ -1181,7 +1181,7 @@ int hv_gdb_main(int argc, char **argv)
 	static struct gdb g;
 	struct hv_vm *vm = &g.s.vm;
 	int64_t mem = HV_DEFAULT_MEM;
-	const char *why, *guest;
+	const char *guest;
 	long port = GDB_DEFAULT_PORT;
 	char *end;
 	int opt, ret;
@@ -1197,13 +1197,9 @@ int hv_gdb_main(int argc, char **argv)
 			}
 			break;
 		case 'm':
-			mem = hv_parse_size(optarg);
-			if (mem < (int64_t)HV_HIGH_RAM_START || mem > (int64_t)HVLAB_MAX_MEM_SIZE ||
-			    mem % 4096) {
-				fprintf(stderr, "hvctl gdb: --mem '%s': give a multiple of 4K between 1M and 1G, e.g. --mem 4M\n",
-					optarg);
+			mem = hvctl_parse_mem(optarg, "hvctl gdb");
+			if (mem < 0)
 				return STATUS_USAGE;
-			}
 			break;
 		case 'h':
 			gdb_usage(stdout);
@@ -1219,21 +1215,9 @@ int hv_gdb_main(int argc, char **argv)
 	}
 	guest = argv[optind];
 
-	ret = hv_open(vm);
-	if (!ret)
-		ret = hv_create(vm, mem);
-	if (ret) {
-		fprintf(stderr, "hvctl gdb: cannot create the VM: %s\n", hv_strerror(ret));
-		hv_close(vm);
-		return STATUS_SETUP;
-	}
 	g.vm = vm;
-	ret = hv_load_file(vm, guest, &g.format, &why);
-	if (ret) {
-		fprintf(stderr, "hvctl gdb: cannot load '%s': %s\n", guest, why ? why : strerror(-ret));
-		hv_close(vm);
+	if (hvctl_open_guest(vm, HV_BACKEND_HVLAB, mem, guest, &g.format, "hvctl gdb"))
 		return STATUS_SETUP;
-	}
 	if (ioctl(vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
 		fprintf(stderr, "hvctl gdb: cannot intercept #BP for breakpoints: %s%s\n", strerror(errno),
 			errno == EINVAL ? " (this hvlab.ko predates HVLAB_INTERCEPT_EXCEPTION_EXIT: rebuild and reload it)" : "");

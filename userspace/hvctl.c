@@ -487,6 +487,43 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
+int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, uint64_t mem,
+		     const char *guest, enum hv_guest_format *format, const char *prog)
+{
+	enum hv_guest_format unused;
+	const char *why = NULL;
+	int ret;
+
+	ret = backend == HV_BACKEND_KVM ? hv_kvm_open(vm) : hv_open(vm);
+	if (!ret)
+		ret = hv_create(vm, mem);
+	if (ret) {
+		fprintf(stderr, "%s: cannot create the VM: %s\n", prog,
+			backend == HV_BACKEND_KVM ? hv_kvm_strerror(ret) : hv_strerror(ret));
+		hv_close(vm);
+		return STATUS_SETUP;
+	}
+	ret = guest ? hv_load_file(vm, guest, format ? format : &unused, &why) : 0;
+	if (ret) {
+		fprintf(stderr, "%s: cannot load '%s': %s\n", prog, guest, why ? why : strerror(-ret));
+		hv_close(vm);
+		return STATUS_SETUP;
+	}
+	return 0;
+}
+
+int64_t hvctl_parse_mem(const char *text, const char *prog)
+{
+	int64_t mem = hv_parse_size(text);
+
+	if (mem < (int64_t)HV_HIGH_RAM_START || mem > (int64_t)HVLAB_MAX_MEM_SIZE || mem % 4096) {
+		fprintf(stderr, "%s: --mem '%s': give a multiple of 4K between 1M and 1G, e.g. --mem 4M\n",
+			prog, text);
+		return -1;
+	}
+	return mem;
+}
+
 enum run_mode { MODE_RUN, MODE_STEP, MODE_TRACE };
 
 static const char *const mode_names[] = { "run", "step", "trace" };
@@ -546,7 +583,6 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	FILE *chrome = NULL;
 	int stats = 0, json = 0;
 	enum hv_guest_format format;
-	const char *why;
 	int64_t bitmap;
 	const char *trace_path = NULL, *regs_path = NULL, *guest;
 	enum hv_backend backend = HV_BACKEND_HVLAB;
@@ -561,13 +597,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	while ((opt = getopt_long(argc, argv, "m:t:sc:i:e:b:r:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
-			mem = hv_parse_size(optarg);
-			if (mem < (int64_t)HV_HIGH_RAM_START || mem > (int64_t)HVLAB_MAX_MEM_SIZE ||
-			    mem % 4096) {
-				fprintf(stderr, "hvctl: --mem '%s': give a multiple of 4K between 1M and 1G, e.g. --mem 4M\n",
-					optarg);
+			mem = hvctl_parse_mem(optarg, "hvctl");
+			if (mem < 0)
 				return STATUS_USAGE;
-			}
 			break;
 		case 't':
 			trace_path = optarg;
@@ -695,21 +727,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 					   "KVM has no raw VMCS access; delete \"vmcs\" from the file to replay the rest");
 	}
 
-	ret = backend == HV_BACKEND_KVM ? hv_kvm_open(&s.vm) : hv_open(&s.vm);
-	if (!ret)
-		ret = hv_create(&s.vm, mem);
-	if (ret) {
-		fprintf(stderr, "hvctl: cannot create the VM: %s\n",
-			backend == HV_BACKEND_KVM ? hv_kvm_strerror(ret) : hv_strerror(ret));
-		hv_close(&s.vm);
+	if (hvctl_open_guest(&s.vm, backend, mem, guest, &format, "hvctl"))
 		return STATUS_SETUP;
-	}
-	ret = hv_load_file(&s.vm, guest, &format, &why);
-	if (ret) {
-		fprintf(stderr, "hvctl: cannot load '%s': %s\n", guest, why ? why : strerror(-ret));
-		hv_close(&s.vm);
-		return STATUS_SETUP;
-	}
 	if (state_path) {
 		ret = hv_state_apply(&s.vm, &state);
 		if (ret) {
@@ -805,9 +824,7 @@ static int cmd_vmcs(int argc, char **argv)
 	};
 	struct session s = { 0 };
 	struct hv_vmcs vmcs;
-	enum hv_guest_format format;
 	unsigned int mask = 0xf;
-	const char *why;
 	int opt, ret, json = 0;
 	char *end;
 
@@ -843,20 +860,8 @@ static int cmd_vmcs(int argc, char **argv)
 		fprintf(stderr, "hvctl: vmcs needs exactly one GUEST file (try: hvctl vmcs --group guest guests/hello.bin)\n");
 		return STATUS_USAGE;
 	}
-	ret = hv_open(&s.vm);
-	if (!ret)
-		ret = hv_create(&s.vm, HV_DEFAULT_MEM);
-	if (ret) {
-		fprintf(stderr, "hvctl: cannot create the VM: %s\n", hv_strerror(ret));
-		hv_close(&s.vm);
+	if (hvctl_open_guest(&s.vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM, argv[optind], NULL, "hvctl"))
 		return STATUS_SETUP;
-	}
-	ret = hv_load_file(&s.vm, argv[optind], &format, &why);
-	if (ret) {
-		fprintf(stderr, "hvctl: cannot load '%s': %s\n", argv[optind], why ? why : strerror(-ret));
-		hv_close(&s.vm);
-		return STATUS_SETUP;
-	}
 	ret = STATUS_HALTED;
 	if (s.stop_after)
 		ret = run_loop(&s);

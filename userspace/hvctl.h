@@ -37,6 +37,16 @@ struct session {
 	long stop_after;	/* vmcs --exits N: stop after N exits */
 };
 
+/*
+ * Create a VM with @mem bytes of RAM on @backend and load @guest into it
+ * (NULL: load nothing). On failure say why on stderr, as "PROG: ...",
+ * close the VM and return STATUS_SETUP; else 0.
+ */
+int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, uint64_t mem,
+		     const char *guest, enum hv_guest_format *format, const char *prog);
+/* --mem: the size in bytes, or -1 after saying what a good one is. */
+int64_t hvctl_parse_mem(const char *text, const char *prog);
+
 /* Set by SIGINT and SIGTERM. */
 extern volatile sig_atomic_t interrupted;
 

@@ -12,12 +12,7 @@
 # loads, so: all guests under hvlab, rmmod hvlab, load-kvm, all guests
 # under KVM, rmmod kvm_intel kvm irqbypass, insmod /hvlab/hvlab.ko again
 # (later tests need it).
-n=0
-fail=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 G=/guests
 T=/tmp/differential
 rm -rf $T

@@ -5,12 +5,7 @@
 # passes every VM-entry check, --json and --list, usage errors, and the
 # explanation hvctl run prints after a failed entry. Prints TAP.
 # (tests/vm/entry_checks.c breaks the state on purpose, check by check.)
-n=0
-fail=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 G=/guests
 T=/tmp/explain-test
 mkdir -p $T

@@ -9,12 +9,7 @@
 # Time inside the lab VM nearly stops while a guest runs, so nothing here
 # waits on a clock while a guest spins: the Ctrl-C comes once the guest
 # has said it spins (guests/elf/debuggee.c).
-n=0
-fail=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 has() {	# has FILE PATTERN: grep -q, showing FILE when the pattern is missing
 	grep -q -- "$2" "$1" && return 0
 	echo "# '$2' not in $1:"; sed 's/^/#   /' "$1"

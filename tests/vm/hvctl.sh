@@ -3,12 +3,7 @@
 #
 # hvctl.sh - hvctl as a user runs it: output, exit statuses, the JSON
 # trace and stepping. Prints TAP.
-n=0
-fail=0
-ok() {	# ok DESCRIPTION: pass if the last command's check succeeded
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 G=/guests
 T=/tmp/hvctl-test
 mkdir -p $T

@@ -4,12 +4,7 @@
 # no-vmx.sh - on a CPU without VT-x (QEMU TCG), loading hvlab.ko must fail
 # cleanly: an error code, a kernel message that says what to do, and no
 # /dev/hvlab. Run with: labs/vm/run --emulator qemu-tcg --no-load -- /tests/no-vmx.sh
-n=0
-fail=0
-ok() {
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 
 grep -qw vmx /proc/cpuinfo
 ok $([ $? != 0 ]; echo $?) "this CPU has no vmx flag"

@@ -5,13 +5,7 @@
 # would be: the instruction at an exit, what changed, until conditions,
 # stepi, memory and disassembly, state files saved, edited and replayed.
 # Prints TAP.
-n=0
-fail=0
-ok() {	# ok STATUS DESCRIPTION: pass if STATUS is 0
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
-	[ "$1" = 0 ]
-}
+. "$(dirname "$0")/tap.sh"
 show() {	# the output of a failed check, for the log
 	sed 's/^/# /' "$@"
 }

@@ -4,12 +4,7 @@
 # trace.sh - hvctl trace, hvctl vmcs and hvctl run --stats as a user runs
 # them: summaries, timelines and dumps that agree with what the guest did.
 # Prints TAP.
-n=0
-fail=0
-ok() {	# ok STATUS DESCRIPTION
-	n=$((n + 1))
-	if [ "$1" = 0 ]; then echo "ok $n $2"; else echo "not ok $n $2"; fail=1; fi
-}
+. "$(dirname "$0")/tap.sh"
 G=/guests
 T=/tmp/trace-test
 mkdir -p $T
