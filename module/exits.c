@@ -71,18 +71,22 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 		return 1;
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB && hvlab_step_is_own_trap(vcpu))
 		return exit_to_user(vcpu, HVLAB_EXIT_STEP);
-	if (vcpu->intercepts.flags & HVLAB_INTERCEPT_EXCEPTION_EXIT)
-		return exception_to_user(vcpu, info);
+	/*
+	 * The CPU writes CR2 and DR6 as it raises a #PF or #DB, before it
+	 * delivers it; one that exits has done neither. The qualification has
+	 * CR2's address and the B0-B3, BD and BS bits (SDM 28.1, Table 28-1).
+	 * This holds whether the guest gets the exception now or userspace
+	 * passes it on with HVLAB_INJECT.
+	 */
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_PF)
 		vcpu->cr2 = vcpu->exit.qualification;
-	/*
-	 * A #DB that exits has not written DR6 either: the qualification has
-	 * the B0-B3, BD and BS bits it would have set (SDM 28.1, Table 28-1).
-	 */
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB &&
 	    type == INTR_TYPE_HARD_EXCEPTION)
 		vcpu->dr6 = (vcpu->dr6 & ~DR6_EXIT_QUAL_BITS) |
 			    (vcpu->exit.qualification & DR6_EXIT_QUAL_BITS);
+	if ((vcpu->intercepts.flags & HVLAB_INTERCEPT_EXCEPTION_EXIT) &&
+	    (vcpu->intercepts.exception_bitmap & BIT(info & INTR_INFO_VECTOR_MASK)))
+		return exception_to_user(vcpu, info);
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			     vmcs_read32(VM_EXIT_INTR_ERROR_CODE));

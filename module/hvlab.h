@@ -9,6 +9,7 @@
 #ifndef HVLAB_H
 #define HVLAB_H
 
+#include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
@@ -25,6 +26,15 @@ struct dentry;
 #define X86_VECTOR_UD	6	/* invalid opcode */
 #define X86_VECTOR_GP	13	/* general protection */
 #define X86_VECTOR_PF	14	/* page fault */
+#define X86_VECTOR_AC	17	/* alignment check */
+
+/*
+ * Exceptions hvlab always intercepts, whatever userspace asks: #AC, which
+ * a guest can otherwise make the CPU deliver to itself forever, inside
+ * microcode, with the host locked out (CVE-2015-5307). Each exits and is
+ * delivered to the guest after all.
+ */
+#define HVLAB_HOST_EXCEPTION_BITMAP	BIT(X86_VECTOR_AC)
 
 /* EXIT_REASON_CPUID = 10, ...: the basic exit reasons, from the uapi list */
 enum hvlab_vmx_exit_reason {
@@ -208,6 +218,7 @@ struct hvlab_vcpu {
 	struct hvlab_vcpu_stats stats;	/* stats.c */
 	struct dentry *debugfs;		/* /sys/kernel/debug/hvlab/vm<N>/vcpu<I> */
 	u64 exit_tsc;			/* host TSC at the last VM exit */
+	u32 entry_insn_error;		/* VM-instruction error of the last VMfailValid */
 
 	bool dead;			/* a broken guest ends its own VM */
 	char dead_reason[96];
@@ -258,6 +269,12 @@ void hvlab_vcpu_vmcs_exit(struct hvlab_vcpu *vcpu);
 /* vmcs_access.c: HVLAB_GET_VMCS, HVLAB_SET_VMCS */
 long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp);
 long hvlab_vcpu_set_vmcs(struct hvlab_vcpu *vcpu, void __user *argp);
+
+/* The exception bitmap a vCPU runs with: hvlab's and userspace's. */
+static inline u32 hvlab_exception_bitmap(const struct hvlab_vcpu *vcpu)
+{
+	return vcpu->intercepts.exception_bitmap | HVLAB_HOST_EXCEPTION_BITMAP;
+}
 
 /* step.c: HVLAB_RUN_SINGLE_STEP */
 void hvlab_step_arm(struct hvlab_vcpu *vcpu);

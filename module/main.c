@@ -59,14 +59,16 @@ static int __init hvlab_init(void)
 	ret = hvlab_msr_bitmap_init();
 	if (ret)
 		return ret;
+	/* Before the device exists: its first VM gets a debugfs directory. */
+	hvlab_debugfs_init();
 	ret = misc_register(&hvlab_dev);
 	if (ret) {
+		hvlab_debugfs_exit();
 		hvlab_msr_bitmap_free();
 		return ret;
 	}
 	/* vCPUs use preempt notifiers to follow their thread across CPUs. */
 	preempt_notifier_inc();
-	hvlab_debugfs_init();
 	pr_info(HVLAB_MSG_PREFIX "ready: /dev/hvlab (API %d)\n", HVLAB_API_VERSION);
 	return 0;
 }

@@ -14,7 +14,9 @@
 #include "vmcs.h"
 
 #define PENDING_DBG_BS		(1ULL << 14)	/* SDM 25.4.2, Table 25-4 */
-#define INTERRUPTIBILITY_STI_MOV_SS	0x3u
+#define INTERRUPTIBILITY_STI	0x1u	/* SDM 25.4.2, Table 25-3 */
+#define INTERRUPTIBILITY_MOV_SS	0x2u
+#define ACTIVITY_HLT		1
 
 static bool cpu_has_mtf(void)
 {
@@ -25,6 +27,7 @@ static bool cpu_has_mtf(void)
 void hvlab_step_arm(struct hvlab_vcpu *vcpu)
 {
 	unsigned long rflags;
+	u32 interruptibility;
 
 	if (vcpu->step_armed)
 		return;
@@ -37,12 +40,22 @@ void hvlab_step_arm(struct hvlab_vcpu *vcpu)
 	rflags = vmcs_readl(GUEST_RFLAGS);
 	vcpu->step_guest_tf = rflags & X86_EFLAGS_TF;
 	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
-	vmcs_write32(EXCEPTION_BITMAP, vcpu->intercepts.exception_bitmap | BIT(X86_VECTOR_DB));
+	vmcs_write32(EXCEPTION_BITMAP, hvlab_exception_bitmap(vcpu) | BIT(X86_VECTOR_DB));
+	interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	/*
-	 * In an STI or MOV SS shadow the trap is held back one instruction,
-	 * and VM entry insists that the pending BS bit say so (SDM 27.3.1.5).
+	 * With TF = 1, VM entry insists on a pending BS in an STI or MOV SS
+	 * shadow or in the HLT state (SDM 27.3.1.5). Under STI that trap
+	 * could be delivered at once, before the step, so the shadow goes
+	 * instead, as KVM does when it single-steps: it only holds back
+	 * interrupts, and hvlab injects none during a step. Under MOV SS the
+	 * CPU really holds the trap back until after the next instruction.
 	 */
-	if (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & INTERRUPTIBILITY_STI_MOV_SS)
+	if (interruptibility & INTERRUPTIBILITY_STI) {
+		interruptibility &= ~INTERRUPTIBILITY_STI;
+		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility);
+	}
+	if ((interruptibility & INTERRUPTIBILITY_MOV_SS) ||
+	    vmcs_read32(GUEST_ACTIVITY_STATE) == ACTIVITY_HLT)
 		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 }
@@ -64,7 +77,7 @@ void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
 	}
 	rflags = vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF;
 	vmcs_writel(GUEST_RFLAGS, rflags | (vcpu->step_guest_tf ? X86_EFLAGS_TF : 0));
-	vmcs_write32(EXCEPTION_BITMAP, vcpu->intercepts.exception_bitmap);
+	vmcs_write32(EXCEPTION_BITMAP, hvlab_exception_bitmap(vcpu));
 	/*
 	 * An exit in the middle of the step (CPUID, OUT) can leave our trap
 	 * pending in the VMCS (SDM 28.3.4); it would fire at the next entry,

@@ -263,6 +263,8 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	bool swap_xcr0;
 	int ret;
 
+	/* Before CR2 and XCR0 become the guest's: a probe may fault or use the FPU. */
+	trace_hvlab_entry(vcpu->id, vmcs_readl(GUEST_RIP));
 	local_irq_disable();
 	/* The host's CR3 (PCID) and CR4 can change under a loaded VMCS. */
 	cr3 = __read_cr3();
@@ -288,7 +290,6 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
-	trace_hvlab_entry(vcpu->id, vmcs_readl(GUEST_RIP));
 	ret = hvlab_vmx_enter(vcpu->gprs, vcpu->launched);
 	vcpu->exit_tsc = rdtsc();
 
@@ -308,7 +309,6 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		exit->instruction_length = vmcs_read32(VM_EXIT_INSTRUCTION_LEN);
 		exit->gpa = 0;
 		vcpu->exit_count++;
-		trace_hvlab_exit(vcpu->id, exit->reason, exit->qualification, exit->rip);
 		if (!(exit->reason & HVLAB_VMX_EXIT_FAILED_ENTRY)) {
 			vcpu->launched = true;
 			vcpu_reinject_interrupted_event(vcpu);
@@ -323,6 +323,10 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		}
 	}
 	local_irq_enable();	/* a pending host interrupt is taken here */
+	/* After the host has its NMI and interrupts back */
+	if (ret == 0)
+		trace_hvlab_exit(vcpu->id, vcpu->exit.reason, vcpu->exit.qualification,
+				 vcpu->exit.rip);
 
 	switch (ret) {
 	case 0:
@@ -330,7 +334,8 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	case 1:		/* VMfailValid (SDM 31.4): the VMCS said no */
 		vcpu->stats.entry_failures++;
 		run->exit_reason = HVLAB_EXIT_FAIL_ENTRY;
-		run->fail_entry.vm_instruction_error = vmcs_read32(VM_INSTRUCTION_ERROR);
+		vcpu->entry_insn_error = vmcs_read32(VM_INSTRUCTION_ERROR);
+		run->fail_entry.vm_instruction_error = vcpu->entry_insn_error;
 		run->fail_entry.exit_reason = 0;
 		run->fail_entry.qualification = 0;
 		return 1;
@@ -706,6 +711,9 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	struct hvlab_vm *vm = vcpu->vm;
 
 	mutex_lock(&vm->lock);
+	/* Under the lock, so that a new vCPU of this id can have the name. */
+	debugfs_remove_recursive(vcpu->debugfs);
+	vcpu->debugfs = NULL;
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->lock);
 	vcpu_free(vcpu);

@@ -184,8 +184,8 @@ static void vmcs_write_controls(struct hvlab_vcpu *vcpu)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_config.proc_ctls2);
 	vmcs_write32(VM_EXIT_CONTROLS, vmx_config.exit_ctls);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmx_config.entry_ctls);
-	/* No exception exits yet: the guest handles its own faults. */
-	vmcs_write32(EXCEPTION_BITMAP, 0);
+	/* The guest handles its own faults; hvlab watches only #AC. */
+	vmcs_write32(EXCEPTION_BITMAP, HVLAB_HOST_EXCEPTION_BITMAP);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
 	vmcs_write32(CR3_TARGET_COUNT, 0);
@@ -278,7 +278,7 @@ int hvlab_vmcs_set_intercepts(struct hvlab_vcpu *vcpu, const struct hvlab_interc
 	vmcs_write64(VIRTUAL_APIC_PAGE_ADDR, __pa(vcpu->virtual_apic_page));
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, proc);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, proc2);
-	vmcs_write32(EXCEPTION_BITMAP, in->exception_bitmap);
+	vmcs_write32(EXCEPTION_BITMAP, in->exception_bitmap | HVLAB_HOST_EXCEPTION_BITMAP);
 	vmcs_write64(TSC_OFFSET, in->tsc_offset);
 	/*
 	 * HVLAB_INTERCEPT_CR0 makes every CR0 bit host-owned, so that each

@@ -20,6 +20,7 @@
 #define VMCS_AREA_GUEST		2
 #define ACTIVITY_SHUTDOWN	2	/* SDM 25.4.2, Table 25-3 */
 #define ACTIVITY_WAIT_SIPI	3
+#define DR7_FIXED_1		0x400ULL	/* DR7 with nothing enabled (SDM 18.2.4) */
 
 /*
  * A well-formed encoding (SDM 25.11.2, Table 25-21): bits 31:15 and 12
@@ -101,17 +102,14 @@ long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 		if (fields[i].flags || !vmcs_encoding_valid(fields[i].encoding))
 			ret = -EINVAL;
 	if (!ret) {
-		u64 insn_error;
-
 		hvlab_vcpu_vmcs_enter(vcpu);
 		/*
 		 * Reading a field the CPU lacks sets the VM-instruction error
-		 * itself (12): report the value from before this batch.
+		 * itself (12): report the error of the last failed VM entry.
 		 */
-		vmcs_read_field(VM_INSTRUCTION_ERROR, &insn_error);
 		for (i = 0; i < access.count; i++) {
 			if (fields[i].encoding == VM_INSTRUCTION_ERROR)
-				fields[i].value = insn_error;
+				fields[i].value = vcpu->entry_insn_error;
 			else if (vmcs_read_field(fields[i].encoding, &fields[i].value))
 				fields[i].flags = HVLAB_VMCS_FIELD_UNSUPPORTED;
 		}
@@ -145,6 +143,18 @@ static bool vmcs_guest_write_allowed(u32 enc, u64 value)
 	 */
 	if (enc == GUEST_ACTIVITY_STATE)
 		return value != ACTIVITY_SHUTDOWN && value != ACTIVITY_WAIT_SIPI;
+	/*
+	 * hvlab keeps the guest's debug registers in software and runs it
+	 * with DR7 = 0x400 and no DEBUGCTL features: DR0-DR3 are not switched
+	 * (exits.c), so another DR7 would arm the host's breakpoints in the
+	 * guest, and DEBUGCTL would start LBR or BTS. Those values only.
+	 */
+	if (enc == GUEST_DR7)
+		return value == DR7_FIXED_1;
+	if (enc == GUEST_IA32_DEBUGCTL)
+		return value == 0;
+	if (enc == (GUEST_IA32_DEBUGCTL | VMCS_ENC_ACCESS_HIGH))
+		return value == 0;
 	/* hvlab arms the timer itself before every entry. */
 	return enc != VMX_PREEMPTION_TIMER_VALUE;
 }
@@ -173,6 +183,9 @@ long hvlab_vcpu_set_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 	for (i = 0; i < access.count && !ret; i++)
 		ret = vmcs_write_field(fields[i].encoding, fields[i].value);
 	hvlab_vcpu_vmcs_exit(vcpu);
+	/* A new state replaces whatever the last exit left unfinished. */
+	if (!ret)
+		vcpu->pending = PENDING_NONE;
 out:
 	kfree(fields);
 	return ret;

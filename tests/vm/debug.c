@@ -132,6 +132,13 @@ TEST_F(dbg, set_vmcs_writes_guest_state_only)
 	f[1].value = 3;
 	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	EXPECT_EQ(0, read_field(&self->vm, ENC_GUEST_ACTIVITY));
+	/* DR7 and DEBUGCTL only as hvlab runs them: the host's DR0-DR3 stay armed-off */
+	f[1] = (struct hvlab_vmcs_field){ .encoding = 0x681a, .value = 0x401 };	/* GUEST_DR7, L0 */
+	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	f[1].value = 0x400;
+	EXPECT_EQ(0, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	f[1] = (struct hvlab_vmcs_field){ .encoding = 0x2802, .value = 1 };	/* DEBUGCTL.LBR */
+	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	/* Too wide for a 16-bit field */
 	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_GUEST_CS_SELECTOR, .value = 0x10000 };
 	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
@@ -229,6 +236,30 @@ TEST_F(dbg, single_step_moves_one_instruction)
 	ASSERT_EQ(0, hv_get_regs(&self->vm, &regs));
 	EXPECT_EQ(1, regs.rax);
 	EXPECT_EQ(0x7c0b, regs.rip);
+}
+
+/*
+ * Stepping through an STI shadow: sti; nop; nop; cli; hlt, one byte each.
+ * Every step moves on by one instruction, the one after STI included.
+ */
+TEST_F(dbg, single_step_after_sti)
+{
+	static const uint8_t code[] = { 0xfb, 0x90, 0x90, 0xfa, 0xf4 };
+	struct hvlab_run *run;
+	int i;
+
+	ASSERT_EQ(0, hv_open(&self->vm));
+	ASSERT_EQ(0, hv_create(&self->vm, HV_DEFAULT_MEM));
+	ASSERT_EQ(0, hv_load_raw(&self->vm, code, sizeof(code)));
+	run = self->vm.run;
+	run->request_flags = HVLAB_RUN_SINGLE_STEP;
+	for (i = 1; i <= 4; i++) {
+		ASSERT_EQ(0, hv_run(&self->vm));
+		ASSERT_EQ(HVLAB_EXIT_STEP, run->exit_reason) TH_LOG("step %d", i);
+		EXPECT_EQ(0x7c00 + i, read_field(&self->vm, ENC_GUEST_RIP)) TH_LOG("step %d", i);
+	}
+	ASSERT_EQ(0, hv_run(&self->vm));
+	EXPECT_EQ(HVLAB_EXIT_HLT, run->exit_reason);
 }
 
 /*
