@@ -106,11 +106,12 @@ static const struct stat_def vm_stats[] = {
 };
 
 /* VM statistic @i; vm->lock held (it guards slots and vcpus). */
-static u64 vm_stat(const struct hvlab_vm *vm, unsigned int i, struct hvlab_stat_desc *desc)
+static u64 vm_stat(struct hvlab_vm *vm, unsigned int i, struct hvlab_stat_desc *desc)
 {
 	u64 value = 0;
 	unsigned int j;
 
+	lockdep_assert_held(&vm->lock);
 	if (desc) {
 		strscpy(desc->name, vm_stats[i].name, sizeof(desc->name));
 		desc->unit = vm_stats[i].unit;
@@ -173,9 +174,21 @@ static u64 vcpu_stat_fn(const void *obj, unsigned int i, struct hvlab_stat_desc 
 	return vcpu_stat(obj, i, desc);
 }
 
-static u64 vm_stat_fn(const void *obj, unsigned int i, struct hvlab_stat_desc *desc)
+/* VM statistics are copied out from a snapshot: no vm->lock across user copies. */
+struct vm_stats_snapshot {
+	u64 values[ARRAY_SIZE(vm_stats)];
+};
+
+static u64 vm_snapshot_stat_fn(const void *obj, unsigned int i, struct hvlab_stat_desc *desc)
 {
-	return vm_stat(obj, i, desc);
+	const struct vm_stats_snapshot *snap = obj;
+
+	if (desc) {
+		strscpy(desc->name, vm_stats[i].name, sizeof(desc->name));
+		desc->unit = vm_stats[i].unit;
+		desc->kind = vm_stats[i].kind;
+	}
+	return snap->values[i];
 }
 
 long hvlab_vcpu_get_stats(struct hvlab_vcpu *vcpu, void __user *argp)
@@ -185,12 +198,14 @@ long hvlab_vcpu_get_stats(struct hvlab_vcpu *vcpu, void __user *argp)
 
 long hvlab_vm_get_stats(struct hvlab_vm *vm, void __user *argp)
 {
-	long ret;
+	struct vm_stats_snapshot snap;
+	unsigned int i;
 
 	mutex_lock(&vm->lock);
-	ret = copy_stats_to_user(argp, vm, ARRAY_SIZE(vm_stats), vm_stat_fn);
+	for (i = 0; i < ARRAY_SIZE(vm_stats); i++)
+		snap.values[i] = vm_stat(vm, i, NULL);
 	mutex_unlock(&vm->lock);
-	return ret;
+	return copy_stats_to_user(argp, &snap, ARRAY_SIZE(vm_stats), vm_snapshot_stat_fn);
 }
 
 /* --- debugfs: one "name value" line per statistic -------------------- */

@@ -8,6 +8,8 @@
  * entry fail (exit reason 33, SDM 27.8), while a broken control or host
  * field could hurt the host, so those stay hvlab's.
  */
+#include <linux/capability.h>
+#include <linux/security.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 
@@ -18,6 +20,15 @@
 #define VMCS_ENC_RESERVED	(~0x6ffeu & ~VMCS_ENC_ACCESS_HIGH)
 #define VMCS_AREA(enc)		(((enc) >> 10) & 3)
 #define VMCS_AREA_GUEST		2
+#define VMCS_AREA_HOST		3
+/* Address fields of features hvlab does not use (SDM Appendix B.2.1) */
+#define VMCS_EXECUTIVE_POINTER	0x200c
+#define VMCS_PML_ADDRESS	0x200e
+#define VMCS_POSTED_INTR_DESC	0x2016
+#define VMCS_EPTP_LIST		0x2024
+#define VMCS_VMREAD_BITMAP	0x2026
+#define VMCS_VMWRITE_BITMAP	0x2028
+#define VMCS_VE_INFORMATION	0x202a
 #define ACTIVITY_SHUTDOWN	2	/* SDM 25.4.2, Table 25-3 */
 #define ACTIVITY_WAIT_SIPI	3
 #define DR7_FIXED_1		0x400ULL	/* DR7 with nothing enabled (SDM 18.2.4) */
@@ -88,6 +99,35 @@ static struct hvlab_vmcs_field *vmcs_copy_fields_in(void __user *argp,
 	return memdup_user(u64_to_user_ptr(access->fields), size);
 }
 
+/*
+ * Does @enc hold a host address: a kernel pointer of the host state, or
+ * the physical address of a page hvlab gave the CPU? CR0 and CR4 are no
+ * addresses, nor are the 16-, 32- and 64-bit host fields (selectors, PAT,
+ * EFER, SYSENTER_CS).
+ */
+static bool vmcs_field_is_host_address(u32 enc)
+{
+	switch (enc & ~VMCS_ENC_ACCESS_HIGH) {
+	case HOST_CR0:
+	case HOST_CR4:
+		return false;
+	case IO_BITMAP_A: case IO_BITMAP_B: case MSR_BITMAP:
+	case VM_EXIT_MSR_STORE_ADDR: case VM_EXIT_MSR_LOAD_ADDR: case VM_ENTRY_MSR_LOAD_ADDR:
+	case VIRTUAL_APIC_PAGE_ADDR: case APIC_ACCESS_ADDR: case EPT_POINTER:
+	case VMCS_EXECUTIVE_POINTER: case VMCS_PML_ADDRESS: case VMCS_POSTED_INTR_DESC:
+	case VMCS_EPTP_LIST: case VMCS_VMREAD_BITMAP: case VMCS_VMWRITE_BITMAP:
+	case VMCS_VE_INFORMATION:
+		return true;
+	}
+	return VMCS_AREA(enc) == VMCS_AREA_HOST && VMCS_FIELD_WIDTH(enc) == VMCS_WIDTH_NATURAL;
+}
+
+/* Host addresses only for who may see kernel pointers (cf. kptr_restrict 1). */
+static bool may_see_host_addresses(void)
+{
+	return capable(CAP_SYSLOG) && !security_locked_down(LOCKDOWN_KCORE);
+}
+
 long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 {
 	struct hvlab_vmcs_access access;
@@ -102,6 +142,8 @@ long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 		if (fields[i].flags || !vmcs_encoding_valid(fields[i].encoding))
 			ret = -EINVAL;
 	if (!ret) {
+		bool show_addresses = may_see_host_addresses();
+
 		hvlab_vcpu_vmcs_enter(vcpu);
 		/*
 		 * Reading a field the CPU lacks sets the VM-instruction error
@@ -112,6 +154,10 @@ long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 				fields[i].value = vcpu->entry_insn_error;
 			else if (vmcs_read_field(fields[i].encoding, &fields[i].value))
 				fields[i].flags = HVLAB_VMCS_FIELD_UNSUPPORTED;
+			else if (!show_addresses && vmcs_field_is_host_address(fields[i].encoding))
+				fields[i].flags = HVLAB_VMCS_FIELD_HIDDEN;
+			if (fields[i].flags & HVLAB_VMCS_FIELD_HIDDEN)
+				fields[i].value = 0;
 		}
 		hvlab_vcpu_vmcs_exit(vcpu);
 		if (copy_to_user(u64_to_user_ptr(access.fields), fields,

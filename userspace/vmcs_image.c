@@ -81,6 +81,7 @@ int hv_vmcs_read(struct hv_vm *vm, struct hv_vmcs *vmcs)
 		return -errno;
 	for (int i = 0; i < HV_VMCS_NFIELDS; i++) {
 		vmcs->supported[i] = !(fields[i].flags & HVLAB_VMCS_FIELD_UNSUPPORTED);
+		vmcs->hidden[i] = !!(fields[i].flags & HVLAB_VMCS_FIELD_HIDDEN);
 		vmcs->value[i] = fields[i].value;
 	}
 	return 0;

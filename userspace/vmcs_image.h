@@ -29,6 +29,7 @@ extern const struct hv_vmcs_field_info hv_vmcs_fields[HV_VMCS_NFIELDS];
 struct hv_vmcs {
 	uint64_t value[HV_VMCS_NFIELDS];
 	uint8_t supported[HV_VMCS_NFIELDS];	/* 0: this CPU has no such field */
+	uint8_t hidden[HV_VMCS_NFIELDS];	/* a host address the kernel withheld (value 0) */
 };
 
 /* Index into hv_vmcs_fields[] of an encoding or a name; -1 if unknown. */

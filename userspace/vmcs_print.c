@@ -185,7 +185,10 @@ void hv_vmcs_print(FILE *out, const struct hv_vmcs *vmcs, unsigned int mask)
 				continue;
 			hv_vmcs_describe(enc, vmcs->value[i], meaning, sizeof(meaning));
 			format_value(enc, vmcs->value[i], value, sizeof(value));
-			if (*meaning)
+			if (vmcs->hidden[i])
+				fprintf(out, "  %-34s %04x  (hidden: a host address, for CAP_SYSLOG outside lockdown)\n",
+					hv_vmcs_fields[i].name, enc);
+			else if (*meaning)
 				fprintf(out, "  %-34s %04x  %-18s  %s\n", hv_vmcs_fields[i].name, enc,
 					value, meaning);
 			else
@@ -206,9 +209,10 @@ void hv_vmcs_print_json(FILE *out, const struct hv_vmcs *vmcs, unsigned int mask
 		if (!(mask & (1u << HVLAB_VMCS_AREA(enc))) || !vmcs->supported[i])
 			continue;
 		hv_vmcs_describe(enc, vmcs->value[i], meaning, sizeof(meaning));
-		fprintf(out, "%s\"%s\":{\"encoding\":\"0x%04x\",\"value\":\"0x%llx\",\"area\":\"%s\",\"meaning\":\"%s\"}",
+		fprintf(out, "%s\"%s\":{\"encoding\":\"0x%04x\",\"value\":\"0x%llx\",\"area\":\"%s\",\"meaning\":\"%s\"%s}",
 			first ? "" : ",", hv_vmcs_fields[i].name, enc,
-			(unsigned long long)vmcs->value[i], hv_vmcs_area_name(enc), meaning);
+			(unsigned long long)vmcs->value[i], hv_vmcs_area_name(enc), meaning,
+			vmcs->hidden[i] ? ",\"hidden\":true" : "");
 		first = 0;
 	}
 	fputs("}\n", out);

@@ -365,6 +365,12 @@ struct hvlab_run {
  */
 #define HVLAB_VMCS_MAX_FIELDS		256
 #define HVLAB_VMCS_FIELD_UNSUPPORTED	(1u << 0)
+/*
+ * A host address (HOST_RIP, HOST_CR3, EPT_POINTER, ...) withheld as 0,
+ * as %pK hides kernel pointers: for callers without CAP_SYSLOG, or on a
+ * kernel in lockdown.
+ */
+#define HVLAB_VMCS_FIELD_HIDDEN		(1u << 1)
 
 struct hvlab_vmcs_field {
 	__u32 encoding;

@@ -5,8 +5,11 @@
  * userspace, statistics (ioctl and debugfs), trace-record costs and the
  * hvlab tracepoints.
  */
+#include <linux/capability.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 
 #include "hvtest.h"
 #include "vmcs_image.h"
@@ -74,6 +77,50 @@ TEST_F(dbg, get_vmcs_reads_the_guest_state)
 	EXPECT_EQ(0x7c00, hv_vmcs_get(&vmcs, ENC_GUEST_RIP));
 	EXPECT_EQ(~0ULL, hv_vmcs_get(&vmcs, ENC_VMCS_LINK_POINTER));
 	EXPECT_NE(0, hv_vmcs_get(&vmcs, ENC_HOST_RIP));
+}
+
+/*
+ * Host addresses only for CAP_SYSLOG: a child that drops it from its
+ * effective set sees HOST_RIP and EPT_POINTER withheld, the guest as is.
+ */
+TEST_F(dbg, get_vmcs_hides_host_addresses)
+{
+	struct hvlab_vmcs_field f[3] = {
+		{ .encoding = ENC_HOST_RIP }, { .encoding = 0x201a },	/* EPT_POINTER */
+		{ .encoding = ENC_GUEST_RIP },
+	};
+	int status;
+	pid_t pid;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
+	ASSERT_EQ(0, vmcs_access(&self->vm, HVLAB_GET_VMCS, f, 3));
+	EXPECT_EQ(0, f[0].flags);	/* root in the lab VM: CAP_SYSLOG, no lockdown */
+	EXPECT_NE(0, f[0].value);
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (pid == 0) {
+		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+		struct __user_cap_data_struct data[2];
+
+		if (syscall(SYS_capget, &hdr, data))
+			_exit(10);
+		data[CAP_SYSLOG / 32].effective &= ~(1u << (CAP_SYSLOG % 32));
+		if (syscall(SYS_capset, &hdr, data))
+			_exit(11);
+		memset(f, 0, sizeof(f));
+		f[0].encoding = ENC_HOST_RIP;
+		f[1].encoding = 0x201a;
+		f[2].encoding = ENC_GUEST_RIP;
+		if (vmcs_access(&self->vm, HVLAB_GET_VMCS, f, 3))
+			_exit(12);
+		if (f[0].flags != HVLAB_VMCS_FIELD_HIDDEN || f[0].value ||
+		    f[1].flags != HVLAB_VMCS_FIELD_HIDDEN || f[1].value)
+			_exit(13);
+		_exit(f[2].flags == 0 && f[2].value == 0x7c00 ? 0 : 14);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status));
 }
 
 TEST_F(dbg, get_vmcs_refusals)
