@@ -18,9 +18,6 @@
 #include "vmcs.h"
 
 /* Guest interruptibility state (SDM 25.4.2, Table 25-3) */
-#define BLOCKING_BY_STI		(1u << 0)
-#define BLOCKING_BY_MOV_SS	(1u << 1)
-#define BLOCKING_BY_NMI		(1u << 3)
 
 #define X86_VECTOR_NMI		2
 

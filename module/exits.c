@@ -609,7 +609,6 @@ static int handle_xsetbv(struct hvlab_vcpu *vcpu)
 #define DR_QUAL_FROM_DR		(1ULL << 4)
 #define DR_QUAL_GPR(q)		(((q) >> 8) & 0xf)
 #define DR6_FIXED_1		0xffff0ff0ULL
-#define DR7_FIXED_1		0x400ULL
 
 /*
  * SDM 26.1.3 ("MOV-DR exiting"): VM entry and exit do not switch DR0-DR3
@@ -645,7 +644,7 @@ static int handle_dr_access(struct hvlab_vcpu *vcpu)
 		if (dr == 6)
 			value |= DR6_FIXED_1;
 		else if (dr == 7)
-			value |= DR7_FIXED_1;
+			value |= DR7_RESET;
 		*reg = value;
 	}
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);

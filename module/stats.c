@@ -51,6 +51,13 @@ static const struct stat_def reason_stats[] = {
 	  offsetof(struct hvlab_vcpu_stats, reason_max_ticks) },
 };
 
+/* Unit and kind from @def; the name is the caller's. */
+static void stat_describe(const struct stat_def *def, struct hvlab_stat_desc *desc)
+{
+	desc->unit = def->unit;
+	desc->kind = def->kind;
+}
+
 static unsigned int named_reasons(void)
 {
 	unsigned int i, n = 0;
@@ -90,47 +97,43 @@ static u64 vcpu_stat(const struct hvlab_vcpu *vcpu, unsigned int i, struct hvlab
 				 exit_reason_names[reason]);
 		base += reason * sizeof(u64);
 	}
-	if (desc) {
-		desc->unit = def->unit;
-		desc->kind = def->kind;
-	}
+	if (desc)
+		stat_describe(def, desc);
 	return READ_ONCE(*(const u64 *)(base + def->offset));
 }
 
+enum { VM_STAT_VCPUS, VM_STAT_SLOTS, VM_STAT_BYTES, VM_STAT_EXITS, VM_STAT_EXITS_TO_USER };
+
 static const struct stat_def vm_stats[] = {
-	{ "vcpus", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
-	{ "memory_slots", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
-	{ "memory_bytes", HVLAB_STAT_UNIT_BYTES, HVLAB_STAT_INSTANT },
-	{ "exits", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE },
-	{ "exits_to_user", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE },
+	[VM_STAT_VCPUS] = { "vcpus", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
+	[VM_STAT_SLOTS] = { "memory_slots", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
+	[VM_STAT_BYTES] = { "memory_bytes", HVLAB_STAT_UNIT_BYTES, HVLAB_STAT_INSTANT },
+	[VM_STAT_EXITS] = { "exits", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE },
+	[VM_STAT_EXITS_TO_USER] = { "exits_to_user", HVLAB_STAT_UNIT_COUNT,
+				    HVLAB_STAT_CUMULATIVE },
 };
 
-/* VM statistic @i; vm->lock held (it guards slots and vcpus). */
-static u64 vm_stat(struct hvlab_vm *vm, unsigned int i, struct hvlab_stat_desc *desc)
+/* The value of VM statistic @i; vm->lock held (it guards slots and vcpus). */
+static u64 vm_stat(struct hvlab_vm *vm, unsigned int i)
 {
 	u64 value = 0;
 	unsigned int j;
 
 	lockdep_assert_held(&vm->lock);
-	if (desc) {
-		strscpy(desc->name, vm_stats[i].name, sizeof(desc->name));
-		desc->unit = vm_stats[i].unit;
-		desc->kind = vm_stats[i].kind;
-	}
 	for (j = 0; j < HVLAB_MAX_VCPUS; j++) {
 		const struct hvlab_vcpu *vcpu = vm->vcpus[j];
 
-		if (i == 0)
+		if (i == VM_STAT_VCPUS)
 			value += !!vcpu;
-		else if (vcpu && i == 3)
+		else if (vcpu && i == VM_STAT_EXITS)
 			value += READ_ONCE(vcpu->stats.exits);
-		else if (vcpu && i == 4)
+		else if (vcpu && i == VM_STAT_EXITS_TO_USER)
 			value += READ_ONCE(vcpu->stats.exits_to_user);
 	}
 	for (j = 0; j < HVLAB_MAX_MEM_SLOTS; j++) {
-		if (i == 1)
+		if (i == VM_STAT_SLOTS)
 			value += vm->slots[j].used;
-		else if (i == 2 && vm->slots[j].used)
+		else if (i == VM_STAT_BYTES && vm->slots[j].used)
 			value += vm->slots[j].size;
 	}
 	return value;
@@ -185,8 +188,7 @@ static u64 vm_snapshot_stat_fn(const void *obj, unsigned int i, struct hvlab_sta
 
 	if (desc) {
 		strscpy(desc->name, vm_stats[i].name, sizeof(desc->name));
-		desc->unit = vm_stats[i].unit;
-		desc->kind = vm_stats[i].kind;
+		stat_describe(&vm_stats[i], desc);
 	}
 	return snap->values[i];
 }
@@ -203,7 +205,7 @@ long hvlab_vm_get_stats(struct hvlab_vm *vm, void __user *argp)
 
 	mutex_lock(&vm->lock);
 	for (i = 0; i < ARRAY_SIZE(vm_stats); i++)
-		snap.values[i] = vm_stat(vm, i, NULL);
+		snap.values[i] = vm_stat(vm, i);
 	mutex_unlock(&vm->lock);
 	return copy_stats_to_user(argp, &snap, ARRAY_SIZE(vm_stats), vm_snapshot_stat_fn);
 }
@@ -231,15 +233,11 @@ DEFINE_SHOW_ATTRIBUTE(vcpu_stats);
 static int vm_stats_show(struct seq_file *m, void *unused)
 {
 	struct hvlab_vm *vm = m->private;
-	struct hvlab_stat_desc desc;
 	unsigned int i;
-	u64 value;
 
 	mutex_lock(&vm->lock);
-	for (i = 0; i < ARRAY_SIZE(vm_stats); i++) {
-		value = vm_stat(vm, i, &desc);
-		seq_printf(m, "%s %llu\n", desc.name, value);
-	}
+	for (i = 0; i < ARRAY_SIZE(vm_stats); i++)
+		seq_printf(m, "%s %llu\n", vm_stats[i].name, vm_stat(vm, i));
 	mutex_unlock(&vm->lock);
 	return 0;
 }

@@ -13,10 +13,6 @@
 #include "hvlab.h"
 #include "vmcs.h"
 
-#define PENDING_DBG_BS		(1ULL << 14)	/* SDM 25.4.2, Table 25-4 */
-#define INTERRUPTIBILITY_STI	0x1u	/* SDM 25.4.2, Table 25-3 */
-#define INTERRUPTIBILITY_MOV_SS	0x2u
-#define ACTIVITY_HLT		1
 
 static bool cpu_has_mtf(void)
 {
@@ -50,11 +46,11 @@ void hvlab_step_arm(struct hvlab_vcpu *vcpu)
 	 * interrupts, and hvlab injects none during a step. Under MOV SS the
 	 * CPU really holds the trap back until after the next instruction.
 	 */
-	if (interruptibility & INTERRUPTIBILITY_STI) {
-		interruptibility &= ~INTERRUPTIBILITY_STI;
+	if (interruptibility & BLOCKING_BY_STI) {
+		interruptibility &= ~BLOCKING_BY_STI;
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO, interruptibility);
 	}
-	if ((interruptibility & INTERRUPTIBILITY_MOV_SS) ||
+	if ((interruptibility & BLOCKING_BY_MOV_SS) ||
 	    vmcs_read32(GUEST_ACTIVITY_STATE) == ACTIVITY_HLT)
 		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);

@@ -30,9 +30,7 @@
 
 static_assert(sizeof(struct hvlab_run) <= PAGE_SIZE);
 
-#define INTERRUPTIBILITY_STI_MOV_SS	0x3u	/* SDM 25.4.2, Table 25-3 */
 #define DR6_RESET	0xffff0ff0ULL	/* SDM 19.2.3 */
-#define DR7_RESET	0x400ULL
 
 void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...)
 {
@@ -109,9 +107,9 @@ void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
 	u32 shadow = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + length);
-	if (shadow & INTERRUPTIBILITY_STI_MOV_SS)
+	if (shadow & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
-			     shadow & ~INTERRUPTIBILITY_STI_MOV_SS);
+			     shadow & ~(BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
 }
 
 /*
@@ -263,8 +261,12 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	bool swap_xcr0;
 	int ret;
 
-	/* Before CR2 and XCR0 become the guest's: a probe may fault or use the FPU. */
-	trace_hvlab_entry(vcpu->id, vmcs_readl(GUEST_RIP));
+	/*
+	 * Before CR2 and XCR0 become the guest's: a probe may fault or use the
+	 * FPU. The guard keeps the VMREAD off the path while nobody traces.
+	 */
+	if (trace_hvlab_entry_enabled())
+		trace_hvlab_entry(vcpu->id, vmcs_readl(GUEST_RIP));
 	local_irq_disable();
 	/* The host's CR3 (PCID) and CR4 can change under a loaded VMCS. */
 	cr3 = __read_cr3();

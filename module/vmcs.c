@@ -433,7 +433,7 @@ static void vmcs_write_guest_reset_state(void)
 	vmcs_writel(GUEST_RIP, 0xfff0);
 	vmcs_writel(GUEST_RSP, 0);
 	vmcs_writel(GUEST_RFLAGS, X86_EFLAGS_FIXED);
-	vmcs_writel(GUEST_DR7, 0x400);
+	vmcs_writel(GUEST_DR7, DR7_RESET);
 	vmcs_write64(GUEST_IA32_DEBUGCTL, 0);
 	vmcs_write64(GUEST_IA32_PAT, PAT_RESET_VALUE);
 	vmcs_write32(GUEST_SYSENTER_CS, 0);

@@ -74,6 +74,21 @@
 #define ENTRY_CTL_LOAD_IA32_PAT		(1u << 14)
 #define ENTRY_CTL_LOAD_IA32_EFER	(1u << 15)
 
+/* Guest non-register state (SDM 25.4.2): interruptibility (Table 25-3) */
+#define BLOCKING_BY_STI		(1u << 0)
+#define BLOCKING_BY_MOV_SS	(1u << 1)
+#define BLOCKING_BY_NMI		(1u << 3)
+/* activity state */
+#define ACTIVITY_ACTIVE		0
+#define ACTIVITY_HLT		1
+#define ACTIVITY_SHUTDOWN	2
+#define ACTIVITY_WAIT_SIPI	3
+/* pending debug exceptions (Table 25-4): a single-step trap waits */
+#define PENDING_DBG_BS		(1ULL << 14)
+
+/* DR7 with no breakpoint enabled: bit 10 reads as 1 (SDM 19.2.4) */
+#define DR7_RESET		0x400UL
+
 /* Access-rights bits of a segment (SDM 25.4.1, Table 25-2) */
 #define VMX_AR_L		(1u << 13)	/* CS: 64-bit code */
 #define VMX_AR_DB		(1u << 14)	/* CS: 32-bit default operand size */

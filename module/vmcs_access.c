@@ -21,17 +21,6 @@
 #define VMCS_AREA(enc)		(((enc) >> 10) & 3)
 #define VMCS_AREA_GUEST		2
 #define VMCS_AREA_HOST		3
-/* Address fields of features hvlab does not use (SDM Appendix B.2.1) */
-#define VMCS_EXECUTIVE_POINTER	0x200c
-#define VMCS_PML_ADDRESS	0x200e
-#define VMCS_POSTED_INTR_DESC	0x2016
-#define VMCS_EPTP_LIST		0x2024
-#define VMCS_VMREAD_BITMAP	0x2026
-#define VMCS_VMWRITE_BITMAP	0x2028
-#define VMCS_VE_INFORMATION	0x202a
-#define ACTIVITY_SHUTDOWN	2	/* SDM 25.4.2, Table 25-3 */
-#define ACTIVITY_WAIT_SIPI	3
-#define DR7_FIXED_1		0x400ULL	/* DR7 with nothing enabled (SDM 18.2.4) */
 
 /*
  * A well-formed encoding (SDM 25.11.2, Table 25-21): bits 31:15 and 12
@@ -114,9 +103,9 @@ static bool vmcs_field_is_host_address(u32 enc)
 	case IO_BITMAP_A: case IO_BITMAP_B: case MSR_BITMAP:
 	case VM_EXIT_MSR_STORE_ADDR: case VM_EXIT_MSR_LOAD_ADDR: case VM_ENTRY_MSR_LOAD_ADDR:
 	case VIRTUAL_APIC_PAGE_ADDR: case APIC_ACCESS_ADDR: case EPT_POINTER:
-	case VMCS_EXECUTIVE_POINTER: case VMCS_PML_ADDRESS: case VMCS_POSTED_INTR_DESC:
-	case VMCS_EPTP_LIST: case VMCS_VMREAD_BITMAP: case VMCS_VMWRITE_BITMAP:
-	case VMCS_VE_INFORMATION:
+	case EXECUTIVE_VMCS_POINTER: case PML_ADDRESS: case POSTED_INTR_DESC_ADDR:
+	case EPTP_LIST_ADDRESS: case VMREAD_BITMAP: case VMWRITE_BITMAP:
+	case VE_INFORMATION_ADDRESS:
 		return true;
 	}
 	return VMCS_AREA(enc) == VMCS_AREA_HOST && VMCS_FIELD_WIDTH(enc) == VMCS_WIDTH_NATURAL;
@@ -196,7 +185,7 @@ static bool vmcs_guest_write_allowed(u32 enc, u64 value)
 	 * guest, and DEBUGCTL would start LBR or BTS. Those values only.
 	 */
 	if (enc == GUEST_DR7)
-		return value == DR7_FIXED_1;
+		return value == DR7_RESET;
 	if (enc == GUEST_IA32_DEBUGCTL)
 		return value == 0;
 	if (enc == (GUEST_IA32_DEBUGCTL | VMCS_ENC_ACCESS_HIGH))

@@ -44,10 +44,18 @@
 #define VM_EXIT_MSR_STORE_ADDR		0x2006
 #define VM_EXIT_MSR_LOAD_ADDR		0x2008
 #define VM_ENTRY_MSR_LOAD_ADDR		0x200a
+/* Unused by hvlab, but addresses: HVLAB_GET_VMCS hides them (vmcs_access.c) */
+#define EXECUTIVE_VMCS_POINTER		0x200c
+#define PML_ADDRESS			0x200e
 #define TSC_OFFSET			0x2010
 #define VIRTUAL_APIC_PAGE_ADDR		0x2012
 #define APIC_ACCESS_ADDR		0x2014
+#define POSTED_INTR_DESC_ADDR		0x2016
 #define EPT_POINTER			0x201a
+#define EPTP_LIST_ADDRESS		0x2024
+#define VMREAD_BITMAP			0x2026
+#define VMWRITE_BITMAP			0x2028
+#define VE_INFORMATION_ADDRESS		0x202a
 /* 64-bit read-only data field */
 #define GUEST_PHYSICAL_ADDRESS		0x2400
 /* 64-bit guest-state fields */

@@ -335,7 +335,8 @@ static int run_loop(struct session *s)
 		if (s->tracer && returned && run->exit_reason != HVLAB_EXIT_TRACE_FULL)
 			hv_tracer_user_time(s->tracer, returned, __builtin_ia32_rdtsc());
 		ret = hv_run(&s->vm);
-		returned = __builtin_ia32_rdtsc();
+		if (s->tracer)
+			returned = __builtin_ia32_rdtsc();
 		drain_trace(s);
 		if (ret == -EINTR) {
 			if (interrupted) {
