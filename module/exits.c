@@ -33,8 +33,9 @@ static int handle_unhandled(struct hvlab_vcpu *vcpu)
 
 
 /*
- * SDM 28.2.2: an NMI exits with interruption type 2; vcpu.c already
- * delivered it to the host with interrupts still off. An exception exits
+ * SDM 28.2.2: an NMI exits with interruption type 2, and a machine check
+ * (#MC) always exits; vcpu.c already gave either to the host's handler
+ * with interrupts still off. An exception exits
  * only when userspace put its vector in the exception bitmap, to watch it
  * (HVLAB_SET_INTERCEPTS): hvlab then delivers it to the guest after all,
  * as if there had been no exit. A #PF that exits has not written CR2
@@ -68,6 +69,9 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 	u32 type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
 
 	if (type == INTR_TYPE_NMI)
+		return 1;
+	/* A machine check is the host's, and vcpu.c gave it to its handler. */
+	if (type == INTR_TYPE_HARD_EXCEPTION && (info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_MC)
 		return 1;
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB && hvlab_step_is_own_trap(vcpu))
 		return exit_to_user(vcpu, HVLAB_EXIT_STEP);
@@ -184,6 +188,13 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
 			ebx &= ~CPUID7_EBX_NEED_XSAVE;
 			ecx &= ~CPUID7_ECX_NEED_XSAVE;
 		}
+	} else if (leaf == 0xd && subleaf == 0) {
+		/* The states a guest may enable (vmx.c), not all the host's */
+		eax &= (u32)vmx_config.guest_xcr0;
+		edx &= vmx_config.guest_xcr0 >> 32;
+	} else if (leaf == 0xd && subleaf >= 2 && subleaf < 64 &&
+		   !(vmx_config.guest_xcr0 & BIT_ULL(subleaf))) {
+		eax = ebx = ecx = edx = 0;
 	} else if (leaf == 0xd && subleaf == 1) {
 		/* No XSAVES/XRSTORS ("enable XSAVES" stays off) and no IA32_XSS */
 		eax &= ~CPUID_D1_EAX_XSAVES;
@@ -582,7 +593,7 @@ static int handle_vmx_instruction(struct hvlab_vcpu *vcpu)
  * SDM 26.1.2: XSETBV exits unconditionally. Check the new XCR0 as the CPU
  * would (the XSETBV page of SDM Vol. 2, and 13.3): only XCR0 exists, x87
  * must stay on, AVX needs SSE, the AVX-512 states go together and need
- * AVX, and nothing the host does not enable itself. Else #GP(0).
+ * AVX, and nothing beyond what hvlab gives guests (vmx.c). Else #GP(0).
  */
 static int handle_xsetbv(struct hvlab_vcpu *vcpu)
 {
@@ -595,7 +606,7 @@ static int handle_xsetbv(struct hvlab_vcpu *vcpu)
 		return 1;
 	}
 	if ((u32)vcpu->gprs[GPR_RCX] != XCR_XFEATURE_ENABLED_MASK ||
-	    !(value & XFEATURE_MASK_FP) || (value & ~vmx_config.host_xcr0) ||
+	    !(value & XFEATURE_MASK_FP) || (value & ~vmx_config.guest_xcr0) ||
 	    ((value & XFEATURE_MASK_YMM) && !(value & XFEATURE_MASK_SSE)) ||
 	    ((value & avx512) && ((value & avx512) != avx512 || !(value & XFEATURE_MASK_YMM))))
 		return handle_gp_instead(vcpu);

@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
+#include <asm/fpu/types.h>
 #include "../include/uapi/hvlab.h"
 #include "../include/uapi/hvlab_exit_reasons.h"
 
@@ -27,14 +28,18 @@ struct dentry;
 #define X86_VECTOR_GP	13	/* general protection */
 #define X86_VECTOR_PF	14	/* page fault */
 #define X86_VECTOR_AC	17	/* alignment check */
+#define X86_VECTOR_MC	18	/* machine check */
 
 /*
- * Exceptions hvlab always intercepts, whatever userspace asks: #AC, which
- * a guest can otherwise make the CPU deliver to itself forever, inside
- * microcode, with the host locked out (CVE-2015-5307). Each exits and is
- * delivered to the guest after all.
+ * Exceptions hvlab always intercepts, whatever userspace asks:
+ * - #AC, which a guest can otherwise make the CPU deliver to itself
+ *   forever, inside microcode, with the host locked out (CVE-2015-5307).
+ *   Each exits and is delivered to the guest after all.
+ * - #MC: a machine check is the host's business, an error in its memory
+ *   or caches. Delivered to the guest, it would never reach the host's
+ *   handler, and a second one with MCIP still set would reset the machine.
  */
-#define HVLAB_HOST_EXCEPTION_BITMAP	BIT(X86_VECTOR_AC)
+#define HVLAB_HOST_EXCEPTION_BITMAP	(BIT(X86_VECTOR_AC) | BIT(X86_VECTOR_MC))
 
 /* EXIT_REASON_CPUID = 10, ...: the basic exit reasons, from the uapi list */
 enum hvlab_vmx_exit_reason {
@@ -60,6 +65,7 @@ struct hvlab_vmx_config {
 	bool has_invept_single;
 	bool host_has_debugctl;		/* Bochs has no IA32_DEBUGCTL */
 	u64 host_xcr0;			/* 0 if the host does not use XSAVE */
+	u64 guest_xcr0;			/* XCR0 bits a guest may set (vmx.c) */
 	u32 preemption_timer_value;	/* 0: the timer is not used */
 };
 
@@ -151,10 +157,20 @@ struct hvlab_vcpu_stats {
 	u64 entry_failures;
 	u64 signal_exits;
 	u64 steps;			/* HVLAB_RUN_SINGLE_STEP steps */
+	u64 fpu_switches;		/* guest FPU state loaded (fpu.c) */
+	u64 fpu_switch_ticks;		/* host ticks spent loading and saving it */
+	u64 fpu_reloads;		/* reloaded before entry: scheduled out, kernel SIMD */
 	u64 reason_count[HVLAB_NR_EXIT_REASONS];
 	u64 reason_ticks[HVLAB_NR_EXIT_REASONS];
 	u64 reason_max_ticks[HVLAB_NR_EXIT_REASONS];
 };
+
+/*
+ * The MSRs SYSCALL reads (SDM Vol. 2, SYSCALL): VM entry and exit switch
+ * none of them, so hvlab does, when a vCPU is loaded and put (vmcs.c).
+ */
+#define HVLAB_NR_SYSCALL_MSRS	4
+extern const u32 hvlab_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 
 struct hvlab_vcpu {
 	struct hvlab_vm *vm;
@@ -178,6 +194,10 @@ struct hvlab_vcpu {
 	unsigned long host_cr4;
 	u64 host_kernel_gs_base;
 	u64 guest_kernel_gs_base;
+	u64 host_debugctl;		/* VM exit clears IA32_DEBUGCTL (SDM 28.5.1) */
+	/* STAR, LSTAR, CSTAR, SFMASK: in the real MSRs while the vCPU is loaded */
+	u64 host_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
+	u64 guest_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 
 	struct hvlab_intercepts intercepts;	/* what userspace asked to see */
 	/* The guest's debug registers, kept in software: MOV DR always exits. */
@@ -185,6 +205,7 @@ struct hvlab_vcpu {
 	u64 dr6;
 	u64 dr7;
 	u64 xcr0;			/* the guest's XCR0, loaded around VM entry */
+	struct fpu_guest guest_fpu;	/* the guest's x87/SSE/AVX state (fpu.c) */
 	u8 tpr;				/* CR8: the guest's task priority, in software */
 	struct hvlab_msr_lists *msr_lists;	/* NULL where the CPU has no RDTSCP */
 	u32 msr_load_count;			/* entries VM entry loads now */
@@ -275,6 +296,15 @@ static inline u32 hvlab_exception_bitmap(const struct hvlab_vcpu *vcpu)
 {
 	return vcpu->intercepts.exception_bitmap | HVLAB_HOST_EXCEPTION_BITMAP;
 }
+
+/* fpu.c: the guest's FPU state */
+int hvlab_fpu_alloc(struct hvlab_vcpu *vcpu);
+void hvlab_fpu_free(struct hvlab_vcpu *vcpu);
+void hvlab_fpu_load_guest(struct hvlab_vcpu *vcpu);
+void hvlab_fpu_put_guest(struct hvlab_vcpu *vcpu);
+void hvlab_fpu_reload_if_needed(struct hvlab_vcpu *vcpu);
+long hvlab_vcpu_get_fpu(struct hvlab_vcpu *vcpu, void __user *argp);
+long hvlab_vcpu_set_fpu(struct hvlab_vcpu *vcpu, void __user *argp);
 
 /* step.c: HVLAB_RUN_SINGLE_STEP */
 void hvlab_step_arm(struct hvlab_vcpu *vcpu);

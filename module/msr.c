@@ -4,8 +4,8 @@
  *
  * The MSRs below are the guest's own, kept where VMX keeps them for a
  * guest: in a VMCS guest-state field (EFER, PAT, SYSENTER, FS/GS base,
- * SDM 25.4), in the real MSR while the vCPU is loaded (KERNEL_GS_BASE,
- * vmcs.c swaps it), or derived (the TSC). Every other MSR is #GP, as for
+ * SDM 25.4), in the real MSR while the vCPU is loaded (KERNEL_GS_BASE and
+ * the SYSCALL MSRs, vmcs.c swaps them), or derived (the TSC). Every other MSR is #GP, as for
  * an MSR the CPU does not have: the guest never reads or changes the
  * host's.
  *
@@ -82,6 +82,13 @@ static bool is_valid_pat(u64 pat)
 	return true;
 }
 
+/* STAR, LSTAR, CSTAR and SFMASK are consecutive (SDM Vol. 4, Table 2-2). */
+static unsigned int syscall_msr_index(u32 msr)
+{
+	static_assert(MSR_SYSCALL_MASK - MSR_STAR == HVLAB_NR_SYSCALL_MSRS - 1);
+	return msr - MSR_STAR;
+}
+
 static int msr_read(struct hvlab_vcpu *vcpu, u32 index, u64 *value)
 {
 	switch (index) {
@@ -111,6 +118,12 @@ static int msr_read(struct hvlab_vcpu *vcpu, u32 index, u64 *value)
 		return 0;
 	case MSR_IA32_TSC:
 		*value = rdtsc() + vcpu->intercepts.tsc_offset;
+		return 0;
+	case MSR_STAR:		/* the guest's, in the real MSRs while loaded (vmcs.c) */
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_SYSCALL_MASK:
+		*value = vcpu->guest_syscall_msrs[syscall_msr_index(index)];
 		return 0;
 	case MSR_TSC_AUX:	/* the guest's, in the VM-entry MSR-load list (vmcs.c) */
 		if (!vcpu->msr_lists)
@@ -162,6 +175,17 @@ static int msr_write(struct hvlab_vcpu *vcpu, u32 index, u64 value)
 			vmcs_writel(GUEST_GS_BASE, value);
 		else
 			wrmsrl(MSR_KERNEL_GS_BASE, value);
+		return 0;
+	case MSR_LSTAR:
+	case MSR_CSTAR:
+	case MSR_SYSCALL_MASK:
+		/* SFMASK's bits 63:32 are reserved (SDM Vol. 4, Table 2-2) */
+		if (index == MSR_SYSCALL_MASK ? value >> 32 : !is_canonical(value))
+			return -EINVAL;
+		fallthrough;
+	case MSR_STAR:
+		vcpu->guest_syscall_msrs[syscall_msr_index(index)] = value;
+		wrmsrl(index, value);
 		return 0;
 	case MSR_TSC_AUX:
 		/* bits 63:32 are reserved (SDM Vol. 4, Table 2-2) */

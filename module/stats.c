@@ -39,6 +39,9 @@ static const struct stat_def vcpu_stats[] = {
 	VCPU_STAT(entry_failures, COUNT, CUMULATIVE),
 	VCPU_STAT(signal_exits, COUNT, CUMULATIVE),
 	VCPU_STAT(steps, COUNT, CUMULATIVE),
+	VCPU_STAT(fpu_switches, COUNT, CUMULATIVE),
+	VCPU_STAT(fpu_switch_ticks, TICKS, CUMULATIVE),
+	VCPU_STAT(fpu_reloads, COUNT, CUMULATIVE),
 };
 
 /* The per-reason triples, one for each reason the SDM names. */

@@ -21,6 +21,7 @@
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
 
@@ -249,6 +250,22 @@ static __always_inline void vcpu_finish_exit(struct hvlab_vcpu *vcpu)
 }
 
 /*
+ * A machine check that VM exit caught (SDM 28.1, 27.8) never reached the
+ * host's #MC handler: call it, as the CPU would have, with interrupts
+ * still off. The register frame is made up: it says user mode with
+ * interrupts on, so that the handler treats the error as one in a
+ * process's context (the guest's memory), which it may recover from.
+ */
+static void vcpu_host_machine_check(void)
+{
+#ifdef CONFIG_X86_MCE
+	struct pt_regs guest_frame = { .cs = 3, .flags = X86_EFLAGS_IF };
+
+	do_machine_check(&guest_frame);
+#endif
+}
+
+/*
  * One VM entry and exit, with interrupts off in between so that nothing
  * can run on this CPU while the VMCS holds this CPU's host state.
  * Returns 0 after a VM exit (vcpu->exit filled in), or 1 if the VM entry
@@ -257,7 +274,7 @@ static __always_inline void vcpu_finish_exit(struct hvlab_vcpu *vcpu)
 static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 {
 	struct hvlab_run *run = vcpu->run;
-	unsigned long cr3, cr4, debugctl;
+	unsigned long cr3, cr4;
 	bool swap_xcr0;
 	int ret;
 
@@ -268,6 +285,7 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (trace_hvlab_entry_enabled())
 		trace_hvlab_entry(vcpu->id, vmcs_readl(GUEST_RIP));
 	local_irq_disable();
+	hvlab_fpu_reload_if_needed(vcpu);
 	/* The host's CR3 (PCID) and CR4 can change under a loaded VMCS. */
 	cr3 = __read_cr3();
 	if (cr3 != vcpu->host_cr3) {
@@ -279,10 +297,9 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		vmcs_writel(HOST_CR4, cr4);
 		vcpu->host_cr4 = cr4;
 	}
-	/* CR2 and DEBUGCTL are not switched by VM entry/exit (SDM 28.3, 28.5.1). */
+	/* CR2 is not switched by VM entry/exit (SDM 28.3). */
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
-	debugctl = vmx_config.host_has_debugctl ? get_debugctlmsr() : 0;
 	/*
 	 * XCR0 is not switched by VM entry/exit either. The guest may set
 	 * CR4.OSXSAVE without an exit, so its XCR0 is loaded whenever it
@@ -298,9 +315,16 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vmx_config.host_xcr0);
 	vcpu->cr2 = native_read_cr2();
-	/* VM exit clears IA32_DEBUGCTL (SDM 28.5.1). */
-	if (debugctl)
-		update_debugctlmsr(debugctl);
+	/*
+	 * VM exit clears IA32_DEBUGCTL and sets DR7 to 0x400 (SDM 28.5.1):
+	 * the host's come back, its perf and ptrace breakpoints armed again.
+	 * DEBUGCTL was read when the vCPU was loaded (vmcs.c), not here: it
+	 * costs an RDMSR, and under Bochs a log line, on every entry.
+	 */
+	if (vcpu->host_debugctl)
+		update_debugctlmsr(vcpu->host_debugctl);
+	if (hw_breakpoint_active())
+		hw_breakpoint_restore();
 
 	if (ret == 0) {
 		struct hvlab_exit_info *exit = &vcpu->exit;
@@ -315,14 +339,20 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 			vcpu->launched = true;
 			vcpu_reinject_interrupted_event(vcpu);
 		}
-		/* An NMI that exited belongs to the host: deliver it now. */
+		/* An NMI or #MC that exited belongs to the host: handle it now. */
 		if (HVLAB_VMX_EXIT_BASIC(exit->reason) == EXIT_REASON_EXCEPTION_NMI) {
 			u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
+			u32 type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
 
-			if ((info & INTR_INFO_VALID) &&
-			    (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT == INTR_TYPE_NMI)
+			if ((info & INTR_INFO_VALID) && type == INTR_TYPE_NMI)
 				asm volatile("int $2");
+			else if ((info & INTR_INFO_VALID) && type == INTR_TYPE_HARD_EXCEPTION &&
+				 (info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_MC)
+				vcpu_host_machine_check();
 		}
+		/* SDM 27.8: a machine check during VM entry is the host's too */
+		if (exit->reason == (HVLAB_VMX_EXIT_FAILED_ENTRY | EXIT_REASON_MACHINE_CHECK))
+			vcpu_host_machine_check();
 	}
 	local_irq_enable();	/* a pending host interrupt is taken here */
 	/* After the host has its NMI and interrupts back */
@@ -457,6 +487,7 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		goto out;
 	}
 	vcpu_complete_pending(vcpu);
+	hvlab_fpu_load_guest(vcpu);
 
 	for (;;) {
 		if (signal_pending(current)) {
@@ -497,6 +528,7 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		}
 	}
 	hvlab_step_disarm(vcpu);
+	hvlab_fpu_put_guest(vcpu);
 out:
 	if (run->exit_reason == HVLAB_EXIT_STEP)
 		vcpu->stats.steps++;
@@ -665,6 +697,12 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case HVLAB_GET_VCPU_STATS:
 		ret = hvlab_vcpu_get_stats(vcpu, argp);
 		break;
+	case HVLAB_GET_FPU:
+		ret = hvlab_vcpu_get_fpu(vcpu, argp);
+		break;
+	case HVLAB_SET_FPU:
+		ret = hvlab_vcpu_set_fpu(vcpu, argp);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;
@@ -702,6 +740,7 @@ static void vcpu_free(struct hvlab_vcpu *vcpu)
 {
 	debugfs_remove_recursive(vcpu->debugfs);
 	hvlab_vmcs_free(vcpu);
+	hvlab_fpu_free(vcpu);
 	free_page((unsigned long)vcpu->virtual_apic_page);
 	free_page((unsigned long)vcpu->run);
 	kfree(vcpu);
@@ -760,7 +799,8 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->virtual_apic_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
-	if (!vcpu->run || !vcpu->virtual_apic_page || hvlab_vmcs_alloc(vcpu))
+	if (!vcpu->run || !vcpu->virtual_apic_page || hvlab_vmcs_alloc(vcpu) ||
+	    hvlab_fpu_alloc(vcpu))
 		goto fail;
 
 	hvlab_vcpu_vmcs_enter(vcpu);
@@ -785,6 +825,7 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 fail:
 	if (vcpu->vmcs)
 		hvlab_vmcs_free(vcpu);
+	hvlab_fpu_free(vcpu);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->virtual_apic_page);
 	kfree(vcpu);

@@ -17,6 +17,7 @@
 #include <linux/mm.h>
 #include <linux/moduleparam.h>
 #include <linux/slab.h>
+#include <asm/debugreg.h>
 #include <asm/desc.h>
 #include <asm/msr.h>
 #include <asm/processor.h>
@@ -468,6 +469,37 @@ int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
  * preemption disabled. Also swaps in the guest's IA32_KERNEL_GS_BASE,
  * which VM entry and exit do not switch (SWAPGS uses it).
  */
+const u32 hvlab_syscall_msrs[HVLAB_NR_SYSCALL_MSRS] = {
+	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK
+};
+
+/*
+ * The guest's SYSCALL MSRs go into the CPU for as long as the vCPU's
+ * thread runs here in the kernel, which never executes SYSCALL; the
+ * host's come back before anything else can run on this CPU (put, or
+ * sched-out). Otherwise a guest SYSCALL would enter at the host kernel's
+ * entry point, in the guest's address space, and its #PF would tell the
+ * guest where the host kernel lives (KASLR).
+ */
+static void vmcs_load_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++) {
+		rdmsrl(hvlab_syscall_msrs[i], vcpu->host_syscall_msrs[i]);
+		wrmsrl(hvlab_syscall_msrs[i], vcpu->guest_syscall_msrs[i]);
+	}
+}
+
+/* The guest writes them only through WRMSR exits (msr.c): nothing to save. */
+static void vmcs_put_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
+{
+	int i;
+
+	for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++)
+		wrmsrl(hvlab_syscall_msrs[i], vcpu->host_syscall_msrs[i]);
+}
+
 void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 {
 	if (vmx_vmptrld(vcpu->vmcs_pa)) {
@@ -485,6 +517,8 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 		rdmsrl(MSR_TSC_AUX, vcpu->msr_lists->exit_load[0].value);
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
+	vmcs_load_guest_syscall_msrs(vcpu);
+	vcpu->host_debugctl = vmx_config.host_has_debugctl ? get_debugctlmsr() : 0;
 	/*
 	 * A new VM may get an EPT root page that a destroyed VM used, so drop
 	 * any translations this CPU cached for that EPTP (SDM 29.4.3.1).
@@ -500,6 +534,7 @@ void hvlab_vmcs_put(struct hvlab_vcpu *vcpu)
 		return;
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	vmcs_put_guest_syscall_msrs(vcpu);
 	vmx_vmclear(vcpu->vmcs_pa);
 	vcpu->cpu = -1;
 	vcpu->launched = false;

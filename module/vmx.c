@@ -196,17 +196,22 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 				 &cfg->proc_ctls2))
 		return -EOPNOTSUPP;
 	if (!vmx_adjust_controls("VM-exit", caps->exit_ctls,
-				 EXIT_CTL_HOST_ADDR_SPACE_SIZE |
+				 EXIT_CTL_HOST_ADDR_SPACE_SIZE | EXIT_CTL_SAVE_DEBUG_CONTROLS |
 				 EXIT_CTL_SAVE_IA32_PAT | EXIT_CTL_LOAD_IA32_PAT |
 				 EXIT_CTL_SAVE_IA32_EFER | EXIT_CTL_LOAD_IA32_EFER,
 				 0, &cfg->exit_ctls))
 		return -EOPNOTSUPP;
 	/*
+	 * DR7 and IA32_DEBUGCTL are switched by VM entry and exit ("load/save
+	 * debug controls", SDM 25.7.1, 25.8.1): without them the guest would
+	 * run with the host's breakpoints and branch tracing armed.
+	 *
 	 * "Acknowledge interrupt on exit" stays off: an external interrupt
 	 * stays pending in the host APIC and is delivered through the host
 	 * IDT as soon as the run loop enables interrupts again.
 	 */
 	if (!vmx_adjust_controls("VM-entry", caps->entry_ctls,
+				 ENTRY_CTL_LOAD_DEBUG_CONTROLS |
 				 ENTRY_CTL_LOAD_IA32_PAT | ENTRY_CTL_LOAD_IA32_EFER,
 				 0, &cfg->entry_ctls))
 		return -EOPNOTSUPP;
@@ -240,6 +245,13 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 		cfg->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	else
 		cfg->cr4_guest_host_mask |= X86_CR4_OSXSAVE;
+	/*
+	 * The guest may enable the x87, SSE, AVX and AVX-512 states the host
+	 * has. Not PKRU: VM entry and exit do not switch it, and hvlab hides
+	 * protection keys. Not AMX: its XFD state is not switched either.
+	 */
+	cfg->guest_xcr0 = cfg->host_xcr0 & (XFEATURE_MASK_FPSSE | XFEATURE_MASK_YMM |
+					    XFEATURE_MASK_AVX512);
 	return 0;
 }
 

@@ -412,6 +412,17 @@ struct hvlab_stats {
 	__u64 values;			/* user pointer to count __u64, or 0 */
 };
 
+/*
+ * HVLAB_GET_FPU/HVLAB_SET_FPU: the guest's x87, SSE and AVX state as an
+ * XSAVE image in the standard format (SDM 13.4.1): the 512-byte legacy
+ * region, the XSAVE header at 512, then each component at its CPUID leaf
+ * 0xD offset. Where the host has no XSAVE, only the legacy region counts.
+ * The same layout as KVM's struct kvm_xsave.
+ */
+struct hvlab_fpu {
+	__u32 region[1024];
+};
+
 /* Hypercalls: VMCALL with the function number in RAX, result in RAX. */
 #define HVLAB_HC_GET_API_VERSION	0	/* returns HVLAB_API_VERSION */
 #define HVLAB_HC_ECHO			1	/* returns RBX + 1: a round trip */
@@ -442,5 +453,7 @@ struct hvlab_stats {
 #define HVLAB_GET_VMCS		_IOW(HVLAB_IO, 0x28, struct hvlab_vmcs_access)
 #define HVLAB_SET_VMCS		_IOW(HVLAB_IO, 0x29, struct hvlab_vmcs_access)
 #define HVLAB_GET_VCPU_STATS	_IOWR(HVLAB_IO, 0x2a, struct hvlab_stats)
+#define HVLAB_GET_FPU		_IOR(HVLAB_IO, 0x2b, struct hvlab_fpu)
+#define HVLAB_SET_FPU		_IOW(HVLAB_IO, 0x2c, struct hvlab_fpu)
 
 #endif /* _UAPI_HVLAB_H */

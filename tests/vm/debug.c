@@ -41,21 +41,6 @@ FIXTURE_TEARDOWN(dbg)
 	hv_close(&self->vm);
 }
 
-static int vmcs_access(struct hv_vm *vm, unsigned long req, struct hvlab_vmcs_field *f,
-		       unsigned int count)
-{
-	struct hvlab_vmcs_access a = { .count = count, .fields = (uintptr_t)f };
-
-	return ioctl(vm->vcpu_fd, req, &a) ? -errno : 0;
-}
-
-static uint64_t read_field(struct hv_vm *vm, uint32_t enc)
-{
-	struct hvlab_vmcs_field f = { .encoding = enc };
-
-	vmcs_access(vm, HVLAB_GET_VMCS, &f, 1);
-	return f.value;
-}
 
 TEST_F(dbg, get_vmcs_reads_the_guest_state)
 {
@@ -66,7 +51,7 @@ TEST_F(dbg, get_vmcs_reads_the_guest_state)
 	struct hv_vmcs vmcs;
 
 	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
-	ASSERT_EQ(0, vmcs_access(&self->vm, HVLAB_GET_VMCS, f, 3));
+	ASSERT_EQ(0, hvtest_vmcs_access(&self->vm, HVLAB_GET_VMCS, f, 3));
 	EXPECT_EQ(0x7c00, f[0].value);
 	EXPECT_EQ(0, f[0].flags);
 	EXPECT_EQ(0, f[1].value);
@@ -93,7 +78,7 @@ TEST_F(dbg, get_vmcs_hides_host_addresses)
 	pid_t pid;
 
 	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
-	ASSERT_EQ(0, vmcs_access(&self->vm, HVLAB_GET_VMCS, f, 3));
+	ASSERT_EQ(0, hvtest_vmcs_access(&self->vm, HVLAB_GET_VMCS, f, 3));
 	EXPECT_EQ(0, f[0].flags);	/* root in the lab VM: CAP_SYSLOG, no lockdown */
 	EXPECT_NE(0, f[0].value);
 	pid = fork();
@@ -111,7 +96,7 @@ TEST_F(dbg, get_vmcs_hides_host_addresses)
 		f[0].encoding = ENC_HOST_RIP;
 		f[1].encoding = 0x201a;
 		f[2].encoding = ENC_GUEST_RIP;
-		if (vmcs_access(&self->vm, HVLAB_GET_VMCS, f, 3))
+		if (hvtest_vmcs_access(&self->vm, HVLAB_GET_VMCS, f, 3))
 			_exit(12);
 		if (f[0].flags != HVLAB_VMCS_FIELD_HIDDEN || f[0].value ||
 		    f[1].flags != HVLAB_VMCS_FIELD_HIDDEN || f[1].value)
@@ -130,15 +115,15 @@ TEST_F(dbg, get_vmcs_refusals)
 
 	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
 	f.encoding = 0x1000 | ENC_GUEST_RIP;	/* bit 12 is reserved */
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, 1));
 	f.encoding = ENC_GUEST_RIP | 1;		/* "high" half of a natural-width field */
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, 1));
 	f.encoding = ENC_GUEST_RIP;
 	f.flags = 1;				/* in: must be 0 */
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, 1));
 	f.flags = 0;
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, 0));
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, HVLAB_VMCS_MAX_FIELDS + 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, 0));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_GET_VMCS, &f, HVLAB_VMCS_MAX_FIELDS + 1));
 	a.fields = 8;
 	EXPECT_EQ(-1, ioctl(self->vm.vcpu_fd, HVLAB_GET_VMCS, &a));
 	EXPECT_EQ(EFAULT, errno);
@@ -157,45 +142,45 @@ TEST_F(dbg, set_vmcs_writes_guest_state_only)
 	uint64_t host_rip, pin;
 
 	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
-	host_rip = read_field(&self->vm, ENC_HOST_RIP);
-	pin = read_field(&self->vm, ENC_PIN_CONTROLS);
+	host_rip = hvtest_vmcs_read(&self->vm, ENC_HOST_RIP);
+	pin = hvtest_vmcs_read(&self->vm, ENC_PIN_CONTROLS);
 	/* One forbidden field refuses the whole batch: RIP stays. */
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, f, 2));
-	EXPECT_EQ(0x7c00, read_field(&self->vm, ENC_GUEST_RIP));
-	EXPECT_EQ(host_rip, read_field(&self->vm, ENC_HOST_RIP));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, f, 2));
+	EXPECT_EQ(0x7c00, hvtest_vmcs_read(&self->vm, ENC_GUEST_RIP));
+	EXPECT_EQ(host_rip, hvtest_vmcs_read(&self->vm, ENC_HOST_RIP));
 	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_PIN_CONTROLS };
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
-	EXPECT_EQ(pin, read_field(&self->vm, ENC_PIN_CONTROLS));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(pin, hvtest_vmcs_read(&self->vm, ENC_PIN_CONTROLS));
 	/* The link pointer only as ~0; the preemption timer is hvlab's. */
 	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_VMCS_LINK_POINTER, .value = 0x1000 };
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	f[1].value = ~0ULL;
-	EXPECT_EQ(0, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(0, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_PREEMPTION_TIMER, .value = 5 };
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	/* Shutdown and wait-for-SIPI would park the host CPU for good */
 	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_GUEST_ACTIVITY, .value = 2 };
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	f[1].value = 3;
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
-	EXPECT_EQ(0, read_field(&self->vm, ENC_GUEST_ACTIVITY));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(0, hvtest_vmcs_read(&self->vm, ENC_GUEST_ACTIVITY));
 	/* DR7 and DEBUGCTL only as hvlab runs them: the host's DR0-DR3 stay armed-off */
 	f[1] = (struct hvlab_vmcs_field){ .encoding = 0x681a, .value = 0x401 };	/* GUEST_DR7, L0 */
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	f[1].value = 0x400;
-	EXPECT_EQ(0, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(0, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	f[1] = (struct hvlab_vmcs_field){ .encoding = 0x2802, .value = 1 };	/* DEBUGCTL.LBR */
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	/* Too wide for a 16-bit field */
 	f[1] = (struct hvlab_vmcs_field){ .encoding = ENC_GUEST_CS_SELECTOR, .value = 0x10000 };
-	EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	/* A field this CPU lacks */
 	f[1] = (struct hvlab_vmcs_field){ .encoding = 0x2812 };	/* GUEST_IA32_BNDCFGS */
-	if (!(read_field(&self->vm, 0x2812)))
-		EXPECT_EQ(-EINVAL, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
+	if (!(hvtest_vmcs_read(&self->vm, 0x2812)))
+		EXPECT_EQ(-EINVAL, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f[1], 1));
 	/* A good write lands */
-	EXPECT_EQ(0, vmcs_access(&self->vm, HVLAB_SET_VMCS, f, 1));
-	EXPECT_EQ(0x7c01, read_field(&self->vm, ENC_GUEST_RIP));
+	EXPECT_EQ(0, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, f, 1));
+	EXPECT_EQ(0x7c01, hvtest_vmcs_read(&self->vm, ENC_GUEST_RIP));
 }
 
 /* A reserved activity state: the CPU refuses the entry (SDM 27.3.1.5). */
@@ -209,7 +194,7 @@ TEST_F(dbg, set_vmcs_activity_hlt)
 	int i;
 
 	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
-	ASSERT_EQ(0, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f, 1));
+	ASSERT_EQ(0, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f, 1));
 	self->vm.run->request_flags = HVLAB_RUN_STOP_EVERY_EXIT;
 	for (i = 0; i < 3; i++) {
 		ASSERT_EQ(0, hv_run(&self->vm));
@@ -217,7 +202,7 @@ TEST_F(dbg, set_vmcs_activity_hlt)
 		EXPECT_EQ(52, self->vm.run->vmx_exit_reason);	/* preemption timer */
 		EXPECT_EQ(0x7c00, self->vm.run->guest_rip);
 	}
-	EXPECT_EQ(1, read_field(&self->vm, ENC_GUEST_ACTIVITY));
+	EXPECT_EQ(1, hvtest_vmcs_read(&self->vm, ENC_GUEST_ACTIVITY));
 }
 
 TEST_F(dbg, set_vmcs_broken_state_fails_entry)
@@ -225,7 +210,7 @@ TEST_F(dbg, set_vmcs_broken_state_fails_entry)
 	struct hvlab_vmcs_field f = { .encoding = ENC_GUEST_ACTIVITY, .value = 5 };
 
 	ASSERT_EQ(0, hvtest_create(&self->vm, "hello"));
-	ASSERT_EQ(0, vmcs_access(&self->vm, HVLAB_SET_VMCS, &f, 1));
+	ASSERT_EQ(0, hvtest_vmcs_access(&self->vm, HVLAB_SET_VMCS, &f, 1));
 	ASSERT_EQ(0, hv_run(&self->vm));
 	EXPECT_EQ(HVLAB_EXIT_FAIL_ENTRY, self->vm.run->exit_reason);
 	EXPECT_EQ(0x80000000u | 33, self->vm.run->fail_entry.exit_reason);
@@ -303,7 +288,7 @@ TEST_F(dbg, single_step_after_sti)
 	for (i = 1; i <= 4; i++) {
 		ASSERT_EQ(0, hv_run(&self->vm));
 		ASSERT_EQ(HVLAB_EXIT_STEP, run->exit_reason) TH_LOG("step %d", i);
-		EXPECT_EQ(0x7c00 + i, read_field(&self->vm, ENC_GUEST_RIP)) TH_LOG("step %d", i);
+		EXPECT_EQ(0x7c00 + i, hvtest_vmcs_read(&self->vm, ENC_GUEST_RIP)) TH_LOG("step %d", i);
 	}
 	ASSERT_EQ(0, hv_run(&self->vm));
 	EXPECT_EQ(HVLAB_EXIT_HLT, run->exit_reason);
@@ -330,8 +315,8 @@ TEST_F(dbg, single_step_through_io)
 		if (run->exit_reason == HVLAB_EXIT_IO) {
 			/* outb %al,$0x80 is 2 bytes; out %ax/%eax,%dx 2 and 1 */
 			rip = run->guest_rip;
-			EXPECT_LT(rip, read_field(&self->vm, ENC_GUEST_RIP));
-			EXPECT_GE(rip + 2, read_field(&self->vm, ENC_GUEST_RIP));
+			EXPECT_LT(rip, hvtest_vmcs_read(&self->vm, ENC_GUEST_RIP));
+			EXPECT_GE(rip + 2, hvtest_vmcs_read(&self->vm, ENC_GUEST_RIP));
 			outs++;
 			continue;
 		}
@@ -343,13 +328,13 @@ TEST_F(dbg, single_step_through_io)
 	EXPECT_EQ(0xe9, run->io.port);
 	rip = run->guest_rip;
 	/* the IN has not happened yet */
-	EXPECT_EQ(rip, read_field(&self->vm, ENC_GUEST_RIP));
+	EXPECT_EQ(rip, hvtest_vmcs_read(&self->vm, ENC_GUEST_RIP));
 	run->io.data = 0xe9;
 	exits = run->exit_count;
 	ASSERT_EQ(0, hv_run(&self->vm));
 	EXPECT_EQ(HVLAB_EXIT_STEP, run->exit_reason);
 	EXPECT_EQ(exits, run->exit_count);
-	EXPECT_EQ(rip + 2, read_field(&self->vm, ENC_GUEST_RIP));	/* inb $0xe9,%al */
+	EXPECT_EQ(rip + 2, hvtest_vmcs_read(&self->vm, ENC_GUEST_RIP));	/* inb $0xe9,%al */
 }
 
 /*

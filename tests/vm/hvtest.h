@@ -164,6 +164,24 @@ static inline int hvtest_create(struct hv_vm *vm, const char *name)
 	return hv_load_file(vm, path, &format, &why);
 }
 
+/* HVLAB_GET_VMCS or HVLAB_SET_VMCS on @count fields: 0 or -errno. */
+static inline int hvtest_vmcs_access(struct hv_vm *vm, unsigned long req,
+				     struct hvlab_vmcs_field *f, unsigned int count)
+{
+	struct hvlab_vmcs_access a = { .count = count, .fields = (uintptr_t)f };
+
+	return ioctl(vm->vcpu_fd, req, &a) ? -errno : 0;
+}
+
+/* One VMCS field's value (0 if it cannot be read). */
+static inline uint64_t hvtest_vmcs_read(struct hv_vm *vm, uint32_t encoding)
+{
+	struct hvlab_vmcs_field f = { .encoding = encoding };
+
+	hvtest_vmcs_access(vm, HVLAB_GET_VMCS, &f, 1);
+	return f.value;
+}
+
 /* Count recorded exits with this basic VMX reason. */
 static inline int hvtest_count(const struct guest_result *r, uint32_t vmx_reason)
 {
