@@ -14,6 +14,7 @@
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
+#include <asm/desc_defs.h>
 #include <asm/fpu/types.h>
 #include "../include/uapi/hvlab.h"
 #include "../include/uapi/hvlab_exit_reasons.h"
@@ -165,6 +166,11 @@ struct hvlab_vcpu_stats {
 	u64 reason_max_ticks[HVLAB_NR_EXIT_REASONS];
 };
 
+/* The host's selectors while a vCPU is loaded (vmcs.c) */
+struct hvlab_host_segments {
+	u16 ds, es, fs, gs, ldt;
+};
+
 /*
  * The MSRs SYSCALL reads (SDM Vol. 2, SYSCALL): VM entry and exit switch
  * none of them, so hvlab does, when a vCPU is loaded and put (vmcs.c).
@@ -195,9 +201,13 @@ struct hvlab_vcpu {
 	u64 host_kernel_gs_base;
 	u64 guest_kernel_gs_base;
 	u64 host_debugctl;		/* VM exit clears IA32_DEBUGCTL (SDM 28.5.1) */
+	struct hvlab_host_segments host_segments;	/* VM exit nulls them (vmcs.c) */
+	struct desc_ptr host_idt;	/* VM exit sets the IDT limit to 0xffff */
+	int host_state_cpu;		/* the CPU the VMCS host-state fields are for */
 	/* STAR, LSTAR, CSTAR, SFMASK: in the real MSRs while the vCPU is loaded */
 	u64 host_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 	u64 guest_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
+	bool syscall_msrs_loaded;	/* the guest's are in the real MSRs */
 
 	struct hvlab_intercepts intercepts;	/* what userspace asked to see */
 	/* The guest's debug registers, kept in software: MOV DR always exits. */
@@ -269,6 +279,7 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu);
 void hvlab_vmcs_put(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_restore_host_msrs(struct hvlab_vcpu *vcpu);
+void hvlab_vmcs_load_guest_syscall_msrs(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_get_sregs(struct hvlab_sregs *sregs);
 void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs);
 int hvlab_vmcs_set_intercepts(struct hvlab_vcpu *vcpu, const struct hvlab_intercepts *in);

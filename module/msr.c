@@ -148,6 +148,9 @@ static int msr_write(struct hvlab_vcpu *vcpu, u32 index, u64 value)
 		    (hvlab_vmcs_read_guest_cr0() & X86_CR0_PG))
 			return -EINVAL;
 		vmcs_write64(GUEST_IA32_EFER, (value & ~EFER_LMA) | (old & EFER_LMA));
+		/* SYSCALL works from now on: with the guest's MSRs (vmcs.c) */
+		if ((value & EFER_SCE) && !vcpu->syscall_msrs_loaded)
+			hvlab_vmcs_load_guest_syscall_msrs(vcpu);
 		return 0;
 	}
 	case MSR_IA32_CR_PAT:
@@ -185,7 +188,8 @@ static int msr_write(struct hvlab_vcpu *vcpu, u32 index, u64 value)
 		fallthrough;
 	case MSR_STAR:
 		vcpu->guest_syscall_msrs[syscall_msr_index(index)] = value;
-		wrmsrl(index, value);
+		if (vcpu->syscall_msrs_loaded)
+			wrmsrl(index, value);
 		return 0;
 	case MSR_TSC_AUX:
 		/* bits 63:32 are reserved (SDM Vol. 4, Table 2-2) */

@@ -19,6 +19,9 @@
 #include <linux/slab.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
+#if __has_include(<asm/gsseg.h>)	/* load_gs_index() moved here in 6.2 */
+#include <asm/gsseg.h>
+#endif
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/segment.h>
@@ -69,6 +72,7 @@ int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 	vcpu->vmcs_pa = __pa(vcpu->vmcs);
 	vcpu->cpu = -1;
 	vcpu->last_cpu = -1;
+	vcpu->host_state_cpu = -1;
 	return 0;
 }
 
@@ -150,24 +154,23 @@ static void vmcs_write_host_constant_state(void)
 }
 
 /*
- * Host state that depends on the CPU (GDT, TSS, per-CPU GS base, SYSENTER
- * stack) or on the task (FS base, CR3): written each time the VMCS is
- * loaded, which is also each time the vCPU's thread lands on a new CPU.
+ * Host state that depends on the CPU (GDT, IDT, TSS, per-CPU GS base,
+ * SYSENTER stack): written when the vCPU's thread lands on a CPU other
+ * than the one these fields were written for. A VMCLEARed VMCS keeps its
+ * fields, so on the same CPU they are still right; KVM does the same.
+ * CR3 and CR4 are checked before every entry (vcpu.c).
  */
 static void vmcs_write_host_cpu_state(struct hvlab_vcpu *vcpu)
 {
-	struct desc_ptr gdt, idt;
+	struct desc_ptr gdt;
 	u64 msr;
 
 	native_store_gdt(&gdt);
-	store_idt(&idt);
 	vmcs_writel(HOST_GDTR_BASE, gdt.address);
-	vmcs_writel(HOST_IDTR_BASE, idt.address);
+	vmcs_writel(HOST_IDTR_BASE, vcpu->host_idt.address);
 	vmcs_writel(HOST_TR_BASE, host_tr_base(&gdt));
 	rdmsrl(MSR_GS_BASE, msr);
 	vmcs_writel(HOST_GS_BASE, msr);
-	rdmsrl(MSR_FS_BASE, msr);
-	vmcs_writel(HOST_FS_BASE, msr);
 	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
 	vmcs_writel(HOST_IA32_SYSENTER_ESP, msr);
 	rdmsrl(MSR_IA32_SYSENTER_EIP, msr);
@@ -469,6 +472,60 @@ int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
  * preemption disabled. Also swaps in the guest's IA32_KERNEL_GS_BASE,
  * which VM entry and exit do not switch (SWAPGS uses it).
  */
+/*
+ * What VM exit does to the host's segment state and does not undo
+ * (SDM 28.5.2): DS, ES, FS and GS get the VMCS's null selectors, LDTR
+ * becomes unusable, and the GDT and IDT limits become 0xffff, the TR
+ * limit 0x67. A 64-bit process runs with null data selectors, but a
+ * 32-bit one has __USER_DS in DS and ES and its TLS selector in GS, and
+ * any process may have an LDT (modify_ldt). Saved when the vCPU is
+ * loaded, given back when it is put: before the thread can return to
+ * userspace or another task can run here.
+ */
+static void vmcs_save_host_segments(struct hvlab_vcpu *vcpu)
+{
+	struct hvlab_host_segments *h = &vcpu->host_segments;
+
+	savesegment(ds, h->ds);
+	savesegment(es, h->es);
+	savesegment(fs, h->fs);
+	savesegment(gs, h->gs);
+	store_ldt(h->ldt);
+	store_idt(&vcpu->host_idt);
+	/* With a selector in FS, the selector's descriptor gave the base. */
+	if (!h->fs) {
+		u64 fs_base;
+
+		rdmsrl(MSR_FS_BASE, fs_base);
+		vmcs_writel(HOST_FS_BASE, fs_base);
+	}
+}
+
+static void vmcs_restore_host_segments(struct hvlab_vcpu *vcpu)
+{
+	const struct hvlab_host_segments *h = &vcpu->host_segments;
+
+	/* The GDT's limit first: the selectors below are looked up in it. */
+	load_fixmap_gdt(smp_processor_id());
+	invalidate_tss_limit();
+	load_idt(&vcpu->host_idt);
+	if (unlikely(h->ds | h->es | h->fs | h->gs | h->ldt)) {
+		/*
+		 * The LDT first, for selectors that point into it. Its
+		 * descriptor is in the GDT: LLDT looks it up again.
+		 */
+		if (h->ldt)
+			asm volatile("lldt %0" : : "rm" (h->ldt));
+		loadsegment(ds, h->ds);
+		loadsegment(es, h->es);
+		/* Reloading a selector reloads the base from its descriptor. */
+		if (h->fs)
+			loadsegment(fs, h->fs);
+		if (h->gs)
+			load_gs_index(h->gs);
+	}
+}
+
 const u32 hvlab_syscall_msrs[HVLAB_NR_SYSCALL_MSRS] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK
 };
@@ -480,8 +537,13 @@ const u32 hvlab_syscall_msrs[HVLAB_NR_SYSCALL_MSRS] = {
  * sched-out). Otherwise a guest SYSCALL would enter at the host kernel's
  * entry point, in the guest's address space, and its #PF would tell the
  * guest where the host kernel lives (KASLR).
+ *
+ * Only a guest with EFER.SCE can execute SYSCALL (else #UD), and it
+ * reads and writes these MSRs only through exits (msr.c): for any other
+ * guest, the real MSRs may stay the host's, which saves eight MSR
+ * accesses on every return to userspace.
  */
-static void vmcs_load_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
+void hvlab_vmcs_load_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
 {
 	int i;
 
@@ -489,15 +551,16 @@ static void vmcs_load_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
 		rdmsrl(hvlab_syscall_msrs[i], vcpu->host_syscall_msrs[i]);
 		wrmsrl(hvlab_syscall_msrs[i], vcpu->guest_syscall_msrs[i]);
 	}
+	vcpu->syscall_msrs_loaded = true;
 }
 
-/* The guest writes them only through WRMSR exits (msr.c): nothing to save. */
 static void vmcs_put_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
 {
 	int i;
 
 	for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++)
 		wrmsrl(hvlab_syscall_msrs[i], vcpu->host_syscall_msrs[i]);
+	vcpu->syscall_msrs_loaded = false;
 }
 
 void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
@@ -512,12 +575,17 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 	if (vcpu->last_cpu >= 0 && vcpu->last_cpu != cpu)
 		vcpu->cpu_migrations++;
 	vcpu->last_cpu = cpu;
-	vmcs_write_host_cpu_state(vcpu);
+	vmcs_save_host_segments(vcpu);
+	if (vcpu->host_state_cpu != cpu) {
+		vmcs_write_host_cpu_state(vcpu);
+		vcpu->host_state_cpu = cpu;
+	}
 	if (vcpu->msr_lists)
 		rdmsrl(MSR_TSC_AUX, vcpu->msr_lists->exit_load[0].value);
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
-	vmcs_load_guest_syscall_msrs(vcpu);
+	if (vmcs_read64(GUEST_IA32_EFER) & EFER_SCE)
+		hvlab_vmcs_load_guest_syscall_msrs(vcpu);
 	vcpu->host_debugctl = vmx_config.host_has_debugctl ? get_debugctlmsr() : 0;
 	/*
 	 * A new VM may get an EPT root page that a destroyed VM used, so drop
@@ -534,15 +602,10 @@ void hvlab_vmcs_put(struct hvlab_vcpu *vcpu)
 		return;
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
-	vmcs_put_guest_syscall_msrs(vcpu);
+	if (vcpu->syscall_msrs_loaded)
+		vmcs_put_guest_syscall_msrs(vcpu);
 	vmx_vmclear(vcpu->vmcs_pa);
 	vcpu->cpu = -1;
 	vcpu->launched = false;
-	/*
-	 * VM exit sets the GDT limit to 0xffff and the TR limit to 0x67
-	 * (SDM 28.5.2); restore both before the host returns to userspace,
-	 * where LSL and the I/O permission bitmap would notice.
-	 */
-	load_fixmap_gdt(smp_processor_id());
-	invalidate_tss_limit();
+	vmcs_restore_host_segments(vcpu);
 }

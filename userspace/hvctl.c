@@ -338,13 +338,17 @@ static int run_loop(struct session *s)
 		if (s->tracer)
 			returned = __builtin_ia32_rdtsc();
 		drain_trace(s);
-		if (ret == -EINTR) {
-			if (interrupted) {
-				fprintf(stderr, "hvctl: interrupted\n");
-				return STATUS_INTERRUPTED;
-			}
-			continue;
+		/*
+		 * Not only after -EINTR: a signal that lands while hvctl is out
+		 * here (draining the trace) has run its handler, and the next
+		 * HVLAB_RUN would never see it.
+		 */
+		if (interrupted) {
+			fprintf(stderr, "hvctl: interrupted\n");
+			return STATUS_INTERRUPTED;
 		}
+		if (ret == -EINTR)
+			continue;
 		if (ret) {
 			fprintf(stderr, "hvctl: %s failed: %s\n",
 				s->vm.backend == HV_BACKEND_KVM ? "KVM_RUN" : "HVLAB_RUN", strerror(-ret));

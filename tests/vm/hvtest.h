@@ -24,7 +24,7 @@
 #include "../../include/uapi/hvlab_exit_reasons.h"
 
 #define GUEST_DIR	"/guests/"
-#define MAX_EXITS	1024
+#define MAX_EXITS	4096
 
 /* One VM exit as the test saw it (external interrupts filtered out). */
 struct seen_exit {

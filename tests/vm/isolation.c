@@ -7,7 +7,9 @@
 #define _GNU_SOURCE		/* sched_setaffinity, sched_getcpu */
 #include <sched.h>
 #include <signal.h>
+#include <asm/ldt.h>
 #include <sys/mman.h>
+#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include "hvtest.h"
@@ -277,6 +279,68 @@ TEST(debug_controls_are_switched)
 	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
 	EXPECT_TRUE(hvtest_vmcs_read(&vm, ENC_VM_ENTRY_CONTROLS) & ENTRY_LOAD_DEBUG_CONTROLS);
 	EXPECT_TRUE(hvtest_vmcs_read(&vm, ENC_VM_EXIT_CONTROLS) & EXIT_SAVE_DEBUG_CONTROLS);
+	hv_close(&vm);
+}
+
+#define USER_DS		0x2b	/* Linux's __USER_DS: what a 32-bit process has in DS */
+#define LDT_SELECTOR	0x07	/* LDT entry 0, TI=1, RPL 3 */
+
+static uint16_t read_ds(void)
+{
+	uint16_t v;
+
+	__asm__ volatile("mov %%ds, %0" : "=r"(v));
+	return v;
+}
+
+static uint16_t read_es(void)
+{
+	uint16_t v;
+
+	__asm__ volatile("mov %%es, %0" : "=r"(v));
+	return v;
+}
+
+static uint16_t read_gs(void)
+{
+	uint16_t v;
+
+	__asm__ volatile("mov %%gs, %0" : "=r"(v));
+	return v;
+}
+
+/*
+ * S2-1. VM exit loads null selectors into DS, ES, FS and GS and makes
+ * LDTR unusable (SDM 28.5.2). The thread's own selectors, and its LDT,
+ * must be there again when HVLAB_RUN returns: a 32-bit process would
+ * fault on its next data access, and any process on its LDT selectors.
+ * (64-bit glibc uses neither DS, ES nor GS: this test may set them.)
+ */
+TEST(host_selectors_and_ldt_survive_a_run)
+{
+	struct hv_vm vm = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	struct user_desc flat = {
+		.entry_number = 0, .base_addr = 0, .limit = 0xfffff, .seg_32bit = 1,
+		.contents = 0, .limit_in_pages = 1, .useable = 1,
+	};
+	struct guest_result r;
+	uint16_t ds, es, gs, sel = LDT_SELECTOR, user_ds = USER_DS;
+
+	ASSERT_EQ(0, syscall(SYS_modify_ldt, 1, &flat, sizeof(flat)));
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	__asm__ volatile("mov %0, %%ds\n\tmov %1, %%es\n\tmov %1, %%gs"
+			 : : "r"(user_ds), "r"(sel));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	ds = read_ds();
+	es = read_es();
+	gs = read_gs();
+	/* Loading an LDT selector faults unless LDTR is the process's LDT again. */
+	__asm__ volatile("mov %0, %%es" : : "r"(sel));
+	__asm__ volatile("mov %0, %%ds\n\tmov %0, %%es\n\tmov %0, %%gs" : : "r"(0));
+	EXPECT_EQ(USER_DS, ds);
+	EXPECT_EQ(LDT_SELECTOR, es);
+	EXPECT_EQ(LDT_SELECTOR, gs);
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
 	hv_close(&vm);
 }
 
