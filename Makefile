@@ -37,7 +37,7 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
 	    userspace/stop_cond.c
-HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c \
+HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
 	      userspace/step.c userspace/disasm.c userspace/explain.c $(LIB_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
@@ -50,6 +50,8 @@ ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES))
 GUESTS += $(ELF_GUESTS)
 VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
+# what host tests (and tests/fuzz) link besides the library: the parsers hvctl alone uses
+HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
 .PHONY: all module hvctl guests tests setup payload demo check clean help lint install
@@ -119,10 +121,10 @@ $(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIB_SRCS) $(wildcard userspace/*.
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace $(STATIC) -pthread \
 		-o $@ $< $(LIB_SRCS)
 
-$(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) module/insn.c module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
+$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
-		-o $@ $< $(LIB_SRCS) module/insn.c
+		-o $@ $< $(HOST_TEST_SRCS)
 
 # gdb for the lab VM (tests/vm/gdb.sh): Debian's gdb-minimal, which
 # scripts/setup unpacks into build/gdb-minimal, with the shared libraries

@@ -6,7 +6,7 @@
  *   hvctl run [options] GUEST           run a guest to completion
  *   hvctl run --backend=kvm GUEST       the same through /dev/kvm, to compare
  *   hvctl step [--until COND] GUEST     a debugger at VM exits (step.c)
- *   hvctl gdb [--port N] GUEST          serve gdb's remote protocol (gdbstub.c)
+ *   hvctl gdb [--port N] GUEST          serve gdb's remote protocol (gdb_main.c)
  *
  * hvctl plays the PC around the guest: a debug console on port 0xe9 and
  * COM1, an exit port at 0xf4 (as QEMU's isa-debug-exit), and nothing else:
