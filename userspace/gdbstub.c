@@ -220,7 +220,10 @@ static int recv_packet(struct hv_gdb *g, char *buf, size_t size)
 		if (c < 0 || hi < 0 || lo < 0)
 			return -1;
 		buf[len] = 0;
-		want = hexval(hi) << 4 | hexval(lo);
+		/* not hex: a bad checksum (0x100 matches no sum), not -1 << 4 (UB) */
+		hi = hexval(hi);
+		lo = hexval(lo);
+		want = hi < 0 || lo < 0 ? 0x100 : (unsigned int)(hi << 4 | lo);
 		if (g->no_ack)
 			return len;
 		if ((sum & 0xff) == want && len < size - 1) {

@@ -173,13 +173,25 @@ TEST_F(gdb, supported_then_gdb_goes_away)
 	EXPECT_EQ(1, f->g.swbreak);
 }
 
+/* Audit S4-3: checksum digits that are not hex are a bad checksum (NAK), no shift of -1. */
+TEST_F(gdb, non_hex_checksum_is_nakked)
+{
+	struct fake *f = self->f;
+
+	f->in_len = snprintf(f->in, sizeof(f->in), "$g#zz$g#0z$?#g0");
+	add(f, "?");
+	EXPECT_EQ(STATUS_KILLED, hv_gdb_serve(&f->g));
+	EXPECT_EQ(0, strncmp(f->out, "---+$", 5)) TH_LOG("sent %s", f->out);
+	EXPECT_STREQ("T05thread:1;", reply(f, 0, self->buf, sizeof(self->buf)));
+}
+
 TEST_F(gdb, wrong_checksum_is_nakked_and_no_ack_mode_skips_it)
 {
 	struct fake *f = self->f;
 
 	f->in_len = snprintf(f->in, sizeof(f->in), "$?#00");
 	add(f, "QStartNoAckMode");
-	f->in_len += snprintf(f->in + f->in_len, sizeof(f->in) - f->in_len, "$?#00");
+	f->in_len += snprintf(f->in + f->in_len, sizeof(f->in) - f->in_len, "$?#zz");
 	EXPECT_EQ(STATUS_KILLED, hv_gdb_serve(&f->g));
 	EXPECT_EQ(0, strncmp(f->out, "-+$OK#", 6)) TH_LOG("sent %s", f->out);
 	EXPECT_STREQ("T05thread:1;", reply(f, 1, self->buf, sizeof(self->buf)));
