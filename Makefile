@@ -38,7 +38,7 @@ LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c user
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
 	    userspace/stop_cond.c
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
-	      userspace/step.c userspace/disasm.c userspace/explain.c $(LIB_SRCS)
+	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c $(LIB_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
@@ -51,7 +51,7 @@ GUESTS += $(ELF_GUESTS)
 VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
 # what host tests (and tests/fuzz) link besides the library: the parsers hvctl alone uses
-HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c
+HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c userspace/console.c
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
 .PHONY: all module hvctl guests tests setup payload demo check clean help lint install

@@ -339,10 +339,12 @@ static int accept_gdb(int port)
 static void gdb_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: hvctl gdb [--port N] [--mem SIZE] GUEST\n"
+		"usage: hvctl gdb [--port N] [--mem SIZE] [--raw-console] GUEST\n"
 		"Load GUEST stopped at its first instruction and serve the GDB remote\n"
 		"protocol on 127.0.0.1:N (default %d) for one gdb:\n"
 		"  gdb GUEST.elf -ex 'target remote 127.0.0.1:%d'\n"
+		"The guest's console goes to stdout, control bytes shown as \\x1b unless\n"
+		"--raw-console.\n"
 		"Exit status: the guest's, as with hvctl run; 130 if gdb killed it or went away.\n",
 		GDB_DEFAULT_PORT, GDB_DEFAULT_PORT);
 }
@@ -352,6 +354,7 @@ int hv_gdb_main(int argc, char **argv)
 	static const struct option options[] = {
 		{ "port", required_argument, NULL, 'p' },
 		{ "mem", required_argument, NULL, 'm' },
+		{ "raw-console", no_argument, NULL, 'R' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -383,6 +386,9 @@ int hv_gdb_main(int argc, char **argv)
 			mem = hvctl_parse_mem(optarg, "hvctl gdb");
 			if (mem < 0)
 				return STATUS_USAGE;
+			break;
+		case 'R':
+			gs.s.raw_console = 1;
 			break;
 		case 'h':
 			gdb_usage(stdout);
