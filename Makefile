@@ -5,6 +5,7 @@
 #   make            build hvlab.ko (for the lab kernel), hvctl, guests, tests
 #   make demo       set up, build, boot the lab VM and watch a guest's exits
 #   make check      every test, host-side and in the lab VM; ends "N passed, N failed"
+#   make fuzz       the libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS=300 each
 #   make setup      install Debian packages (as root) and fetch the lab kernels
 #   make install    hvctl and its man page into $(DESTDIR)$(PREFIX) (/usr/local)
 #
@@ -54,11 +55,11 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/
 HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c userspace/console.c
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
-.PHONY: all module hvctl guests tests setup payload demo check clean help lint install
+.PHONY: all module hvctl guests tests setup payload demo check clean help lint install fuzzers fuzz
 all: module hvctl guests tests
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile
 
 setup:
 	@scripts/setup
@@ -174,5 +175,25 @@ demo: setup
 check:
 	@scripts/check
 
+# libFuzzer harnesses for the parsers of what a guest or a user hands
+# hvctl (tests/fuzz/README.md): clang with ASan and UBSan, the project's
+# sources compiled unchanged into build/fuzz/obj. tests/fuzz/run builds
+# them and runs each on a copy of its corpus.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS := -g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined $(WARN) -I$(TOP)/include -Iuserspace -Imodule
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJS := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(HOST_TEST_SRCS))
+fuzzers: $(FUZZERS)
+$(B)/fuzz/obj/%.o: %.c $(wildcard userspace/*.h include/uapi/*.h module/insn.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZERS): $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS)
+fuzz:
+	@tests/fuzz/run $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload
+	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload \
+	       $(B)/fuzz/obj $(FUZZERS)
