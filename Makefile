@@ -5,6 +5,7 @@
 #   make            build hvlab.ko (for the lab kernel), hvctl, guests, tests
 #   make demo       set up, build, boot the lab VM and watch a guest's exits
 #   make check      every test, host-side and in the lab VM; ends "N passed, N failed"
+#   make fuzz       the libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS=300 each
 #   make setup      install Debian packages (as root) and fetch the lab kernels
 #   make install    hvctl and its man page into $(DESTDIR)$(PREFIX) (/usr/local)
 #
@@ -37,8 +38,8 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
 	    userspace/stop_cond.c
-HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c \
-	      userspace/step.c userspace/disasm.c userspace/explain.c $(LIB_SRCS)
+HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
+	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c $(LIB_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
@@ -50,13 +51,15 @@ ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES))
 GUESTS += $(ELF_GUESTS)
 VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
+# what host tests (and tests/fuzz) link besides the library: the parsers hvctl alone uses
+HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c userspace/console.c
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
-.PHONY: all module hvctl guests tests setup payload demo check clean help lint install
+.PHONY: all module hvctl guests tests setup payload demo check clean help lint install fuzzers fuzz
 all: module hvctl guests tests
 
 help:
-	@sed -n '3,12p' Makefile
+	@sed -n '3,13p' Makefile
 
 setup:
 	@scripts/setup
@@ -119,10 +122,10 @@ $(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIB_SRCS) $(wildcard userspace/*.
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace $(STATIC) -pthread \
 		-o $@ $< $(LIB_SRCS)
 
-$(B)/host-tests/%: tests/host/%.c $(LIB_SRCS) module/insn.c module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
+$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
-		-o $@ $< $(LIB_SRCS) module/insn.c
+		-o $@ $< $(HOST_TEST_SRCS)
 
 # gdb for the lab VM (tests/vm/gdb.sh): Debian's gdb-minimal, which
 # scripts/setup unpacks into build/gdb-minimal, with the shared libraries
@@ -172,5 +175,25 @@ demo: setup
 check:
 	@scripts/check
 
+# libFuzzer harnesses for the parsers of what a guest or a user hands
+# hvctl (tests/fuzz/README.md): clang with ASan and UBSan, the project's
+# sources compiled unchanged into build/fuzz/obj. tests/fuzz/run builds
+# them and runs each on a copy of its corpus.
+FUZZ_CC ?= clang
+FUZZ_SECONDS ?= 300
+FUZZ_CFLAGS := -g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined \
+	-fno-sanitize-recover=undefined $(WARN) -I$(TOP)/include -Iuserspace -Imodule
+FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_OBJS := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(HOST_TEST_SRCS))
+fuzzers: $(FUZZERS)
+$(B)/fuzz/obj/%.o: %.c $(wildcard userspace/*.h include/uapi/*.h module/insn.h)
+	@mkdir -p $(dir $@)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
+$(FUZZERS): $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
+	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS)
+fuzz:
+	@tests/fuzz/run $(FUZZ_SECONDS)
+
 clean:
-	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload
+	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload \
+	       $(B)/fuzz/obj $(FUZZERS)

@@ -1,53 +1,31 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gdbstub - hvctl gdb: the GDB remote serial protocol for an hvlab guest.
+ * gdbstub - the GDB remote serial protocol for an hvlab guest (gdbstub.h).
  *
- * hvctl loads the guest as hvctl run does, stops it before its first
- * instruction and waits for one gdb on 127.0.0.1:PORT. Then:
- *
- *   registers   g/G/p/P from HVLAB_GET/SET_REGS and _SREGS, laid out by a
- *               target description (qXfer:features:read) built from the
- *               tables below, so that the two cannot disagree;
+ *   registers   g/G/p/P, laid out by a target description
+ *               (qXfer:features:read) built from the tables below, so that
+ *               the two cannot disagree;
  *   memory      m/M at linear addresses, through the guest's page tables;
- *   breakpoints Z0/z0 write INT3 (0xCC) into guest memory. #BP is in the
- *               exception bitmap with HVLAB_INTERCEPT_EXCEPTION_EXIT, so a
- *               hit comes back as HVLAB_EXIT_EXCEPTION at the INT3;
- *   stepping    s runs with HVLAB_RUN_SINGLE_STEP (MTF, or TF on Bochs);
- *   interrupt   while the guest runs, a second thread watches the socket;
- *               on Ctrl-C (0x03) it signals the vCPU thread, whose
- *               HVLAB_RUN then returns -EINTR.
+ *   breakpoints Z0/z0 write INT3 (0xCC) into guest memory;
+ *   running     c/s/C/S through ops->run, which steps or runs until a
+ *               breakpoint, a Ctrl-C or the guest's end (W or X).
  *
- * The guest's own exits (console, exit port, HLT, crashes) go to hvctl
- * run's handle_exit(), and its end is reported as W or X.
+ * Everything here comes from gdb, so it is parsed with care: the packets
+ * are what tests/fuzz/fuzz_gdb.c feeds it. hvctl gdb's socket and vCPU
+ * are in gdb_main.c.
  * Protocol: https://sourceware.org/gdb/current/onlinedocs/gdb.html/Remote-Protocol.html
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
 #include <errno.h>
-#include <getopt.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <poll.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "gdbstub.h"
 #include "guest_mem.h"
 #include "hvctl.h"
-
-#define STATUS_KILLED		STATUS_INTERRUPTED	/* gdb killed the guest or went away */
-
-#define GDB_DEFAULT_PORT	1234
-#define GDB_PACKET_SIZE		0x4000	/* what qSupported offers */
-#define GDB_MAX_BREAKPOINTS	64
 
 #define GDB_SIGINT		2	/* gdb's signal numbers */
 #define GDB_SIGTRAP		5
@@ -55,7 +33,6 @@
 #define GDB_SIGSEGV		11
 
 #define INT3			0xcc
-#define BP_VECTOR		3
 
 /* Where a register's value lives. */
 enum reg_kind {
@@ -135,80 +112,16 @@ static const char eflags_type[] =
 	"<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>"
 	"<field name=\"ID\" start=\"21\" end=\"21\"/></flags>";
 
-struct gdb_breakpoint {
-	int used;
-	uint64_t addr;		/* linear, as gdb gave it */
-	uint64_t gpa;		/* where the INT3 is */
-	uint8_t saved;		/* the guest's byte there */
-};
-
-struct gdb {
-	struct session s;	/* the VM, and hvctl run's devices for it */
-	struct hv_vm *vm;	/* &s.vm */
-	enum hv_guest_format format;
-	const struct gdb_reg *regs;
-	size_t nregs;
-	char *xml;		/* the target description */
-	int fd;			/* the connection to gdb */
-	int no_ack;		/* after QStartNoAckMode */
-	int swbreak;		/* gdb takes "swbreak": RIP stays at the INT3 */
-	struct gdb_breakpoint bp[GDB_MAX_BREAKPOINTS];
-
-	/* bytes from gdb not yet parsed; the watcher adds to them while the guest runs */
-	char in[2 * GDB_PACKET_SIZE];
-	size_t in_pos, in_len;
-
-	/* while the guest runs */
-	pthread_t vcpu_thread;
-	int wake[2];		/* vCPU thread -> watcher: stop watching */
-	int stop_requested;	/* atomic: Ctrl-C or gdb gone */
-	int gdb_gone;
-
-	int ended;		/* the guest has ended: status */
-	int status;
-};
-
-/* hvctl run's handling of an exit that is the guest's business: 1 at its end. */
-static int guest_exit(struct gdb *g)
-{
-	handle_exit(&g->s);
-	g->status = g->s.status;
-	return g->s.done;
-}
-
-static void on_stop_signal(int sig)
-{
-	(void)sig;	/* only there to make HVLAB_RUN return -EINTR */
-}
-
 /* --- Packets ----------------------------------------------------------- */
 
-static int write_all(int fd, const char *buf, size_t len)
-{
-	ssize_t n;
-
-	while (len) {
-		n = send(fd, buf, len, MSG_NOSIGNAL);
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return -1;
-		buf += n;
-		len -= n;
-	}
-	return 0;
-}
-
 /* The next byte from gdb, or -1 when it has gone. */
-static int get_byte(struct gdb *g)
+static int get_byte(struct hv_gdb *g)
 {
 	ssize_t n;
 
 	if (g->in_pos == g->in_len) {
 		g->in_pos = g->in_len = 0;
-		do
-			n = read(g->fd, g->in, sizeof(g->in));
-		while (n < 0 && errno == EINTR);
+		n = g->ops->recv(g, g->in, sizeof(g->in));
 		if (n <= 0)
 			return -1;
 		g->in_len = n;
@@ -228,7 +141,7 @@ static int hexval(int c)
 }
 
 /* Send one packet and, unless acks are off, wait for gdb's '+'. */
-static int send_packet(struct gdb *g, const char *data, size_t len)
+static int send_packet(struct hv_gdb *g, const char *data, size_t len)
 {
 	static const char hex[] = "0123456789abcdef";
 	char *buf = malloc(len + 4);
@@ -245,7 +158,7 @@ static int send_packet(struct gdb *g, const char *data, size_t len)
 	buf[len + 2] = hex[(sum >> 4) & 15];
 	buf[len + 3] = hex[sum & 15];
 	for (;;) {
-		if (write_all(g->fd, buf, len + 4))
+		if (g->ops->send(g, buf, len + 4))
 			break;
 		if (g->no_ack) {
 			ret = 0;
@@ -263,12 +176,12 @@ static int send_packet(struct gdb *g, const char *data, size_t len)
 	return ret;
 }
 
-static int send_str(struct gdb *g, const char *s)
+static int send_str(struct hv_gdb *g, const char *s)
 {
 	return send_packet(g, s, strlen(s));
 }
 
-static int send_fmt(struct gdb *g, const char *fmt, ...)
+static int send_fmt(struct hv_gdb *g, const char *fmt, ...)
 {
 	char buf[256];
 	va_list ap;
@@ -283,7 +196,7 @@ static int send_fmt(struct gdb *g, const char *fmt, ...)
  * Receive one packet into buf (NUL-terminated); its length, or -1 when
  * gdb has gone. Acks and a Ctrl-C while the guest is stopped are skipped.
  */
-static int recv_packet(struct gdb *g, char *buf, size_t size)
+static int recv_packet(struct hv_gdb *g, char *buf, size_t size)
 {
 	unsigned int sum, want;
 	size_t len;
@@ -307,15 +220,18 @@ static int recv_packet(struct gdb *g, char *buf, size_t size)
 		if (c < 0 || hi < 0 || lo < 0)
 			return -1;
 		buf[len] = 0;
-		want = hexval(hi) << 4 | hexval(lo);
+		/* not hex: a bad checksum (0x100 matches no sum), not -1 << 4 (UB) */
+		hi = hexval(hi);
+		lo = hexval(lo);
+		want = hi < 0 || lo < 0 ? 0x100 : (unsigned int)(hi << 4 | lo);
 		if (g->no_ack)
 			return len;
 		if ((sum & 0xff) == want && len < size - 1) {
-			if (write_all(g->fd, "+", 1))
+			if (g->ops->send(g, "+", 1))
 				return -1;
 			return len;
 		}
-		if (write_all(g->fd, "-", 1))
+		if (g->ops->send(g, "-", 1))
 			return -1;
 	}
 }
@@ -413,7 +329,7 @@ static char *build_target_xml(const struct gdb_reg *regs, size_t n, const char *
 }
 
 /* qXfer:features:read:target.xml:OFFSET,LENGTH */
-static int send_xfer(struct gdb *g, const char *args)
+static int send_xfer(struct hv_gdb *g, const char *args)
 {
 	const char *rest;
 	uint64_t off, len, total = strlen(g->xml), i;
@@ -449,9 +365,9 @@ static int send_xfer(struct gdb *g, const char *args)
 
 /* --- Registers ----------------------------------------------------------- */
 
-static int read_state(struct gdb *g, struct hvlab_regs *regs, struct hvlab_sregs *sregs)
+static int read_state(struct hv_gdb *g, struct hvlab_regs *regs, struct hvlab_sregs *sregs)
 {
-	if (hv_get_regs(g->vm, regs) || hv_get_sregs(g->vm, sregs)) {
+	if (g->ops->get_regs(g, regs) || g->ops->get_sregs(g, sregs)) {
 		fprintf(stderr, "hvctl gdb: cannot read the guest's registers: %s\n", strerror(errno));
 		return -1;
 	}
@@ -525,7 +441,7 @@ static int set_reg(const struct gdb_reg *r, const char *hex, struct hvlab_regs *
 	return 0;
 }
 
-static int cmd_read_regs(struct gdb *g)
+static int cmd_read_regs(struct hv_gdb *g)
 {
 	struct hvlab_regs regs;
 	struct hvlab_sregs sregs;
@@ -539,7 +455,7 @@ static int cmd_read_regs(struct gdb *g)
 	return send_packet(g, out, n);
 }
 
-static int cmd_write_regs(struct gdb *g, const char *hex)
+static int cmd_write_regs(struct hv_gdb *g, const char *hex)
 {
 	struct hvlab_regs regs;
 	struct hvlab_sregs sregs;
@@ -558,12 +474,12 @@ static int cmd_write_regs(struct gdb *g, const char *hex)
 			return send_str(g, "E01");
 		pos += len;
 	}
-	if (changed && hv_set_regs(g->vm, &regs))
+	if (changed && g->ops->set_regs(g, &regs))
 		return send_str(g, "E05");
 	return send_str(g, "OK");
 }
 
-static int cmd_read_reg(struct gdb *g, const char *args)
+static int cmd_read_reg(struct hv_gdb *g, const char *args)
 {
 	struct hvlab_regs regs;
 	struct hvlab_sregs sregs;
@@ -579,7 +495,7 @@ static int cmd_read_reg(struct gdb *g, const char *args)
 	return send_str(g, out);
 }
 
-static int cmd_write_reg(struct gdb *g, const char *args)
+static int cmd_write_reg(struct hv_gdb *g, const char *args)
 {
 	struct hvlab_regs regs;
 	struct hvlab_sregs sregs;
@@ -594,14 +510,14 @@ static int cmd_write_reg(struct gdb *g, const char *args)
 		return send_str(g, "E05");
 	if (set_reg(&g->regs[n], end + 1, &regs, &sregs, &changed))
 		return send_str(g, "E01");
-	if (changed && hv_set_regs(g->vm, &regs))
+	if (changed && g->ops->set_regs(g, &regs))
 		return send_str(g, "E05");
 	return send_str(g, "OK");
 }
 
 /* --- Memory -------------------------------------------------------------- */
 
-static struct gdb_breakpoint *breakpoint_at_gpa(struct gdb *g, uint64_t gpa)
+static struct hv_gdb_breakpoint *breakpoint_at_gpa(struct hv_gdb *g, uint64_t gpa)
 {
 	size_t i;
 
@@ -611,7 +527,7 @@ static struct gdb_breakpoint *breakpoint_at_gpa(struct gdb *g, uint64_t gpa)
 	return NULL;
 }
 
-static struct gdb_breakpoint *breakpoint_at(struct gdb *g, uint64_t addr)
+struct hv_gdb_breakpoint *hv_gdb_breakpoint_at(struct hv_gdb *g, uint64_t addr)
 {
 	size_t i;
 
@@ -622,7 +538,7 @@ static struct gdb_breakpoint *breakpoint_at(struct gdb *g, uint64_t addr)
 }
 
 /* The guest RAM byte behind linear address la: 0, or -1 if none. */
-static int ram_at(struct gdb *g, const struct hvlab_sregs *sregs, uint64_t la, uint64_t *gpa)
+static int ram_at(struct hv_gdb *g, const struct hvlab_sregs *sregs, uint64_t la, uint64_t *gpa)
 {
 	struct hv_translation tr;
 
@@ -638,14 +554,14 @@ static int ram_at(struct gdb *g, const struct hvlab_sregs *sregs, uint64_t la, u
  * guest's byte, a write there changes the byte kept for the guest.
  * Returns how many bytes could be read; a write is all or nothing.
  */
-static size_t access_memory(struct gdb *g, uint64_t addr, uint8_t *buf, size_t len, int write)
+static size_t access_memory(struct hv_gdb *g, uint64_t addr, uint8_t *buf, size_t len, int write)
 {
 	struct hvlab_sregs sregs;
-	struct gdb_breakpoint *bp;
+	struct hv_gdb_breakpoint *bp;
 	uint64_t gpa;
 	size_t i, n;
 
-	if (hv_get_sregs(g->vm, &sregs))
+	if (g->ops->get_sregs(g, &sregs))
 		return 0;
 	for (n = 0; n < len && !ram_at(g, &sregs, addr + n, &gpa); n++)
 		;
@@ -664,7 +580,7 @@ static size_t access_memory(struct gdb *g, uint64_t addr, uint8_t *buf, size_t l
 	return n;
 }
 
-static int cmd_read_mem(struct gdb *g, const char *args)
+static int cmd_read_mem(struct hv_gdb *g, const char *args)
 {
 	uint64_t addr, len;
 	const char *rest;
@@ -683,7 +599,7 @@ static int cmd_read_mem(struct gdb *g, const char *args)
 	return send_str(g, out);
 }
 
-static int cmd_write_mem(struct gdb *g, const char *args)
+static int cmd_write_mem(struct hv_gdb *g, const char *args)
 {
 	uint64_t addr, len;
 	const char *hex;
@@ -699,16 +615,16 @@ static int cmd_write_mem(struct gdb *g, const char *args)
 
 /* --- Breakpoints --------------------------------------------------------- */
 
-static int insert_breakpoint(struct gdb *g, uint64_t addr)
+static int insert_breakpoint(struct hv_gdb *g, uint64_t addr)
 {
 	struct hvlab_sregs sregs;
-	struct gdb_breakpoint *bp;
+	struct hv_gdb_breakpoint *bp;
 	uint64_t gpa;
 	size_t i;
 
-	if (breakpoint_at(g, addr))
+	if (hv_gdb_breakpoint_at(g, addr))
 		return 0;
-	if (hv_get_sregs(g->vm, &sregs) || ram_at(g, &sregs, addr, &gpa) ||
+	if (g->ops->get_sregs(g, &sregs) || ram_at(g, &sregs, addr, &gpa) ||
 	    breakpoint_at_gpa(g, gpa))
 		return -1;
 	for (i = 0; i < GDB_MAX_BREAKPOINTS && g->bp[i].used; i++)
@@ -716,24 +632,24 @@ static int insert_breakpoint(struct gdb *g, uint64_t addr)
 	if (i == GDB_MAX_BREAKPOINTS)
 		return -1;
 	bp = &g->bp[i];
-	*bp = (struct gdb_breakpoint){ .used = 1, .addr = addr, .gpa = gpa,
-				       .saved = g->vm->mem[gpa] };
+	*bp = (struct hv_gdb_breakpoint){ .used = 1, .addr = addr, .gpa = gpa,
+					  .saved = g->vm->mem[gpa] };
 	g->vm->mem[gpa] = INT3;
 	return 0;
 }
 
-static void remove_breakpoint(struct gdb_breakpoint *bp, struct hv_vm *vm)
+static void remove_breakpoint(struct hv_gdb_breakpoint *bp, struct hv_vm *vm)
 {
 	if (vm->mem[bp->gpa] == INT3)	/* unless the guest has written there since */
 		vm->mem[bp->gpa] = bp->saved;
 	bp->used = 0;
 }
 
-static int cmd_breakpoint(struct gdb *g, const char *args, int insert)
+static int cmd_breakpoint(struct hv_gdb *g, const char *args, int insert)
 {
 	uint64_t addr, kind;
 	const char *rest;
-	struct gdb_breakpoint *bp;
+	struct hv_gdb_breakpoint *bp;
 
 	/* Z0,ADDR,KIND[;cond...]: only software breakpoints (type 0) */
 	if (args[0] != '0' || args[1] != ',')
@@ -742,7 +658,7 @@ static int cmd_breakpoint(struct gdb *g, const char *args, int insert)
 		return send_str(g, "E01");
 	if (insert)
 		return send_str(g, insert_breakpoint(g, addr) ? "E0e" : "OK");
-	bp = breakpoint_at(g, addr);
+	bp = hv_gdb_breakpoint_at(g, addr);
 	if (bp)
 		remove_breakpoint(bp, g->vm);
 	return send_str(g, "OK");
@@ -750,238 +666,75 @@ static int cmd_breakpoint(struct gdb *g, const char *args, int insert)
 
 /* --- Running ------------------------------------------------------------- */
 
-/*
- * While the guest runs, only a Ctrl-C (0x03) should come from gdb. The
- * watcher keeps anything else for later, and on Ctrl-C or a closed
- * connection signals the vCPU thread until it has stopped: a signal
- * that lands just before HVLAB_RUN is entered would be missed.
- */
-static void *watch_gdb(void *arg)
-{
-	struct gdb *g = arg;
-	struct pollfd fds[2] = { { .fd = g->wake[0], .events = POLLIN },
-				 { .fd = g->fd, .events = POLLIN } };
-	ssize_t n, i;
-	char buf[256];
-
-	for (;;) {
-		int asked = __atomic_load_n(&g->stop_requested, __ATOMIC_ACQUIRE);
-
-		if (poll(fds, asked ? 1 : 2, asked ? 20 : -1) < 0 && errno != EINTR)
-			break;
-		if (fds[0].revents)
-			break;		/* the vCPU thread has stopped */
-		if (asked) {
-			pthread_kill(g->vcpu_thread, SIGUSR1);
-			continue;
-		}
-		if (!fds[1].revents)
-			continue;
-		n = read(g->fd, buf, sizeof(buf));
-		if (n <= 0)
-			g->gdb_gone = 1;
-		for (i = 0; i < n; i++) {
-			if (buf[i] == 0x03)
-				asked = 1;
-			else if (g->in_len < sizeof(g->in))
-				g->in[g->in_len++] = buf[i];
-		}
-		if (asked || g->gdb_gone) {
-			__atomic_store_n(&g->stop_requested, 1, __ATOMIC_RELEASE);
-			pthread_kill(g->vcpu_thread, SIGUSR1);
-		}
-	}
-	return NULL;
-}
-
-enum stop {
-	STOP_STEP,		/* SIGTRAP: one instruction done */
-	STOP_BREAKPOINT,	/* SIGTRAP at one of ours */
-	STOP_INTERRUPT,		/* SIGINT: Ctrl-C */
-	STOP_ENDED,		/* the guest is over: g->status */
-	STOP_ERROR,		/* HVLAB_RUN failed */
-};
-
-/* The guest's own INT3: deliver #BP to it as the CPU would, just after the INT3. */
-static int deliver_guest_breakpoint(struct gdb *g)
-{
-	struct hvlab_event ev = { .type = HVLAB_EVENT_EXCEPTION, .vector = BP_VECTOR };
-	struct hvlab_regs regs;
-
-	if (hv_get_regs(g->vm, &regs))
-		return -1;
-	regs.rip = g->vm->run->guest_rip + g->vm->run->instruction_length;
-	if (hv_set_regs(g->vm, &regs) || ioctl(g->vm->vcpu_fd, HVLAB_INJECT, &ev))
-		return -1;
-	return 0;
-}
-
-/*
- * Run the guest until something for gdb: one instruction with step,
- * else a breakpoint, a Ctrl-C or its end. Its own exits are played as
- * hvctl run plays them.
- */
-static enum stop run_guest(struct gdb *g, int step)
-{
-	struct hvlab_run *run = g->vm->run;
-	struct hvlab_regs regs;
-	int needs_completion = 0, ret;
-	uint64_t start_rip = 0;
-
-	if (step && !hv_get_regs(g->vm, &regs))
-		start_rip = regs.rip;
-	run->request_flags = step ? HVLAB_RUN_SINGLE_STEP : 0;
-	for (;;) {
-		/* An IN or MMIO read is finished by the next RUN: stop after that. */
-		if (!step && !needs_completion &&
-		    __atomic_load_n(&g->stop_requested, __ATOMIC_ACQUIRE))
-			return STOP_INTERRUPT;
-		ret = hv_run(g->vm);
-		if (ret == -EINTR)
-			continue;
-		if (ret) {
-			fprintf(stderr, "hvctl gdb: HVLAB_RUN failed: %s\n", strerror(-ret));
-			return STOP_ERROR;
-		}
-		needs_completion = 0;
-		switch (run->exit_reason) {
-		case HVLAB_EXIT_STEP:
-			if (step)
-				return STOP_STEP;
-			continue;
-		case HVLAB_EXIT_EXCEPTION:
-			if (run->exception.vector == BP_VECTOR && breakpoint_at(g, run->guest_rip))
-				return STOP_BREAKPOINT;
-			/* not ours: the guest's own, or one left in the bitmap */
-			if (run->exception.vector != BP_VECTOR || deliver_guest_breakpoint(g)) {
-				fprintf(stderr, "hvctl gdb: cannot hand exception %u at rip 0x%llx to the guest\n",
-					run->exception.vector, (unsigned long long)run->guest_rip);
-				g->ended = 1;
-				g->status = STATUS_GUEST_CRASHED;
-				return STOP_ENDED;
-			}
-			continue;
-		case HVLAB_EXIT_IO:
-			needs_completion = run->io.direction == HVLAB_IO_IN;
-			break;
-		case HVLAB_EXIT_MMIO:
-			needs_completion = run->mmio.access != HVLAB_ACCESS_WRITE;
-			break;
-		}
-		if (guest_exit(g)) {
-			g->ended = 1;
-			return STOP_ENDED;
-		}
-		/* An OUT or MMIO write is done when it exits: that was the step. */
-		if (step && !hv_get_regs(g->vm, &regs) && regs.rip != start_rip)
-			return STOP_STEP;
-	}
-}
-
 /* Step or continue, stepping off a breakpoint at RIP with the guest's byte in place. */
-static enum stop resume(struct gdb *g, int step)
+static enum hv_gdb_stop resume(struct hv_gdb *g, int step)
 {
 	struct hvlab_regs regs;
-	struct gdb_breakpoint *bp = NULL;
-	pthread_t watcher;
-	enum stop stop;
+	struct hv_gdb_breakpoint *bp = NULL;
+	enum hv_gdb_stop stop;
 
-	if (!hv_get_regs(g->vm, &regs))
-		bp = breakpoint_at(g, regs.rip);
+	if (!g->ops->get_regs(g, &regs))
+		bp = hv_gdb_breakpoint_at(g, regs.rip);
 	if (bp) {
 		g->vm->mem[bp->gpa] = bp->saved;
-		stop = run_guest(g, 1);
+		stop = g->ops->run(g, 1);
 		g->vm->mem[bp->gpa] = INT3;
-		if (step || stop != STOP_STEP)
+		if (step || stop != GDB_STOP_STEP)
 			return stop;
 	} else if (step) {
-		return run_guest(g, 1);
+		return g->ops->run(g, 1);
 	}
 
-	g->stop_requested = 0;
 	g->gdb_gone = 0;
-	if (g->in_pos == g->in_len)	/* room for what the watcher may read */
+	if (g->in_pos == g->in_len)	/* room for what gdb sends while the guest runs */
 		g->in_pos = g->in_len = 0;
-	if (pipe(g->wake)) {
-		fprintf(stderr, "hvctl gdb: pipe: %s\n", strerror(errno));
-		return STOP_ERROR;
-	}
-	g->vcpu_thread = pthread_self();
-	if (pthread_create(&watcher, NULL, watch_gdb, g)) {
-		fprintf(stderr, "hvctl gdb: cannot start the thread that waits for Ctrl-C\n");
-		close(g->wake[0]);
-		close(g->wake[1]);
-		return STOP_ERROR;
-	}
-	stop = run_guest(g, 0);
-	if (write(g->wake[1], "", 1) < 0)
-		perror("hvctl gdb: wake");
-	pthread_join(watcher, NULL);
-	close(g->wake[0]);
-	close(g->wake[1]);
-	return stop;
+	return g->ops->run(g, 0);
 }
 
-static int report_stop(struct gdb *g, enum stop stop)
+static int report_stop(struct hv_gdb *g, enum hv_gdb_stop stop)
 {
 	struct hvlab_regs regs;
 
 	switch (stop) {
-	case STOP_STEP:
+	case GDB_STOP_STEP:
 		return send_fmt(g, "T%02xthread:1;", GDB_SIGTRAP);
-	case STOP_BREAKPOINT:
+	case GDB_STOP_BREAKPOINT:
 		if (g->swbreak)
 			return send_fmt(g, "T%02xthread:1;swbreak:;", GDB_SIGTRAP);
 		/* an older gdb takes RIP back itself, as after a real INT3 */
-		if (!hv_get_regs(g->vm, &regs)) {
+		if (!g->ops->get_regs(g, &regs)) {
 			regs.rip++;
-			hv_set_regs(g->vm, &regs);
+			g->ops->set_regs(g, &regs);
 		}
 		return send_fmt(g, "T%02xthread:1;", GDB_SIGTRAP);
-	case STOP_INTERRUPT:
+	case GDB_STOP_INTERRUPT:
 		return send_fmt(g, "T%02xthread:1;", GDB_SIGINT);
-	case STOP_ENDED:
+	case GDB_STOP_ENDED:
 		/* HLT (0) or port 0xf4 (odd): the guest exited; anything else is a crash */
 		if (g->status == 0 || (g->status & 1))
 			return send_fmt(g, "W%02x", g->status & 0xff);
 		return send_fmt(g, "X%02x", g->status == STATUS_GUEST_CRASHED ?
 				GDB_SIGSEGV : GDB_SIGABRT);
-	case STOP_ERROR:
+	case GDB_STOP_ERROR:
 		break;
 	}
 	return send_fmt(g, "X%02x", GDB_SIGABRT);
 }
 
 /* D: take the breakpoints out and let the guest run to its end, as hvctl run. */
-static int detach(struct gdb *g)
+static int detach(struct hv_gdb *g)
 {
-	struct hvlab_intercepts icpt = { 0 };
 	size_t i;
 
 	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++)
 		if (g->bp[i].used)
 			remove_breakpoint(&g->bp[i], g->vm);
-	if (ioctl(g->vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &icpt))
-		fprintf(stderr, "hvctl gdb: cannot clear the #BP intercept: %s\n", strerror(errno));
-	fprintf(stderr, "hvctl gdb: gdb detached; the guest runs on\n");
-	g->vm->run->request_flags = 0;
-	while (!g->ended) {
-		int ret = hv_run(g->vm);
-
-		if (ret == -EINTR)
-			continue;
-		if (ret) {
-			fprintf(stderr, "hvctl gdb: HVLAB_RUN failed: %s\n", strerror(-ret));
-			return STATUS_SETUP;
-		}
-		g->ended = guest_exit(g);
-	}
-	return g->status;
+	return g->ops->detach(g);
 }
 
 /* --- The session --------------------------------------------------------- */
 
-static int cmd_query(struct gdb *g, const char *q)
+static int cmd_query(struct hv_gdb *g, const char *q)
 {
 	if (!strncmp(q, "Supported", 9)) {
 		g->swbreak = strstr(q, "swbreak+") != NULL;
@@ -1004,11 +757,11 @@ static int cmd_query(struct gdb *g, const char *q)
 }
 
 /* c/s [ADDR], C/S SIG[;ADDR]: a signal is not passed on (the guest has none). */
-static int cmd_resume(struct gdb *g, const char *pkt, int *done)
+static int cmd_resume(struct hv_gdb *g, const char *pkt, int *done)
 {
 	const char *args = pkt + 1, *end;
 	struct hvlab_regs regs;
-	enum stop stop;
+	enum hv_gdb_stop stop;
 
 	if (pkt[0] == 'C' || pkt[0] == 'S') {
 		parse_hex(args, &end);
@@ -1017,10 +770,10 @@ static int cmd_resume(struct gdb *g, const char *pkt, int *done)
 	if (*args) {
 		uint64_t addr = parse_hex(args, &end);
 
-		if (*end || hv_get_regs(g->vm, &regs))
+		if (*end || g->ops->get_regs(g, &regs))
 			return send_str(g, "E01");
 		regs.rip = addr;
-		if (hv_set_regs(g->vm, &regs))
+		if (g->ops->set_regs(g, &regs))
 			return send_str(g, "E05");
 	}
 	stop = resume(g, pkt[0] == 's' || pkt[0] == 'S');
@@ -1029,15 +782,15 @@ static int cmd_resume(struct gdb *g, const char *pkt, int *done)
 		*done = STATUS_KILLED;
 		return -1;
 	}
-	if (stop == STOP_ENDED)
+	if (stop == GDB_STOP_ENDED)
 		*done = g->status;
-	else if (stop == STOP_ERROR)
+	else if (stop == GDB_STOP_ERROR)
 		*done = STATUS_SETUP;
 	return report_stop(g, stop);
 }
 
 /* Answer gdb until it kills or detaches, or the guest ends: hvctl's exit status. */
-static int serve(struct gdb *g)
+int hv_gdb_serve(struct hv_gdb *g)
 {
 	static char pkt[GDB_PACKET_SIZE + 64];
 	int done = -1, ret;
@@ -1121,130 +874,28 @@ static int serve(struct gdb *g)
 	}
 }
 
-/* One gdb on 127.0.0.1:port: the connection, or -1 (said why). */
-static int accept_gdb(int port)
+int hv_gdb_init(struct hv_gdb *g, struct hv_vm *vm, enum hv_guest_format format,
+		const struct hv_gdb_ops *ops, void *priv)
 {
-	struct sockaddr_in addr = { .sin_family = AF_INET, .sin_port = htons(port),
-				    .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
-	int one = 1, lfd, fd;
-
-	lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (lfd < 0) {
-		fprintf(stderr, "hvctl gdb: socket: %s\n", strerror(errno));
-		return -1;
-	}
-	setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (bind(lfd, (struct sockaddr *)&addr, sizeof(addr)) || listen(lfd, 1)) {
-		fprintf(stderr, "hvctl gdb: cannot listen on 127.0.0.1:%d: %s%s\n", port,
-			strerror(errno), errno == EADDRINUSE ? " (pick another with --port N)" :
-			errno == EADDRNOTAVAIL ? " (is loopback up? ip link set lo up)" : "");
-		close(lfd);
-		return -1;
-	}
-	fprintf(stderr, "hvctl gdb: waiting for gdb on 127.0.0.1:%d (in gdb: target remote 127.0.0.1:%d)\n",
-		port, port);
-	do
-		fd = accept4(lfd, NULL, NULL, SOCK_CLOEXEC);
-	while (fd < 0 && errno == EINTR);
-	if (fd < 0)
-		fprintf(stderr, "hvctl gdb: accept: %s\n", strerror(errno));
-	close(lfd);		/* one gdb per run */
-	if (fd >= 0)
-		setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-	return fd;
-}
-
-static void gdb_usage(FILE *out)
-{
-	fprintf(out,
-		"usage: hvctl gdb [--port N] [--mem SIZE] GUEST\n"
-		"Load GUEST stopped at its first instruction and serve the GDB remote\n"
-		"protocol on 127.0.0.1:N (default %d) for one gdb:\n"
-		"  gdb GUEST.elf -ex 'target remote 127.0.0.1:%d'\n"
-		"Exit status: the guest's, as with hvctl run; 130 if gdb killed it or went away.\n",
-		GDB_DEFAULT_PORT, GDB_DEFAULT_PORT);
-}
-
-int hv_gdb_main(int argc, char **argv)
-{
-	static const struct option options[] = {
-		{ "port", required_argument, NULL, 'p' },
-		{ "mem", required_argument, NULL, 'm' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 }
-	};
-	struct hvlab_intercepts intercepts = {
-		.exception_bitmap = 1u << BP_VECTOR,
-		.flags = HVLAB_INTERCEPT_EXCEPTION_EXIT,
-	};
-	struct sigaction sa = { .sa_handler = on_stop_signal };	/* no SA_RESTART */
-	static struct gdb g;
-	struct hv_vm *vm = &g.s.vm;
-	int64_t mem = HV_DEFAULT_MEM;
-	const char *guest;
-	long port = GDB_DEFAULT_PORT;
-	char *end;
-	int opt, ret;
-
-	while ((opt = getopt_long(argc, argv, "p:m:h", options, NULL)) != -1) {
-		switch (opt) {
-		case 'p':
-			port = strtol(optarg, &end, 10);
-			if (*end || !*optarg || port < 1 || port > 65535) {
-				fprintf(stderr, "hvctl gdb: --port '%s': give a TCP port 1-65535, e.g. --port 1234\n",
-					optarg);
-				return STATUS_USAGE;
-			}
-			break;
-		case 'm':
-			mem = hvctl_parse_mem(optarg, "hvctl gdb");
-			if (mem < 0)
-				return STATUS_USAGE;
-			break;
-		case 'h':
-			gdb_usage(stdout);
-			return 0;
-		default:
-			gdb_usage(stderr);
-			return STATUS_USAGE;
-		}
-	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "hvctl gdb: give exactly one GUEST file (try: hvctl gdb --port 1234 guests/hello64.elf)\n");
-		return STATUS_USAGE;
-	}
-	guest = argv[optind];
-
-	g.vm = vm;
-	if (hvctl_open_guest(vm, HV_BACKEND_HVLAB, mem, guest, &g.format, "hvctl gdb"))
-		return STATUS_SETUP;
-	if (ioctl(vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
-		fprintf(stderr, "hvctl gdb: cannot intercept #BP for breakpoints: %s%s\n", strerror(errno),
-			errno == EINVAL ? " (this hvlab.ko predates HVLAB_INTERCEPT_EXCEPTION_EXIT: rebuild and reload it)" : "");
-		hv_close(vm);
-		return STATUS_SETUP;
-	}
-	if (g.format == HV_GUEST_ELF64) {
-		g.regs = regs64;
-		g.nregs = sizeof(regs64) / sizeof(regs64[0]);
+	memset(g, 0, sizeof(*g));
+	g->vm = vm;
+	g->ops = ops;
+	g->priv = priv;
+	if (format == HV_GUEST_ELF64) {
+		g->regs = regs64;
+		g->nregs = sizeof(regs64) / sizeof(regs64[0]);
 	} else {
-		g.regs = regs32;
-		g.nregs = sizeof(regs32) / sizeof(regs32[0]);
+		g->regs = regs32;
+		g->nregs = sizeof(regs32) / sizeof(regs32[0]);
 	}
 	/* i8086: gdb disassembles a boot sector as 16-bit code */
-	g.xml = build_target_xml(g.regs, g.nregs, g.format == HV_GUEST_ELF64 ? "i386:x86-64" :
-				 g.format == HV_GUEST_ELF32 ? "i386" : "i8086");
-	sigaction(SIGUSR1, &sa, NULL);
-	fprintf(stderr, "hvctl gdb: loaded %s: %s\n", guest, hv_guest_format_name(g.format));
-	g.fd = g.xml ? accept_gdb(port) : -1;
-	if (g.fd < 0) {
-		hv_close(vm);
-		return STATUS_SETUP;
-	}
-	fprintf(stderr, "hvctl gdb: gdb connected\n");
-	ret = serve(&g);
-	close(g.fd);
-	free(g.xml);
-	hv_close(vm);
-	return ret;
+	g->xml = build_target_xml(g->regs, g->nregs, format == HV_GUEST_ELF64 ? "i386:x86-64" :
+				  format == HV_GUEST_ELF32 ? "i386" : "i8086");
+	return g->xml ? 0 : -1;
+}
+
+void hv_gdb_release(struct hv_gdb *g)
+{
+	free(g->xml);
+	g->xml = NULL;
 }

@@ -6,7 +6,7 @@
  *   hvctl run [options] GUEST           run a guest to completion
  *   hvctl run --backend=kvm GUEST       the same through /dev/kvm, to compare
  *   hvctl step [--until COND] GUEST     a debugger at VM exits (step.c)
- *   hvctl gdb [--port N] GUEST          serve gdb's remote protocol (gdbstub.c)
+ *   hvctl gdb [--port N] GUEST          serve gdb's remote protocol (gdb_main.c)
  *
  * hvctl plays the PC around the guest: a debug console on port 0xe9 and
  * COM1, an exit port at 0xf4 (as QEMU's isa-debug-exit), and nothing else:
@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "caps.h"
+#include "console.h"
 #include "decode.h"
 #include "explain.h"
 #include "gdbstub.h"
@@ -101,6 +102,9 @@ static void usage(FILE *out)
 		"      --state FILE         after loading GUEST, set the registers, segments,\n"
 		"                           control registers, ... from FILE (JSON, as\n"
 		"                           step --save-state writes it)\n"
+		"      --raw-console        pass the guest's console bytes to the terminal\n"
+		"                           as they are (default: control bytes such as ESC\n"
+		"                           are shown as \\x1b; also for vmcs and gdb)\n"
 		"\n"
 		"step options:\n"
 		"  -c, --count N            end after N stops, without waiting for commands\n"
@@ -155,6 +159,7 @@ static void unclaimed(struct session *s, const char *what, unsigned long long wh
 /*
  * The guest's console. In step mode the exits are printed on stdout too,
  * so the guest's text is gathered into lines and shown between them.
+ * Control bytes are shown escaped (console.h) unless --raw-console.
  */
 void console_flush(struct session *s)
 {
@@ -173,8 +178,13 @@ void console_flush(struct session *s)
 				putchar(c);
 		}
 		printf("\"}\n");
-	} else {
+	} else if (s->raw_console) {
 		printf("    console: %.*s\n", (int)s->console_len, s->console);
+	} else {
+		char esc[4 * sizeof(s->console) + 1];
+
+		hv_console_escape(esc, s->console, s->console_len);
+		printf("    console: %s\n", esc);
 	}
 	s->console_len = 0;
 }
@@ -182,8 +192,15 @@ void console_flush(struct session *s)
 static void console_putc(struct session *s, char c)
 {
 	if (!s->step) {
+		char esc[5];
+
 		s->console_midline = c != '\n';
-		putchar(c);
+		if (s->raw_console) {
+			putchar(c);
+		} else {
+			hv_console_escape(esc, &c, 1);
+			fputs(esc, stdout);
+		}
 		fflush(stdout);
 		return;
 	}
@@ -553,9 +570,9 @@ static void print_vcpu_stats(struct session *s, FILE *out)
 	free(values);
 }
 
-/* Long-only options of run and step */
+/* Long-only options of run and step (and --raw-console of vmcs) */
 enum {
-	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE,
+	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -565,6 +582,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "commands", required_argument, NULL, OPT_COMMANDS },
 		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
+		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "trace-json", required_argument, NULL, 't' },
 		{ "strict", no_argument, NULL, 's' },
@@ -637,6 +655,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		case OPT_SAVE_STATE:
 			s.step_cfg.save_state = optarg;
 			step_only = "--save-state";
+			break;
+		case OPT_RAW_CONSOLE:
+			s.raw_console = 1;
 			break;
 		case 'i':
 			if (parse_intercepts(optarg, &intercepts.flags)) {
@@ -824,6 +845,7 @@ static int cmd_vmcs(int argc, char **argv)
 		{ "group", required_argument, NULL, 'g' },
 		{ "exits", required_argument, NULL, 'n' },
 		{ "json", no_argument, NULL, 'j' },
+		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -852,6 +874,9 @@ static int cmd_vmcs(int argc, char **argv)
 			break;
 		case 'j':
 			json = 1;
+			break;
+		case OPT_RAW_CONSOLE:
+			s.raw_console = 1;
 			break;
 		case 'h':
 			usage(stdout);

@@ -33,6 +33,7 @@ struct session {
 	char console[256];	/* step: the guest's current console line */
 	size_t console_len;
 	int console_midline;	/* run: the console's last byte was not a newline */
+	int raw_console;	/* --raw-console: its bytes to the terminal unescaped */
 	struct hv_tracer *tracer;	/* hvctl trace */
 	long stop_after;	/* vmcs --exits N: stop after N exits */
 };

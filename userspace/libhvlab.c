@@ -261,19 +261,21 @@ static int elf_segments(const void *image, size_t size, int is64,
 	uint64_t phoff, phentsize, phnum, i;
 
 	if (is64) {
-		const Elf64_Ehdr *eh = image;
+		Elf64_Ehdr eh;
 
-		phoff = eh->e_phoff;
-		phentsize = eh->e_phentsize;
-		phnum = eh->e_phnum;
+		memcpy(&eh, image, sizeof(eh));
+		phoff = eh.e_phoff;
+		phentsize = eh.e_phentsize;
+		phnum = eh.e_phnum;
 		if (phentsize != sizeof(Elf64_Phdr))
 			goto bad_phdrs;
 	} else {
-		const Elf32_Ehdr *eh = image;
+		Elf32_Ehdr eh;
 
-		phoff = eh->e_phoff;
-		phentsize = eh->e_phentsize;
-		phnum = eh->e_phnum;
+		memcpy(&eh, image, sizeof(eh));
+		phoff = eh.e_phoff;
+		phentsize = eh.e_phentsize;
+		phnum = eh.e_phnum;
 		if (phentsize != sizeof(Elf32_Phdr))
 			goto bad_phdrs;
 	}
@@ -285,18 +287,21 @@ static int elf_segments(const void *image, size_t size, int is64,
 		struct elf_segment seg;
 		uint32_t type;
 
+		/* copied out: e_phoff may be odd (0x33); a misaligned read is UB */
 		if (is64) {
-			const Elf64_Phdr *ph = (const void *)(p + phoff + i * phentsize);
+			Elf64_Phdr ph;
 
-			type = ph->p_type;
-			seg = (struct elf_segment){ ph->p_offset, ph->p_paddr, ph->p_filesz,
-						    ph->p_memsz, ph->p_flags };
+			memcpy(&ph, p + phoff + i * phentsize, sizeof(ph));
+			type = ph.p_type;
+			seg = (struct elf_segment){ ph.p_offset, ph.p_paddr, ph.p_filesz,
+						    ph.p_memsz, ph.p_flags };
 		} else {
-			const Elf32_Phdr *ph = (const void *)(p + phoff + i * phentsize);
+			Elf32_Phdr ph;
 
-			type = ph->p_type;
-			seg = (struct elf_segment){ ph->p_offset, ph->p_paddr, ph->p_filesz,
-						    ph->p_memsz, ph->p_flags };
+			memcpy(&ph, p + phoff + i * phentsize, sizeof(ph));
+			type = ph.p_type;
+			seg = (struct elf_segment){ ph.p_offset, ph.p_paddr, ph.p_filesz,
+						    ph.p_memsz, ph.p_flags };
 		}
 		if (type != PT_LOAD || !seg.memsz)
 			continue;
@@ -324,8 +329,8 @@ int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
 		enum hv_guest_format *format, const char **why)
 {
 	const unsigned char *ident = image;
-	const Elf32_Ehdr *eh32 = image;
-	const Elf64_Ehdr *eh64 = image;
+	Elf32_Ehdr eh32;
+	Elf64_Ehdr eh64;
 	struct elf_segment segs[16];
 	unsigned int count, i;
 	int is64, entry_ok = 0, ret;
@@ -342,16 +347,21 @@ int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
 		*why = "not a little-endian ELF32 or ELF64 file";
 		return -ENOEXEC;
 	}
-	if (is64 ? eh64->e_machine != EM_X86_64 : eh32->e_machine != EM_386) {
+	/* headers are copied out: the image need not be aligned for them */
+	if (is64)
+		memcpy(&eh64, image, sizeof(eh64));
+	else
+		memcpy(&eh32, image, sizeof(eh32));
+	if (is64 ? eh64.e_machine != EM_X86_64 : eh32.e_machine != EM_386) {
 		*why = is64 ? "an ELF64 guest must be x86-64 (EM_X86_64)" :
 			      "an ELF32 guest must be i386 (EM_386)";
 		return -ENOEXEC;
 	}
-	if ((is64 ? eh64->e_type : eh32->e_type) != ET_EXEC) {
+	if ((is64 ? eh64.e_type : eh32.e_type) != ET_EXEC) {
 		*why = "not a static executable (ET_EXEC): link with -static -no-pie";
 		return -ENOEXEC;
 	}
-	entry = is64 ? eh64->e_entry : eh32->e_entry;
+	entry = is64 ? eh64.e_entry : eh32.e_entry;
 	ret = elf_segments(image, size, is64, segs, 16, &count, why);
 	if (ret)
 		return ret;

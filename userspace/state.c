@@ -331,6 +331,11 @@ static int load_vmcs(struct loader *ld, const struct hv_json *v, struct hv_state
 		if (key)
 			return load_error(ld, m->line, "vmcs: %s is already given by \"%s\": remove it from \"vmcs\"",
 					  m->key, key);
+		/* JSON keys differ by case, field names do not: "guest_dr7" is GUEST_DR7 */
+		for (unsigned int i = 0; i < st->nvmcs; i++)
+			if (st->vmcs[i].encoding == enc)
+				return load_error(ld, m->line, "vmcs: \"%s\" is %s again: give each field once",
+						  m->key, hv_vmcs_fields[idx].name);
 		if (st->nvmcs == HV_STATE_MAX_VMCS)
 			return load_error(ld, m->line, "vmcs: more than %d fields", HV_STATE_MAX_VMCS);
 		bits = hv_vmcs_width_bits(enc);

@@ -145,4 +145,88 @@ TEST(load_elf)
 	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, "\x7f" "ELF", 4, &format, &why));
 }
 
+/*
+ * Program headers at an odd e_phoff are legal ELF, and the loader must
+ * not read them through a misaligned pointer (audit S4-2: UB, which
+ * tests/fuzz/fuzz_elf's UBSan caught). Built byte by byte into @file.
+ */
+static size_t make_misaligned_elf(unsigned char *file, int is64, size_t phoff)
+{
+	static const unsigned char code[16] = { 0x90, 0x90, 0x90, 0x90, 0xf4 };
+	size_t code_off;
+
+	if (is64) {
+		Elf64_Ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_X86_64,
+				  .e_version = EV_CURRENT, .e_entry = 0x100000, .e_phoff = phoff,
+				  .e_ehsize = sizeof(eh), .e_phentsize = sizeof(Elf64_Phdr),
+				  .e_phnum = 1 };
+		Elf64_Phdr ph = { .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+				  .p_paddr = 0x100000, .p_filesz = sizeof(code),
+				  .p_memsz = sizeof(code) };
+
+		memcpy(eh.e_ident, ELFMAG, SELFMAG);
+		eh.e_ident[EI_CLASS] = ELFCLASS64;
+		eh.e_ident[EI_DATA] = ELFDATA2LSB;
+		code_off = phoff + sizeof(ph);
+		ph.p_offset = code_off;
+		memcpy(file, &eh, sizeof(eh));
+		memcpy(file + phoff, &ph, sizeof(ph));
+	} else {
+		Elf32_Ehdr eh = { .e_type = ET_EXEC, .e_machine = EM_386,
+				  .e_version = EV_CURRENT, .e_entry = 0x100000, .e_phoff = phoff,
+				  .e_ehsize = sizeof(eh), .e_phentsize = sizeof(Elf32_Phdr),
+				  .e_phnum = 1 };
+		Elf32_Phdr ph = { .p_type = PT_LOAD, .p_flags = PF_R | PF_X,
+				  .p_paddr = 0x100000, .p_filesz = sizeof(code),
+				  .p_memsz = sizeof(code) };
+
+		memcpy(eh.e_ident, ELFMAG, SELFMAG);
+		eh.e_ident[EI_CLASS] = ELFCLASS32;
+		eh.e_ident[EI_DATA] = ELFDATA2LSB;
+		code_off = phoff + sizeof(ph);
+		ph.p_offset = code_off;
+		memcpy(file, &eh, sizeof(eh));
+		/* at 0x33 the header's last byte is overwritten: nothing reads it */
+		memcpy(file + phoff, &ph, sizeof(ph));
+	}
+	memcpy(file + code_off, code, sizeof(code));
+	return code_off + sizeof(code);
+}
+
+TEST(load_elf_misaligned_program_headers)
+{
+	static unsigned char mem[2 << 20];
+	struct hv_vm vm = { .vcpu_fd = -1, .mem = mem, .mem_size = sizeof(mem) };
+	enum hv_guest_format format = HV_GUEST_RAW16;
+	/* 8-byte aligned, so that e_phoff alone decides the alignment */
+	uint64_t buf[32], buf2[33];
+	unsigned char *file = (unsigned char *)buf, *odd = (unsigned char *)buf2;
+	const char *why;
+	size_t size;
+
+	memset(buf, 0, sizeof(buf));
+	size = make_misaligned_elf(file, 0, 0x33);
+	memset(mem + 0x100000, 0, 16);
+	EXPECT_EQ(-EBADF, hv_load_elf(&vm, file, size, &format, &why));
+	EXPECT_EQ(HV_GUEST_ELF32, format);
+	EXPECT_EQ(0xf4, mem[0x100004]);
+
+	memset(buf, 0, sizeof(buf));
+	size = make_misaligned_elf(file, 1, 0x43);
+	memset(mem + 0x100000, 0, 16);
+	EXPECT_EQ(-EBADF, hv_load_elf(&vm, file, size, &format, &why));
+	EXPECT_EQ(HV_GUEST_ELF64, format);
+	EXPECT_EQ(0xf4, mem[0x100004]);
+
+	/* and the whole file at an odd address: the ELF header is copied out too */
+	memcpy(odd + 1, file, size);
+	memset(mem + 0x100000, 0, 16);
+	EXPECT_EQ(-EBADF, hv_load_elf(&vm, odd + 1, size, &format, &why));
+	EXPECT_EQ(0xf4, mem[0x100004]);
+
+	/* the same headers one byte short of the file: refused, not read past the end */
+	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, file, 0x43 + sizeof(Elf64_Phdr) - 1, &format, &why));
+	EXPECT_STREQ("program headers missing or truncated", why);
+}
+
 TEST_HARNESS_MAIN

@@ -191,6 +191,9 @@ TEST(state_errors_name_the_key)
 		  "s.json: line 38: vmcs: GUEST_RIP is already given by \"rip\": remove it from \"vmcs\"" },
 		{ "\"GUEST_DR7\"", "\"GUEST_CS_AR_BYTES\"",
 		  "s.json: line 38: vmcs: GUEST_CS_AR_BYTES is already given by \"cs\"" },
+		/* names are case-insensitive: this is the field of line 37 again (fuzz_state) */
+		{ "\"GUEST_DR7\"", "\"guest_activity_state\"",
+		  "s.json: line 38: vmcs: \"guest_activity_state\" is GUEST_ACTIVITY_STATE again: give each field once" },
 		{ "\"GUEST_DR7\"", "\"HOST_RIP\"",
 		  "s.json: line 38: vmcs: HOST_RIP is a host state field; a state file holds guest-state fields only" },
 		{ "\"GUEST_ACTIVITY_STATE\": \"0x1\"", "\"GUEST_ACTIVITY_STATE\": \"0x100000000\"",

@@ -42,6 +42,15 @@ printf '\xb0\x05\xe6\xf4' > $T/exit5.bin	# mov $5,%al; out %al,$0xf4
 hvctl run $T/exit5.bin >$T/out 2>$T/err
 ok $([ $? = 11 ]; echo $?) "run: port 0xf4 value 5 exits with status 11"
 
+# mov $0x1b,%al; out %al,$0xe9; mov $'[',%al; out; mov $'\n',%al; out; hlt
+printf '\xb0\x1b\xe6\xe9\xb0\x5b\xe6\xe9\xb0\x0a\xe6\xe9\xf4' > $T/esc.bin
+hvctl run $T/esc.bin >$T/out 2>$T/err
+[ $? = 0 ] && [ "$(cat $T/out)" = '\x1b[' ]
+ok $? "run: the guest's ESC is shown as \\x1b, not sent to the terminal"
+hvctl run --raw-console $T/esc.bin >$T/out 2>$T/err
+[ $? = 0 ] && [ "$(cat $T/out)" = "$(printf '\033[')" ]
+ok $? "run --raw-console: the guest's bytes as they are"
+
 hvctl run --regs-json - $T/exit5.bin >$T/out 2>$T/err
 [ $? = 11 ] && grep -q '^{"rax":"0x5","rbx":"0x0",.*,"r15":"0x0","rip":"0x7c04","rflags":"0x[0-9a-f]*"}$' $T/out
 ok $? "run --regs-json -: the final registers as one JSON object, RIP past the OUT"
