@@ -259,8 +259,16 @@ static int emulate_ldtr_tr(struct hvlab_vcpu *vcpu, u32 info)
 int hvlab_handle_descriptor_table(struct hvlab_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VMX_INSTRUCTION_INFO);
+	bool gdtr_idtr = HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_GDTR_IDTR;
 
-	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_GDTR_IDTR)
+	/* Segments 6 and 7 are reserved (SDM 28.2.5, Table 28-10): no such base */
+	if ((gdtr_idtr || !(info & DT_INFO_REGISTER)) &&
+	    DT_INFO_SEGMENT(info) >= INFO_SEG_COUNT) {
+		hvlab_vcpu_kill(vcpu, "descriptor-table instruction at RIP 0x%llx: instruction information 0x%x names no segment",
+				vcpu->exit.rip, info);
+		return 0;
+	}
+	if (gdtr_idtr)
 		return emulate_gdtr_idtr(vcpu, info);
 	return emulate_ldtr_tr(vcpu, info);
 }

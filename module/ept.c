@@ -18,6 +18,7 @@
 #define EPT_EXECUTE		(1ULL << 2)
 #define EPT_RWX			(EPT_READ | EPT_WRITE | EPT_EXECUTE)
 #define EPT_MEMTYPE_WB		(6ULL << 3)	/* leaf entries only */
+#define EPT_IGNORE_PAT		(1ULL << 6)	/* leaf: the guest's PAT has no say */
 #define EPT_ADDR_MASK		0x000ffffffffff000ULL
 
 /* EPTP fields (SDM 25.6.11) */
@@ -32,6 +33,7 @@ int hvlab_ept_init(struct hvlab_ept *ept)
 	ept->pml4 = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!ept->pml4)
 		return -ENOMEM;
+	atomic_long_inc(&hvlab_pages.ept_tables);
 	ept->eptp = __pa(ept->pml4) | EPTP_WALK_LENGTH_4 | EPTP_MEMTYPE_WB;
 	return 0;
 }
@@ -50,6 +52,7 @@ static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
 
 			if (!next)
 				return -ENOMEM;
+			atomic_long_inc(&hvlab_pages.ept_tables);
 			/* Non-leaf entries grant everything; the leaf decides. */
 			WRITE_ONCE(*entry, __pa(next) | EPT_RWX);
 		}
@@ -59,9 +62,18 @@ static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
 	return 0;
 }
 
+/*
+ * Guest RAM is write-back whatever the guest's PAT or CR0.CD say
+ * (SDM 29.3.7): the host maps the same pages write-back, and two mappings
+ * with different memory types are "undefined" (SDM 13.12.4), a machine
+ * check on CPUs without self-snoop. hvlab has no device that DMAs into
+ * guest memory, the one reason KVM lets the guest choose. KVM does the
+ * same for RAM.
+ */
 int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa)
 {
-	return ept_set_leaf(ept, gpa, (hpa & EPT_ADDR_MASK) | EPT_RWX | EPT_MEMTYPE_WB);
+	return ept_set_leaf(ept, gpa, (hpa & EPT_ADDR_MASK) | EPT_RWX | EPT_MEMTYPE_WB |
+			    EPT_IGNORE_PAT);
 }
 
 /*
@@ -101,6 +113,7 @@ static void ept_free_table(u64 *table, int level)
 				ept_free_table(__va(table[i] & EPT_ADDR_MASK), level - 1);
 	}
 	free_page((unsigned long)table);
+	atomic_long_dec(&hvlab_pages.ept_tables);
 }
 
 void hvlab_ept_destroy(struct hvlab_ept *ept)

@@ -70,9 +70,16 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 
 	if (type == INTR_TYPE_NMI)
 		return 1;
-	/* A machine check is the host's, and vcpu.c gave it to its handler. */
-	if (type == INTR_TYPE_HARD_EXCEPTION && (info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_MC)
-		return 1;
+	/*
+	 * A machine check is the host's, and vcpu.c gave it to its handler.
+	 * What the handler left to do (unmapping a poisoned page, a SIGBUS)
+	 * happens on the way to userspace: go there before the guest can
+	 * touch the same memory again, or the machine checks pile up.
+	 */
+	if (type == INTR_TYPE_HARD_EXCEPTION && (info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_MC) {
+		vcpu->run->exit_reason = HVLAB_EXIT_INTR;
+		return -EINTR;
+	}
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB && hvlab_step_is_own_trap(vcpu))
 		return exit_to_user(vcpu, HVLAB_EXIT_STEP);
 	/*
@@ -128,7 +135,14 @@ static int handle_triple_fault(struct hvlab_vcpu *vcpu)
 #define CPUID1_ECX_XSAVE	(1u << 26)
 #define CPUID1_ECX_OSXSAVE	(1u << 27)
 #define CPUID1_ECX_HYPERVISOR	(1u << 31)
-#define CPUID7_ECX_OSPKE	(1u << 4)
+/*
+ * Leaf 7 features whose CR4 bit hvlab keeps (HVLAB_CR4_GUEST_BITS): PKU
+ * and OSPKE, CET shadow stacks, LA57 and Key Locker, PKS (ECX); UINTR and
+ * CET IBT (EDX); FRED, LKGS and LAM (subleaf 1 EAX).
+ */
+#define CPUID7_ECX_HIDDEN	(BIT(3) | BIT(4) | BIT(7) | BIT(16) | BIT(23) | BIT(31))
+#define CPUID7_EDX_HIDDEN	(BIT(5) | BIT(20))
+#define CPUID7_1_EAX_HIDDEN	(BIT(17) | BIT(18) | BIT(26))
 #define CPUID_D1_EAX_XSAVES	(1u << 3)
 
 /*
@@ -181,13 +195,16 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
 		/* EBX: initial APIC ID = vCPU id [31:24], one logical CPU [23:16] */
 		ebx = (ebx & 0x0000ffff) | ((u32)vcpu->id << 24) | (1u << 16);
 	} else if (leaf == 7 && subleaf == 0) {
-		ecx &= ~CPUID7_ECX_OSPKE;
-		if (vmcs_readl(CR4_READ_SHADOW) & X86_CR4_PKE)
-			ecx |= CPUID7_ECX_OSPKE;
+		ecx &= ~CPUID7_ECX_HIDDEN;
+		edx &= ~CPUID7_EDX_HIDDEN;
 		if (!vmx_config.host_xcr0) {
 			ebx &= ~CPUID7_EBX_NEED_XSAVE;
 			ecx &= ~CPUID7_ECX_NEED_XSAVE;
 		}
+	} else if (leaf == 7 && subleaf == 1) {
+		eax &= ~CPUID7_1_EAX_HIDDEN;
+	} else if (leaf == 0x19) {
+		eax = ebx = ecx = edx = 0;	/* Key Locker */
 	} else if (leaf == 0xd && subleaf == 0) {
 		/* The states a guest may enable (vmx.c), not all the host's */
 		eax &= (u32)vmx_config.guest_xcr0;
@@ -334,14 +351,18 @@ static int emulate_mov_to_cr0(struct hvlab_vcpu *vcpu, u64 value)
 static int emulate_mov_to_cr4(struct hvlab_vcpu *vcpu, u64 value)
 {
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	unsigned long old = hvlab_vmcs_read_guest_cr4();
 
 	/*
-	 * No VMX inside the guest, no XSAVE where the host has none (vmx.c),
-	 * and nothing this CPU cannot do.
+	 * Only the bits hvlab gives guests (HVLAB_CR4_GUEST_BITS, less what
+	 * this CPU or the host's XSAVE lacks); and the MOV CR4 checks of
+	 * SDM Vol. 2 for those the CPU would have made: PAE stays on in
+	 * IA-32e mode, and PCIDE comes on only there, with CR3[11:0] = 0.
 	 */
-	if ((value & X86_CR4_VMXE) || (value & ~vmx_config.caps.cr4_fixed1) ||
-	    ((value & X86_CR4_OSXSAVE) && !vmx_config.host_xcr0) ||
-	    ((efer & EFER_LMA) && !(value & X86_CR4_PAE)))
+	if ((value & ~vmx_config.cr4_guest_bits) ||
+	    ((efer & EFER_LMA) && !(value & X86_CR4_PAE)) ||
+	    ((value & X86_CR4_PCIDE) && !(old & X86_CR4_PCIDE) &&
+	     (!(efer & EFER_LMA) || (vmcs_readl(GUEST_CR3) & 0xfff))))
 		return handle_gp_instead(vcpu);
 	hvlab_vmcs_write_guest_cr4(value);
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
@@ -716,7 +737,17 @@ static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 	u64 gpa = vcpu->exit.gpa, qual = vcpu->exit.qualification;
 	struct hvlab_run *run = vcpu->run;
 
+	/*
+	 * Memory there now: another thread added the slot after the access
+	 * and before this handler looked. The CPU caches no not-present EPT
+	 * entries (SDM 29.4.1), so entering again finds the new one. A second
+	 * violation at the same address would be an hvlab bug.
+	 */
 	if (hvlab_gpa_to_page(vcpu->vm, gpa)) {
+		if (vcpu->ept_retry_gpa != gpa) {
+			vcpu->ept_retry_gpa = gpa;
+			return 1;
+		}
 		hvlab_vcpu_kill(vcpu, "EPT violation at mapped gpa 0x%llx (qualification 0x%llx): an hvlab bug",
 				gpa, qual);
 		return 0;

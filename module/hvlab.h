@@ -9,6 +9,7 @@
 #ifndef HVLAB_H
 #define HVLAB_H
 
+#include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
@@ -63,6 +64,7 @@ struct hvlab_vmx_config {
 	/* CR0/CR4 bits the guest may not change without an exit */
 	unsigned long cr0_guest_host_mask;
 	unsigned long cr4_guest_host_mask;
+	unsigned long cr4_guest_bits;	/* ~cr4_guest_host_mask: what the guest owns */
 	bool has_invept_single;
 	bool host_has_debugctl;		/* Bochs has no IA32_DEBUGCTL */
 	u64 host_xcr0;			/* 0 if the host does not use XSAVE */
@@ -72,11 +74,26 @@ struct hvlab_vmx_config {
 
 extern struct hvlab_vmx_config vmx_config;
 
+/*
+ * The CR4 bits a guest may set (where the CPU has them): those whose
+ * state VMX switches or that only change how the guest's own code runs.
+ * Not VMXE or SMXE (no nesting), PKE (PKRU is not switched), CET (the
+ * user shadow-stack MSRs are the host thread's), LA57, KL, PKS, UINTR,
+ * LAM or FRED: CPUID hides them and a MOV to CR4 that sets one is #GP.
+ * docs/security.md has the table.
+ */
+#define HVLAB_CR4_GUEST_BITS	(X86_CR4_VME | X86_CR4_PVI | X86_CR4_TSD | X86_CR4_DE | \
+				 X86_CR4_PSE | X86_CR4_PAE | X86_CR4_MCE | X86_CR4_PGE | \
+				 X86_CR4_PCE | X86_CR4_OSFXSR | X86_CR4_OSXMMEXCPT | \
+				 X86_CR4_UMIP | X86_CR4_FSGSBASE | X86_CR4_PCIDE | \
+				 X86_CR4_OSXSAVE | X86_CR4_SMEP | X86_CR4_SMAP)
+
 /* vmx.c: turning VMX on and off */
 int hvlab_vmx_probe(void);
 int hvlab_vmx_get(void);
 void hvlab_vmx_put(void);
 void hvlab_vmx_free_regions(void);
+void hvlab_vmx_invept_everywhere(u64 eptp);
 
 /* ept.c: the guest-physical address space */
 struct hvlab_ept {
@@ -113,7 +130,23 @@ struct hvlab_vm {
 	struct page *apic_access_page;
 	unsigned int id;		/* for debugfs: vm<id> */
 	struct dentry *debugfs;
+	/* The process that made the VM: its memory, its RLIMIT_MEMLOCK (vm.c) */
+	struct mm_struct *mm;
+	struct list_head list;		/* in vm.c's list of every VM */
 };
+
+/*
+ * What every VM holds, module-wide (stats.c shows it in debugfs, "pages"):
+ * each goes back to 0 when every fd is closed, which the in-VM fuzzer
+ * checks.
+ */
+struct hvlab_page_counts {
+	atomic_long_t pinned;		/* guest pages pinned for EPT */
+	atomic_long_t ept_tables;	/* EPT paging-structure pages */
+	atomic_long_t vmcs;		/* VMCS regions */
+};
+
+extern struct hvlab_page_counts hvlab_pages;
 
 void hvlab_vm_put(struct hvlab_vm *vm);
 long hvlab_create_vm(void);
@@ -177,6 +210,7 @@ struct hvlab_host_segments {
  */
 #define HVLAB_NR_SYSCALL_MSRS	4
 extern const u32 hvlab_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
+DECLARE_PER_CPU(u64, hvlab_host_syscall_msrs[HVLAB_NR_SYSCALL_MSRS]);
 
 struct hvlab_vcpu {
 	struct hvlab_vm *vm;
@@ -200,12 +234,10 @@ struct hvlab_vcpu {
 	unsigned long host_cr4;
 	u64 host_kernel_gs_base;
 	u64 guest_kernel_gs_base;
-	u64 host_debugctl;		/* VM exit clears IA32_DEBUGCTL (SDM 28.5.1) */
 	struct hvlab_host_segments host_segments;	/* VM exit nulls them (vmcs.c) */
 	struct desc_ptr host_idt;	/* VM exit sets the IDT limit to 0xffff */
 	int host_state_cpu;		/* the CPU the VMCS host-state fields are for */
 	/* STAR, LSTAR, CSTAR, SFMASK: in the real MSRs while the vCPU is loaded */
-	u64 host_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 	u64 guest_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 	bool syscall_msrs_loaded;	/* the guest's are in the real MSRs */
 
@@ -251,6 +283,7 @@ struct hvlab_vcpu {
 	u64 exit_tsc;			/* host TSC at the last VM exit */
 	u32 entry_insn_error;		/* VM-instruction error of the last VMfailValid */
 
+	u64 ept_retry_gpa;		/* exits.c: a violation retried there, or ~0 */
 	bool dead;			/* a broken guest ends its own VM */
 	char dead_reason[96];
 };
@@ -287,6 +320,7 @@ unsigned long hvlab_vmcs_read_guest_cr0(void);
 unsigned long hvlab_vmcs_read_guest_cr4(void);
 void hvlab_vmcs_write_guest_cr0(unsigned long cr0);
 void hvlab_vmcs_write_guest_cr4(unsigned long cr4);
+bool hvlab_cr4_allowed(u64 cr4);
 
 /* vcpu.c: the vCPU fd and the run loop */
 long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id);

@@ -246,10 +246,23 @@ static int vm_stats_show(struct seq_file *m, void *unused)
 }
 DEFINE_SHOW_ATTRIBUTE(vm_stats);
 
+struct hvlab_page_counts hvlab_pages;
+
+static int pages_show(struct seq_file *m, void *unused)
+{
+	seq_printf(m, "pinned %ld\nept_tables %ld\nvmcs %ld\n",
+		   atomic_long_read(&hvlab_pages.pinned),
+		   atomic_long_read(&hvlab_pages.ept_tables),
+		   atomic_long_read(&hvlab_pages.vmcs));
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(pages);
+
 int hvlab_debugfs_init(void)
 {
 	/* debugfs is optional: without it the ioctls still work. */
 	hvlab_debugfs_root = debugfs_create_dir("hvlab", NULL);
+	debugfs_create_file("pages", 0400, hvlab_debugfs_root, NULL, &pages_fops);
 	return 0;
 }
 

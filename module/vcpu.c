@@ -17,6 +17,7 @@
 #include <linux/sched.h>
 #include <linux/sched/signal.h>
 #include <linux/slab.h>
+#include <linux/task_work.h>
 #include <linux/uaccess.h>
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
@@ -274,7 +275,7 @@ static void vcpu_host_machine_check(void)
 static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 {
 	struct hvlab_run *run = vcpu->run;
-	unsigned long cr3, cr4;
+	unsigned long cr3, cr4, host_debugctl;
 	bool swap_xcr0;
 	int ret;
 
@@ -301,6 +302,12 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (native_read_cr2() != vcpu->cr2)
 		native_write_cr2(vcpu->cr2);
 	/*
+	 * VM exit clears IA32_DEBUGCTL (SDM 28.5.1). The host's can change
+	 * under a loaded vCPU (perf, from an interrupt), so it is read here,
+	 * with interrupts off, as KVM does. Bochs has no such MSR (vmx.c).
+	 */
+	host_debugctl = vmx_config.host_has_debugctl ? get_debugctlmsr() : 0;
+	/*
 	 * XCR0 is not switched by VM entry/exit either. The guest may set
 	 * CR4.OSXSAVE without an exit, so its XCR0 is loaded whenever it
 	 * differs from the host's (SDM 13.3).
@@ -318,11 +325,9 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	/*
 	 * VM exit clears IA32_DEBUGCTL and sets DR7 to 0x400 (SDM 28.5.1):
 	 * the host's come back, its perf and ptrace breakpoints armed again.
-	 * DEBUGCTL was read when the vCPU was loaded (vmcs.c), not here: it
-	 * costs an RDMSR, and under Bochs a log line, on every entry.
 	 */
-	if (vcpu->host_debugctl)
-		update_debugctlmsr(vcpu->host_debugctl);
+	if (host_debugctl)
+		update_debugctlmsr(host_debugctl);
 	if (hw_breakpoint_active())
 		hw_breakpoint_restore();
 
@@ -490,7 +495,12 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	hvlab_fpu_load_guest(vcpu);
 
 	for (;;) {
-		if (signal_pending(current)) {
+		/*
+		 * A signal, or work the kernel queued for this thread's return
+		 * to userspace (the recovery of a machine check in guest
+		 * memory, for one): go there, and come back if it likes.
+		 */
+		if (signal_pending(current) || task_work_pending(current)) {
 			run->exit_reason = HVLAB_EXIT_INTR;
 			vcpu->stats.signal_exits++;
 			ret = -EINTR;
@@ -618,6 +628,8 @@ static long vcpu_set_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
 	for (i = 0; i < ARRAY_SIZE(sregs.reserved); i++)
 		if (sregs.reserved[i])
 			return -EINVAL;
+	if (!hvlab_cr4_allowed(sregs.cr4))
+		return -EINVAL;
 	/*
 	 * Other values are the student's to choose: a state the CPU rejects
 	 * fails VM entry with exit reason 33, reported by HVLAB_RUN.
@@ -791,6 +803,7 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	vcpu->dr7 = DR7_RESET;
 	vcpu->xcr0 = XFEATURE_MASK_FP;	/* XCR0 after reset: x87 only */
 	vcpu->queued_irq = -1;
+	vcpu->ept_retry_gpa = ~0ULL;
 	vcpu->queued_exception = -1;
 	/* After RESET, EDX holds the CPU's signature, as CPUID leaf 1 EAX (SDM 10.1.2) */
 	vcpu->gprs[GPR_RDX] = cpuid_eax(1);

@@ -11,12 +11,17 @@
 #include <linux/file.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
+#include <linux/sched/mm.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <asm/io.h>
 #include <asm/processor.h>
 
 #include "hvlab.h"
+
+/* Every VM, to count a process's (HVLAB_MAX_VMS_PER_PROCESS). */
+static LIST_HEAD(vm_list);
+static DEFINE_MUTEX(vm_list_lock);
 
 /* The memory slot holding @gpa's page, or NULL. Slots are never removed. */
 static struct hvlab_mem_slot *vm_find_slot(struct hvlab_vm *vm, u64 gpa)
@@ -48,11 +53,13 @@ bool hvlab_gpa_is_mmio_slot(struct hvlab_vm *vm, u64 gpa)
 	return slot && slot->mmio;
 }
 
-static void vm_free_slot(struct hvlab_mem_slot *slot)
+static void vm_free_slot(struct hvlab_vm *vm, struct hvlab_mem_slot *slot)
 {
 	if (slot->mmio)
 		return;
 	unpin_user_pages_dirty_lock(slot->pages, slot->npages, true);
+	atomic_long_sub(slot->npages, &hvlab_pages.pinned);
+	account_locked_vm(vm->mm, slot->npages, false);
 	kvfree(slot->pages);
 	slot->pages = NULL;
 }
@@ -139,6 +146,7 @@ static int vm_add_mmio_slot(struct hvlab_vm *vm, const struct hvlab_memory_regio
 		if (ret) {
 			hvlab_ept_unmap_range(&vm->ept, r->guest_phys_addr,
 					      (gpa - r->guest_phys_addr) >> PAGE_SHIFT);
+			hvlab_vmx_invept_everywhere(vm->ept.eptp);
 			return ret;
 		}
 	}
@@ -171,10 +179,22 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 		ret = vm_add_mmio_slot(vm, &r);
 		goto out;
 	}
+	/*
+	 * Pinned pages can be neither swapped nor moved: like VFIO and
+	 * io_uring, charge them to the process's RLIMIT_MEMLOCK ("ulimit
+	 * -l", VmLck in /proc/PID/status), or -ENOMEM beyond it, unless the
+	 * process has CAP_IPC_LOCK.
+	 */
+	ret = account_locked_vm(vm->mm, npages, true);
+	if (ret) {
+		pr_info_ratelimited(HVLAB_MSG_PREFIX "%s[%d]: %lu KiB of guest memory would pass RLIMIT_MEMLOCK; raise it (ulimit -l)\n",
+				    current->comm, task_pid_nr(current), npages << (PAGE_SHIFT - 10));
+		goto out;
+	}
 	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
 	if (!pages)
-		goto out;
+		goto out_unaccount;
 	pinned = pin_user_pages_fast(r.userspace_addr, npages,
 				     FOLL_WRITE | FOLL_LONGTERM, pages);
 	if (pinned != npages) {
@@ -182,23 +202,26 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 			unpin_user_pages(pages, pinned);
 		kvfree(pages);
 		ret = pinned < 0 ? pinned : -EFAULT;
-		goto out;
+		goto out_unaccount;
 	}
 	/*
 	 * A failure half-way leaves EPT entries pointing at pages we are about
-	 * to unpin, so back them out again.
+	 * to unpin, which another thread's vCPU may already have used: back
+	 * them out, and make every CPU forget them, before unpinning.
 	 */
 	for (i = 0; i < npages; i++) {
 		ret = hvlab_ept_map_page(&vm->ept, r.guest_phys_addr + (i << PAGE_SHIFT),
 					 page_to_phys(pages[i]));
 		if (ret) {
 			hvlab_ept_unmap_range(&vm->ept, r.guest_phys_addr, i);
+			hvlab_vmx_invept_everywhere(vm->ept.eptp);
 			unpin_user_pages(pages, npages);
 			kvfree(pages);
-			goto out;
+			goto out_unaccount;
 		}
 	}
 
+	atomic_long_add(npages, &hvlab_pages.pinned);
 	slot = &vm->slots[r.slot];
 	slot->gpa = r.guest_phys_addr;
 	slot->size = r.memory_size;
@@ -209,6 +232,9 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	smp_store_release(&slot->used, true);
 	vm->mem_total += r.memory_size;
 	ret = 0;
+	goto out;
+out_unaccount:
+	account_locked_vm(vm->mm, npages, false);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
@@ -219,6 +245,9 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	struct hvlab_vm *vm = file->private_data;
 	long ret;
 
+	/* Guest memory is the creator's: another process's addresses mean nothing. */
+	if (vm->mm != current->mm)
+		return -EIO;
 	switch (cmd) {
 	case HVLAB_SET_MEMORY_REGION:
 		return vm_set_memory_region(vm, (void __user *)arg);
@@ -242,10 +271,14 @@ static void vm_destroy(struct kref *kref)
 	debugfs_remove_recursive(vm->debugfs);
 	for (i = 0; i < HVLAB_MAX_MEM_SLOTS; i++)
 		if (vm->slots[i].used)
-			vm_free_slot(&vm->slots[i]);
+			vm_free_slot(vm, &vm->slots[i]);
 	hvlab_ept_destroy(&vm->ept);
 	if (vm->apic_access_page)
 		__free_page(vm->apic_access_page);
+	mutex_lock(&vm_list_lock);
+	list_del(&vm->list);
+	mutex_unlock(&vm_list_lock);
+	mmdrop(vm->mm);
 	kfree(vm);
 	/* The last VM turns VMX off everywhere. */
 	hvlab_vmx_put();
@@ -270,6 +303,31 @@ static const struct file_operations vm_fops = {
 	.llseek = noop_llseek,
 };
 
+/*
+ * Add @vm to the list of VMs, unless its process has as many as it may
+ * (HVLAB_MAX_VMS_PER_PROCESS): each holds EPT tables and VMCS pages that
+ * no rlimit counts.
+ */
+static int vm_list_add(struct hvlab_vm *vm)
+{
+	struct hvlab_vm *other;
+	unsigned int n = 0;
+	int ret = 0;
+
+	mutex_lock(&vm_list_lock);
+	list_for_each_entry(other, &vm_list, list)
+		n += other->mm == vm->mm;
+	if (n >= HVLAB_MAX_VMS_PER_PROCESS) {
+		pr_info_ratelimited(HVLAB_MSG_PREFIX "%s[%d] has %u VMs, the most one process may have (HVLAB_MAX_VMS_PER_PROCESS)\n",
+				    current->comm, task_pid_nr(current), n);
+		ret = -EMFILE;
+	} else {
+		list_add(&vm->list, &vm_list);
+	}
+	mutex_unlock(&vm_list_lock);
+	return ret;
+}
+
 /* HVLAB_CREATE_VM on /dev/hvlab. */
 long hvlab_create_vm(void)
 {
@@ -286,9 +344,14 @@ long hvlab_create_vm(void)
 		goto fail_vmx;
 	kref_init(&vm->kref);
 	mutex_init(&vm->lock);
+	vm->mm = current->mm;
+	mmgrab(vm->mm);
+	ret = vm_list_add(vm);
+	if (ret)
+		goto fail_mm;
 	ret = hvlab_ept_init(&vm->ept);
 	if (ret)
-		goto fail_vm;
+		goto fail_list;
 	hvlab_debugfs_add_vm(vm);
 	fd = anon_inode_getfd("hvlab-vm", &vm_fops, vm, O_RDWR | O_CLOEXEC);
 	if (fd < 0) {
@@ -299,7 +362,12 @@ long hvlab_create_vm(void)
 fail_ept:
 	debugfs_remove_recursive(vm->debugfs);
 	hvlab_ept_destroy(&vm->ept);
-fail_vm:
+fail_list:
+	mutex_lock(&vm_list_lock);
+	list_del(&vm->list);
+	mutex_unlock(&vm_list_lock);
+fail_mm:
+	mmdrop(vm->mm);
 	kfree(vm);
 fail_vmx:
 	hvlab_vmx_put();

@@ -19,9 +19,7 @@
 #include <linux/slab.h>
 #include <asm/debugreg.h>
 #include <asm/desc.h>
-#if __has_include(<asm/gsseg.h>)	/* load_gs_index() moved here in 6.2 */
-#include <asm/gsseg.h>
-#endif
+#include <asm/mmu_context.h>	/* load_gs_index(), in 6.1 and 6.12 alike */
 #include <asm/msr.h>
 #include <asm/processor.h>
 #include <asm/segment.h>
@@ -56,6 +54,7 @@ int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->vmcs)
 		return -ENOMEM;
+	atomic_long_inc(&hvlab_pages.vmcs);
 	if (boot_cpu_has(X86_FEATURE_RDTSCP)) {
 		vcpu->msr_lists = kzalloc(sizeof(*vcpu->msr_lists), GFP_KERNEL_ACCOUNT);
 		if (!vcpu->msr_lists) {
@@ -78,6 +77,8 @@ int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 
 void hvlab_vmcs_free(struct hvlab_vcpu *vcpu)
 {
+	if (vcpu->vmcs)
+		atomic_long_dec(&hvlab_pages.vmcs);
 	free_page((unsigned long)vcpu->vmcs);
 	vcpu->vmcs = NULL;
 	kfree(vcpu->msr_lists);
@@ -325,6 +326,19 @@ unsigned long hvlab_vmcs_read_guest_cr4(void)
 	return (vmcs_readl(GUEST_CR4) & ~mask) | (vmcs_readl(CR4_READ_SHADOW) & mask);
 }
 
+/*
+ * May userspace (SET_SREGS, SET_VMCS) give the guest this CR4? Not a bit
+ * the CPU would take but hvlab keeps from guests (PKE, CET, ...: see
+ * HVLAB_CR4_GUEST_BITS). A bit the CPU refuses is fine: VM entry fails,
+ * which is a lesson, not a danger.
+ */
+bool hvlab_cr4_allowed(u64 cr4)
+{
+	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
+
+	return !(cr4 & caps->cr4_fixed1 & ~caps->cr4_fixed0 & ~vmx_config.cr4_guest_bits);
+}
+
 void hvlab_vmcs_write_guest_cr4(unsigned long cr4)
 {
 	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
@@ -485,6 +499,7 @@ int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
 static void vmcs_save_host_segments(struct hvlab_vcpu *vcpu)
 {
 	struct hvlab_host_segments *h = &vcpu->host_segments;
+	u64 fs_base;
 
 	savesegment(ds, h->ds);
 	savesegment(es, h->es);
@@ -492,13 +507,9 @@ static void vmcs_save_host_segments(struct hvlab_vcpu *vcpu)
 	savesegment(gs, h->gs);
 	store_ldt(h->ldt);
 	store_idt(&vcpu->host_idt);
-	/* With a selector in FS, the selector's descriptor gave the base. */
-	if (!h->fs) {
-		u64 fs_base;
-
-		rdmsrl(MSR_FS_BASE, fs_base);
-		vmcs_writel(HOST_FS_BASE, fs_base);
-	}
+	/* The task's, whatever the selector: VM entry checks it is canonical. */
+	rdmsrl(MSR_FS_BASE, fs_base);
+	vmcs_writel(HOST_FS_BASE, fs_base);
 }
 
 static void vmcs_restore_host_segments(struct hvlab_vcpu *vcpu)
@@ -547,19 +558,23 @@ void hvlab_vmcs_load_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
 {
 	int i;
 
-	for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++) {
-		rdmsrl(hvlab_syscall_msrs[i], vcpu->host_syscall_msrs[i]);
-		wrmsrl(hvlab_syscall_msrs[i], vcpu->guest_syscall_msrs[i]);
+	/* Not preempted half-way: sched-out must see the flag and the MSRs agree. */
+	preempt_disable();
+	if (!vcpu->syscall_msrs_loaded) {
+		for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++)
+			wrmsrl(hvlab_syscall_msrs[i], vcpu->guest_syscall_msrs[i]);
+		vcpu->syscall_msrs_loaded = true;
 	}
-	vcpu->syscall_msrs_loaded = true;
+	preempt_enable();
 }
 
+/* The host's values were read when VMX came on for this CPU (vmx.c). */
 static void vmcs_put_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
 {
 	int i;
 
 	for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++)
-		wrmsrl(hvlab_syscall_msrs[i], vcpu->host_syscall_msrs[i]);
+		wrmsrl(hvlab_syscall_msrs[i], this_cpu_read(hvlab_host_syscall_msrs[i]));
 	vcpu->syscall_msrs_loaded = false;
 }
 
@@ -586,7 +601,6 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
 	if (vmcs_read64(GUEST_IA32_EFER) & EFER_SCE)
 		hvlab_vmcs_load_guest_syscall_msrs(vcpu);
-	vcpu->host_debugctl = vmx_config.host_has_debugctl ? get_debugctlmsr() : 0;
 	/*
 	 * A new VM may get an EPT root page that a destroyed VM used, so drop
 	 * any translations this CPU cached for that EPTP (SDM 29.4.3.1).
@@ -601,11 +615,12 @@ void hvlab_vmcs_put(struct hvlab_vcpu *vcpu)
 	if (vcpu->cpu < 0)
 		return;
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
-	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 	if (vcpu->syscall_msrs_loaded)
 		vmcs_put_guest_syscall_msrs(vcpu);
 	vmx_vmclear(vcpu->vmcs_pa);
 	vcpu->cpu = -1;
 	vcpu->launched = false;
 	vmcs_restore_host_segments(vcpu);
+	/* After the GS selector, whose reload set the user GS base too */
+	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 }

@@ -190,6 +190,8 @@ static bool vmcs_guest_write_allowed(u32 enc, u64 value)
 		return value == 0;
 	if (enc == (GUEST_IA32_DEBUGCTL | VMCS_ENC_ACCESS_HIGH))
 		return value == 0;
+	if (enc == GUEST_CR4 || enc == CR4_READ_SHADOW)
+		return hvlab_cr4_allowed(value);
 	/* hvlab arms the timer itself before every entry. */
 	return enc != VMX_PREEMPTION_TIMER_VALUE;
 }

@@ -71,6 +71,8 @@ module_param(preemption_tsc, ulong, 0444);
 MODULE_PARM_DESC(preemption_tsc, "TSC ticks a guest may run between exits (0 = no limit)");
 
 static DEFINE_PER_CPU(void *, vmxon_region);
+/* The host's SYSCALL MSRs, read once per CPU: Linux never changes them. */
+DEFINE_PER_CPU(u64, hvlab_host_syscall_msrs[HVLAB_NR_SYSCALL_MSRS]);
 static DEFINE_PER_CPU(bool, vmx_is_on);
 static DEFINE_MUTEX(vmx_users_lock);
 static unsigned int vmx_users;
@@ -235,7 +237,13 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	fixed0 = (u32)caps->cr0_fixed0 & ~(X86_CR0_PE | X86_CR0_PG);
 	cfg->cr0_guest_host_mask = fixed0 | ~(u32)caps->cr0_fixed1 |
 				   X86_CR0_CD | X86_CR0_NW;
-	cfg->cr4_guest_host_mask = (u32)caps->cr4_fixed0 | ~(u32)caps->cr4_fixed1;
+	/*
+	 * CR4: the guest owns only the bits hvlab virtualizes, and only where
+	 * the CPU has them; a write to any other bit exits and is checked
+	 * (exits.c). The high half is all the host's: on new CPUs it holds
+	 * FRED, which the guest must not turn on under the host's feet.
+	 */
+	cfg->cr4_guest_bits = HVLAB_CR4_GUEST_BITS & caps->cr4_fixed1 & ~caps->cr4_fixed0;
 	/*
 	 * XCR0 is switched with XSETBV, which needs the host's CR4.OSXSAVE. A
 	 * host without XSAVE (the 6.12 lab kernel turns it off in Bochs) keeps
@@ -244,7 +252,8 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	if (boot_cpu_has(X86_FEATURE_OSXSAVE))
 		cfg->host_xcr0 = xgetbv(XCR_XFEATURE_ENABLED_MASK);
 	else
-		cfg->cr4_guest_host_mask |= X86_CR4_OSXSAVE;
+		cfg->cr4_guest_bits &= ~X86_CR4_OSXSAVE;
+	cfg->cr4_guest_host_mask = ~cfg->cr4_guest_bits;
 	/*
 	 * The guest may enable the x87, SSE, AVX and AVX-512 states the host
 	 * has. Not PKRU: VM entry and exit do not switch it, and hvlab hides
@@ -255,11 +264,33 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	return 0;
 }
 
+/*
+ * Does this CPU have IA32_DEBUGCTL? Every Intel CPU since the P6 does,
+ * but Bochs answers a read of it with 0 and ignores writes (and logs a
+ * line each time): ask whether a harmless bit (BTF, which matters only
+ * with RFLAGS.TF) sticks.
+ */
+static bool vmx_has_debugctl(void)
+{
+	unsigned long flags;
+	u64 orig, probe = 0;
+	bool has = false;
+
+	local_irq_save(flags);
+	if (!rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &orig) &&
+	    !wrmsrl_safe(MSR_IA32_DEBUGCTLMSR, orig | DEBUGCTLMSR_BTF) &&
+	    !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &probe)) {
+		has = probe & DEBUGCTLMSR_BTF;
+		wrmsrl_safe(MSR_IA32_DEBUGCTLMSR, orig);
+	}
+	local_irq_restore(flags);
+	return has;
+}
+
 /* Called once at module load, on whatever CPU: can hvlab work here at all? */
 int hvlab_vmx_probe(void)
 {
 	struct hvlab_vmx_caps *caps = &vmx_config.caps;
-	u64 msr;
 	int ret;
 
 	if (!boot_cpu_has(X86_FEATURE_VMX)) {
@@ -280,7 +311,7 @@ int hvlab_vmx_probe(void)
 	ret = vmx_choose_controls(&vmx_config);
 	if (ret)
 		return ret;
-	vmx_config.host_has_debugctl = !rdmsrl_safe(MSR_IA32_DEBUGCTLMSR, &msr);
+	vmx_config.host_has_debugctl = vmx_has_debugctl();
 	pr_info(HVLAB_MSG_PREFIX "VMX revision 0x%x, controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x\n",
 		caps->revision_id, vmx_config.pin_ctls, vmx_config.proc_ctls,
 		vmx_config.proc_ctls2, vmx_config.exit_ctls, vmx_config.entry_ctls);
@@ -294,7 +325,7 @@ static int vmx_cpu_on(unsigned int cpu)
 	void *region = per_cpu(vmxon_region, cpu);
 	unsigned long cr0 = read_cr0();
 	u64 feature_control;
-	int ret;
+	int ret, i;
 
 	if (__read_cr4() & X86_CR4_VMXE) {
 		pr_err(HVLAB_MSG_PREFIX "VMX is already in use on CPU %u (CR4.VMXE=1): another hypervisor, most likely kvm_intel, holds VT-x. Run 'rmmod kvm_intel', or load kvm with enable_virt_at_load=0 and close its VMs, then try again\n",
@@ -334,6 +365,8 @@ static int vmx_cpu_on(unsigned int cpu)
 		return -EBUSY;
 	}
 	per_cpu(vmx_is_on, cpu) = true;
+	for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++)
+		rdmsrl(hvlab_syscall_msrs[i], per_cpu(hvlab_host_syscall_msrs[i], cpu));
 	return 0;
 }
 
@@ -375,6 +408,28 @@ void hvlab_vmx_put(void)
 	if (--vmx_users == 0)
 		cpuhp_remove_state(vmx_cpuhp_state);
 	mutex_unlock(&vmx_users_lock);
+}
+
+static void vmx_invept_this_cpu(void *eptp)
+{
+	/* A CPU on its way offline may have left VMX already (vmx_cpu_off). */
+	if (this_cpu_read(vmx_is_on))
+		vmx_invept(vmx_config.has_invept_single ? INVEPT_SINGLE_CONTEXT :
+			   INVEPT_ALL_CONTEXTS, *(u64 *)eptp);
+}
+
+/*
+ * After EPT entries are removed, and before the pages they pointed to are
+ * released: drop every CPU's cached translations for @eptp (SDM 29.4.3.1:
+ * only INVEPT does). The IPI reaches a CPU that runs one of the VM's
+ * vCPUs as an external-interrupt exit, or at the latest at the next
+ * preemption-timer exit, and the INVEPT runs there outside the guest; so
+ * when this returns, no guest can still reach those pages through a stale
+ * translation.
+ */
+void hvlab_vmx_invept_everywhere(u64 eptp)
+{
+	on_each_cpu(vmx_invept_this_cpu, &eptp, 1);
 }
 
 void hvlab_vmx_free_regions(void)

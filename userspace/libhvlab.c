@@ -47,7 +47,9 @@ const char *hv_strerror(int err)
 	case EBUSY:
 		return "VT-x is held by another hypervisor (kvm_intel?): 'rmmod kvm_intel' and try again; see dmesg";
 	case ENOMEM:
-		return "out of memory (guest memory is limited to 1 GiB)";
+		return "cannot pin the guest's memory: it counts against the locked-memory limit (raise 'ulimit -l', or run as root), and is at most 1 GiB per VM";
+	case EMFILE:
+		return "this process has as many VMs as it may have (HVLAB_MAX_VMS_PER_PROCESS): close one";
 	default:
 		return strerror(-err);
 	}

@@ -70,6 +70,7 @@ struct hvlab_vmx_caps {
  * than an EPT violation (48). KVM marks MMIO the same way to recognise it
  * at once. Either exit becomes HVLAB_EXIT_MMIO.
  */
+#define HVLAB_MAX_VMS_PER_PROCESS 16	/* HVLAB_CREATE_VM: -EMFILE beyond */
 #define HVLAB_MAX_MEM_SLOTS	8
 #define HVLAB_MAX_MEM_SIZE	(1ULL << 30)	/* per VM, all slots */
 #define HVLAB_MAX_MMIO_SIZE	(16ULL << 20)	/* per MMIO slot */

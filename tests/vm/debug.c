@@ -84,13 +84,7 @@ TEST_F(dbg, get_vmcs_hides_host_addresses)
 	pid = fork();
 	ASSERT_LE(0, pid);
 	if (pid == 0) {
-		struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
-		struct __user_cap_data_struct data[2];
-
-		if (syscall(SYS_capget, &hdr, data))
-			_exit(10);
-		data[CAP_SYSLOG / 32].effective &= ~(1u << (CAP_SYSLOG % 32));
-		if (syscall(SYS_capset, &hdr, data))
+		if (hvtest_drop_capability(CAP_SYSLOG))
 			_exit(11);
 		memset(f, 0, sizeof(f));
 		f[0].encoding = ENC_HOST_RIP;

@@ -15,7 +15,9 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <linux/capability.h>
 #include <sys/ioctl.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "kselftest_harness.h"
@@ -162,6 +164,18 @@ static inline int hvtest_create(struct hv_vm *vm, const char *name)
 	if (access(path, R_OK))
 		snprintf(path, sizeof(path), GUEST_DIR "%s.elf", name);
 	return hv_load_file(vm, path, &format, &why);
+}
+
+/* Drop @cap from this process's effective capabilities: 0 or -errno. */
+static inline int hvtest_drop_capability(int cap)
+{
+	struct __user_cap_header_struct hdr = { _LINUX_CAPABILITY_VERSION_3, 0 };
+	struct __user_cap_data_struct data[2];
+
+	if (syscall(SYS_capget, &hdr, data))
+		return -errno;
+	data[cap / 32].effective &= ~(1u << (cap % 32));
+	return syscall(SYS_capset, &hdr, data) ? -errno : 0;
 }
 
 /* HVLAB_GET_VMCS or HVLAB_SET_VMCS on @count fields: 0 or -errno. */

@@ -9,6 +9,7 @@
 #include <signal.h>
 #include <asm/ldt.h>
 #include <sys/mman.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
@@ -341,6 +342,196 @@ TEST(host_selectors_and_ldt_survive_a_run)
 	EXPECT_EQ(LDT_SELECTOR, es);
 	EXPECT_EQ(LDT_SELECTOR, gs);
 	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	hv_close(&vm);
+}
+
+/* VmLck of this process, in KiB (what RLIMIT_MEMLOCK counts), or -1. */
+static long locked_kib(void)
+{
+	char line[128];
+	long kib = -1;
+	FILE *f = fopen("/proc/self/status", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "VmLck: %ld kB", &kib) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return kib;
+}
+
+static int add_region(int vm_fd, uint32_t slot, uint64_t gpa, void *mem, uint64_t size)
+{
+	struct hvlab_memory_region r = {
+		.slot = slot, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uintptr_t)mem,
+	};
+
+	return ioctl(vm_fd, HVLAB_SET_MEMORY_REGION, &r) ? -errno : 0;
+}
+
+/*
+ * The checks of pinned_memory_is_charged_to_memlock, in a child without
+ * CAP_IPC_LOCK (which would lift the limit), with a 256 KiB limit.
+ * Returns the number of the first check that failed, or 0.
+ */
+static int memlock_child(void)
+{
+	struct rlimit lim = { 256 << 10, 256 << 10 };
+	uint8_t *mem = mmap(NULL, 1 << 20, PROT_READ | PROT_WRITE,
+			    MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	int dev, vm;
+
+	if (mem == MAP_FAILED || hvtest_drop_capability(CAP_IPC_LOCK) ||
+	    setrlimit(RLIMIT_MEMLOCK, &lim))
+		return 1;
+	dev = open("/dev/hvlab", O_RDWR);
+	vm = ioctl(dev, HVLAB_CREATE_VM, 0);
+	if (vm < 0 || locked_kib() != 0)
+		return 2;
+	/* Beyond the limit: refused, nothing pinned or counted */
+	if (add_region(vm, 0, 0, mem, 1 << 20) != -ENOMEM || locked_kib() != 0)
+		return 3;
+	if (add_region(vm, 0, 0, mem, 192 << 10) || locked_kib() != 192)
+		return 4;
+	/* 192 + 128 KiB passes the limit too: the pins count together */
+	if (add_region(vm, 1, 1 << 20, mem + (256 << 10), 128 << 10) != -ENOMEM ||
+	    locked_kib() != 192)
+		return 5;
+	if (add_region(vm, 1, 1 << 20, mem + (256 << 10), 64 << 10) || locked_kib() != 256)
+		return 6;
+	/* The VM gone, its pages are unpinned and uncounted */
+	close(vm);
+	if (locked_kib() != 0)
+		return 7;
+	close(dev);
+	return 0;
+}
+
+/*
+ * S1-6. Guest memory is pinned: it can be neither swapped nor moved. The
+ * pins count against RLIMIT_MEMLOCK, as VFIO's and io_uring's do, so
+ * "ulimit -l" bounds what a user of /dev/hvlab can take from the host.
+ */
+TEST(pinned_memory_is_charged_to_memlock)
+{
+	int status;
+	pid_t pid = fork();
+
+	ASSERT_LE(0, pid);
+	if (pid == 0)
+		_exit(memlock_child());
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	ASSERT_TRUE(WIFEXITED(status));
+	EXPECT_EQ(0, WEXITSTATUS(status)) TH_LOG("check %d of memlock_child() failed",
+						   WEXITSTATUS(status));
+}
+
+/* S1-6. A process may have HVLAB_MAX_VMS_PER_PROCESS VMs and no more. */
+TEST(vms_per_process_are_limited)
+{
+	int dev = open("/dev/hvlab", O_RDWR), vms[HVLAB_MAX_VMS_PER_PROCESS + 1], i;
+
+	ASSERT_LE(0, dev);
+	for (i = 0; i < HVLAB_MAX_VMS_PER_PROCESS; i++) {
+		vms[i] = ioctl(dev, HVLAB_CREATE_VM, 0);
+		ASSERT_LE(0, vms[i]) TH_LOG("VM %d: %s", i, strerror(errno));
+	}
+	EXPECT_EQ(-1, ioctl(dev, HVLAB_CREATE_VM, 0));
+	EXPECT_EQ(EMFILE, errno);
+	/* One closed, one more may come */
+	close(vms[0]);
+	vms[0] = ioctl(dev, HVLAB_CREATE_VM, 0);
+	EXPECT_LE(0, vms[0]);
+	for (i = 0; i < HVLAB_MAX_VMS_PER_PROCESS; i++)
+		close(vms[i]);
+	close(dev);
+}
+
+/*
+ * The CR4 bits hvlab gives guests (module/hvlab.h, HVLAB_CR4_GUEST_BITS):
+ * VME to UMIP (0-11), FSGSBASE, PCIDE, OSXSAVE (16-18), SMEP, SMAP (20, 21).
+ */
+#define CR4_GUEST_BITS		0x00370fffULL
+#define CR4_PCIDE		(1u << 17)
+#define CR4_OSXSAVE		(1u << 18)
+#define ENC_CR4_GUEST_HOST_MASK	0x6002
+
+/* Does the host kernel use XSAVE (hvlab gives CR4.OSXSAVE only then)? */
+static int host_uses_xsave(void)
+{
+	char line[4096];
+	int found = 0;
+	FILE *f = fopen("/proc/cpuinfo", "r");
+
+	while (f && !found && fgets(line, sizeof(line), f))
+		found = !strncmp(line, "flags", 5) && strstr(line, " xsave");
+	if (f)
+		fclose(f);
+	return found;
+}
+
+/*
+ * S2-3. A guest sets every CR4 bit in turn (guests/cr4_bits.S, real
+ * mode). Each is either taken, exactly when hvlab gives guests that bit
+ * and the CPU has it, or raises #GP in the guest; PCIDE is #GP outside
+ * IA-32e mode anyway. Meanwhile the test's own FPU controls (MXCSR, the
+ * x87 control word) stay as they were. (The lab CPU has none of the bits
+ * hvlab keeps for itself but VMXE: PKE, CET, LA57 and the rest are tested
+ * by the mask below.)
+ */
+TEST(cr4_bits_are_taken_or_refused)
+{
+	struct hv_vm vm = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	struct hvlab_vmx_caps caps;
+	struct guest_result r;
+	uint32_t mxcsr[2];
+	uint16_t fcw[2];
+	uint8_t seen[32];
+	int i, n = 0, xsave = host_uses_xsave();
+
+	ASSERT_EQ(0, hvtest_create(&vm, "cr4_bits"));
+	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+	/* The test's own FPU controls: no C code here changes them */
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr[0]), "=m"(fcw[0]));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	__asm__ volatile("stmxcsr %0\n\tfnstcw %1" : "=m"(mxcsr[1]), "=m"(fcw[1]));
+	EXPECT_EQ(mxcsr[0], mxcsr[1]);
+	EXPECT_EQ(fcw[0], fcw[1]);
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	for (i = 0; i < r.nexits && n < 32; i++)
+		if (r.exits[i].run_exit == HVLAB_EXIT_IO && r.exits[i].io_port == 0xf0)
+			seen[n++] = r.exits[i].io_data;
+	ASSERT_EQ(32, n);
+	for (i = 0; i < 32; i++) {
+		uint64_t bit = 1ULL << i;
+		int taken = (CR4_GUEST_BITS & caps.cr4_fixed1 & ~caps.cr4_fixed0 & bit) &&
+			    bit != CR4_PCIDE && (bit != CR4_OSXSAVE || xsave);
+
+		EXPECT_EQ(i, seen[i] & 0x3f);
+		EXPECT_EQ(taken ? 0x40 : 0x80, seen[i] & 0xc0)
+			TH_LOG("CR4 bit %d: %s, expected %s", i,
+			       seen[i] & 0x40 ? "taken" : seen[i] & 0x80 ? "#GP" : "neither",
+			       taken ? "taken" : "#GP");
+	}
+	hv_close(&vm);
+}
+
+/*
+ * S2-3. Every CR4 bit but those hvlab virtualizes is the host's in the
+ * guest/host mask, the high half included (FRED is bit 32): a change
+ * exits, and is checked. On the lab CPU this is what shows it; the CPU
+ * refuses the other bits by itself.
+ */
+TEST(cr4_mask_gives_the_guest_only_its_bits)
+{
+	struct hv_vm vm = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	uint64_t mask;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	mask = hvtest_vmcs_read(&vm, ENC_CR4_GUEST_HOST_MASK);
+	EXPECT_EQ(0, ~mask & ~CR4_GUEST_BITS) TH_LOG("CR4 guest/host mask 0x%llx",
+						     (unsigned long long)mask);
 	hv_close(&vm);
 }
 

@@ -256,4 +256,85 @@ TEST(cpu_hotplug_with_a_live_vm)
 	hv_close(&holder);
 }
 
+/*
+ * A real-mode guest that reads 0xb000:0 until it finds 0x5a there, then
+ * halts: mov $0xb000,%ax; mov %ax,%ds; 1: mov 0,%al; cmp $0x5a,%al;
+ * jne 1b; hlt. At first nothing is mapped there: each read is an MMIO
+ * exit, answered with all ones.
+ */
+static const uint8_t poll_b0000[] = {
+	0xb8, 0x00, 0xb0, 0x8e, 0xd8, 0xa0, 0x00, 0x00, 0x3c, 0x5a, 0x75, 0xf9, 0xf4
+};
+
+struct slot_adder {
+	struct hv_vm *vm;
+	uint8_t *page;
+	unsigned int delay_us;
+	int ret;
+};
+
+static void *add_slot_at_b0000(void *arg)
+{
+	struct slot_adder *a = arg;
+	struct hvlab_memory_region r = {
+		.slot = 3, .guest_phys_addr = 0xb0000, .memory_size = 4096,
+		.userspace_addr = (uintptr_t)a->page,
+	};
+
+	usleep(a->delay_us);
+	a->ret = ioctl(a->vm->vm_fd, HVLAB_SET_MEMORY_REGION, &r) ? -errno : 0;
+	return NULL;
+}
+
+/*
+ * S2-6. One thread's guest polls a guest-physical page while another
+ * thread, on the other CPU, adds a slot there. An EPT violation the CPU
+ * raised just before the slot appeared may find memory there by the time
+ * hvlab looks: that is a retry, never "an hvlab bug" that kills the VM.
+ * The window is short, so it is tried many times, with varied timing.
+ */
+TEST(slot_added_while_a_guest_polls_it)
+{
+	int attempt, killed = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs (labs/vm/run --cpus 2)");
+	for (attempt = 0; attempt < 40; attempt++) {
+		struct hv_vm vm = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+		uint8_t *page = mmap(NULL, 4096, PROT_READ | PROT_WRITE,
+				     MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+		struct slot_adder adder = { &vm, page, 50 * (attempt % 20), 0 };
+		struct hvlab_run *run;
+		pthread_t t;
+
+		ASSERT_NE(MAP_FAILED, page);
+		memset(page, 0x5a, 4096);
+		ASSERT_EQ(0, hv_open(&vm));
+		ASSERT_EQ(0, hv_create(&vm, HV_DEFAULT_MEM));
+		ASSERT_EQ(0, hv_load_raw(&vm, poll_b0000, sizeof(poll_b0000)));
+		ASSERT_EQ(0, pin(pthread_self(), 1));
+		ASSERT_EQ(0, pthread_create(&t, NULL, add_slot_at_b0000, &adder));
+		ASSERT_EQ(0, pin(t, 0));
+		run = vm.run;
+		run->request_flags = 0;
+		for (;;) {
+			if (hv_run(&vm) == -EINTR)
+				continue;
+			if (run->exit_reason != HVLAB_EXIT_MMIO)
+				break;
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		}
+		pthread_join(t, NULL);
+		EXPECT_EQ(0, adder.ret);
+		if (run->exit_reason == HVLAB_EXIT_INTERNAL_ERROR) {
+			TH_LOG("attempt %d: %s", attempt, run->internal.reason);
+			killed++;
+		}
+		EXPECT_EQ(HVLAB_EXIT_HLT, run->exit_reason);
+		hv_close(&vm);
+		munmap(page, 4096);
+	}
+	EXPECT_EQ(0, killed);
+}
+
 TEST_HARNESS_MAIN
