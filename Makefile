@@ -5,7 +5,8 @@
 #   make            build hvlab.ko (for the lab kernel), hvctl, guests, tests
 #   make demo       set up, build, boot the lab VM and watch a guest's exits
 #   make check      every test, host-side and in the lab VM; ends "N passed, N failed"
-#   make fuzz       the libFuzzer harnesses (tests/fuzz), FUZZ_SECONDS=300 each
+#   make fuzz       libFuzzer harnesses (tests/fuzz, FUZZ_SECONDS=300 each), then
+#                   200,000 random ioctls in the lab VM (FUZZ_CALLS, FUZZ_SEED)
 #   make setup      install Debian packages (as root) and fetch the lab kernels
 #   make install    hvctl and its man page into $(DESTDIR)$(PREFIX) (/usr/local)
 #
@@ -191,8 +192,11 @@ $(B)/fuzz/obj/%.o: %.c $(wildcard userspace/*.h include/uapi/*.h module/insn.h)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 $(FUZZERS): $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS)
-fuzz:
+FUZZ_CALLS ?= 200000
+FUZZ_SEED ?= $(shell date +%s)
+fuzz: payload
 	@tests/fuzz/run $(FUZZ_SECONDS)
+	@labs/vm/run --payload $(PAYLOAD) -- /tests/ioctl_fuzz $(FUZZ_CALLS) 4 $(FUZZ_SEED)
 
 clean:
 	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload \

@@ -659,6 +659,19 @@ static long vcpu_set_intercepts(struct hvlab_vcpu *vcpu, void __user *argp)
 	for (i = 0; i < ARRAY_SIZE(in.reserved); i++)
 		if (in.reserved[i])
 			return -EINVAL;
+	/*
+	 * The APIC-access page takes the VM's lock and may sleep to allocate:
+	 * before the VMCS is made current with preemption off. Only where
+	 * the CPU can virtualize APIC accesses, or a refused call would still
+	 * have reserved the APIC's address in the VM.
+	 */
+	if (in.flags & HVLAB_INTERCEPT_APIC) {
+		if (!((vmx_config.caps.procbased_ctls2 >> 32) & PROC2_VIRTUALIZE_APIC))
+			return -EOPNOTSUPP;
+		ret = hvlab_vm_map_apic_access_page(vcpu->vm);
+		if (ret)
+			return ret;
+	}
 	hvlab_vcpu_vmcs_enter(vcpu);
 	ret = hvlab_vmcs_set_intercepts(vcpu, &in);
 	hvlab_vcpu_vmcs_exit(vcpu);

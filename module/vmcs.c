@@ -266,11 +266,10 @@ int hvlab_vmcs_set_intercepts(struct hvlab_vcpu *vcpu, const struct hvlab_interc
 	if ((proc & ~may_be_one) || (proc2 & ~may_be_one2) ||
 	    ((u32)vmx_config.caps.procbased_ctls & ~proc))
 		return -EOPNOTSUPP;
+	/* Mapped by the caller, which may sleep (vcpu.c): here preemption is off. */
 	if (proc2 & PROC2_VIRTUALIZE_APIC) {
-		int ret = hvlab_vm_map_apic_access_page(vcpu->vm);
-
-		if (ret)
-			return ret;
+		if (!vcpu->vm->apic_access_page)
+			return -EINVAL;
 		vmcs_write64(APIC_ACCESS_ADDR, page_to_phys(vcpu->vm->apic_access_page));
 	}
 	/* The TPR moves between the vCPU and the virtual APIC page (SDM 29.1.1). */

@@ -16,7 +16,7 @@
  * Pass means no crash here, nothing in the kernel log (labs/vm/run checks
  * for WARNING, BUG, Oops and lockdep), and, once every fd is closed,
  * /sys/kernel/debug/hvlab/pages back at 0 pinned pages, EPT tables and
- * VMCSs. The seed is printed: the same seed and thread count replay the
+ * VMCSs, and rmmod hvlab succeeding afterwards. The seed is printed: the same seed and thread count replay the
  * same choices (not the same interleaving). Prints TAP.
  */
 #define _GNU_SOURCE
@@ -39,7 +39,9 @@
 #define POOL_BUFS	8
 #define BUF_SIZE	(64 << 10)
 
-static atomic_int fds[POOL_FDS];	/* -1: empty; any kind of fd */
+enum fd_kind { DEV, VM, VCPU, KINDS };
+static atomic_int fds[KINDS][POOL_FDS];	/* -1: empty */
+static atomic_long runs_done;		/* HVLAB_RUN calls that entered a guest */
 static _Atomic(uint8_t *) bufs[POOL_BUFS];
 static atomic_long calls_left;
 static atomic_long count_by_errno[256];
@@ -85,20 +87,25 @@ static void *arg_pointer(uint64_t *s, void *good)
 	}
 }
 
-static int some_fd(uint64_t *s)
+/* An fd of @kind, mostly; now and then one of another kind, or any number. */
+static int some_fd(uint64_t *s, enum fd_kind kind)
 {
-	int fd = atomic_load(&fds[pick(s, POOL_FDS)]);
+	int fd;
 
-	return fd >= 0 ? fd : (int)pick(s, 64);	/* anything, even stdin */
+	if (pick(s, 10) == 0)
+		kind = pick(s, KINDS);
+	fd = atomic_load(&fds[kind][pick(s, POOL_FDS)]);
+	return fd >= 0 && pick(s, 50) ? fd : (int)pick(s, 64);	/* even stdin */
 }
 
-static void put_fd(uint64_t *s, int fd)
+/* Keep @fd in the pool, closing the one it replaces. */
+static void put_fd(uint64_t *s, enum fd_kind kind, int fd)
 {
 	int old;
 
 	if (fd < 0)
 		return;
-	old = atomic_exchange(&fds[pick(s, POOL_FDS)], fd);
+	old = atomic_exchange(&fds[kind][pick(s, POOL_FDS)], fd);
 	if (old >= 0)
 		close(old);
 }
@@ -137,6 +144,8 @@ static long run_one_exit(uint64_t *s, int fd)
 	ret = ioctl(fd, HVLAB_RUN, 0);
 	if (ret < 0)
 		ret = -errno;
+	else if (run->exit_count)
+		atomic_fetch_add(&runs_done, 1);
 	munmap(run, 4096);
 	return ret;
 }
@@ -149,20 +158,20 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 	struct hvlab_vmcs_access access;
 	struct hvlab_stats stats;
 	long ret = 0;
-	int fd = some_fd(s);
+	int fd;
 	void *p;
 
 	switch (pick(s, 14)) {
 	case 0:		/* a new /dev/hvlab */
-		put_fd(s, open("/dev/hvlab", O_RDWR));
+		put_fd(s, DEV, open("/dev/hvlab", O_RDWR));
 		break;
 	case 1:		/* a VM */
-		ret = ioctl(fd, HVLAB_CREATE_VM, pick(s, 8) ? 0 : boundary(s));
-		put_fd(s, ret);
+		ret = ioctl(some_fd(s, DEV), HVLAB_CREATE_VM, pick(s, 8) ? 0 : boundary(s));
+		put_fd(s, VM, ret);
 		break;
 	case 2:		/* a vCPU, ids around the limit */
-		ret = ioctl(fd, HVLAB_CREATE_VCPU, pick(s, HVLAB_MAX_VCPUS + 2));
-		put_fd(s, ret);
+		ret = ioctl(some_fd(s, VM), HVLAB_CREATE_VCPU, pick(s, HVLAB_MAX_VCPUS + 2));
+		put_fd(s, VCPU, ret);
 		break;
 	case 3: {	/* memory, from the pool or not */
 		uint8_t *buf = atomic_load(&bufs[pick(s, POOL_BUFS)]);
@@ -174,11 +183,13 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 		region.memory_size = pick(s, 3) ? (1 + pick(s, BUF_SIZE >> 12)) << 12 : boundary(s);
 		region.userspace_addr = region.flags & HVLAB_MEM_MMIO ? 0 :
 					pick(s, 4) ? (uintptr_t)buf : boundary(s);
-		ret = ioctl(fd, HVLAB_SET_MEMORY_REGION, arg_pointer(s, &region));
+		ret = ioctl(some_fd(s, VM), HVLAB_SET_MEMORY_REGION, arg_pointer(s, &region));
 		break;
 	}
-	case 4:		/* close something */
-		put_fd(s, open("/dev/null", O_RDONLY));
+	case 4:		/* close something, in any order */
+		fd = atomic_exchange(&fds[pick(s, KINDS)][pick(s, POOL_FDS)], -1);
+		if (fd >= 0)
+			close(fd);
 		break;
 	case 5: {	/* guest memory unmapped or remapped behind the module's back */
 		int i = pick(s, POOL_BUFS);
@@ -200,7 +211,7 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 		off_t off = pick(s, 4) ? 0 : (off_t)(pick(s, 4) << 12);
 
 		/* Only mapped: touching a page past the first is SIGBUS. */
-		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, off);
+		p = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, some_fd(s, VCPU), off);
 		if (p != MAP_FAILED)
 			munmap(p, len);
 		else
@@ -216,7 +227,7 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 		access.count = pick(s, 4) ? 1 + pick(s, 8) : boundary(s);
 		access.flags = pick(s, 8) ? 0 : boundary(s);
 		access.fields = (uintptr_t)arg_pointer(s, fields);
-		ret = ioctl(fd, pick(s, 2) ? HVLAB_GET_VMCS : HVLAB_SET_VMCS, &access);
+		ret = ioctl(some_fd(s, VCPU), pick(s, 2) ? HVLAB_GET_VMCS : HVLAB_SET_VMCS, &access);
 		break;
 	case 8:		/* statistics, with counts around the real one */
 		stats.count = pick(s, 2) ? pick(s, 600) : boundary(s);
@@ -225,7 +236,8 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 		stats.values = pick(s, 3) ? (uintptr_t)scratch + 32768 : boundary(s);
 		if (stats.count > 600 && stats.descs == (uintptr_t)scratch)
 			stats.count = 600;	/* scratch holds 600 descriptors */
-		ret = ioctl(fd, pick(s, 2) ? HVLAB_GET_VCPU_STATS : HVLAB_GET_VM_STATS, &stats);
+		ret = pick(s, 2) ? ioctl(some_fd(s, VCPU), HVLAB_GET_VCPU_STATS, &stats) :
+				   ioctl(some_fd(s, VM), HVLAB_GET_VM_STATS, &stats);
 		break;
 	case 9: {	/* any vCPU ioctl with random contents */
 		unsigned long cmd = vcpu_ioctls[pick(s, sizeof(vcpu_ioctls) / sizeof(vcpu_ioctls[0]))];
@@ -233,16 +245,16 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 		fill_random(s, scratch, 4096 + 64);
 		if (cmd == HVLAB_SET_REGS && pick(s, 2))
 			((struct hvlab_regs *)scratch)->rflags = 2;	/* past the first check */
-		ret = ioctl(fd, cmd, arg_pointer(s, scratch));
+		ret = ioctl(some_fd(s, VCPU), cmd, arg_pointer(s, scratch));
 		break;
 	}
 	case 10:	/* an ioctl number nobody knows, or a known one with another size */
-		ret = ioctl(fd, _IOC(pick(s, 4), pick(s, 2) ? HVLAB_IO : pick(s, 256),
+		ret = ioctl(some_fd(s, pick(s, KINDS)), _IOC(pick(s, 4), pick(s, 2) ? HVLAB_IO : pick(s, 256),
 				     pick(s, 0x40), pick(s, 2) ? pick(s, 64) : boundary(s) & 0x3fff),
 			    arg_pointer(s, scratch));
 		break;
 	case 11:	/* /dev/hvlab's own */
-		ret = ioctl(fd, pick(s, 2) ? HVLAB_GET_API_VERSION : HVLAB_GET_VMX_CAPS,
+		ret = ioctl(some_fd(s, DEV), pick(s, 2) ? HVLAB_GET_API_VERSION : HVLAB_GET_VMX_CAPS,
 			    arg_pointer(s, scratch));
 		break;
 	case 12: {	/* a run with events queued and intercepts on */
@@ -257,6 +269,7 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 			in.flags &= HVLAB_INTERCEPT_ALL;
 			in.tpr_threshold &= 15;
 		}
+		fd = some_fd(s, VCPU);
 		ioctl(fd, HVLAB_SET_INTERCEPTS, &in);
 		ret = ioctl(fd, HVLAB_INJECT, &ev);
 		if (ret == 0)
@@ -264,7 +277,7 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 		break;
 	}
 	default:	/* a run of whatever vCPU this is */
-		return run_one_exit(s, fd);
+		return run_one_exit(s, some_fd(s, VCPU));
 	}
 	if (ret < 0)
 		ret = -errno;
@@ -311,11 +324,11 @@ int main(int argc, char **argv)
 
 	if (threads < 1 || threads > 64)
 		threads = 4;
-	printf("TAP version 13\n1..2\n# seed %llu, %ld calls on %d threads (ioctl_fuzz %ld %d %llu)\n",
+	printf("TAP version 13\n1..3\n# seed %llu, %ld calls on %d threads (ioctl_fuzz %ld %d %llu)\n",
 	       (unsigned long long)seed, calls, threads, calls, threads, (unsigned long long)seed);
 	fflush(stdout);
-	for (i = 0; i < POOL_FDS; i++)
-		atomic_store(&fds[i], -1);
+	for (i = 0; i < KINDS * POOL_FDS; i++)
+		atomic_store(&fds[i / POOL_FDS][i % POOL_FDS], -1);
 	for (i = 0; i < POOL_BUFS; i++) {
 		uint8_t *b = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
@@ -336,9 +349,10 @@ int main(int argc, char **argv)
 			printf(" %s %ld", strerrorname_np(i) ? strerrorname_np(i) : "?",
 			       (long)count_by_errno[i]);
 	printf("\n");
-	for (i = 0; i < POOL_FDS; i++)
-		if (atomic_load(&fds[i]) >= 0)
-			close(atomic_load(&fds[i]));
+	printf("# %ld runs entered a guest\n", (long)runs_done);
+	for (i = 0; i < KINDS * POOL_FDS; i++)
+		if (atomic_load(&fds[i / POOL_FDS][i % POOL_FDS]) >= 0)
+			close(atomic_load(&fds[i / POOL_FDS][i % POOL_FDS]));
 	bad = pages_all_zero(pages, sizeof(pages));
 	if (bad < 0)
 		printf("ok 2 - every page back # SKIP no /sys/kernel/debug/hvlab/pages (debugfs)\n");
@@ -346,5 +360,8 @@ int main(int argc, char **argv)
 		printf("%sok 2 - with every fd closed, no page is left pinned or allocated\n",
 		       bad ? "not " : "");
 	printf("# pages after: %s", pages);
-	return bad > 0;
+	/* Nothing of hvlab stays in use: the module can go, and come back. */
+	i = system("rmmod hvlab && insmod /hvlab/hvlab.ko");
+	printf("%sok 3 - rmmod hvlab, then insmod again\n", i ? "not " : "");
+	return bad > 0 || i;
 }
