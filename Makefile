@@ -51,6 +51,8 @@ ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES))
 	      $(foreach g,$(filter-out $(ELF_GUESTS_32_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)64.elf)
 GUESTS += $(ELF_GUESTS)
 VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
+# 32-bit, freestanding (the lab VM has no 32-bit C library): tests/vm32/NAME.c -> NAME32
+VM_TESTS += $(patsubst tests/vm32/%.c,$(B)/tests/%32,$(wildcard tests/vm32/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
 # what host tests (and tests/fuzz) link besides the library: the parsers hvctl alone uses
 HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c userspace/console.c
@@ -122,6 +124,13 @@ $(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIB_SRCS) $(wildcard userspace/*.
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace $(STATIC) -pthread \
 		-o $@ $< $(LIB_SRCS)
+
+$(B)/tests/%32: tests/vm32/%.c $(wildcard include/uapi/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -m32 -march=i686 -O2 -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
+		-fno-asynchronous-unwind-tables -mgeneral-regs-only $(WARN) \
+		-idirafter /usr/include/x86_64-linux-gnu -nostdlib -static -Wl,-m,elf_i386 \
+		-Wl,--build-id=none -o $@ $<
 
 $(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)

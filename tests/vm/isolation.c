@@ -8,6 +8,8 @@
 #include <sched.h>
 #include <signal.h>
 #include <asm/ldt.h>
+#include <linux/hw_breakpoint.h>
+#include <linux/perf_event.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
@@ -280,6 +282,49 @@ TEST(debug_controls_are_switched)
 	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
 	EXPECT_TRUE(hvtest_vmcs_read(&vm, ENC_VM_ENTRY_CONTROLS) & ENTRY_LOAD_DEBUG_CONTROLS);
 	EXPECT_TRUE(hvtest_vmcs_read(&vm, ENC_VM_EXIT_CONTROLS) & EXIT_SAVE_DEBUG_CONTROLS);
+	hv_close(&vm);
+}
+
+static volatile uint32_t watched;	/* a host watchpoint's target */
+
+static uint64_t perf_count(int fd)
+{
+	uint64_t n = 0;
+
+	return read(fd, &n, sizeof(n)) == sizeof(n) ? n : ~0ULL;
+}
+
+/*
+ * S2-2. VM exit sets DR7 to 0x400 (SDM 28.5.1), which disarms every
+ * hardware breakpoint of the host. A watchpoint that perf (or ptrace, or
+ * a debugger) set on the vCPU thread's own memory must still fire after
+ * HVLAB_RUN: hvlab puts the host's debug registers back after each exit.
+ */
+TEST(host_watchpoint_survives_a_run)
+{
+	struct hv_vm vm = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	struct perf_event_attr attr = {
+		.type = PERF_TYPE_BREAKPOINT, .size = sizeof(attr),
+		.bp_type = HW_BREAKPOINT_W, .bp_addr = (uintptr_t)&watched,
+		.bp_len = HW_BREAKPOINT_LEN_4, .exclude_kernel = 1, .exclude_hv = 1,
+	};
+	struct guest_result r;
+	uint64_t before;
+	int fd;
+
+	fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
+	if (fd < 0)
+		SKIP(return, "no hardware breakpoints through perf here: %s", strerror(errno));
+	watched = 1;
+	before = perf_count(fd);
+	EXPECT_EQ(1, before);
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	watched = 2;
+	watched = 3;
+	EXPECT_EQ(before + 2, perf_count(fd));
+	close(fd);
 	hv_close(&vm);
 }
 
