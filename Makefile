@@ -5,8 +5,8 @@
 #   make            build hvlab.ko (for the lab kernel), hvctl, guests, tests
 #   make demo       set up, build, boot the lab VM and watch a guest's exits
 #   make check      every test, host-side and in the lab VM; ends "N passed, N failed"
-#   make fuzz       libFuzzer harnesses (tests/fuzz, FUZZ_SECONDS=300 each), then
-#                   200,000 random ioctls in the lab VM (FUZZ_CALLS, FUZZ_SEED)
+#   make fuzz       libFuzzer harnesses (tests/fuzz, FUZZ_SECONDS=300 each), then in
+#                   the lab VM 200,000 random ioctls and 20,000 random guests
 #   make setup      install Debian packages (as root) and fetch the lab kernels
 #   make install    hvctl and its man page into $(DESTDIR)$(PREFIX) (/usr/local)
 #
@@ -160,7 +160,7 @@ payload: all $(if $(GDB_BIN),$(GDB_ROOT).stamp)
 	@cp $(KMOD)/hvlab.ko $(PAYLOAD).tmp/hvlab/
 	@cp $(B)/bin/hvctl $(PAYLOAD).tmp/usr/bin/
 	@cp $(GUESTS) $(PAYLOAD).tmp/guests/
-	@cp $(VM_TESTS) tests/vm/run-all tests/vm/*.sh $(PAYLOAD).tmp/tests/
+	@cp $(VM_TESTS) tests/vm/run-all tests/vm/fuzz-all tests/vm/*.sh $(PAYLOAD).tmp/tests/
 	@$(if $(GDB_BIN),cp -a $(GDB_ROOT)/. $(PAYLOAD).tmp/)
 	@# replace the old tree in one step: a lab VM being packed never sees half of one
 	@rm -rf $(PAYLOAD).old && { ! test -d $(PAYLOAD) || mv $(PAYLOAD) $(PAYLOAD).old; } && \
@@ -202,10 +202,11 @@ $(B)/fuzz/obj/%.o: %.c $(wildcard userspace/*.h include/uapi/*.h module/insn.h)
 $(FUZZERS): $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS)
 FUZZ_CALLS ?= 200000
+FUZZ_GUESTS ?= 20000
 FUZZ_SEED ?= $(shell date +%s)
 fuzz: payload
 	@tests/fuzz/run $(FUZZ_SECONDS)
-	@labs/vm/run --payload $(PAYLOAD) -- /tests/ioctl_fuzz $(FUZZ_CALLS) 4 $(FUZZ_SEED)
+	@labs/vm/run --timeout 7200 --payload $(PAYLOAD) -- /tests/fuzz-all $(FUZZ_CALLS) $(FUZZ_GUESTS) $(FUZZ_SEED)
 
 clean:
 	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload \
