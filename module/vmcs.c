@@ -536,6 +536,22 @@ static void vmcs_restore_host_segments(struct hvlab_vcpu *vcpu)
 	}
 }
 
+/*
+ * A #DB in the guest (a single step, ICEBP) sets bits in the real DR6,
+ * and VM exit does not undo them. Left there, the host's next #DB (a
+ * watchpoint, ptrace) would read them as its own and send a spurious
+ * SIGTRAP. hw_breakpoint_restore() (vcpu.c) clears DR6 after each exit
+ * while the host has breakpoints armed; this covers the rest.
+ */
+static void vmcs_clear_guest_dr6(void)
+{
+	unsigned long dr6;
+
+	get_debugreg(dr6, 6);
+	if (dr6 != DR6_RESERVED)
+		set_debugreg(DR6_RESERVED, 6);
+}
+
 const u32 hvlab_syscall_msrs[HVLAB_NR_SYSCALL_MSRS] = {
 	MSR_STAR, MSR_LSTAR, MSR_CSTAR, MSR_SYSCALL_MASK
 };
@@ -622,4 +638,5 @@ void hvlab_vmcs_put(struct hvlab_vcpu *vcpu)
 	vmcs_restore_host_segments(vcpu);
 	/* After the GS selector, whose reload set the user GS base too */
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
+	vmcs_clear_guest_dr6();
 }

@@ -298,7 +298,8 @@ static uint64_t perf_count(int fd)
  * S2-2. VM exit sets DR7 to 0x400 (SDM 28.5.1), which disarms every
  * hardware breakpoint of the host. A watchpoint that perf (or ptrace, or
  * a debugger) set on the vCPU thread's own memory must still fire after
- * HVLAB_RUN: hvlab puts the host's debug registers back after each exit.
+ * HVLAB_RUN, and a guest's #DB must not leave bits in the host's DR6:
+ * hvlab puts the host's debug registers back.
  */
 TEST(host_watchpoint_survives_a_run)
 {
@@ -312,6 +313,15 @@ TEST(host_watchpoint_survives_a_run)
 	uint64_t before;
 	int fd;
 
+	/*
+	 * First a guest that single-steps itself (#DB, DR6.BS): the bits it
+	 * leaves in the real DR6 must not reach the host's next #DB, where
+	 * they would turn the watchpoint's hit into a SIGTRAP.
+	 */
+	ASSERT_EQ(0, hvtest_create(&vm, "exceptions64"));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	hv_close(&vm);
 	fd = syscall(SYS_perf_event_open, &attr, 0, -1, -1, 0);
 	if (fd < 0)
 		SKIP(return, "no hardware breakpoints through perf here: %s", strerror(errno));
