@@ -481,11 +481,6 @@ int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
 }
 
 /*
- * Make the vCPU's VMCS current on @cpu, the CPU we are running on, with
- * preemption disabled. Also swaps in the guest's IA32_KERNEL_GS_BASE,
- * which VM entry and exit do not switch (SWAPGS uses it).
- */
-/*
  * What VM exit does to the host's segment state and does not undo
  * (SDM 28.5.2): DS, ES, FS and GS get the VMCS's null selectors, LDTR
  * becomes unusable, and the GDT and IDT limits become 0xffff, the TR
@@ -593,6 +588,12 @@ static void vmcs_put_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
 	vcpu->syscall_msrs_loaded = false;
 }
 
+/*
+ * Make the vCPU's VMCS current on @cpu, the CPU we are running on, with
+ * preemption disabled. Also swaps in the guest's IA32_KERNEL_GS_BASE
+ * and SYSCALL MSRs, which VM entry and exit do not switch, and saves the
+ * host's selectors, which VM exit loses; hvlab_vmcs_put() undoes all.
+ */
 void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 {
 	if (vmx_vmptrld(vcpu->vmcs_pa)) {
@@ -620,8 +621,7 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 	 * A new VM may get an EPT root page that a destroyed VM used, so drop
 	 * any translations this CPU cached for that EPTP (SDM 29.4.3.1).
 	 */
-	vmx_invept(vmx_config.has_invept_single ? INVEPT_SINGLE_CONTEXT :
-		   INVEPT_ALL_CONTEXTS, vcpu->vm->ept.eptp);
+	hvlab_invept(vcpu->vm->ept.eptp);
 }
 
 /* Undo hvlab_vmcs_load: VMCLEAR and give the host back its state. */

@@ -156,6 +156,13 @@ static inline void vmx_invept(unsigned long type, u64 eptp)
 	asm volatile("invept %0, %1" : : "m" (desc), "r" (type) : "cc", "memory");
 }
 
+/* This CPU's translations for one EPT root: single-context where it can. */
+static inline void hvlab_invept(u64 eptp)
+{
+	vmx_invept(vmx_config.has_invept_single ? INVEPT_SINGLE_CONTEXT :
+		   INVEPT_ALL_CONTEXTS, eptp);
+}
+
 DECLARE_PER_CPU(unsigned int, vmcs_access_errors);
 
 static __always_inline u64 __vmcs_read(unsigned long field)

@@ -414,8 +414,7 @@ static void vmx_invept_this_cpu(void *eptp)
 {
 	/* A CPU on its way offline may have left VMX already (vmx_cpu_off). */
 	if (this_cpu_read(vmx_is_on))
-		vmx_invept(vmx_config.has_invept_single ? INVEPT_SINGLE_CONTEXT :
-			   INVEPT_ALL_CONTEXTS, *(u64 *)eptp);
+		hvlab_invept(*(u64 *)eptp);
 }
 
 /*
