@@ -15,9 +15,15 @@
  * flags are tested, only MOV, PUSH, POP and LEA run: none change flags.
  *
  * Returns 0 after a VM exit, 1 for VMfailValid, 2 for VMfailInvalid.
+ *
+ * The speculation barriers (spec.c) are the kernel's own macros, patched
+ * in at load where the host's mitigations say this CPU needs them: VERW
+ * last before entry, and after an exit the RSB fill and branch-history
+ * clear, before any RET that the guest's return addresses could steer.
  */
 #include <linux/linkage.h>
 #include <asm/asm.h>
+#include <asm/nospec-branch.h>
 
 #define HOST_RSP	0x6c14
 
@@ -53,7 +59,7 @@ SYM_FUNC_START(hvlab_vmx_enter)
 	mov $HOST_RSP, %eax
 	vmwrite %rsp, %rax
 
-	test %sil, %sil		/* launched? ZF survives the MOVs below */
+	bt $0, %esi		/* launched? CF survives the MOVs and VERW below */
 
 	mov RAX(%rdi), %rax
 	mov RCX(%rdi), %rcx
@@ -71,7 +77,9 @@ SYM_FUNC_START(hvlab_vmx_enter)
 	mov R15(%rdi), %r15
 	mov RDI(%rdi), %rdi	/* last: it was the pointer */
 
-	jnz .Lresume
+	/* Clear the CPU buffers of host data (MDS, TAA). Clobbers ZF only. */
+	VM_CLEAR_CPU_BUFFERS
+	jc .Lresume
 	vmlaunch		/* first entry since VMCLEAR */
 	jmp hvlab_vmx_exit_landing
 .Lresume:
@@ -99,12 +107,21 @@ SYM_INNER_LABEL(hvlab_vmx_exit_landing, SYM_L_GLOBAL)
 	pop RDI(%rdi)
 	lea 8(%rsp), %rsp	/* drop the gprs pointer, flags untouched */
 
-	mov $2, %eax
+	/* The result in EBX (the guest's is saved): the barriers use EAX, ECX. */
+	mov $2, %ebx
 	jc .Lout		/* VMfailInvalid: no current VMCS */
-	mov $1, %eax
+	mov $1, %ebx
 	jz .Lout		/* VMfailValid: see VM_INSTRUCTION_ERROR */
-	xor %eax, %eax		/* a VM exit */
+	xor %ebx, %ebx		/* a VM exit */
 .Lout:
+	/*
+	 * Before the first RET: overwrite the return stack buffer the guest
+	 * may have trained, then the branch history where the CPU needs it.
+	 */
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	CLEAR_BRANCH_HISTORY_VMEXIT
+	mov %ebx, %eax
 	/* Leave no guest values in the scratch registers. */
 	xor %ecx, %ecx
 	xor %edx, %edx
@@ -122,3 +139,15 @@ SYM_INNER_LABEL(hvlab_vmx_exit_landing, SYM_L_GLOBAL)
 	pop %rbp
 	RET
 SYM_FUNC_END(hvlab_vmx_enter)
+
+/*
+ * void hvlab_spec_barriers(void): the barriers above and nothing else, so
+ * that spec.c can measure what they cost on this CPU.
+ */
+SYM_FUNC_START(hvlab_spec_barriers)
+	VM_CLEAR_CPU_BUFFERS
+	FILL_RETURN_BUFFER %rcx, RSB_CLEAR_LOOPS, X86_FEATURE_RSB_VMEXIT, \
+			   X86_FEATURE_RSB_VMEXIT_LITE
+	CLEAR_BRANCH_HISTORY_VMEXIT
+	RET
+SYM_FUNC_END(hvlab_spec_barriers)

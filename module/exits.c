@@ -737,6 +737,9 @@ static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 	u64 gpa = vcpu->exit.gpa, qual = vcpu->exit.qualification;
 	struct hvlab_run *run = vcpu->run;
 
+	/* Slot lookups and emulation touch host data: flush before entry. */
+	hvlab_spec_note_host_access(vcpu);
+
 	/*
 	 * Memory there now: another thread added the slot after the access
 	 * and before this handler looked. The CPU caches no not-present EPT

@@ -110,6 +110,9 @@ int hvlab_translate(struct hvlab_vcpu *vcpu, u64 linear, bool write, u64 *gpa,
 	struct paging_mode mode;
 	int level, shift = 0, ret;
 
+	/* The walk reads guest memory through the host's mapping (spec.c). */
+	hvlab_spec_note_host_access(vcpu);
+
 	fault->linear = linear;
 	fault->error_code = (write ? PF_WRITE : 0) | (user ? PF_USER : 0);
 	fault->gpa = 0;
@@ -206,6 +209,7 @@ static int guest_access(struct hvlab_vcpu *vcpu, u64 linear, void *buf, unsigned
 			return -ENXIO;
 		}
 		if (buf) {
+			hvlab_spec_note_host_access(vcpu);
 			va = kmap_local_page(page) + offset_in_page(gpa);
 			if (write)
 				memcpy(va, buf, chunk);

@@ -11,11 +11,13 @@
 
 #include <linux/atomic.h>
 #include <linux/bits.h>
+#include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
 #include <asm/desc_defs.h>
+#include <asm/hardirq.h>
 #include <asm/fpu/types.h>
 #include "../include/uapi/hvlab.h"
 #include "../include/uapi/hvlab_exit_reasons.h"
@@ -194,6 +196,9 @@ struct hvlab_vcpu_stats {
 	u64 fpu_switches;		/* guest FPU state loaded (fpu.c) */
 	u64 fpu_switch_ticks;		/* host ticks spent loading and saving it */
 	u64 fpu_reloads;		/* reloaded before entry: scheduled out, kernel SIMD */
+	u64 l1d_flushes;		/* L1D flushed before entry (spec.c) */
+	u64 l1d_flush_ticks;		/* host ticks those flushes took */
+	u64 ibpbs;			/* IBPBs: this CPU ran another VM's vCPU before */
 	u64 reason_count[HVLAB_NR_EXIT_REASONS];
 	u64 reason_ticks[HVLAB_NR_EXIT_REASONS];
 	u64 reason_max_ticks[HVLAB_NR_EXIT_REASONS];
@@ -240,6 +245,7 @@ struct hvlab_vcpu {
 	/* STAR, LSTAR, CSTAR, SFMASK: in the real MSRs while the vCPU is loaded */
 	u64 guest_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 	bool syscall_msrs_loaded;	/* the guest's are in the real MSRs */
+	bool l1d_flush_needed;		/* host code ran since the last entry (spec.c) */
 
 	struct hvlab_intercepts intercepts;	/* what userspace asked to see */
 	/* The guest's debug registers, kept in software: MOV DR always exits. */
@@ -343,6 +349,46 @@ static inline u32 hvlab_exception_bitmap(const struct hvlab_vcpu *vcpu)
 }
 
 /* fpu.c: the guest's FPU state */
+/* spec.c: speculative-execution mitigations around entry and exit */
+int hvlab_spec_init(void);
+void hvlab_spec_add_debugfs(struct dentry *root);
+void hvlab_spec_exit(void);
+void hvlab_spec_vcpu_load(struct hvlab_vcpu *vcpu);
+void __hvlab_spec_l1d_flush(struct hvlab_vcpu *vcpu);
+void hvlab_spec_barriers(void);		/* entry.S: the entry and exit barriers alone */
+DECLARE_STATIC_KEY_FALSE(hvlab_l1d_flush_on);
+extern bool hvlab_l1d_flush_always;
+
+/* Interrupt entry sets this per-CPU flag for hypervisors (asm/hardirq.h). */
+static __always_inline bool hvlab_irq_ran_since_flush(void)
+{
+#if IS_ENABLED(CONFIG_KVM_INTEL)
+	return kvm_get_cpu_l1tf_flush_l1d();
+#else
+	return false;	/* the kernel keeps the flag only where KVM may run */
+#endif
+}
+
+/*
+ * Last thing before VM entry, interrupts off. Inline, and the common
+ * case (no host code ran since the last entry) is a few loads: the
+ * CPUID round trip that the lab's bench counts pays nothing more.
+ */
+static __always_inline void hvlab_spec_before_entry(struct hvlab_vcpu *vcpu)
+{
+	if (!static_branch_unlikely(&hvlab_l1d_flush_on))
+		return;
+	if (vcpu->l1d_flush_needed || READ_ONCE(hvlab_l1d_flush_always) ||
+	    hvlab_irq_ran_since_flush())
+		__hvlab_spec_l1d_flush(vcpu);
+}
+
+/* The kernel read or wrote guest memory through its own mapping. */
+static inline void hvlab_spec_note_host_access(struct hvlab_vcpu *vcpu)
+{
+	vcpu->l1d_flush_needed = true;
+}
+
 int hvlab_fpu_alloc(struct hvlab_vcpu *vcpu);
 void hvlab_fpu_free(struct hvlab_vcpu *vcpu);
 void hvlab_fpu_load_guest(struct hvlab_vcpu *vcpu);

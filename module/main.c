@@ -59,11 +59,17 @@ static int __init hvlab_init(void)
 	ret = hvlab_msr_bitmap_init();
 	if (ret)
 		return ret;
+	ret = hvlab_spec_init();
+	if (ret) {
+		hvlab_msr_bitmap_free();
+		return ret;
+	}
 	/* Before the device exists: its first VM gets a debugfs directory. */
 	hvlab_debugfs_init();
 	ret = misc_register(&hvlab_dev);
 	if (ret) {
 		hvlab_debugfs_exit();
+		hvlab_spec_exit();
 		hvlab_msr_bitmap_free();
 		return ret;
 	}
@@ -79,6 +85,7 @@ static void __exit hvlab_exit(void)
 	hvlab_debugfs_exit();
 	preempt_notifier_dec();
 	hvlab_vmx_free_regions();
+	hvlab_spec_exit();
 	hvlab_msr_bitmap_free();
 }
 

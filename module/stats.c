@@ -42,6 +42,9 @@ static const struct stat_def vcpu_stats[] = {
 	VCPU_STAT(fpu_switches, COUNT, CUMULATIVE),
 	VCPU_STAT(fpu_switch_ticks, TICKS, CUMULATIVE),
 	VCPU_STAT(fpu_reloads, COUNT, CUMULATIVE),
+	VCPU_STAT(l1d_flushes, COUNT, CUMULATIVE),
+	VCPU_STAT(l1d_flush_ticks, TICKS, CUMULATIVE),
+	VCPU_STAT(ibpbs, COUNT, CUMULATIVE),
 };
 
 /* The per-reason triples, one for each reason the SDM names. */
@@ -263,6 +266,7 @@ int hvlab_debugfs_init(void)
 	/* debugfs is optional: without it the ioctls still work. */
 	hvlab_debugfs_root = debugfs_create_dir("hvlab", NULL);
 	debugfs_create_file("pages", 0400, hvlab_debugfs_root, NULL, &pages_fops);
+	hvlab_spec_add_debugfs(hvlab_debugfs_root);
 	return 0;
 }
 

@@ -316,6 +316,8 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
 
+	/* Last: nothing after it may bring host data into the L1D. */
+	hvlab_spec_before_entry(vcpu);
 	ret = hvlab_vmx_enter(vcpu->gprs, vcpu->launched);
 	vcpu->exit_tsc = rdtsc();
 

@@ -606,6 +606,7 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 	if (vcpu->last_cpu >= 0 && vcpu->last_cpu != cpu)
 		vcpu->cpu_migrations++;
 	vcpu->last_cpu = cpu;
+	hvlab_spec_vcpu_load(vcpu);
 	vmcs_save_host_segments(vcpu);
 	if (vcpu->host_state_cpu != cpu) {
 		vmcs_write_host_cpu_state(vcpu);

@@ -197,6 +197,56 @@ static inline uint64_t hvtest_vmcs_read(struct hv_vm *vm, uint32_t encoding)
 }
 
 /* Count recorded exits with this basic VMX reason. */
+/*
+ * A line "NAME: VALUE" of /sys/kernel/debug/hvlab/mitigations (module/
+ * spec.c): VALUE into @value. Returns 0, or -1 if there is no such line.
+ */
+static inline int hvtest_mitigation(const char *name, char *value, size_t len)
+{
+	char line[160];
+	size_t n = strlen(name);
+	int ret = -1;
+	FILE *f = fopen("/sys/kernel/debug/hvlab/mitigations", "r");
+
+	if (!f)
+		return -1;
+	while (ret && fgets(line, sizeof(line), f)) {
+		if (strncmp(line, name, n) || strncmp(line + n, ": ", 2))
+			continue;
+		n = strcspn(line + n + 2, "\n");
+		n = n < len ? n : len - 1;
+		memcpy(value, line + strlen(name) + 2, n);
+		value[n] = 0;
+		ret = 0;
+	}
+	fclose(f);
+	return ret;
+}
+
+static inline unsigned long long hvtest_mitigation_value(const char *name)
+{
+	char value[64];
+
+	return hvtest_mitigation(name, value, sizeof(value)) ? 0 : strtoull(value, NULL, 10);
+}
+
+/* A vCPU statistic by name (module/stats.c), or 0. */
+static inline uint64_t hvtest_vcpu_stat(const struct hv_vm *vm, const char *name)
+{
+	struct hvlab_stat_desc *descs;
+	uint64_t *values, value = 0;
+	unsigned int i, count;
+
+	if (hv_get_stats(vm->vcpu_fd, HVLAB_GET_VCPU_STATS, &descs, &values, &count))
+		return 0;
+	for (i = 0; i < count; i++)
+		if (!strcmp(descs[i].name, name))
+			value = values[i];
+	free(descs);
+	free(values);
+	return value;
+}
+
 static inline int hvtest_count(const struct guest_result *r, uint32_t vmx_reason)
 {
 	int i, n = 0;

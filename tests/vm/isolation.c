@@ -590,4 +590,183 @@ TEST(cr4_mask_gives_the_guest_only_its_bits)
 	hv_close(&vm);
 }
 
+/*
+ * S1-2. Speculation mitigations. Each is the host kernel's choice for
+ * this CPU (/sys/devices/system/cpu/vulnerabilities), and hvlab must
+ * apply it around VM entry and exit (module/spec.c, which says what it
+ * does in /sys/kernel/debug/hvlab/mitigations). The lab CPU (Bochs)
+ * shows a retpoline host that fills the RSB, and an L1TF-affected CPU
+ * without IA32_FLUSH_CMD; it has no IBPB and no VERW microcode.
+ */
+static int read_text(const char *path, char *buf, size_t len)
+{
+	FILE *f = fopen(path, "r");
+	int ok;
+
+	if (!f)
+		return -1;
+	ok = fgets(buf, len, f) != NULL;
+	fclose(f);
+	buf[strcspn(buf, "\n")] = 0;
+	return ok ? 0 : -1;
+}
+
+static int write_text(const char *path, const char *text)
+{
+	int fd = open(path, O_WRONLY), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = write(fd, text, strlen(text)) < 0 ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+#define VULN	"/sys/devices/system/cpu/vulnerabilities/"
+#define L1D_FLUSH_PARAM	"/sys/module/hvlab/parameters/l1d_flush"
+
+TEST(speculation_mitigations_follow_the_host)
+{
+	char v2[256], l1tf[256], mds[256], rsb[64], bhb[64], verw[64], l1d[64], ibpb[64];
+
+	ASSERT_EQ(0, hvtest_mitigation("rsb_fill_after_exit", rsb, sizeof(rsb)));
+	ASSERT_EQ(0, hvtest_mitigation("branch_history_clear_after_exit", bhb, sizeof(bhb)));
+	ASSERT_EQ(0, hvtest_mitigation("cpu_buffer_clear_before_entry", verw, sizeof(verw)));
+	ASSERT_EQ(0, hvtest_mitigation("l1d_flush_before_entry", l1d, sizeof(l1d)));
+	ASSERT_EQ(0, hvtest_mitigation("ibpb_between_vms", ibpb, sizeof(ibpb)));
+	ASSERT_EQ(0, read_text(VULN "spectre_v2", v2, sizeof(v2)));
+	ASSERT_EQ(0, read_text(VULN "l1tf", l1tf, sizeof(l1tf)));
+	ASSERT_EQ(0, read_text(VULN "mds", mds, sizeof(mds)));
+	printf("# spectre_v2: %s\n# l1tf: %s\n# mds: %s\n", v2, l1tf, mds);
+	printf("# hvlab: RSB fill %s, BHB clear %s, VERW %s, L1D flush %s, IBPB %s\n",
+	       rsb, bhb, verw, l1d, ibpb);
+	/* Retpolines or IBRS: the kernel fills the RSB at VM exit too. */
+	if (strstr(v2, "Retpolines") || strstr(v2, "; IBRS") || strstr(v2, "PBRSB-eIBRS: SW sequence"))
+		EXPECT_EQ(0, strncmp(rsb, "on", 2));
+	if (strstr(v2, "BHI: SW loop"))
+		EXPECT_EQ(0, strncmp(bhb, "on", 2));
+	if (strstr(v2, "IBPB: conditional") || strstr(v2, "IBPB: always-on"))
+		EXPECT_EQ(0, strncmp(ibpb, "on", 2));
+	if (!strncmp(mds, "Mitigation: Clear CPU buffers", 29))
+		EXPECT_EQ(0, strncmp(verw, "on", 2));
+	/* Affected by L1TF, and not told l1tf=off: a flush before entry */
+	if (!strncmp(l1tf, "Mitigation", 10))
+		EXPECT_NE(0, strncmp(l1d, "never", 5));
+	if (!strcmp(l1tf, "Not affected"))
+		EXPECT_EQ(0, strncmp(l1d, "never", 5));
+}
+
+/*
+ * The barriers are patched in where the host needs them: what they cost,
+ * measured at load, says which. A 32-entry RSB fill is 32 CALLs.
+ */
+TEST(speculation_barriers_are_patched_in)
+{
+	unsigned long long ticks = hvtest_mitigation_value("barrier_ticks");
+	char rsb[64], bhb[64], verw[64];
+
+	ASSERT_EQ(0, hvtest_mitigation("rsb_fill_after_exit", rsb, sizeof(rsb)));
+	ASSERT_EQ(0, hvtest_mitigation("branch_history_clear_after_exit", bhb, sizeof(bhb)));
+	ASSERT_EQ(0, hvtest_mitigation("cpu_buffer_clear_before_entry", verw, sizeof(verw)));
+	printf("# barriers: %llu ticks (RSB fill %s)\n", ticks, rsb);
+	if (!strcmp(rsb, "on (32 entries)")) {
+		EXPECT_GE(ticks, 32 + 16);
+	} else if (!strncmp(rsb, "off", 3) && !strncmp(bhb, "off", 3) &&
+		   !strncmp(verw, "off", 3)) {
+		EXPECT_LT(ticks, 16);
+	}
+}
+
+/* Run the bench guest (2,000 exits in the kernel, 2,000 to userspace). */
+static void run_bench(struct __test_metadata *_metadata, uint64_t *flushes,
+		      uint64_t *exits, uint64_t *to_user)
+{
+	struct hv_vm vm = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	struct guest_result r;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "bench"));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	*flushes = hvtest_vcpu_stat(&vm, "l1d_flushes");
+	*exits = hvtest_vcpu_stat(&vm, "exits");
+	*to_user = hvtest_vcpu_stat(&vm, "exits_to_user");
+	hv_close(&vm);
+}
+
+/*
+ * l1d_flush=cond flushes after host code ran (each return from
+ * userspace), not after an exit handled in the kernel; always, before
+ * every entry; never, not at all. A bad value changes nothing.
+ */
+TEST(l1d_flush_policy_is_applied)
+{
+	uint64_t flushes, exits, to_user;
+	char saved[64], now[64];
+
+	ASSERT_EQ(0, read_text(L1D_FLUSH_PARAM, saved, sizeof(saved)));
+	EXPECT_EQ(-EINVAL, write_text(L1D_FLUSH_PARAM, "sometimes"));
+	ASSERT_EQ(0, read_text(L1D_FLUSH_PARAM, now, sizeof(now)));
+	EXPECT_STREQ(saved, now);
+
+	ASSERT_EQ(0, write_text(L1D_FLUSH_PARAM, "cond"));
+	run_bench(_metadata, &flushes, &exits, &to_user);
+	printf("# cond: %llu flushes, %llu exits, %llu to userspace\n",
+	       (unsigned long long)flushes, (unsigned long long)exits,
+	       (unsigned long long)to_user);
+	EXPECT_GE(flushes, to_user);
+	/* more for host interrupts, but not one for each of the 2,000 CPUIDs */
+	EXPECT_LT(flushes, to_user + 1000);
+	EXPECT_GE(exits, to_user + 2000);
+
+	ASSERT_EQ(0, write_text(L1D_FLUSH_PARAM, "always"));
+	run_bench(_metadata, &flushes, &exits, &to_user);
+	printf("# always: %llu flushes, %llu exits\n", (unsigned long long)flushes,
+	       (unsigned long long)exits);
+	EXPECT_GE(flushes, exits);
+
+	ASSERT_EQ(0, write_text(L1D_FLUSH_PARAM, "never"));
+	run_bench(_metadata, &flushes, &exits, &to_user);
+	EXPECT_EQ(0, flushes);
+
+	/* back to what it was: "cond (auto)" was asked as "auto" */
+	ASSERT_EQ(0, write_text(L1D_FLUSH_PARAM, strchr(saved, '(') ? "auto" : saved));
+	ASSERT_EQ(0, read_text(L1D_FLUSH_PARAM, now, sizeof(now)));
+	EXPECT_STREQ(saved, now);
+}
+
+/*
+ * Two VMs take turns on one CPU: each switch is an IBPB where the host
+ * uses IBPB, so that one guest cannot train the other's indirect
+ * branches. Bochs has no IBPB: there it checks that none is counted.
+ */
+TEST(ibpb_between_vms)
+{
+	struct hv_vm a = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	struct hv_vm b = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	char ibpb[64];
+	int i;
+
+	ASSERT_EQ(0, hvtest_mitigation("ibpb_between_vms", ibpb, sizeof(ibpb)));
+	ASSERT_EQ(0, pin_to_cpu(0));
+	ASSERT_EQ(0, hvtest_create(&a, "hello"));
+	ASSERT_EQ(0, hvtest_create(&b, "hello"));
+	/* Each HVLAB_RUN stops at the guest's next OUT to port 0xe9. */
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, ioctl(a.vcpu_fd, HVLAB_RUN, 0));
+		ASSERT_EQ(0, ioctl(b.vcpu_fd, HVLAB_RUN, 0));
+	}
+	printf("# IBPB %s: %llu and %llu\n", ibpb,
+	       (unsigned long long)hvtest_vcpu_stat(&a, "ibpbs"),
+	       (unsigned long long)hvtest_vcpu_stat(&b, "ibpbs"));
+	if (!strncmp(ibpb, "on", 2)) {
+		EXPECT_GE(hvtest_vcpu_stat(&a, "ibpbs"), 3);
+		EXPECT_GE(hvtest_vcpu_stat(&b, "ibpbs"), 3);
+	} else {
+		EXPECT_EQ(0, hvtest_vcpu_stat(&a, "ibpbs"));
+		EXPECT_EQ(0, hvtest_vcpu_stat(&b, "ibpbs"));
+	}
+	hv_close(&a);
+	hv_close(&b);
+}
+
 TEST_HARNESS_MAIN
