@@ -62,6 +62,107 @@ long hvlab_vcpu_inject(struct hvlab_vcpu *vcpu, void __user *argp)
 	return -EINVAL;
 }
 
+/*
+ * How a hardware exception combines with one whose delivery it
+ * interrupted (SDM 6.15, Table 6-4 classes, Table 6-5 pairs): two
+ * contributory exceptions, or a page fault followed by either kind, make
+ * a double fault; either kind while delivering a double fault shuts the
+ * CPU down. Every other pair is handled one after the other.
+ */
+#define CONTRIBUTORY_EXCEPTIONS	(BIT(0) | BIT(10) | BIT(11) | BIT(12) | BIT(13))
+#define X86_VECTOR_DF		8
+#define X86_VECTOR_PF		14
+
+enum exception_pair { SERIAL, DOUBLE_FAULT, TRIPLE_FAULT };
+
+static enum exception_pair classify_pair(u8 first, u8 second)
+{
+	bool second_bad = (CONTRIBUTORY_EXCEPTIONS & BIT(second)) || second == X86_VECTOR_PF;
+
+	if (first == X86_VECTOR_DF && second_bad)
+		return TRIPLE_FAULT;
+	if ((CONTRIBUTORY_EXCEPTIONS & BIT(first)) && (CONTRIBUTORY_EXCEPTIONS & BIT(second)))
+		return DOUBLE_FAULT;
+	if (first == X86_VECTOR_PF && second_bad)
+		return DOUBLE_FAULT;
+	return SERIAL;
+}
+
+/*
+ * The guest gets hardware exception @vector at the next VM entry. If this
+ * exit cut short the delivery of another event (the IDT-vectoring
+ * information, which vcpu.c re-injects), the two are combined as the CPU
+ * would have combined them, had nothing exited (SDM 6.15, 28.2.4):
+ *   - an exception: a double fault, a shutdown (triple fault), or the new
+ *     one alone: a fault comes back when its instruction runs again;
+ *   - an NMI or an external interrupt: the exception goes first, and the
+ *     interrupted event waits for its window, so it is never lost;
+ *   - INT n, INT3, INTO: RIP still points at the instruction, which raises
+ *     the event again once the exception's handler returns.
+ * Returns 0, or -1 after a triple fault, with the vCPU stopped.
+ */
+int hvlab_vcpu_raise_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
+			       u32 error_code)
+{
+	u32 first = vcpu->exit.interrupted_event;
+	u8 first_vector = first & INTR_INFO_VECTOR_MASK;
+
+	vcpu->exit.interrupted_event = 0;
+	if (!(first & INTR_INFO_VALID))
+		goto deliver;
+	switch ((first & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT) {
+	case INTR_TYPE_HARD_EXCEPTION:
+		switch (classify_pair(first_vector, vector)) {
+		case TRIPLE_FAULT:
+			vcpu->dead = true;
+			snprintf(vcpu->dead_reason, sizeof(vcpu->dead_reason),
+				 "the guest triple-faulted: exception %u while delivering a double fault",
+				 vector);
+			vcpu->run->exit_reason = HVLAB_EXIT_SHUTDOWN;
+			return -1;
+		case DOUBLE_FAULT:
+			vector = X86_VECTOR_DF;
+			has_error_code = true;
+			error_code = 0;
+			break;
+		case SERIAL:
+			break;
+		}
+		break;
+	case INTR_TYPE_NMI:
+		vcpu->queued_nmi = true;
+		break;
+	case INTR_TYPE_EXT_INTR:
+		vcpu->interrupted_irq = first_vector;
+		break;
+	}
+deliver:
+	hvlab_vcpu_inject_exception(vcpu, vector, has_error_code, error_code);
+	return 0;
+}
+
+/*
+ * With virtual NMIs, an IRET unblocks NMIs as it executes. If it then
+ * faults, and the fault exits, the exit says so in bit 12 of its
+ * information (SDM 28.2.2, 28.2.3): the IRET will run again once the
+ * fault is dealt with, so NMIs must stay blocked until it completes, as
+ * they would have without the exit. Set blocking by NMI again for the
+ * next entry (SDM 27.3.1.5 allows it there). The bit means nothing when
+ * the exit interrupted an event's delivery, or for a double fault.
+ */
+void hvlab_vcpu_keep_nmis_blocked(struct hvlab_vcpu *vcpu, u32 exit_info)
+{
+	if (!(exit_info & INTR_INFO_UNBLOCK_NMI) || !(vmx_config.pin_ctls & PIN_VIRTUAL_NMIS))
+		return;
+	if (vcpu->exit.interrupted_event & INTR_INFO_VALID)
+		return;
+	if ((exit_info & INTR_INFO_VALID) &&
+	    (exit_info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DF)
+		return;
+	vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
+		     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | BLOCKING_BY_NMI);
+}
+
 static void set_proc_control(u32 bit, bool on)
 {
 	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
@@ -74,24 +175,30 @@ static void set_proc_control(u32 bit, bool on)
  * take now, and arm a window exit for any that must wait. Exceptions come
  * first, then NMIs, then interrupts (SDM 7.9, priority among events).
  */
-void hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu)
+int hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu)
 {
 	u32 blocking, info;
 	bool busy;
+	int irq;
 
-	if (vcpu->queued_exception < 0 && !vcpu->queued_nmi && vcpu->queued_irq < 0)
-		return;
 	/* An event already goes in with this entry: re-injected, or from a handler. */
 	busy = vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID;
 	blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
-	if (!busy && vcpu->queued_exception >= 0) {
+	/*
+	 * An exception is raised at once. If the last exit interrupted an
+	 * event's delivery, the two combine as on a real CPU; an event a
+	 * handler injected goes first, and the exception waits its turn.
+	 */
+	if (vcpu->queued_exception >= 0 &&
+	    (!busy || (vcpu->exit.interrupted_event & INTR_INFO_VALID))) {
 		u8 vector = vcpu->queued_exception;
 
-		hvlab_vcpu_inject_exception(vcpu, vector,
-					    EXCEPTIONS_WITH_ERROR_CODE & BIT(vector),
-					    vcpu->queued_error_code);
 		vcpu->queued_exception = -1;
+		if (hvlab_vcpu_raise_exception(vcpu, vector,
+					       EXCEPTIONS_WITH_ERROR_CODE & BIT(vector),
+					       vcpu->queued_error_code))
+			return -1;
 		busy = true;
 	}
 	if (!busy && vcpu->queued_nmi &&
@@ -101,13 +208,17 @@ void hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu)
 		vcpu->queued_nmi = false;
 		busy = true;
 	}
-	if (!busy && vcpu->queued_irq >= 0 &&
+	/* One whose delivery an exit cut short was accepted first: it goes first. */
+	irq = vcpu->interrupted_irq >= 0 ? vcpu->interrupted_irq : vcpu->queued_irq;
+	if (!busy && irq >= 0 &&
 	    (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
 	    !(blocking & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))) {
-		info = vcpu->queued_irq | INTR_TYPE_EXT_INTR << INTR_INFO_TYPE_SHIFT |
-		       INTR_INFO_VALID;
+		info = irq | INTR_TYPE_EXT_INTR << INTR_INFO_TYPE_SHIFT | INTR_INFO_VALID;
 		vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
-		vcpu->queued_irq = -1;
+		if (vcpu->interrupted_irq >= 0)
+			vcpu->interrupted_irq = -1;
+		else
+			vcpu->queued_irq = -1;
 	}
 	/*
 	 * What still waits gets a window exit. With an event being injected,
@@ -115,7 +226,9 @@ void hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu)
 	 * always gets the first event before the next.
 	 */
 	set_proc_control(PROC_NMI_WINDOW_EXITING, vcpu->queued_nmi);
-	set_proc_control(PROC_INTERRUPT_WINDOW_EXITING, vcpu->queued_irq >= 0);
+	set_proc_control(PROC_INTERRUPT_WINDOW_EXITING,
+			 vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0);
+	return 0;
 }
 
 /*

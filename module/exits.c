@@ -95,9 +95,15 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 	    type == INTR_TYPE_HARD_EXCEPTION)
 		vcpu->dr6 = (vcpu->dr6 & ~DR6_EXIT_QUAL_BITS) |
 			    (vcpu->exit.qualification & DR6_EXIT_QUAL_BITS);
+	hvlab_vcpu_keep_nmis_blocked(vcpu, info);
 	if ((vcpu->intercepts.flags & HVLAB_INTERCEPT_EXCEPTION_EXIT) &&
 	    (vcpu->intercepts.exception_bitmap & BIT(info & INTR_INFO_VECTOR_MASK)))
 		return exception_to_user(vcpu, info);
+	/* Merged with the event whose delivery it interrupted, if any */
+	if (type == INTR_TYPE_HARD_EXCEPTION)
+		return hvlab_vcpu_raise_exception(vcpu, info & INTR_INFO_VECTOR_MASK,
+						  info & INTR_INFO_DELIVER_CODE,
+						  vmcs_read32(VM_EXIT_INTR_ERROR_CODE)) ? 0 : 1;
 	if (info & INTR_INFO_DELIVER_CODE)
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE,
 			     vmcs_read32(VM_EXIT_INTR_ERROR_CODE));
@@ -321,12 +327,21 @@ static int emulate_mov_to_cr0(struct hvlab_vcpu *vcpu, u64 value)
 {
 	unsigned long old = hvlab_vmcs_read_guest_cr0();
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
+	bool clears_pg = (old & X86_CR0_PG) && !(value & X86_CR0_PG);
 
+	/*
+	 * The #GP cases of MOV to CR0 (SDM Vol. 2, MOV to control registers):
+	 * reserved bits; PG without PE; NW without CD; long-mode paging
+	 * without PAE; clearing PG in 64-bit mode, or while CR4.PCIDE = 1.
+	 * CR0.WP with CR4.CET does not arise: guests never get CET.
+	 */
 	if ((value >> 32) ||
 	    ((value & X86_CR0_PG) && !(value & X86_CR0_PE)) ||
 	    ((value & X86_CR0_NW) && !(value & X86_CR0_CD)) ||
 	    ((value & X86_CR0_PG) && !(old & X86_CR0_PG) && (efer & EFER_LME) &&
-	     !(hvlab_vmcs_read_guest_cr4() & X86_CR4_PAE)))
+	     !(hvlab_vmcs_read_guest_cr4() & X86_CR4_PAE)) ||
+	    (clears_pg && (efer & EFER_LMA) && (vmcs_read32(GUEST_CS_AR_BYTES) & VMX_AR_L)) ||
+	    (clears_pg && (hvlab_vmcs_read_guest_cr4() & X86_CR4_PCIDE)))
 		return handle_gp_instead(vcpu);
 
 	if ((efer & EFER_LME) && ((value ^ old) & X86_CR0_PG)) {
@@ -727,6 +742,7 @@ static int handle_io(struct hvlab_vcpu *vcpu)
 /* Exit qualification for EPT violations (SDM 28.2.1, Table 28-7) */
 #define EPT_QUAL_WRITE		(1ULL << 1)
 #define EPT_QUAL_FETCH		(1ULL << 2)
+#define EPT_QUAL_NMI_UNBLOCKED	(1ULL << 12)	/* as INTR_INFO_UNBLOCK_NMI */
 
 /*
  * SDM 29.3.3.2: every page of guest memory is mapped read/write/execute,
@@ -739,6 +755,9 @@ static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 
 	/* Slot lookups and emulation touch host data: flush before entry. */
 	hvlab_spec_note_host_access(vcpu);
+	/* SDM 28.2.1: bit 12 of the qualification, as for exceptions */
+	if (qual & EPT_QUAL_NMI_UNBLOCKED)
+		hvlab_vcpu_keep_nmis_blocked(vcpu, INTR_INFO_UNBLOCK_NMI);
 
 	/*
 	 * Memory there now: another thread added the slot after the access

@@ -175,6 +175,7 @@ enum hvlab_pending {
 struct hvlab_exit_info {
 	u32 reason;		/* full exit-reason field */
 	u32 instruction_length;
+	u32 interrupted_event;	/* IDT-vectoring info, while it is to be re-injected */
 	u64 qualification;
 	u64 rip;
 	u64 gpa;
@@ -276,6 +277,7 @@ struct hvlab_vcpu {
 
 	/* Events from HVLAB_INJECT waiting for the guest (events.c); -1: none */
 	int queued_irq;
+	int interrupted_irq;		/* an exit cut its delivery short: it goes first */
 	int queued_exception;
 	u32 queued_error_code;
 	bool queued_nmi;
@@ -427,7 +429,10 @@ void hvlab_debugfs_add_vcpu(struct hvlab_vcpu *vcpu);
 
 /* events.c: interrupts, NMIs and exceptions from userspace */
 long hvlab_vcpu_inject(struct hvlab_vcpu *vcpu, void __user *argp);
-void hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu);
+int hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu);
+void hvlab_vcpu_keep_nmis_blocked(struct hvlab_vcpu *vcpu, u32 exit_info);
+int hvlab_vcpu_raise_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
+			       u32 error_code);
 int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
 
 /* exits.c: one handler per basic exit reason. 1 = resume, 0 = to user. */

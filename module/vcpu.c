@@ -143,6 +143,7 @@ static void vcpu_reinject_interrupted_event(struct hvlab_vcpu *vcpu)
 	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 	u32 type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
 
+	vcpu->exit.interrupted_event = info & IDT_VECTORING_REINJECT_MASK;
 	if (!(info & INTR_INFO_VALID))
 		return;
 	if (info & INTR_INFO_DELIVER_CODE)
@@ -443,14 +444,19 @@ static void vcpu_update_tpr_threshold(struct hvlab_vcpu *vcpu)
  * the MSR-load lists. Each costs instructions on every round trip, which
  * the lab's TSC counts, so test cheaply whether there is anything to do.
  */
-static void vcpu_prepare_entry(struct hvlab_vcpu *vcpu)
+static int vcpu_prepare_entry(struct hvlab_vcpu *vcpu)
 {
-	if (vcpu->queued_exception >= 0 || vcpu->queued_nmi || vcpu->queued_irq >= 0)
-		hvlab_vcpu_inject_queued_events(vcpu);
+	if (vcpu->queued_exception >= 0 || vcpu->queued_nmi ||
+	    vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0) {
+		/* A queued exception may meet an interrupted #DF: a triple fault */
+		if (hvlab_vcpu_inject_queued_events(vcpu))
+			return -1;
+	}
 	if (vcpu->intercepts.flags & HVLAB_INTERCEPT_TPR)
 		vcpu_update_tpr_threshold(vcpu);
 	if (vcpu->msr_lists)
 		hvlab_vmcs_update_msr_lists(vcpu);
+	return 0;
 }
 
 static bool vcpu_trace_full(struct hvlab_run *run)
@@ -514,7 +520,8 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			run->exit_reason = HVLAB_EXIT_TRACE_FULL;
 			break;
 		}
-		vcpu_prepare_entry(vcpu);
+		if (vcpu_prepare_entry(vcpu))
+			break;
 		if (step) {
 			hvlab_step_arm(vcpu);
 			rip = vmcs_readl(GUEST_RIP);
@@ -818,6 +825,7 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	vcpu->dr7 = DR7_RESET;
 	vcpu->xcr0 = XFEATURE_MASK_FP;	/* XCR0 after reset: x87 only */
 	vcpu->queued_irq = -1;
+	vcpu->interrupted_irq = -1;
 	vcpu->ept_retry_gpa = ~0ULL;
 	vcpu->queued_exception = -1;
 	/* After RESET, EDX holds the CPU's signature, as CPUID leaf 1 EAX (SDM 10.1.2) */

@@ -104,6 +104,7 @@
 #define INTR_TYPE_PRIV_SOFT_EXCEPTION	5	/* INT1 */
 #define INTR_TYPE_SOFT_EXCEPTION	6	/* INT3, INTO */
 #define INTR_INFO_DELIVER_CODE		(1u << 11)
+#define INTR_INFO_UNBLOCK_NMI		(1u << 12)	/* exit info: IRET unblocked NMIs */
 #define INTR_INFO_VALID			(1u << 31)
 /* Bits of IDT-vectoring information that VM entry accepts back (SDM 27.2.1.3) */
 #define IDT_VECTORING_REINJECT_MASK	(INTR_INFO_VALID | INTR_INFO_DELIVER_CODE | \

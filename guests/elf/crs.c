@@ -3,12 +3,45 @@
  * crs: control-register accesses that exit only when intercepted
  * (hvctl run --intercept cr0,cr3): MOV to/from CR3, MOV to CR0, CLTS,
  * LMSW and SMSW. The guest checks that each one did what the SDM says,
- * so it gives the same result with and without the exits.
+ * so it gives the same result with and without the exits. In 64-bit
+ * mode, clearing CR0.PG raises #GP (SDM Vol. 2, MOV to CR0).
  */
 #include "hvguest.h"
 
 #define CR0_PE	(1ul << 0)
 #define CR0_TS	(1ul << 3)
+#define CR0_PG	(1ul << 31)
+
+#ifdef __x86_64__
+uint32_t gps;			/* counted by gp_handler */
+
+/* #GP: count it and resume at the recovery point in RBX. */
+__asm__(".text\n"
+	"gp_handler:\n"
+	"incl gps\n"
+	"mov %rbx, 8(%rsp)\n"
+	"add $8, %rsp\n"
+	"iretq\n");
+extern char gp_handler[];
+
+static uint64_t idt[2 * 14] __attribute__((aligned(16)));
+
+static void catch_gp(void)
+{
+	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
+		sizeof(idt) - 1, (uintptr_t)idt,
+	};
+	uintptr_t addr = (uintptr_t)gp_handler;
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	/* An interrupt gate (SDM 6.14.1): offset, selector, P, type 0xe */
+	idt[2 * 13] = (addr & 0xffff) | (uint64_t)cs << 16 | 0x8eull << 40 |
+		      (uint64_t)(addr >> 16 & 0xffff) << 48;
+	idt[2 * 13 + 1] = addr >> 32;
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+#endif
 
 static void lmsw(unsigned short msw)
 {
@@ -46,6 +79,12 @@ int main(void)
 	lmsw(cr0 & ~(CR0_PE | CR0_TS));		/* LMSW cannot clear PE */
 	HV_CHECK((read_cr0() & CR0_PE) && !(read_cr0() & CR0_TS));
 	HV_CHECK((smsw() & 0xf) == (read_cr0() & 0xf));
+#ifdef __x86_64__
+	catch_gp();
+	__asm__ volatile("lea 1f, %%rbx\n mov %0, %%cr0\n 1:"
+			 : : "r"(cr0 & ~CR0_PG) : "rbx", "memory");
+	HV_CHECK(gps == 1);
+#endif
 	HV_CHECK(read_cr0() == cr0);
 	hv_puts("crs ok\n");
 	return 0;

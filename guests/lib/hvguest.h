@@ -87,6 +87,7 @@ static inline void write_cr##n(unsigned long v)				\
 	__asm__ volatile("mov %0, %%cr" #n : : "r"(v) : "memory");	\
 }
 DEFINE_READ_CR(0)
+DEFINE_READ_CR(2)
 DEFINE_READ_CR(3)
 DEFINE_READ_CR(4)
 DEFINE_WRITE_CR(0)

@@ -737,7 +737,8 @@ static void check_crs(struct __test_metadata *_metadata, struct hv_vm *vm,
 	}
 	EXPECT_EQ(long_mode ? 1 : 2, count_cr(r, 0, 3));	/* MOV to CR3 */
 	EXPECT_EQ(long_mode ? 2 : 3, count_cr(r, 1, 3));	/* MOV from CR3 */
-	EXPECT_EQ(1, count_cr(r, 0, 0));			/* MOV to CR0 (TS) */
+	/* MOV to CR0: TS, and in 64-bit mode clearing PG, which is #GP */
+	EXPECT_EQ(long_mode ? 2 : 1, count_cr(r, 0, 0));
 	EXPECT_EQ(1, count_cr(r, 2, 0));			/* CLTS */
 	EXPECT_EQ(2, count_cr(r, 3, 0));			/* LMSW */
 }
@@ -946,6 +947,101 @@ static void check_exceptions(struct __test_metadata *_metadata, struct hv_vm *vm
 		n++;
 	}
 	EXPECT_EQ(intercept ? 4 + long_mode : 0, n);
+}
+
+/*
+ * S3-1: exceptions raised while another event is being delivered
+ * (guests/elf/idt_fault.c). With #NP and #PF in the exception bitmap each
+ * exits half-way through a delivery, and hvlab completes it as the CPU
+ * would have (SDM 6.15): #DE whose gate is not present raises #NP, and
+ * the pair becomes #DF; interrupt 0x20 whose gate is on an unmapped page
+ * raises #PF, and the interrupt arrives after the #PF handler has mapped
+ * the page. Before the fix the guest got #NP, and never the interrupt.
+ */
+static struct hv_vm *idt_fault_vm;
+
+static void idt_fault_io_hook(struct hvlab_run *run)
+{
+	struct hvlab_event ev = { .type = HVLAB_EVENT_INTERRUPT, .vector = 0x20 };
+
+	if (run->io.port == 0x80 && run->io.direction == HVLAB_IO_OUT)
+		ioctl(idt_fault_vm->vcpu_fd, HVLAB_INJECT, &ev);
+}
+
+TEST_F(guest, idt_fault64)
+{
+	struct hvlab_intercepts in = { .exception_bitmap = (1u << 11) | (1u << 14) };
+	int i, np = 0, pf = 0;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "idt_fault64"));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &in));
+	idt_fault_vm = &self->vm;
+	hvtest_io_hook = idt_fault_io_hook;
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	hvtest_io_hook = NULL;
+	self->r.output[self->r.output_len] = 0;
+	EXPECT_STREQ("#DF 1, #NP 0, #PF 1 (cr2 0x100001100), interrupt 0x20 1\nidt faults ok\n",
+		     self->r.output);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+	for (i = 0; i < self->r.nexits; i++) {
+		const struct seen_exit *e = &self->r.exits[i];
+
+		if (e->vmx_reason != 0)
+			continue;
+		/* #NP (hardware exception, error code) while delivering #DE */
+		if (e->intr_info == 0x80000b0b) {
+			EXPECT_EQ(0x80000300, e->idt_vectoring);
+			np++;
+		}
+		/* #PF while delivering external interrupt 0x20 */
+		if (e->intr_info == 0x80000b0e) {
+			EXPECT_EQ(0x80000020, e->idt_vectoring);
+			pf++;
+		}
+	}
+	EXPECT_EQ(1, np);
+	EXPECT_EQ(1, pf);
+}
+
+/*
+ * S3-2: NMI unblocking due to IRET (guests/elf/nmi_iret.c). An NMI
+ * handler's IRETQ faults (#GP, which exits) after unblocking NMIs. NMIs
+ * stay blocked until an IRET completes: the second NMI arrives when the
+ * #GP handler returns, at the NMI handler's IRETQ, and not at the start
+ * of the #GP handler, as it did before the fix.
+ */
+static struct hv_vm *nmi_iret_vm;
+
+static void nmi_iret_io_hook(struct hvlab_run *run)
+{
+	struct hvlab_event ev = { .type = HVLAB_EVENT_NMI };
+
+	if (run->io.port == 0x81 || run->io.port == 0x82)
+		ioctl(nmi_iret_vm->vcpu_fd, HVLAB_INJECT, &ev);
+}
+
+TEST_F(guest, nmi_iret64)
+{
+	struct hvlab_intercepts in = { .exception_bitmap = 1u << 13 };
+	int i, gp = 0;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "nmi_iret64"));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &in));
+	nmi_iret_vm = &self->vm;
+	hvtest_io_hook = nmi_iret_io_hook;
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	hvtest_io_hook = NULL;
+	self->r.output[self->r.output_len] = 0;
+	EXPECT_STREQ("NMIs 2, #GP 1, second NMI at the NMI handler's IRETQ\nnmi iret ok\n",
+		     self->r.output);
+	for (i = 0; i < self->r.nexits; i++) {
+		/* #GP(0), and bit 12: the IRETQ had unblocked NMIs */
+		if (self->r.exits[i].vmx_reason == 0) {
+			EXPECT_EQ(0x80001b0d, self->r.exits[i].intr_info);
+			gp++;
+		}
+	}
+	EXPECT_EQ(1, gp);
 }
 
 TEST_F(guest, exceptions32)

@@ -36,6 +36,7 @@ struct seen_exit {
 	uint64_t rip;
 	uint64_t gpa;
 	uint32_t intr_info;		/* exception exits: vector, type, valid */
+	uint32_t idt_vectoring;		/* the event whose delivery the exit cut short */
 	uint32_t io_data;		/* OUT value, or IN value supplied */
 	uint8_t io_dir, io_size;
 	uint16_t io_port;
@@ -108,6 +109,7 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 		e->rip = run->guest_rip;
 		e->gpa = run->guest_phys_addr;
 		e->intr_info = run->intr_info;
+		e->idt_vectoring = run->idt_vectoring_info;
 		switch (run->exit_reason) {
 		case HVLAB_EXIT_IO:
 			if (hvtest_io_hook)
