@@ -515,6 +515,34 @@ TEST_F(guest, triple_fault)
 }
 
 /*
+ * The same triple fault with #GP intercepted (S3-1): each #GP exits while
+ * the CPU delivers the event before it, and hvlab combines them as the
+ * CPU would have: INT3 then #GP is #GP, #GP then #GP is #DF, and #GP
+ * while delivering #DF shuts the guest down.
+ */
+TEST_F(guest, triple_fault_from_merged_exceptions)
+{
+	struct hvlab_intercepts in = { .exception_bitmap = 1u << 13 };
+	/* #GP (hardware exception) during INT3 (software exception), #GP, #DF */
+	static const uint32_t during[] = { 0x80000603, 0x8000030d, 0x80000308 };
+	int i;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "triple_fault"));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &in));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	ASSERT_EQ(3, self->r.nexits);
+	for (i = 0; i < 3; i++) {
+		EXPECT_EQ(0, self->r.exits[i].vmx_reason);
+		EXPECT_EQ(13, self->r.exits[i].intr_info & 0xff);
+		EXPECT_EQ(during[i], self->r.exits[i].idt_vectoring) TH_LOG("exit %d", i);
+	}
+	EXPECT_EQ(HVLAB_EXIT_SHUTDOWN, self->r.last_exit);
+	ASSERT_EQ(0, hv_run(&self->vm));
+	EXPECT_EQ(HVLAB_EXIT_INTERNAL_ERROR, self->vm.run->exit_reason);
+	EXPECT_NE(NULL, strstr(self->vm.run->internal.reason, "triple"));
+}
+
+/*
  * RDMSR, WRMSR and RDPMC exit and come back as a #GP the guest handles;
  * INVD, WBINVD, MONITOR and MWAIT exit and are skipped. Each is one
  * in-kernel exit, in program order, at the instruction's own address.
