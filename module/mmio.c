@@ -18,11 +18,6 @@
 #include "insn.h"
 #include "vmcs.h"
 
-/* Guest page-table entry bits (SDM 4.5, Table 4-19) */
-#define PTE_PRESENT		(1ULL << 0)
-#define PTE_LARGE		(1ULL << 7)
-#define PTE_ADDR_MASK		0x000ffffffffff000ULL
-
 /* Copy guest-physical memory; fails where no memory slot backs it. */
 static int guest_read_phys(struct hvlab_vm *vm, u64 gpa, void *buf, unsigned int len)
 {
@@ -44,79 +39,28 @@ static int guest_read_phys(struct hvlab_vm *vm, u64 gpa, void *buf, unsigned int
 	return 0;
 }
 
-/*
- * Walk the guest's page tables (SDM 4.3, 4.4, 4.5) for a linear address.
- * Only presence and page size matter here: this is for fetching the
- * instruction that the guest itself just executed.
- */
-static int guest_linear_to_phys(struct hvlab_vcpu *vcpu, u64 la, u64 *gpa)
-{
-	unsigned long cr0 = vmcs_readl(GUEST_CR0), cr4 = vmcs_readl(GUEST_CR4);
-	u64 efer = vmcs_read64(GUEST_IA32_EFER), table = vmcs_readl(GUEST_CR3);
-	int level, levels, index_bits, entry_size;
-
-	if (!(cr0 & X86_CR0_PG)) {
-		*gpa = la;
-		return 0;
-	}
-	if (efer & EFER_LMA) {
-		levels = (cr4 & X86_CR4_LA57) ? 5 : 4;
-		index_bits = 9;
-		entry_size = 8;
-	} else if (cr4 & X86_CR4_PAE) {
-		u64 pdpte;
-
-		/* PAE: CR3 points at four 8-byte PDPTEs (SDM 4.4.1). */
-		if (guest_read_phys(vcpu->vm, (table & 0xffffffe0) + ((la >> 30) & 3) * 8,
-				    &pdpte, 8) || !(pdpte & PTE_PRESENT))
-			return -EFAULT;
-		table = pdpte;
-		levels = 2;
-		index_bits = 9;
-		entry_size = 8;
-	} else {
-		levels = 2;
-		index_bits = 10;
-		entry_size = 4;
-	}
-
-	for (level = levels; level >= 1; level--) {
-		int shift = 12 + index_bits * (level - 1);
-		u64 index = (la >> shift) & ((1u << index_bits) - 1);
-		u64 entry = 0;
-
-		if (guest_read_phys(vcpu->vm, (table & PTE_ADDR_MASK) + index * entry_size,
-				    &entry, entry_size) || !(entry & PTE_PRESENT))
-			return -EFAULT;
-		if (level == 1 || (level <= 3 && (entry & PTE_LARGE))) {
-			u64 page_mask = (1ULL << shift) - 1;
-
-			if (entry_size == 4 && level == 2)	/* 4 MiB page, PSE */
-				entry &= 0xffc00000;
-			*gpa = (entry & PTE_ADDR_MASK & ~page_mask) | (la & page_mask);
-			return 0;
-		}
-		table = entry;
-	}
-	return -EFAULT;
-}
-
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write)
 {
 	struct hvlab_run *run = vcpu->run;
 	int bits = hvlab_guest_code_bits();
 	u8 bytes[INSN_MAX_LENGTH];
+	struct hvlab_mem_fault fault;
 	unsigned int avail = 0;
 	struct insn insn;
 	u64 la, pa, value;
 	int bad;
 
-	/* Fetch up to 15 bytes, stopping where the guest's mapping ends. */
+	/*
+	 * Fetch up to 15 bytes, stopping where the guest's mapping ends. The
+	 * walk is the one guest_mem.c does for every emulated access, and the
+	 * CPU's: PDE.PS only with CR4.PSE, the PAE PDPTEs as the CPU loaded
+	 * them (the VMCS), not as the guest may have rewritten them since.
+	 */
 	la = vmcs_readl(GUEST_CS_BASE) + vcpu->exit.rip;
 	if (bits != 64)
 		la &= 0xffffffff;
 	while (avail < sizeof(bytes)) {
-		if (guest_linear_to_phys(vcpu, la + avail, &pa) ||
+		if (hvlab_translate(vcpu, la + avail, false, &pa, &fault) ||
 		    guest_read_phys(vcpu->vm, pa, &bytes[avail], 1))
 			break;
 		avail++;

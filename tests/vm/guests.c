@@ -1072,6 +1072,41 @@ TEST_F(guest, nmi_iret64)
 	EXPECT_EQ(1, gp);
 }
 
+/*
+ * S3-4: MMIO emulation fetches the instruction through the guest's page
+ * tables as the CPU does (guests/elf/mmio_paging.c): with CR4.PSE = 0 a
+ * page directory entry's bit 7 is ignored. Before the fix hvlab read the
+ * entry as a 4 MiB page, fetched other bytes, and stopped the VM.
+ */
+TEST_F(guest, mmio_paging32)
+{
+	int i, writes = 0, reads = 0;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "mmio_paging32"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	EXPECT_STREQ("read 0xffff\nmmio paging ok\n", self->r.output) TH_LOG("%s", self->r.reason);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+	for (i = 0; i < self->r.nexits; i++) {
+		const struct seen_exit *e = &self->r.exits[i];
+
+		if (e->run_exit != HVLAB_EXIT_MMIO)
+			continue;
+		EXPECT_EQ(2, e->mmio_len);
+		if (e->mmio_access == HVLAB_ACCESS_WRITE) {
+			EXPECT_EQ(0xb8000, e->gpa);
+			EXPECT_EQ(0x48, e->mmio_data[0]);
+			EXPECT_EQ(0x07, e->mmio_data[1]);
+			writes++;
+		} else {
+			EXPECT_EQ(0xb8002, e->gpa);
+			reads++;
+		}
+	}
+	EXPECT_EQ(1, writes);
+	EXPECT_EQ(1, reads);
+}
+
 TEST_F(guest, exceptions32)
 {
 	check_exceptions(_metadata, &self->vm, &self->r, "exceptions32", 1);
