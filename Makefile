@@ -38,7 +38,7 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 	       $(wildcard include/uapi/*.h)
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
-	    userspace/stop_cond.c
+	    userspace/stop_cond.c userspace/fpu_image.c
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
 	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c $(LIB_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))

@@ -504,3 +504,13 @@ int hv_kvm_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *h)
 	s.efer = h->efer;
 	return ioctl(vm->vcpu_fd, KVM_SET_SREGS, &s);
 }
+
+_Static_assert(sizeof(struct kvm_xsave) == sizeof(struct hvlab_fpu),
+	       "KVM_GET_XSAVE's image is struct hvlab_fpu's");
+
+int hv_kvm_get_fpu(struct hv_vm *vm, struct hvlab_fpu *fpu)
+{
+	if (kvm_finish_write(vm) || ioctl(vm->vcpu_fd, KVM_GET_XSAVE, fpu))
+		return -errno;
+	return 0;
+}

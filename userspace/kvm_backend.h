@@ -4,11 +4,11 @@
  * so that hvctl can run the same guest under both and compare.
  *
  * hv_kvm_open() takes the place of hv_open(); after it, hv_create(),
- * hv_run(), hv_get/set_regs(), hv_get/set_sregs() and hv_close() go to
- * the functions below. The VM gets the same memory map as with hvlab, a
- * vCPU with the host's CPUID as KVM offers it (VMX hidden, the hypervisor
- * bit set, as hvlab does) and no in-kernel irqchip, so HLT returns to
- * userspace. vm->run is a struct hvlab_run in ordinary memory: each KVM
+ * hv_run(), hv_get/set_regs(), hv_get/set_sregs(), hv_get_fpu() and
+ * hv_close() go to the functions below. The VM gets the same memory map
+ * as with hvlab, a vCPU with the host's CPUID as KVM offers it (VMX
+ * hidden, the hypervisor bit set, as hvlab does) and no in-kernel
+ * irqchip, so HLT returns to userspace. vm->run is a struct hvlab_run in ordinary memory: each KVM
  * exit is translated into it, and an IN or MMIO read's value goes back
  * into KVM's run page before the next KVM_RUN. There is no trace ring and
  * no HVLAB_RUN_STOP_EVERY_EXIT: KVM returns only for what userspace must
@@ -35,5 +35,7 @@ int hv_kvm_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);
 int hv_kvm_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);
 int hv_kvm_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs);
 int hv_kvm_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *sregs);
+/* KVM_GET_XSAVE, whose struct kvm_xsave is laid out as struct hvlab_fpu: 0 or -errno */
+int hv_kvm_get_fpu(struct hv_vm *vm, struct hvlab_fpu *fpu);
 
 #endif

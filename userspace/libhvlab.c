@@ -508,6 +508,13 @@ int hv_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *sregs)
 	return ioctl(vm->vcpu_fd, HVLAB_SET_SREGS, sregs);
 }
 
+int hv_get_fpu(struct hv_vm *vm, struct hvlab_fpu *fpu)
+{
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_get_fpu(vm, fpu);
+	return ioctl(vm->vcpu_fd, HVLAB_GET_FPU, fpu) ? -errno : 0;
+}
+
 int hv_get_stats(int fd, unsigned long request, struct hvlab_stat_desc **descs,
 		 uint64_t **values, unsigned int *count)
 {

@@ -101,6 +101,11 @@ int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);
 int hv_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);
 int hv_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs);
 int hv_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *sregs);
+/*
+ * The guest's x87/SSE/AVX state as an XSAVE image: HVLAB_GET_FPU, or
+ * KVM_GET_XSAVE (the same layout). 0 or -errno. fpu_image.h decodes it.
+ */
+int hv_get_fpu(struct hv_vm *vm, struct hvlab_fpu *fpu);
 
 /*
  * HVLAB_GET_VM_STATS or HVLAB_GET_VCPU_STATS (@request) on @fd: every

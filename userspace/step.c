@@ -18,6 +18,7 @@
 
 #include "decode.h"
 #include "disasm.h"
+#include "fpu_image.h"
 #include "guest_mem.h"
 #include "hvctl.h"
 #include "state.h"
@@ -40,7 +41,7 @@ struct step_cmd {
 	long len;			/* x */
 	int physical;			/* x/p */
 	struct hv_stop_cond cond;	/* until */
-	char arg[256];			/* save FILE, vmcs GROUP */
+	char arg[256];			/* save FILE, vmcs GROUP, regs GROUP */
 };
 
 static const struct {
@@ -51,7 +52,7 @@ static const struct {
 	{ "continue", "c", "", "run to the end without stopping", CMD_CONTINUE },
 	{ "until", "u", "COND", "run until an exit matches COND: exit=NAME[,port=N][,gpa=ADDR][,rip=ADDR]", CMD_UNTIL },
 	{ "stepi", "si", "[N]", "execute one guest instruction (N instructions)", CMD_STEPI },
-	{ "regs", "r", "", "show the registers, segments and control registers", CMD_REGS },
+	{ "regs", "r", "[xmm|all]", "show the registers, segments, control registers; xmm: MXCSR and XMM0-15 instead; all: both", CMD_REGS },
 	{ "vmcs", "v", "[GROUP]", "show the VMCS: guest (default), control, exit, host or all", CMD_VMCS },
 	{ "x", NULL, "ADDR [LEN]", "guest memory in hex at linear ADDR (x/p: physical), LEN bytes (64)", CMD_X },
 	{ "dis", "d", "[ADDR] [N]", "disassemble N instructions (8) at linear ADDR (the current RIP)", CMD_DIS },
@@ -173,6 +174,16 @@ static int parse_command(const char *line, struct step_cmd *cmd, char *err, size
 		if (nwords >= 2)
 			snprintf(cmd->addr, sizeof(cmd->addr), "%s", words[1]);
 		return 0;
+	case CMD_REGS:
+		if (nwords > 2)
+			goto usage;
+		snprintf(cmd->arg, sizeof(cmd->arg), "%s", nwords == 2 ? words[1] : "");
+		if (cmd->arg[0] && strcasecmp(cmd->arg, "xmm") && strcasecmp(cmd->arg, "all")) {
+			snprintf(err, errlen, "regs %.40s: give xmm (MXCSR and the vector registers), all (those too), or no group (the registers, segments, control registers)",
+				 cmd->arg);
+			return -1;
+		}
+		return 0;
 	case CMD_SAVE:
 		if (nwords != 2)
 			goto usage;
@@ -260,6 +271,8 @@ struct stepper {
 	struct hv_state prev;
 	struct hv_vmcs prev_vmcs, cur_vmcs;
 	int vmcs_ok;			/* HVLAB_GET_VMCS works */
+	struct hv_fpu_regs prev_fpu, cur_fpu;
+	int prev_fpu_ok, fpu_ok;	/* HVLAB_GET_FPU worked then and now */
 };
 
 /* The stop's address as the CPU forms it: CS.base + RIP (32 bits outside 64-bit mode). */
@@ -322,10 +335,39 @@ static int vmcs_shown_field(int i)
 }
 
 /*
+ * The vector registers that changed, after @n items of the "changed"
+ * group: in text each on a line of its own (they are long), under the
+ * others; YMM registers whole once either state has AVX state. Returns
+ * the new count of items.
+ */
+static int print_vector_changes(const struct hv_fpu_regs *a, const struct hv_fpu_regs *b,
+				int json, int n)
+{
+	int ymm = a->has_ymm || b->has_ymm;
+	char old[HV_FPU_HEX_LEN], new[HV_FPU_HEX_LEN];
+
+	for (unsigned int i = 0; i < HV_FPU_NREGS; i++) {
+		if (!hv_fpu_reg_differs(a, b, i, ymm))
+			continue;
+		hv_fpu_hex(a, i, ymm, old, sizeof(old));
+		hv_fpu_hex(b, i, ymm, new, sizeof(new));
+		if (json)
+			printf("%s\"%cmm%u\":[\"%s\",\"%s\"]", n ? "," : "", ymm ? 'y' : 'x', i,
+			       old, new);
+		else
+			printf("%s%cmm%u %s -> %s", n ? "\n             " : "    changed: ",
+			       ymm ? 'y' : 'x', i, old, new);
+		n++;
+	}
+	return n;
+}
+
+/*
  * The guest state that changed since the last stop, as "name old -> new"
- * items; JSON: "name":["old","new"]. Registers and the control registers
- * as the guest sees them first, then guest-state VMCS fields (or, with an
- * hvlab.ko without HVLAB_GET_VMCS, the segments from HVLAB_GET_SREGS).
+ * items; JSON: "name":["old","new"]. Registers, the control registers as
+ * the guest sees them, MXCSR and the vector registers first, then
+ * guest-state VMCS fields (or, with an hvlab.ko without HVLAB_GET_VMCS,
+ * the segments from HVLAB_GET_SREGS).
  */
 static void print_changes(struct stepper *st, const struct hv_state *cur, int json)
 {
@@ -362,6 +404,11 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 	CRITEM(cr4);
 	CRITEM(efer);
 #undef CRITEM
+	if (st->fpu_ok && st->prev_fpu_ok) {
+		if (st->prev_fpu.mxcsr != st->cur_fpu.mxcsr)
+			ITEM("mxcsr", st->prev_fpu.mxcsr, st->cur_fpu.mxcsr);
+		n = print_vector_changes(&st->prev_fpu, &st->cur_fpu, json, n);
+	}
 	if (!json && n)
 		printf("\n");
 	n = 0;
@@ -554,10 +601,37 @@ static void print_rflags(uint64_t rflags)
 	printf("] iopl %llu\n", (unsigned long long)(rflags >> 12) & 3);
 }
 
-static void cmd_regs(struct stepper *st)
+/* regs xmm: MXCSR decoded, then XMM0-15 (YMM0-15 once the guest has AVX state) */
+static void cmd_regs_vector(struct stepper *st)
+{
+	struct hv_fpu_regs fpu;
+	char flags[64], hex[HV_FPU_HEX_LEN], name[8];
+	int ret = hv_fpu_read(&st->s->vm, &fpu);
+
+	if (ret) {
+		printf("cannot read the vector registers (HVLAB_GET_FPU: %s): an hvlab.ko older than hvctl lacks it; rebuild both with 'make' and load the new hvlab.ko\n",
+		       strerror(-ret));
+		return;
+	}
+	hv_mxcsr_flags(fpu.mxcsr, flags, sizeof(flags));
+	printf("mxcsr 0x%04x [%s] %s\n", fpu.mxcsr, flags, hv_mxcsr_rounding(fpu.mxcsr));
+	for (unsigned int i = 0; i < HV_FPU_NREGS; i++) {
+		snprintf(name, sizeof(name), "%cmm%u", fpu.has_ymm ? 'y' : 'x', i);
+		hv_fpu_hex(&fpu, i, fpu.has_ymm, hex, sizeof(hex));
+		/* two XMM registers a line, one YMM register */
+		printf("%-5s %s%s", name, hex, fpu.has_ymm || i % 2 ? "\n" : "  ");
+	}
+}
+
+static void cmd_regs(struct stepper *st, const char *group)
 {
 	struct hv_state cur;
 	char flags[128];
+
+	if (!strcasecmp(group, "xmm")) {
+		cmd_regs_vector(st);
+		return;
+	}
 
 	if (hv_state_capture(&st->s->vm, &cur)) {
 		printf("cannot read the registers: %s\n", strerror(errno));
@@ -587,6 +661,8 @@ static void cmd_regs(struct stepper *st)
 	printf("%s, %d-bit code, %s\n", hv_cpu_mode_name(&cur.sregs, cur.regs.rflags),
 	       hv_code_bits(&cur.sregs, cur.regs.rflags),
 	       hv_paging_name(hv_paging_mode(&cur.sregs)));
+	if (!strcasecmp(group, "all"))
+		cmd_regs_vector(st);
 }
 
 static void cmd_vmcs(struct stepper *st, const char *group)
@@ -779,7 +855,7 @@ static int prompt(struct stepper *st)
 		case CMD_QUIT:
 			return QUIT;
 		case CMD_REGS:
-			cmd_regs(st);
+			cmd_regs(st, cmd.arg);
 			break;
 		case CMD_VMCS:
 			cmd_vmcs(st, cmd.arg);
@@ -868,6 +944,17 @@ static void snapshot(struct stepper *st, struct hv_state *cur)
 		fprintf(stderr, "hvctl: cannot read the guest's registers: %s\n", strerror(-ret));
 	/* Until the module has HVLAB_GET_VMCS, diffs fall back to HVLAB_GET_SREGS. */
 	st->vmcs_ok = !hv_vmcs_read(&st->s->vm, &st->cur_vmcs);
+	/* One HVLAB_GET_FPU a stop; without it (an older hvlab.ko) no vector registers */
+	st->fpu_ok = !hv_fpu_read(&st->s->vm, &st->cur_fpu);
+}
+
+/* The stop's state becomes the one the next stop's changes are against. */
+static void remember(struct stepper *st, const struct hv_state *cur)
+{
+	st->prev = *cur;
+	st->prev_vmcs = st->cur_vmcs;
+	st->prev_fpu = st->cur_fpu;
+	st->prev_fpu_ok = st->fpu_ok;
 }
 
 static int end_session(struct stepper *st, int status)
@@ -906,8 +993,7 @@ static int on_interrupt(struct stepper *st)
 	console_flush(st->s);
 	snapshot(st, &cur);
 	printf("interrupted at rip 0x%llx\n", (unsigned long long)cur.regs.rip);
-	st->prev = cur;
-	st->prev_vmcs = st->cur_vmcs;
+	remember(st, &cur);
 	st->running_free = st->has_once = 0;
 	st->stepping = st->auto_stops = 0;
 	st->script_done = 0;
@@ -931,8 +1017,8 @@ int step_loop(struct session *s)
 	st->cfg = &s->step_cfg;
 	st->script = st->cfg->commands;
 	st->interactive = !st->cfg->commands && !st->cfg->count && isatty(STDIN_FILENO);
-	snapshot(st, &st->prev);
-	st->prev_vmcs = st->cur_vmcs;
+	snapshot(st, &cur);
+	remember(st, &cur);
 
 	for (;;) {
 		int stop;
@@ -957,8 +1043,7 @@ int step_loop(struct session *s)
 			st->stops++;
 			snapshot(st, &cur);
 			show_stop(st, &cur);
-			st->prev = cur;
-			st->prev_vmcs = st->cur_vmcs;
+			remember(st, &cur);
 			/* an exit during stepi ends that instruction too (it was emulated or is pending) */
 			if (st->stepping > 0)
 				st->stepping--;

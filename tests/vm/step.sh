@@ -103,8 +103,62 @@ ok $? "dis: the next instructions from RIP, the current one marked" || show $T/o
 
 hvctl step --count 1 --commands 'regs; vmcs guest; help' $G/cpuid.bin >$T/out 2>$T/err
 grep -q "^rip 0x0000000000007c05  rflags 0x" $T/out && grep -q "^cs   0x0000 base 0x0 limit 0xffff" $T/out &&
-	grep -q "GUEST_RIP .*0x0000000000007c05" $T/out && grep -q "^  stepi \[N\] (si)" $T/out
+	grep -q "GUEST_RIP .*0x0000000000007c05" $T/out && grep -q "^  stepi \[N\] (si)" $T/out &&
+	grep -q "^  regs \[xmm|all\] (r) .*xmm: MXCSR and XMM0-15" $T/out
 ok $? "regs, vmcs guest and help at a stop" || show $T/out
+
+# --- vector registers: changes at each stop, regs xmm --------------------------
+# guests/sse.S: XMM0 = bytes 00..0f, XMM7 = f0..ff and MXCSR 0x7f80 before its
+# second OUT, XMM0 cleared before its third.
+z=00000000000000000000000000000000
+ramp=0f0e0d0c0b0a09080706050403020100
+high=fffefdfcfbfaf9f8f7f6f5f4f3f2f1f0
+hvctl step --until exit=IO --count 3 --commands 'next; regs xmm' $G/sse.bin >$T/out 2>$T/err
+st=$?
+sed -n '/^#2 /,/^#3 /p' $T/out >$T/stop2
+[ $st = 0 ] && grep -q "^    changed: rax 0x631 -> 0x632, rip 0x7c20 -> 0x7c34, mxcsr 0x1f80 -> 0x7f80$" $T/stop2 &&
+	grep -q "^             xmm0 0x$z -> 0x$ramp$" $T/stop2 &&
+	grep -q "^             xmm7 0x$z -> 0x$high$" $T/stop2 &&
+	[ "$(grep -c '^             [xy]mm' $T/stop2)" = 2 ]
+ok $? "step sse: MXCSR on the changed line, XMM0 and XMM7 (most significant byte first) under it" || show $T/out $T/err
+sed -n '/^#3 /,$p' $T/out >$T/stop3
+grep -q "^             xmm0 0x$ramp -> 0x$z$" $T/stop3 && ! grep -qE "mxcsr|xmm7" $T/stop3 &&
+	! sed -n "/^#1 /,/^#2 /p" $T/out | grep -qE "xmm|mxcsr"
+ok $? "step sse: PXOR clears XMM0 (shown), nothing vector changed at the first stop or in XMM7 after" || show $T/out
+grep -q "^mxcsr 0x7f80 \[IM DM ZM OM UM PM\] round toward zero$" $T/out &&
+	grep -q "^xmm0  0x$ramp  xmm1  0x$z$" $T/out && grep -q "^xmm6  0x$z  xmm7  0x$high$" $T/out &&
+	grep -q "^xmm14 0x$z  xmm15 0x$z$" $T/out && ! grep -q "^rip 0x" $T/out
+ok $? "regs xmm: MXCSR decoded and XMM0-15, only those" || show $T/out
+
+hvctl step --until exit=IO --count 16 --commands 'next 15; regs all' $G/fpu.bin >$T/out 2>$T/err
+rep16() {	# rep16 XX: XX sixteen times
+	r=
+	for i in 1 2 3 4 5 6 7 8 9 10 11 12 13 14 15 16; do r=$r$1; done
+	echo $r
+}
+# guests/fpu.S's pattern: 0x11 ^ 0x5a, 0x22 ^ 0x5a, ... in XMM0-7
+for v in 0:4b 1:78 2:69 3:1e 4:0f 5:3c 6:2d 7:d2; do
+	echo "             xmm${v%:*} 0x$z -> 0x$(rep16 ${v#*:})"
+done >$T/want
+sed -n '/^#16 /,$p' $T/out | grep "^             xmm" >$T/got
+grep -q "^#16 I/O instruction (30) at rip 0x[0-9a-f]*: in port 0xe9" $T/out && cmp -s $T/want $T/got &&
+	grep -q "^rip 0x" $T/out && grep -q "^mxcsr 0x1f80 \[IM DM ZM OM UM PM\] round to nearest$" $T/out &&
+	grep -q "^xmm6  0x$(rep16 2d)  xmm7  0x$(rep16 d2)$" $T/out
+ok $? "step fpu: at its first IN, XMM0-7 changed to the pattern it loaded; regs all shows them" || { show $T/out; diff $T/want $T/got | show; }
+
+hvctl step --until exit=IO --count 17 $G/fpu.bin >$T/out 2>$T/err
+sed -n '/^#17 /,$p' $T/out >$T/stop17
+grep -q "^#17 I/O instruction (30) .*: in port 0xe9" $T/stop17 && ! grep -q "xmm" $T/stop17
+ok $? "step fpu: between two INs the guest kept its XMM registers, and no change is shown" || show $T/out
+
+hvctl step --json --until exit=IO --count 2 $G/sse.bin >$T/out 2>$T/err
+sed -n 2p $T/out | grep -q "\"changed\":{.*\"mxcsr\":\[\"0x1f80\",\"0x7f80\"\],\"xmm0\":\[\"0x$z\",\"0x$ramp\"\],\"xmm7\":\[\"0x$z\",\"0x$high\"\]}" &&
+	! head -1 $T/out | grep -q xmm
+ok $? "step --json: MXCSR and XMM changes among \"changed\"" || show $T/out
+
+hvctl step --commands 'regs ymm0' $G/sse.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q "regs ymm0: give xmm" $T/err
+ok $? "regs with an unknown group: status 2, names the groups" || show $T/err
 
 # --- scripts on stdin ------------------------------------------------------------
 printf 'regs\nnext\nquit\n' | hvctl step $G/hello.bin >$T/out 2>$T/err

@@ -6,12 +6,15 @@
  * VM exists, and must refuse with -EBUSY, never crash, when KVM holds it:
  * KVM 6.1 takes VMX when its first VM is created, 6.12 already when
  * kvm_intel loads. This test loads kvm_intel from /lib/modules/kvm, so it
- * runs last in a lab-VM boot and unloads KVM again at the end.
+ * runs last in a lab-VM boot and unloads KVM again at the end. With KVM
+ * loaded, it also checks what libhvlab reads through /dev/kvm.
  */
 #include <linux/kvm.h>
 #include <sys/syscall.h>
 
 #include "hvtest.h"
+#include "fpu_image.h"
+#include "kvm_backend.h"
 
 #define KVM_DIR "/lib/modules/kvm/"
 
@@ -139,6 +142,79 @@ TEST(kvm_loaded_with_virt_at_load)
 	/* with enable_virt_at_load=0 and no KVM VM, both can be loaded */
 	ASSERT_EQ(0, load_kvm("enable_virt_at_load=0"));
 	EXPECT_EQ(0, hvlab_says_hello());
+	unload_kvm();
+}
+
+/*
+ * Run guests/sse.bin on @backend to its second OUT, where it has set
+ * XMM0, XMM7 and MXCSR, and read its vector registers there (hv_fpu_read:
+ * HVLAB_GET_FPU, or KVM_GET_XSAVE). 0 or -errno.
+ */
+static int sse_guest_vector_registers(enum hv_backend backend, struct hv_fpu_regs *fpu)
+{
+	enum hv_guest_format format;
+	const char *why;
+	struct hv_vm vm;
+	int outs = 0, ret;
+
+	ret = backend == HV_BACKEND_KVM ? hv_kvm_open(&vm) : hv_open(&vm);
+	if (!ret)
+		ret = hv_create(&vm, HV_DEFAULT_MEM);
+	if (!ret)
+		ret = hv_load_file(&vm, GUEST_DIR "sse.bin", &format, &why);
+	while (!ret) {
+		vm.run->request_flags = 0;
+		ret = hv_run(&vm);
+		if (ret == -EINTR) {
+			ret = 0;
+			continue;
+		}
+		if (ret)
+			break;
+		if (vm.run->exit_reason != HVLAB_EXIT_IO || vm.run->io.direction != HVLAB_IO_OUT)
+			ret = -EIO;	/* the guest has only OUTs before its HLT */
+		else if (++outs == 2)
+			break;
+	}
+	if (!ret)
+		ret = hv_fpu_read(&vm, fpu);
+	hv_close(&vm);
+	return ret;
+}
+
+/* libhvlab reads the guest's MXCSR and XMM registers from either hypervisor. */
+TEST(both_backends_read_the_vector_registers)
+{
+	static const enum hv_backend backends[] = { HV_BACKEND_HVLAB, HV_BACKEND_KVM };
+	struct hv_fpu_regs fpu;
+	char xmm0[HV_FPU_HEX_LEN], xmm7[HV_FPU_HEX_LEN], xmm1[HV_FPU_HEX_LEN];
+	int ret;
+
+	if (access(KVM_DIR "kvm-intel.ko", R_OK))
+		SKIP(return, "no kvm-intel.ko in " KVM_DIR);
+	if (access("/sys/module/kvm/parameters", F_OK) == 0)
+		unload_kvm();
+	for (int i = 0; i < 2; i++) {
+		const char *name = backends[i] == HV_BACKEND_KVM ? "kvm" : "hvlab";
+
+		if (backends[i] == HV_BACKEND_KVM && (ret = load_kvm(""))) {
+			unload_kvm();
+			ASSERT_EQ(0, ret) TH_LOG("loading KVM: %s", strerror(-ret));
+		}
+		memset(&fpu, 0xaa, sizeof(fpu));
+		ret = sse_guest_vector_registers(backends[i], &fpu);
+		EXPECT_EQ(0, ret) TH_LOG("%s: %s", name, strerror(-ret));
+		if (ret)
+			continue;
+		hv_fpu_hex(&fpu, 0, 0, xmm0, sizeof(xmm0));
+		hv_fpu_hex(&fpu, 1, 0, xmm1, sizeof(xmm1));
+		hv_fpu_hex(&fpu, 7, 0, xmm7, sizeof(xmm7));
+		EXPECT_EQ(0x7f80, fpu.mxcsr) TH_LOG("%s", name);
+		EXPECT_STREQ("0x0f0e0d0c0b0a09080706050403020100", xmm0) TH_LOG("%s", name);
+		EXPECT_STREQ("0x00000000000000000000000000000000", xmm1) TH_LOG("%s", name);
+		EXPECT_STREQ("0xfffefdfcfbfaf9f8f7f6f5f4f3f2f1f0", xmm7) TH_LOG("%s", name);
+		EXPECT_EQ(0, fpu.has_ymm) TH_LOG("%s", name);	/* the guest has no AVX state */
+	}
 	unload_kvm();
 }
 
