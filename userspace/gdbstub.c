@@ -40,7 +40,7 @@ enum reg_kind {
 	REG_SELECTOR,		/* a struct hvlab_segment in hvlab_sregs: selector */
 	REG_SEG_BASE,		/* ... its base */
 	REG_SREG,		/* a __u64 in struct hvlab_sregs (CRs, EFER) */
-	REG_UNAVAILABLE,	/* x87: hvlab does not switch the FPU, gdb shows <unavailable> */
+	REG_UNAVAILABLE,	/* x87: not read from HVLAB_GET_FPU yet; gdb shows <unavailable> */
 };
 
 struct gdb_reg {
