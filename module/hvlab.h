@@ -127,6 +127,7 @@ struct hvlab_vm {
 	struct hvlab_ept ept;
 	struct hvlab_mem_slot slots[HVLAB_MAX_MEM_SLOTS];
 	u64 mem_total;
+	u64 slot_unwinds;	/* additions that failed half-way and were undone */
 	struct hvlab_vcpu *vcpus[HVLAB_MAX_VCPUS];
 	/* Backs HVLAB_APIC_BASE once a vCPU virtualizes APIC accesses. */
 	struct page *apic_access_page;

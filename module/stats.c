@@ -108,7 +108,8 @@ static u64 vcpu_stat(const struct hvlab_vcpu *vcpu, unsigned int i, struct hvlab
 	return READ_ONCE(*(const u64 *)(base + def->offset));
 }
 
-enum { VM_STAT_VCPUS, VM_STAT_SLOTS, VM_STAT_BYTES, VM_STAT_EXITS, VM_STAT_EXITS_TO_USER };
+enum { VM_STAT_VCPUS, VM_STAT_SLOTS, VM_STAT_BYTES, VM_STAT_EXITS, VM_STAT_EXITS_TO_USER,
+       VM_STAT_SLOT_UNWINDS };
 
 static const struct stat_def vm_stats[] = {
 	[VM_STAT_VCPUS] = { "vcpus", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
@@ -117,6 +118,8 @@ static const struct stat_def vm_stats[] = {
 	[VM_STAT_EXITS] = { "exits", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE },
 	[VM_STAT_EXITS_TO_USER] = { "exits_to_user", HVLAB_STAT_UNIT_COUNT,
 				    HVLAB_STAT_CUMULATIVE },
+	[VM_STAT_SLOT_UNWINDS] = { "slot_unwinds", HVLAB_STAT_UNIT_COUNT,
+				   HVLAB_STAT_CUMULATIVE },
 };
 
 /* The value of VM statistic @i; vm->lock held (it guards slots and vcpus). */
@@ -126,6 +129,8 @@ static u64 vm_stat(struct hvlab_vm *vm, unsigned int i)
 	unsigned int j;
 
 	lockdep_assert_held(&vm->lock);
+	if (i == VM_STAT_SLOT_UNWINDS)
+		return vm->slot_unwinds;
 	for (j = 0; j < HVLAB_MAX_VCPUS; j++) {
 		const struct hvlab_vcpu *vcpu = vm->vcpus[j];
 

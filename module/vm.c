@@ -215,6 +215,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 		if (ret) {
 			hvlab_ept_unmap_range(&vm->ept, r.guest_phys_addr, i);
 			hvlab_vmx_invept_everywhere(vm->ept.eptp);
+			vm->slot_unwinds++;
 			unpin_user_pages(pages, npages);
 			kvfree(pages);
 			goto out_unaccount;

@@ -232,14 +232,14 @@ static inline unsigned long long hvtest_mitigation_value(const char *name)
 	return hvtest_mitigation(name, value, sizeof(value)) ? 0 : strtoull(value, NULL, 10);
 }
 
-/* A vCPU statistic by name (module/stats.c), or 0. */
-static inline uint64_t hvtest_vcpu_stat(const struct hv_vm *vm, const char *name)
+/* A statistic by name (module/stats.c), or 0: @req is HVLAB_GET_{VM,VCPU}_STATS. */
+static inline uint64_t hvtest_stat(int fd, unsigned long req, const char *name)
 {
 	struct hvlab_stat_desc *descs;
 	uint64_t *values, value = 0;
 	unsigned int i, count;
 
-	if (hv_get_stats(vm->vcpu_fd, HVLAB_GET_VCPU_STATS, &descs, &values, &count))
+	if (hv_get_stats(fd, req, &descs, &values, &count))
 		return 0;
 	for (i = 0; i < count; i++)
 		if (!strcmp(descs[i].name, name))
@@ -247,6 +247,11 @@ static inline uint64_t hvtest_vcpu_stat(const struct hv_vm *vm, const char *name
 	free(descs);
 	free(values);
 	return value;
+}
+
+static inline uint64_t hvtest_vcpu_stat(const struct hv_vm *vm, const char *name)
+{
+	return hvtest_stat(vm->vcpu_fd, HVLAB_GET_VCPU_STATS, name);
 }
 
 static inline int hvtest_count(const struct guest_result *r, uint32_t vmx_reason)
