@@ -451,6 +451,7 @@ TEST_F(dbg, vcpu_and_vm_stats)
 	EXPECT_EQ(HV_DEFAULT_MEM - (HV_HIGH_RAM_START - HV_LOW_RAM_END),
 		  v[find_stat(d, n, "memory_bytes")]);
 	EXPECT_EQ(self->vm.run->exit_count, v[find_stat(d, n, "exits")]);
+	EXPECT_EQ(0, v[find_stat(d, n, "slot_unwinds")]);
 	free(d);
 	free(v);
 }
