@@ -22,6 +22,9 @@
 #include <asm/debugreg.h>
 #include <asm/fpu/xcr.h>
 #include <asm/fpu/xstate.h>
+#ifdef CONFIG_X86_FRED
+#include <asm/fred.h>
+#endif
 #include <asm/mce.h>
 #include <asm/msr.h>
 #include <asm/special_insns.h>
@@ -268,6 +271,25 @@ static void vcpu_host_machine_check(void)
 }
 
 /*
+ * An NMI that arrived while the guest ran made the VM exit (pin-based
+ * "NMI exiting") and never reached the host's handler: call it, as the
+ * CPU would have. With FRED, INT $2 is an ordinary software interrupt,
+ * not an NMI, so the kernel's FRED entry is called with an NMI event as
+ * KVM does; without it, INT $2 goes through the IDT's NMI gate. The lab
+ * kernels have no FRED (docs/security.md, S2-4).
+ */
+static void vcpu_host_nmi(void)
+{
+#ifdef CONFIG_X86_FRED
+	if (cpu_feature_enabled(X86_FEATURE_FRED)) {
+		fred_entry_from_kvm(EVENT_TYPE_NMI, NMI_VECTOR);
+		return;
+	}
+#endif
+	asm volatile("int $2");
+}
+
+/*
  * One VM entry and exit, with interrupts off in between so that nothing
  * can run on this CPU while the VMCS holds this CPU's host state.
  * Returns 0 after a VM exit (vcpu->exit filled in), or 1 if the VM entry
@@ -353,7 +375,7 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 			u32 type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
 
 			if ((info & INTR_INFO_VALID) && type == INTR_TYPE_NMI)
-				asm volatile("int $2");
+				vcpu_host_nmi();
 			else if ((info & INTR_INFO_VALID) && type == INTR_TYPE_HARD_EXCEPTION &&
 				 (info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_MC)
 				vcpu_host_machine_check();
