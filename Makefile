@@ -6,7 +6,8 @@
 #   make demo       set up, build, boot the lab VM and watch a guest's exits
 #   make check      every test, host-side and in the lab VM; ends "N passed, N failed"
 #   make fuzz       libFuzzer harnesses (tests/fuzz, FUZZ_SECONDS=300 each), then in
-#                   the lab VM 200,000 random ioctls and 20,000 random guests
+#                   the lab VM 200,000 random ioctls, 20,000 random guests and
+#                   2,000 rmmod/insmod cycles
 #   make setup      install Debian packages (as root) and fetch the lab kernels
 #   make install    hvctl and its man page into $(DESTDIR)$(PREFIX) (/usr/local)
 #
@@ -62,7 +63,7 @@ KSELFTEST := $(B)/kselftest/kselftest_harness.h
 all: module hvctl guests tests
 
 help:
-	@sed -n '3,13p' Makefile
+	@sed -n '3,14p' Makefile
 
 setup:
 	@scripts/setup
@@ -203,10 +204,11 @@ $(FUZZERS): $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer -o $@ $< $(FUZZ_OBJS)
 FUZZ_CALLS ?= 200000
 FUZZ_GUESTS ?= 20000
+FUZZ_CYCLES ?= 2000
 FUZZ_SEED ?= $(shell date +%s)
 fuzz: payload
 	@tests/fuzz/run $(FUZZ_SECONDS)
-	@labs/vm/run --timeout 7200 --payload $(PAYLOAD) -- /tests/fuzz-all $(FUZZ_CALLS) $(FUZZ_GUESTS) $(FUZZ_SEED)
+	@labs/vm/run --timeout 7200 --payload $(PAYLOAD) -- /tests/fuzz-all $(FUZZ_CALLS) $(FUZZ_GUESTS) $(FUZZ_SEED) $(FUZZ_CYCLES)
 
 clean:
 	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload \

@@ -96,6 +96,7 @@ int hvlab_vmx_get(void);
 void hvlab_vmx_put(void);
 void hvlab_vmx_free_regions(void);
 void hvlab_vmx_invept_everywhere(u64 eptp);
+bool hvlab_vmx_on_this_cpu(void);
 
 /* ept.c: the guest-physical address space */
 struct hvlab_ept {

@@ -596,6 +596,14 @@ static void vmcs_put_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
  */
 void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 {
+	/*
+	 * @cpu is going offline and has left VMX already (vmx.c): the thread
+	 * was still queued here, and the scheduler pushes it to another CPU
+	 * before it runs again (balance_push()), where the next sched-in
+	 * loads the VMCS. VMPTRLD would be #UD. vcpu->cpu stays -1.
+	 */
+	if (unlikely(!hvlab_vmx_on_this_cpu()))
+		return;
 	if (vmx_vmptrld(vcpu->vmcs_pa)) {
 		/* Cannot happen with VMX on; leave cpu = -1 so run fails. */
 		pr_err(HVLAB_MSG_PREFIX "VMPTRLD failed on CPU %d\n", cpu);

@@ -370,15 +370,30 @@ static int vmx_cpu_on(unsigned int cpu)
 	return 0;
 }
 
-/* cpuhp "offline" callback; no VMCS is current here (vcpu.c clears on put). */
+/*
+ * cpuhp "offline" callback; no VMCS is current here (vcpu.c clears on put).
+ * A dynamic state runs before the scheduler has waited for every task to
+ * leave the CPU (CPUHP_AP_SCHED_WAIT_EMPTY, which KVM's own state comes
+ * after): a vCPU thread still queued here can be switched to once more,
+ * on its way to another CPU, and its sched-in notifier must then find
+ * VMX off (hvlab_vmcs_load). So the flag goes first: if this thread is
+ * preempted before VMXOFF, such a notifier only skips a VMPTRLD it could
+ * have done.
+ */
 static int vmx_cpu_off(unsigned int cpu)
 {
 	if (per_cpu(vmx_is_on, cpu)) {
-		vmx_vmxoff();
-		cr4_clear_bits(X86_CR4_VMXE);
 		per_cpu(vmx_is_on, cpu) = false;
+		vmx_vmxoff();	/* a "memory" clobber: after the store */
+		cr4_clear_bits(X86_CR4_VMXE);
 	}
 	return 0;
+}
+
+/* With preemption off: may this CPU run VMX instructions? */
+bool hvlab_vmx_on_this_cpu(void)
+{
+	return this_cpu_read(vmx_is_on);
 }
 
 /* Take a reference on VMX being on everywhere; the first one turns it on. */

@@ -257,6 +257,296 @@ TEST(cpu_hotplug_with_a_live_vm)
 }
 
 /*
+ * A real-mode guest that never ends: EBP counts CPUID exits (handled in
+ * the kernel), EDI sums the counts and ESI rotates, and every 1024
+ * rounds it writes EBP, EDI and ESI to ports 0x80, 0x84 and 0x88, which
+ * the test checks against what they must be after that many rounds. A
+ * register lost, or a round done twice, across a VMCLEAR on one CPU and a
+ * VMPTRLD on another shows up at the next check.
+ */
+extern const uint8_t counting_guest[], counting_guest_end[];
+asm(".pushsection .rodata\n"
+    "counting_guest:\n"
+    ".code16\n"
+    "	xor %ebp, %ebp\n"
+    "	xor %edi, %edi\n"
+    "	mov $0x12345678, %esi\n"
+    "1:	inc %ebp\n"
+    "	xor %eax, %eax\n"
+    "	cpuid\n"
+    "	add %ebp, %edi\n"
+    "	rol $1, %esi\n"
+    "	test $0x3ff, %bp\n"
+    "	jnz 1b\n"
+    "	mov %ebp, %eax\n"
+    "	out %eax, $0x80\n"
+    "	mov %edi, %eax\n"
+    "	out %eax, $0x84\n"
+    "	mov %esi, %eax\n"
+    "	out %eax, $0x88\n"
+    "	jmp 1b\n"
+    ".code64\n"
+    "counting_guest_end:\n"
+    ".popsection\n");
+
+/* where the vCPU thread must be: anywhere, CPU 1, anywhere (moving), CPU 0 */
+enum hotplug_phase { STARTING, ON_CPU1, MOVING, CPU1_OFFLINE };
+#define HOTPLUG_CYCLES	1
+#define MAX_CHECKS	4096
+
+struct hotplug_run {
+	struct hv_vm vm;
+	pthread_t thread;
+	volatile int phase;	/* enum hotplug_phase, set by the main thread */
+	volatile int stop;
+	int ret, bad_sums, ndots;
+	struct { int host_cpu, phase; } dots[MAX_CHECKS];
+};
+
+/* The vCPU thread: run the counting guest, check it, report each check. */
+static void *run_counting_guest(void *arg)
+{
+	struct hotplug_run *h = arg;
+	struct hvlab_run *run = h->vm.run;
+	uint32_t count = 0, sum = 0;
+	char c = 1;
+
+	run->request_flags = 0;
+	for (;;) {
+		h->ret = hv_run(&h->vm);
+		if (h->ret == -EINTR)
+			continue;
+		if (h->ret || run->exit_reason != HVLAB_EXIT_IO) {
+			if (!h->ret)
+				h->ret = -EPROTO;
+			break;
+		}
+		if (run->io.port == 0x80) {
+			count = run->io.data;
+		} else if (run->io.port == 0x84) {
+			sum = run->io.data;
+		} else {
+			uint32_t rot = count % 32;
+
+			h->bad_sums += count % 1024 || count / 1024 != (uint32_t)h->ndots + 1 ||
+				       sum != (uint32_t)((uint64_t)count * (count + 1) / 2) ||
+				       run->io.data != (rot ? 0x12345678u << rot |
+							 0x12345678u >> (32 - rot) : 0x12345678u);
+			h->dots[h->ndots].host_cpu = run->host_cpu;
+			h->dots[h->ndots].phase = h->phase;
+			if (++h->ndots == MAX_CHECKS || h->stop)
+				break;
+			write(wake_pipe[1], &c, 1);
+		}
+	}
+	close(wake_pipe[1]);
+	return NULL;
+}
+
+/* More threads on CPU 1 when it goes down: vCPUs looping on CPUID, and spinners */
+#define LOOPING_VCPUS	2
+#define SPINNERS	8
+
+struct bystander {
+	struct hv_vm vm;	/* unused by spinners */
+	pthread_t thread;
+	volatile int *stop;
+	int ret;
+};
+
+static void *loop_on_cpuid(void *arg)
+{
+	struct bystander *b = arg;
+
+	b->vm.run->request_flags = 0;
+	while (!*b->stop) {
+		/* 1: cpuid; jmp 1b: back here only for a signal */
+		b->ret = hv_run(&b->vm);
+		if (b->ret && b->ret != -EINTR)
+			break;
+		b->ret = 0;
+	}
+	return NULL;
+}
+
+static void *spin(void *arg)
+{
+	struct bystander *b = arg;
+
+	while (!*b->stop)
+		;
+	return NULL;
+}
+
+/* 0 or -errno; the old value into @old if it is not NULL */
+static int set_rcu_expedited(int value, int *old)
+{
+	FILE *f = fopen("/sys/kernel/rcu_expedited", "r+");
+	int ret = 0;
+
+	if (!f)
+		return -errno;
+	if (old && fscanf(f, "%d", old) != 1)
+		ret = -EIO;
+	rewind(f);
+	if (fprintf(f, "%d\n", value) < 0)
+		ret = -EIO;
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+/*
+ * Issue 9: CPU 1 taken offline while a vCPU runs its guest there, and
+ * brought back (HOTPLUG_CYCLES times: each costs about 10 s of Bochs, 2
+ * CPUs). To run the hotplug thread, CPU 1 preempts the vCPU thread
+ * (sched-out: VMCLEAR there); the scheduler then pushes the thread, its
+ * affinity broken, to CPU 0, where its VMCS is loaded again; hvlab's
+ * cpuhp callback runs VMXOFF on CPU 1, and VMXON when it comes back,
+ * before any task can run there. The guest spends nearly all its time
+ * in the kernel (CPUID exits), so that is where the offline finds it.
+ * Every check the guest reports must hold, those made while CPU 1 was
+ * offline must come from CPU 0, and those after it was back and the
+ * thread pinned there again from CPU 1.
+ *
+ * The callback runs before the scheduler has waited for every task to
+ * leave CPU 1 (CPUHP_AP_SCHED_WAIT_EMPTY), so other threads are pinned
+ * there too, and RCU grace periods are expedited, which makes the
+ * hotplug thread come back sooner from the one it waits for: then tasks
+ * are still queued on CPU 1 after VMXOFF, and each is scheduled there
+ * once more on its way out. This crashed the host (#UD at VMPTRLD in the
+ * sched-in notifier) until hvlab_vmcs_load() learnt to leave the VMCS
+ * alone on a CPU whose VMX is off.
+ */
+TEST(cpu_offline_under_a_running_vcpu)
+{
+	struct hotplug_run *h = calloc(1, sizeof(*h));
+	struct bystander *by = calloc(LOOPING_VCPUS + SPINNERS, sizeof(*by));
+	struct sigaction sa = { .sa_handler = on_sigusr1 };	/* no SA_RESTART */
+	struct sched_param rt = { .sched_priority = 1 };
+	int cycles = 0, i, run_start = 0, offline_dots = 0, misplaced = 0, ret;
+	int expedited = -1;
+	volatile int stop = 0;
+	pthread_attr_t attr;
+	struct sched_param normal = { 0 };
+	char c, trail[512];
+	size_t len = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs (labs/vm/run --cpus 2)");
+	if (access("/sys/devices/system/cpu/cpu1/online", W_OK))
+		SKIP(return, "CPU 1 cannot be taken offline here");
+	ASSERT_NE(NULL, h);
+	ASSERT_NE(NULL, by);
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, sched_setscheduler(0, SCHED_FIFO, &rt));
+	ASSERT_EQ(0, pin(pthread_self(), 0));
+	ASSERT_EQ(0, pipe(wake_pipe));
+	ASSERT_EQ(0, hv_open(&h->vm));
+	ASSERT_EQ(0, hv_create(&h->vm, HV_DEFAULT_MEM));
+	ASSERT_EQ(0, hv_load_raw(&h->vm, counting_guest, counting_guest_end - counting_guest));
+
+	/* the other threads stay ordinary ones */
+	pthread_attr_init(&attr);
+	pthread_attr_setinheritsched(&attr, PTHREAD_EXPLICIT_SCHED);
+	pthread_attr_setschedpolicy(&attr, SCHED_OTHER);
+	pthread_attr_setschedparam(&attr, &normal);
+	for (i = 0; i < LOOPING_VCPUS + SPINNERS; i++) {
+		by[i].stop = &stop;
+		if (i < LOOPING_VCPUS) {
+			static const uint8_t cpuid_loop[] = { 0x0f, 0xa2, 0xeb, 0xfc };
+
+			ASSERT_EQ(0, hv_open(&by[i].vm));
+			ASSERT_EQ(0, hv_create(&by[i].vm, HV_DEFAULT_MEM));
+			ASSERT_EQ(0, hv_load_raw(&by[i].vm, cpuid_loop, sizeof(cpuid_loop)));
+		}
+		ASSERT_EQ(0, pthread_create(&by[i].thread, &attr,
+					    i < LOOPING_VCPUS ? loop_on_cpuid : spin, &by[i]));
+		ASSERT_EQ(0, pin(by[i].thread, 1));
+	}
+	ASSERT_EQ(0, pthread_create(&h->thread, &attr, run_counting_guest, h));
+	pthread_attr_destroy(&attr);
+	ASSERT_EQ(0, pin(h->thread, 1));
+	h->phase = ON_CPU1;
+	EXPECT_EQ(0, set_rcu_expedited(1, &expedited));
+
+	while (read(wake_pipe[0], &c, 1) == 1) {
+		int last_phase = h->dots[h->ndots - 1].phase;
+		int last_cpu = h->dots[h->ndots - 1].host_cpu;
+
+		if (h->phase == ON_CPU1 && last_phase == ON_CPU1 && last_cpu == 1) {
+			if (cycles == HOTPLUG_CYCLES) {
+				h->stop = 1;
+				continue;
+			}
+			h->phase = MOVING;
+			ret = set_online(1, 0);
+			EXPECT_EQ(0, ret);
+			if (ret)
+				break;
+			h->phase = CPU1_OFFLINE;
+			cycles++;
+		} else if (h->phase == CPU1_OFFLINE && last_phase == CPU1_OFFLINE) {
+			h->phase = MOVING;
+			ret = set_online(1, 1);
+			EXPECT_EQ(0, ret);
+			if (ret)
+				break;
+			for (i = 0; i < LOOPING_VCPUS + SPINNERS; i++)
+				EXPECT_EQ(0, pin(by[i].thread, 1));
+			EXPECT_EQ(0, pin(h->thread, 1));
+			h->phase = ON_CPU1;
+		}
+	}
+	h->stop = 1;
+	pthread_join(h->thread, NULL);
+	stop = 1;
+	for (i = 0; i < LOOPING_VCPUS + SPINNERS; i++) {
+		if (i < LOOPING_VCPUS)
+			pthread_kill(by[i].thread, SIGUSR1);
+		pthread_join(by[i].thread, NULL);
+		EXPECT_EQ(0, by[i].ret);
+		if (i < LOOPING_VCPUS) {
+			EXPECT_EQ(HVLAB_EXIT_INTR, by[i].vm.run->exit_reason);
+			hv_close(&by[i].vm);
+		}
+	}
+	/* whatever happened */
+	set_online(1, 1);
+	if (expedited >= 0)
+		set_rcu_expedited(expedited, NULL);
+
+	EXPECT_EQ(0, h->ret);
+	EXPECT_EQ(0, h->bad_sums);
+	EXPECT_EQ(HOTPLUG_CYCLES, cycles);
+	for (i = 0; i < h->ndots; i++) {
+		int want = h->dots[i].phase == CPU1_OFFLINE ? 0 :
+			   h->dots[i].phase == ON_CPU1 ? 1 : h->dots[i].host_cpu;
+
+		if (i + 1 == h->ndots || h->dots[i + 1].phase != h->dots[i].phase ||
+		    h->dots[i + 1].host_cpu != h->dots[i].host_cpu) {
+			len += snprintf(trail + len, len < sizeof(trail) ? sizeof(trail) - len : 0,
+					" %c%d*%d", "SPMO"[h->dots[i].phase], h->dots[i].host_cpu,
+					i + 1 - run_start);
+			run_start = i + 1;
+		}
+		offline_dots += h->dots[i].phase == CPU1_OFFLINE;
+		misplaced += h->dots[i].host_cpu != want;
+	}
+	/* e.g. P1*3: three checks in a row on CPU 1 while pinned there */
+	TH_LOG("%d checks (S starting, P pinned to CPU 1, M moving, O CPU 1 offline; "
+	       "the CPU; how many):%s", h->ndots, trail);
+	TH_LOG("%u migrations seen by hvlab", h->vm.run->cpu_migrations);
+	EXPECT_GE(offline_dots, HOTPLUG_CYCLES);
+	EXPECT_EQ(0, misplaced);
+	EXPECT_GE(h->vm.run->cpu_migrations, 2 * HOTPLUG_CYCLES);
+	EXPECT_EQ(2, sysconf(_SC_NPROCESSORS_ONLN));
+	hv_close(&h->vm);
+	free(by);
+	free(h);
+}
+
+/*
  * A real-mode guest that reads 0xb000:0 until it finds 0x5a there, then
  * halts: mov $0xb000,%ax; mov %ax,%ds; 1: mov 0,%al; cmp $0x5a,%al;
  * jne 1b; hlt. At first nothing is mapped there: each read is an MMIO
