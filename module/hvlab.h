@@ -14,6 +14,7 @@
 #include <linux/jump_label.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
+#include <linux/percpu.h>
 #include <linux/preempt.h>
 #include <linux/types.h>
 #include <asm/desc_defs.h>
@@ -96,7 +97,13 @@ int hvlab_vmx_get(void);
 void hvlab_vmx_put(void);
 void hvlab_vmx_free_regions(void);
 void hvlab_vmx_invept_everywhere(u64 eptp);
-bool hvlab_vmx_on_this_cpu(void);
+DECLARE_PER_CPU(bool, hvlab_vmx_is_on);
+
+/* With preemption off: may this CPU run VMX instructions? (every vCPU load) */
+static inline bool hvlab_vmx_on_this_cpu(void)
+{
+	return this_cpu_read(hvlab_vmx_is_on);
+}
 
 /* ept.c: the guest-physical address space */
 struct hvlab_ept {

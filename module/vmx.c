@@ -73,7 +73,7 @@ MODULE_PARM_DESC(preemption_tsc, "TSC ticks a guest may run between exits (0 = n
 static DEFINE_PER_CPU(void *, vmxon_region);
 /* The host's SYSCALL MSRs, read once per CPU: Linux never changes them. */
 DEFINE_PER_CPU(u64, hvlab_host_syscall_msrs[HVLAB_NR_SYSCALL_MSRS]);
-static DEFINE_PER_CPU(bool, vmx_is_on);
+DEFINE_PER_CPU(bool, hvlab_vmx_is_on);
 static DEFINE_MUTEX(vmx_users_lock);
 static unsigned int vmx_users;
 static int vmx_cpuhp_state;
@@ -364,7 +364,7 @@ static int vmx_cpu_on(unsigned int cpu)
 		pr_err(HVLAB_MSG_PREFIX "VMXON failed on CPU %u: is another hypervisor active?\n", cpu);
 		return -EBUSY;
 	}
-	per_cpu(vmx_is_on, cpu) = true;
+	per_cpu(hvlab_vmx_is_on, cpu) = true;
 	for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++)
 		rdmsrl(hvlab_syscall_msrs[i], per_cpu(hvlab_host_syscall_msrs[i], cpu));
 	return 0;
@@ -382,18 +382,12 @@ static int vmx_cpu_on(unsigned int cpu)
  */
 static int vmx_cpu_off(unsigned int cpu)
 {
-	if (per_cpu(vmx_is_on, cpu)) {
-		per_cpu(vmx_is_on, cpu) = false;
+	if (per_cpu(hvlab_vmx_is_on, cpu)) {
+		per_cpu(hvlab_vmx_is_on, cpu) = false;
 		vmx_vmxoff();	/* a "memory" clobber: after the store */
 		cr4_clear_bits(X86_CR4_VMXE);
 	}
 	return 0;
-}
-
-/* With preemption off: may this CPU run VMX instructions? */
-bool hvlab_vmx_on_this_cpu(void)
-{
-	return this_cpu_read(vmx_is_on);
 }
 
 /* Take a reference on VMX being on everywhere; the first one turns it on. */
@@ -428,7 +422,7 @@ void hvlab_vmx_put(void)
 static void vmx_invept_this_cpu(void *eptp)
 {
 	/* A CPU on its way offline may have left VMX already (vmx_cpu_off). */
-	if (this_cpu_read(vmx_is_on))
+	if (this_cpu_read(hvlab_vmx_is_on))
 		hvlab_invept(*(u64 *)eptp);
 }
 
