@@ -109,7 +109,7 @@ static u64 vcpu_stat(const struct hvlab_vcpu *vcpu, unsigned int i, struct hvlab
 }
 
 enum { VM_STAT_VCPUS, VM_STAT_SLOTS, VM_STAT_BYTES, VM_STAT_EXITS, VM_STAT_EXITS_TO_USER,
-       VM_STAT_SLOT_UNWINDS };
+	VM_STAT_SLOT_UNWINDS };
 
 static const struct stat_def vm_stats[] = {
 	[VM_STAT_VCPUS] = { "vcpus", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
