@@ -161,7 +161,7 @@ payload: all $(if $(GDB_BIN),$(GDB_ROOT).stamp)
 	@cp $(KMOD)/hvlab.ko $(PAYLOAD).tmp/hvlab/
 	@cp $(B)/bin/hvctl $(PAYLOAD).tmp/usr/bin/
 	@cp $(GUESTS) $(PAYLOAD).tmp/guests/
-	@cp $(VM_TESTS) tests/vm/run-all tests/vm/fuzz-all tests/vm/*.sh $(PAYLOAD).tmp/tests/
+	@cp $(VM_TESTS) tests/vm/run-all tests/vm/run-smp tests/vm/fuzz-all tests/vm/*.sh $(PAYLOAD).tmp/tests/
 	@$(if $(GDB_BIN),cp -a $(GDB_ROOT)/. $(PAYLOAD).tmp/)
 	@# replace the old tree in one step: a lab VM being packed never sees half of one
 	@rm -rf $(PAYLOAD).old && { ! test -d $(PAYLOAD) || mv $(PAYLOAD) $(PAYLOAD).old; } && \

@@ -528,7 +528,8 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		/*
 		 * A signal, or work the kernel queued for this thread's return
 		 * to userspace (the recovery of a machine check in guest
-		 * memory, for one): go there, and come back if it likes.
+		 * memory; on 6.12 the scheduler's mm_cid scan, every 100 ms):
+		 * go there, and come back if it likes.
 		 */
 		if (signal_pending(current) || task_work_pending(current)) {
 			run->exit_reason = HVLAB_EXIT_INTR;

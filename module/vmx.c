@@ -63,8 +63,9 @@ DEFINE_PER_CPU(unsigned int, vmcs_access_errors);
  * Every VM entry arms the VMX-preemption timer with this many TSC ticks
  * (SDM 26.5.1): a guest that spins without exits still comes back to the
  * run loop, which checks for signals and rescheduling. On real hardware
- * host interrupts do that too; under Bochs, whose clock barely moves
- * while a guest runs, the timer is the only thing that does.
+ * host interrupts do that too; Bochs makes them exit only while the guest
+ * has IF = 1, so for a guest with IF = 0 the timer is the only thing that
+ * does, and the host's timer tick waits for it.
  */
 static unsigned long preemption_tsc = 1UL << 20;
 module_param(preemption_tsc, ulong, 0444);

@@ -346,7 +346,13 @@ static int run_loop(struct session *s)
 
 	if (s->step)
 		return step_loop(s);
-	run->request_flags = HVLAB_RUN_TRACE | (s->stop_after ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
+	/*
+	 * The trace ring only when something reads it: else the exits the
+	 * kernel handles stay there, instead of a round trip to hvctl every
+	 * HVLAB_TRACE_ENTRIES of them.
+	 */
+	run->request_flags = (s->trace || s->tracer ? HVLAB_RUN_TRACE : 0) |
+			     (s->stop_after ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
 	while (!s->done) {
 		/* hvctl trace: what userspace spent on the last exit is its cost too */
 		if (s->tracer && returned && run->exit_reason != HVLAB_EXIT_TRACE_FULL)

@@ -6,8 +6,8 @@
 # memory writes, Ctrl-C, and the guest's end, for a 64-bit, a 32-bit and
 # a real-mode guest. Prints TAP.
 #
-# Time inside the lab VM nearly stops while a guest runs, so nothing here
-# waits on a clock while a guest spins: the Ctrl-C comes once the guest
+# Time inside the lab VM crawls while a guest runs (docs/labvm.md), so
+# nothing here waits on a clock while a guest spins: the Ctrl-C comes once the guest
 # has said it spins (guests/elf/debuggee.c).
 . "$(dirname "$0")/tap.sh"
 has() {	# has FILE PATTERN: grep -q, showing FILE when the pattern is missing

@@ -129,7 +129,8 @@ static const unsigned long vcpu_ioctls[] = {
  * HVLAB_RUN on @fd, one exit at a time, through a mapping of its run page:
  * a guest of random bytes may spin or loop on exits the kernel handles,
  * and without HVLAB_RUN_STOP_EVERY_EXIT nothing would bring it back here
- * (under Bochs the lab VM's clock stands still while a guest spins).
+ * (under Bochs the lab VM's clock crawls while a guest runs: a timeout
+ * would take minutes, docs/labvm.md).
  */
 static long run_one_exit(uint64_t *s, int fd)
 {

@@ -9,9 +9,9 @@
  * (GDT, TSS, GS base) each time, or the host crashes or the checksum
  * breaks. Needs two CPUs.
  *
- * Why the dots: under Bochs the lab VM's clock barely moves while a guest
- * runs, so a mover that sleeps or waits for a timer tick would hardly ever
- * run. Waking it from the vCPU thread needs no clock. And the mover is a
+ * Why the dots: under Bochs the lab VM's clock crawls while a guest runs
+ * (a second of it costs about a minute, docs/labvm.md), so a mover that
+ * sleeps or waits for a timer tick would hardly ever run. Waking it from the vCPU thread needs no clock. And the mover is a
  * real-time thread, so that waking it preempts the vCPU thread at once
  * when both share a CPU; an ordinary thread would wait for a tick.
  */
