@@ -31,6 +31,17 @@
 	hlt
 .endm
 
+/* SSE on (SDM Vol. 3, 14.1.3): CR0.EM=0, CR0.MP=1, CR4.OSFXSR/OSXMMEXCPT. */
+.macro SSE_ON
+	mov %cr0, %eax
+	and $~4, %eax
+	or $2, %eax
+	mov %eax, %cr0
+	mov %cr4, %eax
+	or $0x600, %eax
+	mov %eax, %cr4
+.endm
+
 /*
  * The usual ending of a self-checking guest: print \ok_text and halt, or,
  * for a check that jumped to "bad", print \bad_text and halt. Includes

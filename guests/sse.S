@@ -15,14 +15,7 @@
 #include "guest.h"
 
 start:
-	/* SSE on (SDM Vol. 3, 14.1.3): CR0.EM=0, CR0.MP=1, CR4.OSFXSR/OSXMMEXCPT */
-	mov %cr0, %eax
-	and $~4, %eax
-	or $2, %eax
-	mov %eax, %cr0
-	mov %cr4, %eax
-	or $0x600, %eax
-	mov %eax, %cr4
+	SSE_ON
 	mov $DEBUG_PORT, %dx
 	mov $'1', %al
 	outb %al, %dx

@@ -24,22 +24,12 @@ __asm__(".text\n"
 	"iretq\n");
 extern char gp_handler[];
 
-static uint64_t idt[2 * 14] __attribute__((aligned(16)));
+static struct hv_gate idt[14] __attribute__((aligned(16)));
 
 static void catch_gp(void)
 {
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
-		sizeof(idt) - 1, (uintptr_t)idt,
-	};
-	uintptr_t addr = (uintptr_t)gp_handler;
-	uint16_t cs;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	/* An interrupt gate (SDM 6.14.1): offset, selector, P, type 0xe */
-	idt[2 * 13] = (addr & 0xffff) | (uint64_t)cs << 16 | 0x8eull << 40 |
-		      (uint64_t)(addr >> 16 & 0xffff) << 48;
-	idt[2 * 13 + 1] = addr >> 32;
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	hv_set_gate(&idt[13], gp_handler, HV_GATE_INTERRUPT);
+	hv_load_idt((uintptr_t)idt, 14);
 }
 #endif
 

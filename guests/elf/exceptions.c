@@ -62,32 +62,7 @@ __asm__(".text\n"
 
 extern char vector_1[], vector_3[], vector_6[], vector_13[], vector_14[];
 
-/* An interrupt gate (SDM 6.11, 6.14.1): 8 bytes in 32-bit mode, 16 in 64. */
-struct gate {
-	uint16_t offset_low, selector;
-	uint8_t ist, type;
-	uint16_t offset_mid;
-#ifdef __x86_64__
-	uint32_t offset_high, reserved;
-#endif
-} __attribute__((packed));
-
-static struct gate idt[32];
-
-static void set_gate(int vector, void *handler)
-{
-	uintptr_t addr = (uintptr_t)handler;
-	uint16_t cs;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[vector] = (struct gate){
-		.offset_low = addr, .selector = cs, .type = 0x8e,	/* P, interrupt gate */
-		.offset_mid = addr >> 16,
-#ifdef __x86_64__
-		.offset_high = addr >> 32,
-#endif
-	};
-}
+static struct hv_gate idt[32];
 
 /* Run one faulting instruction with its recovery point in EBX/RBX. */
 #define FAULT(insn, ...) \
@@ -102,16 +77,12 @@ static void set_gate(int vector, void *handler)
 
 int main(void)
 {
-	struct __attribute__((packed)) { uint16_t limit; uintptr_t base; } idtr = {
-		sizeof(idt) - 1, (uintptr_t)idt,
-	};
-
-	set_gate(1, vector_1);
-	set_gate(3, vector_3);
-	set_gate(6, vector_6);
-	set_gate(13, vector_13);
-	set_gate(14, vector_14);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	hv_set_gate(&idt[1], vector_1, HV_GATE_INTERRUPT);
+	hv_set_gate(&idt[3], vector_3, HV_GATE_INTERRUPT);
+	hv_set_gate(&idt[6], vector_6, HV_GATE_INTERRUPT);
+	hv_set_gate(&idt[13], vector_13, HV_GATE_INTERRUPT);
+	hv_set_gate(&idt[14], vector_14, HV_GATE_INTERRUPT);
+	hv_load_idt((uintptr_t)idt, 32);
 
 	FAULT("pushf\n orl $0x100, (%%" SP ")\n popf\n nop", "i"(0));	/* #DB after the NOP */
 	FAULT("int3", "i"(0));

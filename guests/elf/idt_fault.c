@@ -75,33 +75,16 @@ void on_event(unsigned long vector)
 	}
 }
 
-struct gate {
-	uint16_t offset_low, selector;
-	uint8_t ist, type;
-	uint16_t offset_mid;
-	uint32_t offset_high, reserved;
-} __attribute__((packed));
-
 /* Written through the identity map: the IDT's own pages may not be mapped. */
 static void set_gate(int vector, void *handler, uint8_t type)
 {
-	uintptr_t addr = (uintptr_t)handler;
-	uint64_t offset = IDT_BASE - IDT_VIRT + vector * sizeof(struct gate);
-	struct gate *g = (struct gate *)&idt_pages[offset / 4096][offset % 4096];
-	uint16_t cs;
+	uint64_t offset = IDT_BASE - IDT_VIRT + vector * sizeof(struct hv_gate);
 
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	*g = (struct gate){
-		.offset_low = addr, .selector = cs, .type = type,
-		.offset_mid = addr >> 16, .offset_high = addr >> 32,
-	};
+	hv_set_gate((struct hv_gate *)&idt_pages[offset / 4096][offset % 4096], handler, type);
 }
 
 int main(void)
 {
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
-		(IRQ_VECTOR + 1) * sizeof(struct gate) - 1, IDT_BASE,
-	};
 	uint64_t *pdpt = (uint64_t *)(read_cr3() & ~0xfffull);
 	unsigned long i;
 
@@ -111,12 +94,12 @@ int main(void)
 	pd[0] = (uintptr_t)pt | PTE_PW;
 	pt[0] = (uintptr_t)idt_pages[0] | PTE_PW;
 
-	set_gate(0, vector_8, 0x0e);	/* #DE: not present (P = 0) */
-	set_gate(8, vector_8, 0x8e);
-	set_gate(11, vector_11, 0x8e);
-	set_gate(14, vector_14, 0x8e);
-	set_gate(IRQ_VECTOR, vector_32, 0x8e);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	set_gate(0, vector_8, HV_GATE_NOT_PRESENT);	/* #DE */
+	set_gate(8, vector_8, HV_GATE_INTERRUPT);
+	set_gate(11, vector_11, HV_GATE_INTERRUPT);
+	set_gate(14, vector_14, HV_GATE_INTERRUPT);
+	set_gate(IRQ_VECTOR, vector_32, HV_GATE_INTERRUPT);
+	hv_load_idt(IDT_BASE, IRQ_VECTOR + 1);
 
 	/* #DE -> #NP while delivering it -> #DF */
 	__asm__ volatile("lea 1f, %%rbx\n xor %%edx, %%edx\n div %%rcx\n 1:\n"

@@ -54,36 +54,13 @@ __asm__(".text\n"
 
 extern char vector_2[], vector_13[], nmi_iretq[];
 
-struct gate {
-	uint16_t offset_low, selector;
-	uint8_t ist, type;
-	uint16_t offset_mid;
-	uint32_t offset_high, reserved;
-} __attribute__((packed));
-
-static struct gate idt[14];
-
-static void set_gate(int vector, void *handler)
-{
-	uintptr_t addr = (uintptr_t)handler;
-	uint16_t cs;
-
-	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
-	idt[vector] = (struct gate){
-		.offset_low = addr, .selector = cs, .type = 0x8e,
-		.offset_mid = addr >> 16, .offset_high = addr >> 32,
-	};
-}
+static struct hv_gate idt[14];
 
 int main(void)
 {
-	struct __attribute__((packed)) { uint16_t limit; uint64_t base; } idtr = {
-		sizeof(idt) - 1, (uintptr_t)idt,
-	};
-
-	set_gate(2, vector_2);
-	set_gate(13, vector_13);
-	__asm__ volatile("lidt %0" : : "m"(idtr));
+	hv_set_gate(&idt[2], vector_2, HV_GATE_INTERRUPT);
+	hv_set_gate(&idt[13], vector_13, HV_GATE_INTERRUPT);
+	hv_load_idt((uintptr_t)idt, 14);
 	outb(0x81, 0);		/* the first NMI arrives right after this */
 	__asm__ volatile("nop; nop; nop" : : : "memory");
 

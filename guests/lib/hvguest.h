@@ -98,6 +98,48 @@ DEFINE_READ_CR(8)
 DEFINE_WRITE_CR(8)
 #endif
 
+/*
+ * An IDT gate (SDM 6.11, 6.14.1): 8 bytes in 32-bit mode, 16 in 64-bit
+ * mode, where the handler's offset has 64 bits.
+ */
+struct hv_gate {
+	uint16_t offset_low, selector;
+	uint8_t ist, type;
+	uint16_t offset_mid;
+#ifdef __x86_64__
+	uint32_t offset_high, reserved;
+#endif
+} __attribute__((packed));
+
+#define HV_GATE_INTERRUPT	0x8e	/* P = 1, DPL 0, interrupt gate: IF cleared */
+#define HV_GATE_NOT_PRESENT	0x0e	/* the same with P = 0: delivery raises #NP */
+
+/* Send a vector to handler, in the code segment the guest runs in now. */
+static inline void hv_set_gate(struct hv_gate *gate, void *handler, uint8_t type)
+{
+	uintptr_t addr = (uintptr_t)handler;
+	uint16_t cs;
+
+	__asm__ volatile("mov %%cs, %0" : "=r"(cs));
+	*gate = (struct hv_gate){
+		.offset_low = addr, .selector = cs, .type = type,
+		.offset_mid = addr >> 16,
+#ifdef __x86_64__
+		.offset_high = addr >> 32,
+#endif
+	};
+}
+
+/* LIDT: the IDT at (linear) base, for vectors 0 to vectors - 1. */
+static inline void hv_load_idt(uintptr_t base, unsigned int vectors)
+{
+	struct __attribute__((packed)) { uint16_t limit; uintptr_t base; } idtr = {
+		vectors * sizeof(struct hv_gate) - 1, base,
+	};
+
+	__asm__ volatile("lidt %0" : : "m"(idtr));
+}
+
 /* lib.c */
 void hv_putc(char c);
 void hv_puts(const char *s);
