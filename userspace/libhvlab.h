@@ -59,6 +59,7 @@ struct hv_vm {
 	struct hvlab_run *run;
 	uint8_t *mem;		/* guest-physical 0 .. mem_size-1 (host view) */
 	uint64_t mem_size;
+	int mem_borrowed;	/* hv_create_in(): the caller's, not unmapped here */
 	enum hv_backend backend;
 	struct hv_kvm *kvm;	/* HV_BACKEND_KVM: kvm_backend.c's state */
 };
@@ -66,6 +67,13 @@ struct hv_vm {
 /* Each returns 0 or -errno, and prints nothing: callers decide. */
 int hv_open(struct hv_vm *vm);
 int hv_create(struct hv_vm *vm, uint64_t mem_size);
+/*
+ * hv_create() over guest memory the caller mapped (hvlab backend only):
+ * mem_size bytes at mem, which hv_close() leaves mapped. A program that
+ * makes many short-lived VMs reuses one mapping, whose pages are already
+ * there, instead of faulting in and zeroing new ones for each.
+ */
+int hv_create_in(struct hv_vm *vm, void *mem, uint64_t mem_size);
 void hv_close(struct hv_vm *vm);
 
 /* A human explanation of an error from hv_open()/hv_create(). */
