@@ -30,7 +30,7 @@
 
 int hvlab_ept_init(struct hvlab_ept *ept)
 {
-	ept->pml4 = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	ept->pml4 = (u64 *)get_zeroed_page(HVLAB_GFP_GUEST_MEM);
 	if (!ept->pml4)
 		return -ENOMEM;
 	atomic_long_inc(&hvlab_pages.ept_tables);
@@ -48,7 +48,7 @@ static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
 		u64 *entry = &table[EPT_INDEX(gpa, level)];
 
 		if (!(*entry & EPT_RWX)) {
-			u64 *next = (u64 *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+			u64 *next = (u64 *)get_zeroed_page(HVLAB_GFP_GUEST_MEM);
 
 			if (!next)
 				return -ENOMEM;

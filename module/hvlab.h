@@ -105,6 +105,14 @@ static inline bool hvlab_vmx_on_this_cpu(void)
 	return this_cpu_read(hvlab_vmx_is_on);
 }
 
+/*
+ * Allocations that grow with guest memory (a region's page array, EPT
+ * tables) are charged to the VMM's memory cgroup. One that does not fit
+ * fails the ioctl with -ENOMEM instead of waking the OOM killer, which
+ * would kill the VMM, or a neighbour in its cgroup (S1-5).
+ */
+#define HVLAB_GFP_GUEST_MEM	(GFP_KERNEL_ACCOUNT | __GFP_RETRY_MAYFAIL)
+
 /* ept.c: the guest-physical address space */
 struct hvlab_ept {
 	u64 *pml4;		/* kernel virtual address of the root table */

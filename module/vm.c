@@ -191,7 +191,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 				    current->comm, task_pid_nr(current), npages << (PAGE_SHIFT - 10));
 		goto out;
 	}
-	pages = kvcalloc(npages, sizeof(*pages), GFP_KERNEL_ACCOUNT);
+	pages = kvcalloc(npages, sizeof(*pages), HVLAB_GFP_GUEST_MEM);
 	ret = -ENOMEM;
 	if (!pages)
 		goto out_unaccount;

@@ -19,6 +19,10 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
+#include <stdarg.h>
+#include <sys/mman.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
 
 #include "hvtest.h"
 
@@ -625,6 +629,241 @@ TEST(slot_added_while_a_guest_polls_it)
 		munmap(page, 4096);
 	}
 	EXPECT_EQ(0, killed);
+}
+
+/*
+ * S1-5. A memory region whose addition fails half-way, after some of its
+ * EPT entries were in place, while another thread's guest reads those
+ * addresses (guests/elf/slot_poll.c). Every CPU must forget the entries
+ * (INVEPT) before any page is unpinned: the guest may read the region's
+ * memory while the addition is under way, never once it has failed.
+ *
+ * The failure comes from a small memory cgroup. The page array and the
+ * EPT tables are charged to the process (GFP_KERNEL_ACCOUNT): a 512 MiB
+ * region needs 256 pages of each, and the limit leaves room for the array
+ * and about half of the tables. Charges come in per-CPU batches of up to
+ * 64 pages, so the failure lands somewhere in the tables' first half,
+ * never before them or after them. The region is cheap otherwise: one
+ * 2 MiB memfd mapped 256 times, every alias the same pages.
+ *
+ * The failed addition must not wake the OOM killer either: hvlab
+ * allocates for a region with __GFP_RETRY_MAYFAIL, and a region that
+ * does not fit is ENOMEM for its VMM, never a process killed.
+ */
+#define CGROUP_ROOT	"/sys/fs/cgroup"
+#define CGROUP_SMALL	CGROUP_ROOT "/hvlab-slot-unwind"
+#define UNWIND_GPA	0x40000000ull	/* slot_poll.c's region */
+#define UNWIND_SIZE	(512ull << 20)
+#define ALIAS_SIZE	(2ull << 20)
+#define UNWIND_TABLES	(UNWIND_SIZE / ALIAS_SIZE)	/* EPT page tables, one per 2 MiB */
+#define ARRAY_PAGES	(UNWIND_SIZE / 4096 * 8 / 4096)	/* struct page *[] */
+
+static int put(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	va_start(ap, fmt);
+	ret = vfprintf(f, fmt, ap) < 0 ? -EIO : 0;
+	va_end(ap);
+	if (fclose(f))
+		ret = -errno;
+	return ret;
+}
+
+static long long get(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/* A memory cgroup to move into: 0, or -1 where the kernel has none. */
+static int small_cgroup_ready(void)
+{
+	if (access(CGROUP_ROOT "/cgroup.procs", F_OK) &&
+	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL))
+		return -1;
+	put(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
+	if (mkdir(CGROUP_SMALL, 0755) && errno != EEXIST)
+		return -1;
+	return access(CGROUP_SMALL "/memory.max", W_OK) ? -1 : 0;
+}
+
+/* Module-wide pinned pages, from debugfs (module/stats.c) */
+static long pinned_pages(void)
+{
+	char line[64];
+	long v = -1;
+	FILE *f = fopen("/sys/kernel/debug/hvlab/pages", "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "pinned %ld", &v) == 1)
+			break;
+	if (f)
+		fclose(f);
+	return v;
+}
+
+/* UNWIND_SIZE of address space, every 2 MiB of it the same memfd pages */
+static void *map_aliases(void)
+{
+	int fd = memfd_create("slot-unwind", 0);
+	uint8_t *base;
+	uint64_t off;
+
+	if (fd < 0 || ftruncate(fd, ALIAS_SIZE))
+		return MAP_FAILED;
+	base = mmap(NULL, UNWIND_SIZE, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	for (off = 0; base != MAP_FAILED && off < UNWIND_SIZE; off += ALIAS_SIZE)
+		if (mmap(base + off, ALIAS_SIZE, PROT_READ | PROT_WRITE,
+			 MAP_SHARED | MAP_FIXED | MAP_POPULATE, fd, 0) == MAP_FAILED)
+			base = MAP_FAILED;
+	if (base != MAP_FAILED)
+		memset(base, 0x5a, ALIAS_SIZE);
+	close(fd);
+	return base;
+}
+
+/* Kernel-log lines from now on: a /dev/kmsg reader at its end, or -1. */
+static int kmsg_from_now(void)
+{
+	int fd = open("/dev/kmsg", O_RDONLY | O_NONBLOCK);
+
+	if (fd >= 0)
+		lseek(fd, 0, SEEK_END);
+	return fd;
+}
+
+static int kmsg_count(int fd, const char *needle)
+{
+	char rec[2048];
+	ssize_t n;
+	int count = 0;
+
+	while (fd >= 0 && ((n = read(fd, rec, sizeof(rec) - 1)) > 0 || (n < 0 && errno == EPIPE))) {
+		if (n <= 0)
+			continue;	/* overwritten records */
+		rec[n] = 0;
+		count += !!strstr(rec, needle);
+	}
+	return count;
+}
+
+struct region_adder {
+	struct hv_vm *vm;
+	void *mem;
+	int go;			/* set once the small cgroup's limit is in place */
+	int ret;
+	int done;
+};
+
+/* On CPU 0, while the guest runs on CPU 1 */
+static void *add_region_at_1g(void *arg)
+{
+	struct region_adder *a = arg;
+	struct hvlab_memory_region r = {
+		.slot = 3, .guest_phys_addr = UNWIND_GPA, .memory_size = UNWIND_SIZE,
+		.userspace_addr = (uintptr_t)a->mem,
+	};
+
+	while (!__atomic_load_n(&a->go, __ATOMIC_ACQUIRE))
+		sched_yield();
+	a->ret = ioctl(a->vm->vm_fd, HVLAB_SET_MEMORY_REGION, &r) ? -errno : 0;
+	__atomic_store_n(&a->done, 1, __ATOMIC_RELEASE);
+	return NULL;
+}
+
+/*
+ * Run slot_poll until the adder is done and the guest has made three more
+ * passes. A report at port 0x85 means the guest read memory; if the exit
+ * before it came after the addition had failed, the read came after too.
+ */
+static void poll_while_adding(struct __test_metadata *_metadata, struct hv_vm *vm,
+			      struct region_adder *adder, int *reads, int *stale_reads)
+{
+	struct hvlab_run *run = vm->run;
+	long exits = 0, done_at = -1;
+	int passes_after = 0;
+
+	run->request_flags = 0;
+	for (;;) {
+		if (hv_run(vm) == -EINTR)
+			continue;
+		exits++;
+		if (done_at < 0 && __atomic_load_n(&adder->done, __ATOMIC_ACQUIRE))
+			done_at = exits;
+		if (run->exit_reason == HVLAB_EXIT_MMIO) {
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+		} else if (run->exit_reason == HVLAB_EXIT_IO && run->io.port == 0x85) {
+			(*reads)++;
+			if (adder->ret && done_at >= 0 && exits - 1 >= done_at)
+				(*stale_reads)++;
+		} else if (run->exit_reason == HVLAB_EXIT_IO && run->io.port == 0x86) {
+			run->io.data = done_at >= 0 && ++passes_after >= 3;
+		} else if (run->exit_reason != HVLAB_EXIT_IO || run->io.port != 0xe9) {
+			break;
+		}
+	}
+	EXPECT_EQ(HVLAB_EXIT_HLT, run->exit_reason) TH_LOG("%s", run->internal.reason);
+}
+
+TEST(failed_region_addition_while_a_guest_polls_it)
+{
+	struct hv_vm vm = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	struct region_adder adder = { .vm = &vm };
+	int reads = 0, stale = 0, kmsg;
+	long long unwinds, base;
+	long pinned_before;
+	pthread_t t;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs 2 CPUs (labs/vm/run --cpus 2)");
+	if (small_cgroup_ready())
+		SKIP(return, "no cgroup v2 memory controller here");
+	adder.mem = map_aliases();
+	ASSERT_NE(MAP_FAILED, adder.mem);
+	ASSERT_EQ(0, hvtest_create(&vm, "slot_poll32"));
+	pinned_before = pinned_pages();
+	kmsg = kmsg_from_now();
+
+	/* Everything the test needs is allocated: only the ioctl charges after. */
+	ASSERT_EQ(0, pthread_create(&t, NULL, add_region_at_1g, &adder) ? -1 : 0);
+	ASSERT_EQ(0, pin(t, 0));
+	ASSERT_EQ(0, pin(pthread_self(), 1));
+	ASSERT_EQ(0, put(CGROUP_SMALL "/cgroup.procs", "%d", getpid()));
+	base = get(CGROUP_SMALL "/memory.current");
+	ASSERT_EQ(0, put(CGROUP_SMALL "/memory.max", "%lld",
+			 base + (ARRAY_PAGES + UNWIND_TABLES / 2) * 4096));
+	__atomic_store_n(&adder.go, 1, __ATOMIC_RELEASE);
+	poll_while_adding(_metadata, &vm, &adder, &reads, &stale);
+	pthread_join(t, NULL);
+	ASSERT_EQ(0, put(CGROUP_ROOT "/cgroup.procs", "%d", getpid()));
+	put(CGROUP_SMALL "/memory.max", "max");
+	rmdir(CGROUP_SMALL);
+
+	unwinds = hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "slot_unwinds");
+	TH_LOG("addition: %s; %lld unwound half-way; the guest read the region's memory %d times, %d of them after the failure",
+	       adder.ret ? strerror(-adder.ret) : "succeeded", unwinds, reads, stale);
+	EXPECT_EQ(-ENOMEM, adder.ret);
+	EXPECT_EQ(1, unwinds);
+	EXPECT_EQ(0, stale);
+	/* nothing stays pinned of a region that failed */
+	EXPECT_EQ(pinned_before, pinned_pages());
+	EXPECT_EQ(0, kmsg_count(kmsg, "oom-kill"));
+	if (kmsg >= 0)
+		close(kmsg);
+	hv_close(&vm);
+	munmap(adder.mem, UNWIND_SIZE);
 }
 
 TEST_HARNESS_MAIN
