@@ -648,7 +648,12 @@ TEST(slot_added_while_a_guest_polls_it)
  *
  * The failed addition must not wake the OOM killer either: hvlab
  * allocates for a region with __GFP_RETRY_MAYFAIL, and a region that
- * does not fit is ENOMEM for its VMM, never a process killed.
+ * does not fit is ENOMEM for its VMM, never a process killed (before,
+ * this test was OOM-killed).
+ *
+ * What Bochs cannot show: a missing INVEPT. hvlab does not enable VPID,
+ * so every VM exit drops the guest's cached translations, every report
+ * here is an exit, and each HVLAB_RUN does INVEPT when it loads the VMCS.
  */
 #define CGROUP_ROOT	"/sys/fs/cgroup"
 #define CGROUP_SMALL	CGROUP_ROOT "/hvlab-slot-unwind"
