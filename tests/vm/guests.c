@@ -14,6 +14,7 @@
 #define EXIT_CPUID	10
 #define EXIT_HLT	12
 #define EXIT_VMCALL	18
+#define EXIT_WRMSR	32
 #define EXIT_IO		30
 #define EXIT_EPT_VIOLATION 48
 #define EXIT_TRIPLE_FAULT 2
@@ -113,6 +114,33 @@ TEST_F(guest, hello64)
 {
 	ASSERT_EQ(0, hvtest_create(&self->vm, "hello64"));
 	check_elf_hello(_metadata, &self->vm, &self->r, 1);
+}
+
+/*
+ * S3-7. A guest that enters long mode itself (guests/elf/long_mode.c),
+ * with no CR0 intercept: the CPU sets EFER.LMA when the guest sets
+ * CR0.PG, and saves it into the "IA-32e mode guest" entry control at the
+ * next exit. The CPUID exit the kernel handles after the switch, and the
+ * OUTs that go to userspace, must each enter 64-bit mode again.
+ */
+TEST_F(guest, long_mode_entered_by_the_guest)
+{
+	uint64_t entry_controls, efer, cs_ar;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "long_mode32"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	EXPECT_STREQ("long mode ok\n", self->r.output);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit) TH_LOG("%s", self->r.reason);
+	/* the EFER write, then CPUID in 64-bit code, then the OUTs */
+	EXPECT_EQ(1, hvtest_count(&self->r, EXIT_WRMSR));
+	EXPECT_GE(hvtest_count(&self->r, EXIT_CPUID), 1);
+	entry_controls = hvtest_vmcs_read(&self->vm, 0x4012);	/* VM_ENTRY_CONTROLS */
+	efer = hvtest_vmcs_read(&self->vm, 0x2806);		/* GUEST_IA32_EFER */
+	cs_ar = hvtest_vmcs_read(&self->vm, 0x4816);		/* GUEST_CS_AR_BYTES */
+	EXPECT_TRUE(entry_controls & (1u << 9));		/* IA-32e mode guest */
+	EXPECT_EQ(0x500, efer & 0x500);				/* LME and LMA */
+	EXPECT_TRUE(cs_ar & (1u << 13));			/* CS.L */
 }
 
 /* The guest library's VMCALL wrapper: three hypercalls, in both modes. */

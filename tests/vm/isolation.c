@@ -14,6 +14,7 @@
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <time.h>
 
 #include "hvtest.h"
 
@@ -767,6 +768,118 @@ TEST(ibpb_between_vms)
 	}
 	hv_close(&a);
 	hv_close(&b);
+}
+
+/* guests/elf/scan.c's pattern: a per-run seed, a word per address */
+static uint32_t scan_pattern(uint32_t seed, uint32_t addr)
+{
+	uint32_t x = (addr ^ seed) * 0x9e3779b1u;
+
+	return x ^ (x >> 15);
+}
+
+static int scan_is_ram(uint64_t gpa, uint64_t mem_size)
+{
+	return gpa < HV_LOW_RAM_END || (gpa >= HV_HIGH_RAM_START && gpa < mem_size);
+}
+
+/* Does the host's view of RAM page @page still hold the pattern? */
+static int scan_page_is_pattern(const struct hv_vm *vm, uint32_t seed, uint32_t page)
+{
+	const uint32_t *w = (const uint32_t *)(vm->mem + page);
+	int i;
+
+	for (i = 0; i < 1024; i++)
+		if (w[i] != scan_pattern(seed, page + 4 * i))
+			return 0;
+	return 1;
+}
+
+/*
+ * Issue 9, the isolation scan. The guest reads guest-physical memory from
+ * 0 to 4 GiB (guests/elf/scan.c): its RAM, which the test filled with a
+ * per-run pattern, must be exactly what the host sees there (a page the
+ * guest finds different must be one the host also finds different: the
+ * guest's image, GDT and stack), and everything else must be the bus,
+ * where each read is an MMIO exit, answered here with all ones. Every
+ * page up to the end of RAM is read; above it every HVLAB_SCAN_STRIDE-th
+ * page (default 16; `make fuzz` reads every page, a million MMIO exits).
+ */
+TEST(isolation_scan_to_4g)
+{
+	struct hv_vm vm = { .dev_fd = -1, .vm_fd = -1, .vcpu_fd = -1 };
+	const char *env = getenv("HVLAB_SCAN_STRIDE");
+	uint32_t stride = env ? strtoul(env, NULL, 0) : 16;
+	uint32_t seed = (uint32_t)time(NULL) * 2654435761u ^ getpid();
+	uint64_t gpa, bus_reads = 0, want_bus_reads, bad_bus = 0, foreign = 0, own = 0;
+	uint32_t pages_scanned = 0;
+	enum hv_guest_format format;
+	struct hvlab_run *run;
+	const char *why;
+
+	ASSERT_TRUE(stride && !(stride & (stride - 1)) && stride <= 1024);
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, hv_create(&vm, HV_DEFAULT_MEM));
+	for (gpa = 0; gpa < vm.mem_size; gpa += 4)
+		if (scan_is_ram(gpa, vm.mem_size))
+			*(uint32_t *)(vm.mem + gpa) = scan_pattern(seed, gpa);
+	ASSERT_EQ(0, hv_load_file(&vm, GUEST_DIR "scan32.elf", &format, &why));
+	TH_LOG("seed %#x, every page to %llu MiB, then every %u pages", seed,
+	       (unsigned long long)vm.mem_size >> 20, stride);
+
+	run = vm.run;
+	run->request_flags = 0;
+	for (;;) {
+		int err = hv_run(&vm);
+
+		if (err == -EINTR)
+			continue;
+		ASSERT_EQ(0, err);
+		if (run->exit_reason == HVLAB_EXIT_MMIO) {
+			/* the bus: only outside RAM, only the scan's dword reads */
+			gpa = run->mmio.phys_addr;
+			if (scan_is_ram(gpa, vm.mem_size) || run->mmio.access != HVLAB_ACCESS_READ ||
+			    run->mmio.len != 4 || gpa % 4096)
+				bad_bus++;
+			bus_reads++;
+			memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			continue;
+		}
+		if (run->exit_reason != HVLAB_EXIT_IO)
+			break;
+		if (run->io.direction == HVLAB_IO_IN) {
+			run->io.data = run->io.port == 0x80 ? seed :
+				       run->io.port == 0x81 ? vm.mem_size :
+				       run->io.port == 0x82 ? stride : ~0u;
+		} else if (run->io.port == 0x85) {
+			/* a RAM page the guest saw differ from the pattern */
+			if (scan_page_is_pattern(&vm, seed, run->io.data)) {
+				TH_LOG("RAM page %#x: the guest saw other bytes than the host's", run->io.data);
+				foreign++;
+			} else {
+				own++;
+			}
+		} else if (run->io.port == 0x86) {
+			TH_LOG("bus page %#x did not read all ones", run->io.data);
+			bad_bus++;
+		} else if (run->io.port == 0x84) {
+			pages_scanned = run->io.data;
+		}
+	}
+	EXPECT_EQ(HVLAB_EXIT_HLT, run->exit_reason) TH_LOG("%s", run->internal.reason);
+	want_bus_reads = (HV_HIGH_RAM_START - HV_LOW_RAM_END) / 4096 +
+			 ((1ull << 32) - vm.mem_size) / 4096 / stride;
+	TH_LOG("%u pages read: %llu MMIO reads of the bus, %llu RAM pages the guest changed or was loaded into",
+	       pages_scanned, (unsigned long long)bus_reads, (unsigned long long)own);
+	EXPECT_EQ(want_bus_reads, bus_reads);
+	EXPECT_EQ(vm.mem_size / 4096 - (HV_HIGH_RAM_START - HV_LOW_RAM_END) / 4096 + want_bus_reads,
+		  pages_scanned);
+	EXPECT_EQ(0, bad_bus);
+	EXPECT_EQ(0, foreign);
+	/* the loader's pages and the guest's stack, a handful */
+	EXPECT_GT(own, 0);
+	EXPECT_LT(own, 32);
+	hv_close(&vm);
 }
 
 TEST_HARNESS_MAIN
