@@ -113,6 +113,11 @@ static int gdb_get_sregs(struct hv_gdb *g, struct hvlab_sregs *sregs)
 	return hv_get_sregs(g->vm, sregs);
 }
 
+static int gdb_get_fpu(struct hv_gdb *g, struct hvlab_fpu *fpu)
+{
+	return hv_get_fpu(g->vm, fpu) ? -1 : 0;
+}
+
 /*
  * While the guest runs, only a Ctrl-C (0x03) should come from gdb. The
  * watcher keeps anything else for later, and on Ctrl-C or a closed
@@ -297,6 +302,7 @@ static const struct hv_gdb_ops gdb_ops = {
 	.get_regs = gdb_get_regs,
 	.set_regs = gdb_set_regs,
 	.get_sregs = gdb_get_sregs,
+	.get_fpu = gdb_get_fpu,
 	.run = gdb_run,
 	.detach = gdb_detach,
 };

@@ -40,7 +40,8 @@ enum reg_kind {
 	REG_SELECTOR,		/* a struct hvlab_segment in hvlab_sregs: selector */
 	REG_SEG_BASE,		/* ... its base */
 	REG_SREG,		/* a __u64 in struct hvlab_sregs (CRs, EFER) */
-	REG_UNAVAILABLE,	/* x87: not read from HVLAB_GET_FPU yet; gdb shows <unavailable> */
+	REG_FPU,		/* bytes of the XSAVE image's legacy region (HVLAB_GET_FPU) */
+	REG_FPU_TAG,		/* x87 tag word, from the image's abridged one */
 };
 
 struct gdb_reg {
@@ -50,28 +51,49 @@ struct gdb_reg {
 	const char *feature;	/* the target-description feature it is in */
 	enum reg_kind kind;
 	size_t offset;
+	unsigned int width;	/* REG_FPU: bytes in the image, zero-extended to bits */
+};
+
+/* What a register read needs: the vCPU's state at this stop. */
+struct gdb_state {
+	struct hvlab_regs regs;
+	struct hvlab_sregs sregs;
+	struct hvlab_fpu fpu;
+	int has_fpu;		/* else the FPU registers are <unavailable> */
 };
 
 #define CORE	"org.gnu.gdb.i386.core"
 #define SEGS	"org.gnu.gdb.i386.segments"
 #define SYS	"org.hvlab.x86.sys"	/* hvlab's own: control registers, read-only */
-#define GPR(n, r, t)	{ n, 64, t, CORE, REG_GPR, offsetof(struct hvlab_regs, r) }
-#define GPR32(n, r, t)	{ n, 32, t, CORE, REG_GPR, offsetof(struct hvlab_regs, r) }
-#define SEL(s)		{ #s, 32, "int32", CORE, REG_SELECTOR, offsetof(struct hvlab_sregs, s) }
-#define FPU(n, b, t)	{ n, b, t, CORE, REG_UNAVAILABLE, 0 }
+#define GPR(n, r, t)	{ n, 64, t, CORE, REG_GPR, offsetof(struct hvlab_regs, r), 0 }
+#define GPR32(n, r, t)	{ n, 32, t, CORE, REG_GPR, offsetof(struct hvlab_regs, r), 0 }
+#define SEL(s)		{ #s, 32, "int32", CORE, REG_SELECTOR, offsetof(struct hvlab_sregs, s), 0 }
+/*
+ * x87 and SSE registers from the FXSAVE layout at the start of the XSAVE
+ * image (SDM 10.5.1, Table 10-2; 64-bit format, as the kernel saves it):
+ * FCW 0, FSW 2, abridged FTW 4, FOP 6, FIP 8 (64 bits), FDP 16, MXCSR
+ * 24, ST0-7 from 32 in 16-byte slots, XMM0-15 from 160. gdb's fiseg and
+ * foseg are the upper halves of FIP and FDP, as gdb's amd64 FXSAVE
+ * reader takes them.
+ */
+#define FPU(n, b, t, off, w)	{ n, b, t, CORE, REG_FPU, off, w }
+#define ST(i)		FPU("st" #i, 80, "i387_ext", 32 + 16 * (i), 10)
 #define X87 \
-	FPU("st0", 80, "i387_ext"), FPU("st1", 80, "i387_ext"), FPU("st2", 80, "i387_ext"), \
-	FPU("st3", 80, "i387_ext"), FPU("st4", 80, "i387_ext"), FPU("st5", 80, "i387_ext"), \
-	FPU("st6", 80, "i387_ext"), FPU("st7", 80, "i387_ext"), \
-	FPU("fctrl", 32, "int"), FPU("fstat", 32, "int"), FPU("ftag", 32, "int"), \
-	FPU("fiseg", 32, "int"), FPU("fioff", 32, "int"), FPU("foseg", 32, "int"), \
-	FPU("fooff", 32, "int"), FPU("fop", 32, "int")
+	ST(0), ST(1), ST(2), ST(3), ST(4), ST(5), ST(6), ST(7), \
+	FPU("fctrl", 32, "int", 0, 2), FPU("fstat", 32, "int", 2, 2), \
+	{ "ftag", 32, "int", CORE, REG_FPU_TAG, 4, 1 }, \
+	FPU("fiseg", 32, "int", 12, 4), FPU("fioff", 32, "int", 8, 4), \
+	FPU("foseg", 32, "int", 20, 4), FPU("fooff", 32, "int", 16, 4), \
+	FPU("fop", 32, "int", 6, 2)
+#define SSE_FEATURE	"org.gnu.gdb.i386.sse"
+#define XMM(i)		{ "xmm" #i, 128, "vec128", SSE_FEATURE, REG_FPU, 160 + 16 * (i), 16 }
+#define MXCSR		{ "mxcsr", 32, "i386_mxcsr", SSE_FEATURE, REG_FPU, 24, 4 }
 #define CRS(b) \
-	{ "cr0", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr0) }, \
-	{ "cr2", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr2) }, \
-	{ "cr3", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr3) }, \
-	{ "cr4", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr4) }, \
-	{ "efer", 64, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, efer) }
+	{ "cr0", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr0), 0 }, \
+	{ "cr2", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr2), 0 }, \
+	{ "cr3", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr3), 0 }, \
+	{ "cr4", b, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, cr4), 0 }, \
+	{ "efer", 64, "int", SYS, REG_SREG, offsetof(struct hvlab_sregs, efer), 0 }
 
 /* gdb's amd64 register order (gdb/features/i386/64bit-core.xml) */
 static const struct gdb_reg regs64[] = {
@@ -84,9 +106,12 @@ static const struct gdb_reg regs64[] = {
 	GPR("rip", rip, "code_ptr"), GPR32("eflags", rflags, "i386_eflags"),
 	SEL(cs), SEL(ss), SEL(ds), SEL(es), SEL(fs), SEL(gs),
 	X87,
-	{ "fs_base", 64, "int", SEGS, REG_SEG_BASE, offsetof(struct hvlab_sregs, fs) },
-	{ "gs_base", 64, "int", SEGS, REG_SEG_BASE, offsetof(struct hvlab_sregs, gs) },
+	{ "fs_base", 64, "int", SEGS, REG_SEG_BASE, offsetof(struct hvlab_sregs, fs), 0 },
+	{ "gs_base", 64, "int", SEGS, REG_SEG_BASE, offsetof(struct hvlab_sregs, gs), 0 },
 	CRS(64),
+	XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7),
+	XMM(8), XMM(9), XMM(10), XMM(11), XMM(12), XMM(13), XMM(14), XMM(15),
+	MXCSR,
 };
 
 /* gdb's i386 register order (gdb/features/i386/32bit-core.xml) */
@@ -98,6 +123,8 @@ static const struct gdb_reg regs32[] = {
 	SEL(cs), SEL(ss), SEL(ds), SEL(es), SEL(fs), SEL(gs),
 	X87,
 	CRS(32),
+	XMM(0), XMM(1), XMM(2), XMM(3), XMM(4), XMM(5), XMM(6), XMM(7),
+	MXCSR,
 };
 
 static const char eflags_type[] =
@@ -111,6 +138,29 @@ static const char eflags_type[] =
 	"<field name=\"VM\" start=\"17\" end=\"17\"/><field name=\"AC\" start=\"18\" end=\"18\"/>"
 	"<field name=\"VIF\" start=\"19\" end=\"19\"/><field name=\"VIP\" start=\"20\" end=\"20\"/>"
 	"<field name=\"ID\" start=\"21\" end=\"21\"/></flags>";
+
+/* gdb's own types for the SSE feature (gdb/features/i386/64bit-sse.xml) */
+static const char sse_types[] =
+	"<vector id=\"v4f\" type=\"ieee_single\" count=\"4\"/>"
+	"<vector id=\"v2d\" type=\"ieee_double\" count=\"2\"/>"
+	"<vector id=\"v16i8\" type=\"int8\" count=\"16\"/>"
+	"<vector id=\"v8i16\" type=\"int16\" count=\"8\"/>"
+	"<vector id=\"v4i32\" type=\"int32\" count=\"4\"/>"
+	"<vector id=\"v2i64\" type=\"int64\" count=\"2\"/>"
+	"<union id=\"vec128\"><field name=\"v4_float\" type=\"v4f\"/>"
+	"<field name=\"v2_double\" type=\"v2d\"/><field name=\"v16_int8\" type=\"v16i8\"/>"
+	"<field name=\"v8_int16\" type=\"v8i16\"/><field name=\"v4_int32\" type=\"v4i32\"/>"
+	"<field name=\"v2_int64\" type=\"v2i64\"/><field name=\"uint128\" type=\"uint128\"/>"
+	"</union>"
+	"<flags id=\"i386_mxcsr\" size=\"4\">"
+	"<field name=\"IE\" start=\"0\" end=\"0\"/><field name=\"DE\" start=\"1\" end=\"1\"/>"
+	"<field name=\"ZE\" start=\"2\" end=\"2\"/><field name=\"OE\" start=\"3\" end=\"3\"/>"
+	"<field name=\"UE\" start=\"4\" end=\"4\"/><field name=\"PE\" start=\"5\" end=\"5\"/>"
+	"<field name=\"DAZ\" start=\"6\" end=\"6\"/><field name=\"IM\" start=\"7\" end=\"7\"/>"
+	"<field name=\"DM\" start=\"8\" end=\"8\"/><field name=\"ZM\" start=\"9\" end=\"9\"/>"
+	"<field name=\"OM\" start=\"10\" end=\"10\"/><field name=\"UM\" start=\"11\" end=\"11\"/>"
+	"<field name=\"PM\" start=\"12\" end=\"12\"/><field name=\"FZ\" start=\"15\" end=\"15\"/>"
+	"</flags>";
 
 /* --- Packets ----------------------------------------------------------- */
 
@@ -314,10 +364,13 @@ static char *build_target_xml(const struct gdb_reg *regs, size_t n, const char *
 				ADD("</feature>");
 			feature = regs[i].feature;
 			ADD("<feature name=\"%s\">%s", feature,
-			    !strcmp(feature, CORE) ? eflags_type : "");
+			    !strcmp(feature, CORE) ? eflags_type :
+			    !strcmp(feature, SSE_FEATURE) ? sse_types : "");
 		}
 		ADD("<reg name=\"%s\" bitsize=\"%u\" type=\"%s\"%s/>", regs[i].name, regs[i].bits,
-		    regs[i].type, regs[i].kind == REG_UNAVAILABLE ? " group=\"float\"" : "");
+		    regs[i].type, regs[i].kind == REG_GPR || regs[i].kind == REG_SREG ||
+		    regs[i].kind == REG_SELECTOR || regs[i].kind == REG_SEG_BASE ? "" :
+		    !strcmp(regs[i].feature, SSE_FEATURE) ? " group=\"vector\"" : " group=\"float\"");
 	}
 	ADD("</feature></target>");
 #undef ADD
@@ -365,47 +418,87 @@ static int send_xfer(struct hv_gdb *g, const char *args)
 
 /* --- Registers ----------------------------------------------------------- */
 
-static int read_state(struct hv_gdb *g, struct hvlab_regs *regs, struct hvlab_sregs *sregs)
+static int read_state(struct hv_gdb *g, struct gdb_state *st)
 {
-	if (g->ops->get_regs(g, regs) || g->ops->get_sregs(g, sregs)) {
+	if (g->ops->get_regs(g, &st->regs) || g->ops->get_sregs(g, &st->sregs)) {
 		fprintf(stderr, "hvctl gdb: cannot read the guest's registers: %s\n", strerror(errno));
 		return -1;
 	}
+	/* Without them gdb shows <unavailable>, and everything else works. */
+	st->has_fpu = g->ops->get_fpu && !g->ops->get_fpu(g, &st->fpu);
 	return 0;
 }
 
-static void *reg_field(const struct gdb_reg *r, struct hvlab_regs *regs, struct hvlab_sregs *sregs)
+static void *reg_field(const struct gdb_reg *r, struct gdb_state *st)
 {
-	char *base = r->kind == REG_GPR ? (char *)regs : (char *)sregs;
+	return (r->kind == REG_GPR ? (char *)&st->regs : (char *)&st->sregs) + r->offset;
+}
 
-	return base + r->offset;
+/*
+ * The full x87 tag word from FXSAVE's abridged one (SDM 10.5.1): 2 bits
+ * per physical register, 11 (empty) where the abridged bit is 0, else
+ * what the register holds: 01 zero, 10 special (NaN, infinity, denormal,
+ * unsupported), 00 valid. ST(i) is physical register (TOP + i) mod 8.
+ */
+static uint32_t x87_tag_word(const uint8_t *fx)
+{
+	unsigned int top = (fx[2] | fx[3] << 8) >> 11 & 7, phys, tag;
+	uint32_t word = 0;
+
+	for (phys = 0; phys < 8; phys++) {
+		const uint8_t *st = fx + 32 + 16 * ((phys - top) & 7);
+		unsigned int exponent = (st[8] | st[9] << 8) & 0x7fff;
+		uint64_t mantissa;
+
+		memcpy(&mantissa, st, 8);
+		if (!(fx[4] >> phys & 1))
+			tag = 3;
+		else if (exponent == 0x7fff)
+			tag = 2;
+		else if (exponent == 0)
+			tag = mantissa ? 2 : 1;
+		else
+			tag = mantissa >> 63 ? 0 : 2;
+		word |= tag << (2 * phys);
+	}
+	return word;
 }
 
 /* One register as target-order hex (x's if unavailable) at out. */
-static size_t put_reg(const struct gdb_reg *r, struct hvlab_regs *regs,
-		      struct hvlab_sregs *sregs, char *out)
+static size_t put_reg(const struct gdb_reg *r, struct gdb_state *st, char *out)
 {
+	const uint8_t *fx = (const uint8_t *)st->fpu.region;
 	size_t bytes = r->bits / 8;
+	uint8_t le[16] = { 0 };
 	uint64_t v = 0;
-	uint8_t le[8];
 	size_t i;
 
 	switch (r->kind) {
 	case REG_GPR:
 	case REG_SREG:
-		v = *(uint64_t *)reg_field(r, regs, sregs);
+		v = *(uint64_t *)reg_field(r, st);
 		break;
 	case REG_SELECTOR:
-		v = ((struct hvlab_segment *)reg_field(r, regs, sregs))->selector;
+		v = ((struct hvlab_segment *)reg_field(r, st))->selector;
 		break;
 	case REG_SEG_BASE:
-		v = ((struct hvlab_segment *)reg_field(r, regs, sregs))->base;
+		v = ((struct hvlab_segment *)reg_field(r, st))->base;
 		break;
-	case REG_UNAVAILABLE:
-		memset(out, 'x', 2 * bytes);
+	case REG_FPU:
+	case REG_FPU_TAG:
+		if (!st->has_fpu) {
+			memset(out, 'x', 2 * bytes);
+			return 2 * bytes;
+		}
+		if (r->kind == REG_FPU_TAG) {
+			v = x87_tag_word(fx);
+			break;
+		}
+		memcpy(le, fx + r->offset, r->width);
+		put_hex_bytes(out, le, bytes);
 		return 2 * bytes;
 	}
-	for (i = 0; i < bytes; i++)
+	for (i = 0; i < bytes && i < 8; i++)
 		le[i] = v >> (8 * i);
 	put_hex_bytes(out, le, bytes);
 	return 2 * bytes;
@@ -414,20 +507,20 @@ static size_t put_reg(const struct gdb_reg *r, struct hvlab_regs *regs,
 /*
  * Set a register from target-order hex. Only the general registers, RIP
  * and RFLAGS can be written: a selector alone would not match its
- * hidden base and limit, and hvlab owns the FPU and control registers.
- * A value equal to the current one is accepted everywhere (gdb's G
- * packet sends them all). -1 if refused.
+ * hidden base and limit, and hvlab owns the control registers; the x87
+ * and SSE registers are read-only here too. A value equal to the current
+ * one is accepted everywhere (gdb's G packet sends them all), and so is
+ * anything for a register gdb was told is unavailable. -1 if refused.
  */
-static int set_reg(const struct gdb_reg *r, const char *hex, struct hvlab_regs *regs,
-		   struct hvlab_sregs *sregs, int *changed)
+static int set_reg(const struct gdb_reg *r, const char *hex, struct gdb_state *st, int *changed)
 {
 	size_t bytes = r->bits / 8, i;
-	char cur[2 * 10 + 1];
+	char cur[2 * 16 + 1];
 	uint64_t v = 0, mask;
 	uint8_t le[8];
 
-	put_reg(r, regs, sregs, cur);
-	if (!strncasecmp(cur, hex, 2 * bytes))
+	put_reg(r, st, cur);
+	if (!strncasecmp(cur, hex, 2 * bytes) || cur[0] == 'x')
 		return 0;
 	if (r->kind != REG_GPR || get_hex_bytes(hex, le, bytes))
 		return -1;
@@ -435,70 +528,64 @@ static int set_reg(const struct gdb_reg *r, const char *hex, struct hvlab_regs *
 		v |= (uint64_t)le[i] << (8 * i);
 	mask = bytes == 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
 	/* a 32-bit register keeps the upper half it had */
-	*(uint64_t *)reg_field(r, regs, sregs) =
-		(*(uint64_t *)reg_field(r, regs, sregs) & ~mask) | (v & mask);
+	*(uint64_t *)reg_field(r, st) = (*(uint64_t *)reg_field(r, st) & ~mask) | (v & mask);
 	*changed = 1;
 	return 0;
 }
 
 static int cmd_read_regs(struct hv_gdb *g)
 {
-	struct hvlab_regs regs;
-	struct hvlab_sregs sregs;
+	struct gdb_state st;
 	char out[GDB_PACKET_SIZE];
 	size_t i, n = 0;
 
-	if (read_state(g, &regs, &sregs))
+	if (read_state(g, &st))
 		return send_str(g, "E05");
 	for (i = 0; i < g->nregs; i++)
-		n += put_reg(&g->regs[i], &regs, &sregs, out + n);
+		n += put_reg(&g->regs[i], &st, out + n);
 	return send_packet(g, out, n);
 }
 
 static int cmd_write_regs(struct hv_gdb *g, const char *hex)
 {
-	struct hvlab_regs regs;
-	struct hvlab_sregs sregs;
+	struct gdb_state st;
 	size_t i, pos = 0;
 	int changed = 0;
 
-	if (read_state(g, &regs, &sregs))
+	if (read_state(g, &st))
 		return send_str(g, "E05");
 	for (i = 0; i < g->nregs; i++) {
 		size_t len = g->regs[i].bits / 4;
 
 		if (strlen(hex + pos) < len)
 			break;		/* gdb may send fewer registers */
-		if (g->regs[i].kind != REG_UNAVAILABLE &&
-		    set_reg(&g->regs[i], hex + pos, &regs, &sregs, &changed))
+		if (set_reg(&g->regs[i], hex + pos, &st, &changed))
 			return send_str(g, "E01");
 		pos += len;
 	}
-	if (changed && g->ops->set_regs(g, &regs))
+	if (changed && g->ops->set_regs(g, &st.regs))
 		return send_str(g, "E05");
 	return send_str(g, "OK");
 }
 
 static int cmd_read_reg(struct hv_gdb *g, const char *args)
 {
-	struct hvlab_regs regs;
-	struct hvlab_sregs sregs;
+	struct gdb_state st;
 	const char *end;
 	uint64_t n = parse_hex(args, &end);
-	char out[32];
+	char out[2 * 16 + 1];
 
 	if (end == args || *end || n >= g->nregs)
 		return send_str(g, "E01");
-	if (read_state(g, &regs, &sregs))
+	if (read_state(g, &st))
 		return send_str(g, "E05");
-	out[put_reg(&g->regs[n], &regs, &sregs, out)] = 0;
+	out[put_reg(&g->regs[n], &st, out)] = 0;
 	return send_str(g, out);
 }
 
 static int cmd_write_reg(struct hv_gdb *g, const char *args)
 {
-	struct hvlab_regs regs;
-	struct hvlab_sregs sregs;
+	struct gdb_state st;
 	const char *end;
 	uint64_t n = parse_hex(args, &end);
 	int changed = 0;
@@ -506,11 +593,11 @@ static int cmd_write_reg(struct hv_gdb *g, const char *args)
 	if (end == args || *end != '=' || n >= g->nregs ||
 	    strlen(end + 1) != g->regs[n].bits / 4)
 		return send_str(g, "E01");
-	if (read_state(g, &regs, &sregs))
+	if (read_state(g, &st))
 		return send_str(g, "E05");
-	if (set_reg(&g->regs[n], end + 1, &regs, &sregs, &changed))
+	if (set_reg(&g->regs[n], end + 1, &st, &changed))
 		return send_str(g, "E01");
-	if (changed && g->ops->set_regs(g, &regs))
+	if (changed && g->ops->set_regs(g, &st.regs))
 		return send_str(g, "E05");
 	return send_str(g, "OK");
 }

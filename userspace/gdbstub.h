@@ -44,6 +44,8 @@ struct hv_gdb_ops {
 	int (*get_regs)(struct hv_gdb *g, struct hvlab_regs *regs);
 	int (*set_regs)(struct hv_gdb *g, const struct hvlab_regs *regs);
 	int (*get_sregs)(struct hv_gdb *g, struct hvlab_sregs *sregs);
+	/* The XSAVE image (HVLAB_GET_FPU): 0, or -1. NULL: x87/SSE unavailable. */
+	int (*get_fpu)(struct hv_gdb *g, struct hvlab_fpu *fpu);
 	/*
 	 * Run the guest: one instruction with step, else until one of our
 	 * breakpoints, a Ctrl-C from gdb or its end (then set ended and

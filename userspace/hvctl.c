@@ -28,6 +28,7 @@
 #include "console.h"
 #include "decode.h"
 #include "explain.h"
+#include "fpu_image.h"
 #include "gdbstub.h"
 #include "hvctl.h"
 #include "libhvlab.h"
@@ -97,7 +98,8 @@ static void usage(FILE *out)
 		"                           comparison; not with step, --trace-json,\n"
 		"                           --intercept, --exceptions)\n"
 		"  -r, --regs-json FILE     at the end, write the final registers (rax..r15,\n"
-		"                           rip, rflags) as one JSON object to FILE (- for stdout)\n"
+		"                           rip, rflags, mxcsr, xmm0-15) as one JSON object to\n"
+		"                           FILE (- for stdout)\n"
 		"      --stats              at the end, print the vCPU's statistics\n"
 		"      --state FILE         after loading GUEST, set the registers, segments,\n"
 		"                           control registers, ... from FILE (JSON, as\n"
@@ -441,9 +443,11 @@ static int parse_intercepts(const char *list, uint32_t *flags)
 }
 
 /*
- * --regs-json: the final general registers as one JSON object on one line,
- * so that a script can compare runs (tests/vm/differential.sh). Values
- * are hex strings: 64-bit values do not all fit a JSON number exactly.
+ * --regs-json: the final general registers, then MXCSR and XMM0-15 (from
+ * the XSAVE image, where the backend gives one), as one JSON object on
+ * one line, so that a script can compare runs (tests/vm/differential.sh).
+ * Values are hex strings: 64-bit values do not all fit a JSON number
+ * exactly, and an XMM register is 128 bits.
  */
 static void write_regs_json(struct session *s, FILE *out)
 {
@@ -454,7 +458,9 @@ static void write_regs_json(struct session *s, FILE *out)
 		REG(rip), REG(rflags),
 #undef REG
 	};
+	struct hv_fpu_regs fpu;
 	struct hvlab_regs regs;
+	char hex[HV_FPU_HEX_LEN];
 	size_t i;
 
 	if (hv_get_regs(&s->vm, &regs)) {
@@ -466,6 +472,13 @@ static void write_regs_json(struct session *s, FILE *out)
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		fprintf(out, "%s\"%s\":\"0x%llx\"", i ? "," : "{", fields[i].name,
 			*(const __u64 *)((const char *)&regs + fields[i].offset));
+	if (!hv_fpu_read(&s->vm, &fpu)) {
+		fprintf(out, ",\"mxcsr\":\"0x%x\"", fpu.mxcsr);
+		for (i = 0; i < HV_FPU_NREGS; i++) {
+			hv_fpu_hex(&fpu, i, 0, hex, sizeof(hex));
+			fprintf(out, ",\"xmm%zu\":\"%s\"", i, hex);
+		}
+	}
 	fprintf(out, "}\n");
 	fflush(out);
 }

@@ -16,6 +16,10 @@
  * its address goes to port 0x86. Each such read is an MMIO exit, which
  * the test answers with all ones, as the bus does. Port 0x84 gets the
  * number of pages read when the scan is done.
+ *
+ * Under a plain `hvctl run` (tests/vm/differential.sh runs every guest)
+ * nobody answers those ports: the bus reads all ones, and the guest says
+ * so instead of scanning.
  */
 #include "hvguest.h"
 
@@ -43,8 +47,16 @@ static int ram_page_differs(uint32_t seed, uint32_t page)
 
 int main(void)
 {
-	uint32_t seed = inl(0x80), ram_end = inl(0x81), stride = inl(0x82) << 12;
+	uint32_t seed = inl(0x80), ram_end = inl(0x81), stride = inl(0x82);
 	uint32_t page = 0, pages = 0;
+
+	/* a stride of 1 to 1024 pages, a power of two; RAM to a 4 MiB boundary */
+	if (!stride || stride > 1024 || (stride & (stride - 1)) || ram_end % (4u << 20) ||
+	    ram_end < HIGH_RAM_START) {
+		hv_printf("scan: nothing answers ports 0x80-0x82; tests/vm/isolation.c runs this guest\n");
+		return 0;
+	}
+	stride <<= 12;
 
 	do {
 		int ram = page < LOW_RAM_END || (page >= HIGH_RAM_START && page < ram_end);

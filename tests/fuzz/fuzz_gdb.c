@@ -99,6 +99,17 @@ static int fake_get_sregs(struct hv_gdb *g, struct hvlab_sregs *sregs)
 	return 0;
 }
 
+/* An XSAVE image that follows the guest's registers, or none when RSI is odd */
+static int fake_get_fpu(struct hv_gdb *g, struct hvlab_fpu *fpu)
+{
+	struct fake *f = g->priv;
+	size_t i;
+
+	for (i = 0; i < 128; i++)	/* the legacy region */
+		fpu->region[i] = (uint32_t)(f->regs.rdi * (i + 1) >> (i % 32));
+	return f->regs.rsi & 1 ? -1 : 0;
+}
+
 static enum hv_gdb_stop fake_run(struct hv_gdb *g, int step)
 {
 	struct fake *f = g->priv;
@@ -148,8 +159,8 @@ static int fake_detach(struct hv_gdb *g)
 
 static const struct hv_gdb_ops fake_ops = {
 	.recv = fake_recv, .send = fake_send, .get_regs = fake_get_regs,
-	.set_regs = fake_set_regs, .get_sregs = fake_get_sregs, .run = fake_run,
-	.detach = fake_detach,
+	.set_regs = fake_set_regs, .get_sregs = fake_get_sregs, .get_fpu = fake_get_fpu,
+	.run = fake_run, .detach = fake_detach,
 };
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)

@@ -23,6 +23,8 @@ struct fake {
 	size_t out_len;
 	struct hvlab_regs regs;
 	struct hvlab_sregs sregs;
+	struct hvlab_fpu fpu;	/* an XSAVE image, for the x87 and SSE registers */
+	int has_fpu;
 	enum hv_gdb_stop next_stop;
 	int runs, steps, detached;
 	uint64_t seen_gpa;
@@ -74,6 +76,14 @@ static int fake_get_sregs(struct hv_gdb *g, struct hvlab_sregs *sregs)
 	return 0;
 }
 
+static int fake_get_fpu(struct hv_gdb *g, struct hvlab_fpu *fpu)
+{
+	struct fake *f = g->priv;
+
+	*fpu = f->fpu;
+	return f->has_fpu ? 0 : -1;
+}
+
 /* A step moves RIP on by one; any run ends as next_stop says. */
 static enum hv_gdb_stop fake_run(struct hv_gdb *g, int step)
 {
@@ -102,8 +112,8 @@ static int fake_detach(struct hv_gdb *g)
 
 static const struct hv_gdb_ops fake_ops = {
 	.recv = fake_recv, .send = fake_send, .get_regs = fake_get_regs,
-	.set_regs = fake_set_regs, .get_sregs = fake_get_sregs, .run = fake_run,
-	.detach = fake_detach,
+	.set_regs = fake_set_regs, .get_sregs = fake_get_sregs, .get_fpu = fake_get_fpu,
+	.run = fake_run, .detach = fake_detach,
 };
 
 /* Queue a packet from gdb with its checksum, and gdb's ack of the reply. */
@@ -299,6 +309,77 @@ TEST_F(gdb, target_description)
 	EXPECT_STREQ("m<?xml version=\"1.0\"?>", reply(f, 0, self->buf, sizeof(self->buf)));
 	EXPECT_STREQ("E01", reply(f, 1, self->buf, sizeof(self->buf)));
 	EXPECT_STREQ("E00", reply(f, 2, self->buf, sizeof(self->buf)));
+}
+
+/*
+ * x87 and SSE registers from the XSAVE image, in gdb's amd64 numbering:
+ * st0 24, fctrl 32, ftag 34, fiseg 35, fioff 36, xmm0 47, mxcsr 63.
+ */
+TEST_F(gdb, x87_and_sse_registers)
+{
+	struct fake *f = self->f;
+	uint8_t *fx = (uint8_t *)f->fpu.region;
+	int i;
+
+	f->has_fpu = 1;
+	fx[0] = 0x7f, fx[1] = 0x03;		/* FCW 0x037f */
+	fx[3] = 0x38;				/* FSW: TOP = 7, after one FLD */
+	fx[4] = 0x80;				/* abridged FTW: physical 7 in use */
+	memcpy(fx + 8, "\x55\x44\x33\x22\x11\0\0\0", 8);	/* FIP */
+	fx[24] = 0x80, fx[25] = 0x1f;		/* MXCSR 0x1f80 */
+	fx[32 + 7] = 0x80, fx[32 + 8] = 0xff, fx[32 + 9] = 0x3f;	/* ST0 = 1.0 */
+	for (i = 0; i < 16; i++)
+		fx[160 + i] = i;		/* XMM0 */
+	add(f, "p18");
+	add(f, "p20");
+	add(f, "p22");
+	add(f, "p23");
+	add(f, "p24");
+	add(f, "p2f");
+	add(f, "p3f");
+	add(f, "P2f=000102030405060708090a0b0c0d0e0f");	/* the same value */
+	add(f, "P2f=ff0102030405060708090a0b0c0d0e0f");	/* read-only */
+	EXPECT_EQ(STATUS_KILLED, hv_gdb_serve(&f->g));
+	EXPECT_STREQ("0000000000000080ff3f", reply(f, 0, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("7f030000", reply(f, 1, self->buf, sizeof(self->buf)));
+	/* physical 7 valid (00), the rest empty (11) */
+	EXPECT_STREQ("ff3f0000", reply(f, 2, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("11000000", reply(f, 3, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("55443322", reply(f, 4, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("000102030405060708090a0b0c0d0e0f", reply(f, 5, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("801f0000", reply(f, 6, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("OK", reply(f, 7, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("E01", reply(f, 8, self->buf, sizeof(self->buf)));
+}
+
+/* Where HVLAB_GET_FPU fails, gdb is told they are unavailable, and the rest works. */
+TEST_F(gdb, x87_and_sse_unavailable_without_the_image)
+{
+	struct fake *f = self->f;
+
+	f->regs.rax = 7;
+	add(f, "p18");
+	add(f, "p3f");
+	add(f, "p0");
+	EXPECT_EQ(STATUS_KILLED, hv_gdb_serve(&f->g));
+	EXPECT_STREQ("xxxxxxxxxxxxxxxxxxxx", reply(f, 0, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("xxxxxxxx", reply(f, 1, self->buf, sizeof(self->buf)));
+	EXPECT_STREQ("0700000000000000", reply(f, 2, self->buf, sizeof(self->buf)));
+}
+
+TEST_F(gdb, target_description_has_the_sse_feature)
+{
+	struct fake *f = self->f;
+	const char *xml;
+
+	add(f, "qXfer:features:read:target.xml:0,1fff");
+	EXPECT_EQ(STATUS_KILLED, hv_gdb_serve(&f->g));
+	xml = reply(f, 0, self->buf, sizeof(self->buf));
+	EXPECT_EQ('l', xml[0]) TH_LOG("%.200s", xml);
+	EXPECT_NE(NULL, strstr(xml, "<feature name=\"org.gnu.gdb.i386.sse\"><vector id=\"v4f\""));
+	EXPECT_NE(NULL, strstr(xml, "<reg name=\"xmm15\" bitsize=\"128\" type=\"vec128\" group=\"vector\"/>"));
+	EXPECT_NE(NULL, strstr(xml, "<reg name=\"mxcsr\" bitsize=\"32\" type=\"i386_mxcsr\" group=\"vector\"/>"));
+	EXPECT_NE(NULL, strstr(xml, "<reg name=\"st0\" bitsize=\"80\" type=\"i387_ext\" group=\"float\"/>"));
 }
 
 TEST_HARNESS_MAIN

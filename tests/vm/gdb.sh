@@ -51,6 +51,7 @@ ok $? "64-bit: hvctl gdb listens on 127.0.0.1:$PORT"
 # The interrupter: SIGINT to gdb, as Ctrl-C would, once the guest spins.
 gdb -batch -nx $E -ex "target remote 127.0.0.1:$PORT" \
 	-ex 'echo @start\n' -ex 'info registers rip' \
+	-ex 'echo @fpu\n' -ex 'p/x $fctrl' -ex 'p/x $ftag' -ex 'p $mxcsr' -ex 'p/x $xmm0.uint128' \
 	-ex 'echo @pattern\n' -ex 'x/8xb pattern' \
 	-ex 'set breakpoint always-inserted on' -ex 'break add_numbers' -ex 'continue' \
 	-ex 'echo @hidden\n' -ex 'x/1xb add_numbers' \
@@ -71,6 +72,10 @@ st=$?
 sed -n '/^@start/,/^@/p' $T/gdb.out >$T/part
 has $T/part 'rip *0x100000 .*<_start>'
 ok $? "64-bit: attached before the first instruction, rip at _start"
+sed -n '/^@fpu/,/^@/p' $T/gdb.out >$T/part
+has $T/part '^\$[0-9]* = 0x37f$' && has $T/part '^\$[0-9]* = 0xffff$' &&
+	has $T/part '^\$[0-9]* = \[ IM DM ZM OM UM PM \]$' && has $T/part '^\$[0-9]* = 0x0$'
+ok $? "64-bit: x87 and SSE registers as a fresh vCPU has them: FCW 0x37f, all tags empty, MXCSR 0x1f80, XMM0 0"
 has $T/gdb.out '0x[0-9a-f]* <pattern>:.0xde.0xad.0xbe.0xef.0x01.0x23.0x45.0x67'
 ok $? "64-bit: x/8xb pattern reads the guest's bytes"
 has $T/gdb.out 'Breakpoint 1, .*add_numbers'

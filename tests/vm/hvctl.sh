@@ -52,8 +52,8 @@ hvctl run --raw-console $T/esc.bin >$T/out 2>$T/err
 ok $? "run --raw-console: the guest's bytes as they are"
 
 hvctl run --regs-json - $T/exit5.bin >$T/out 2>$T/err
-[ $? = 11 ] && grep -q '^{"rax":"0x5","rbx":"0x0",.*,"r15":"0x0","rip":"0x7c04","rflags":"0x[0-9a-f]*"}$' $T/out
-ok $? "run --regs-json -: the final registers as one JSON object, RIP past the OUT"
+[ $? = 11 ] && grep -q '^{"rax":"0x5","rbx":"0x0",.*,"r15":"0x0","rip":"0x7c04","rflags":"0x[0-9a-f]*","mxcsr":"0x1f80","xmm0":"0x0\{32\}",.*,"xmm15":"0x0\{32\}"}$' $T/out
+ok $? "run --regs-json -: the final registers as one JSON object, RIP past the OUT, MXCSR and XMM0-15 as reset left them"
 
 hvctl run --backend=kvm --intercept rdtsc $G/hello.bin >/dev/null 2>$T/err
 [ $? = 2 ] && grep -q -- "--intercept needs the hvlab backend" $T/err
