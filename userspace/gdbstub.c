@@ -346,6 +346,14 @@ static int get_hex_bytes(const char *in, uint8_t *bytes, size_t n)
 
 /* --- Target description -------------------------------------------------- */
 
+/* gdb's register group for the FPU ones: "info float" and "info vector" */
+static const char *reg_group(const struct gdb_reg *r)
+{
+	if (r->kind != REG_FPU && r->kind != REG_FPU_TAG)
+		return "";
+	return strcmp(r->feature, SSE_FEATURE) ? " group=\"float\"" : " group=\"vector\"";
+}
+
 static char *build_target_xml(const struct gdb_reg *regs, size_t n, const char *arch)
 {
 	size_t size = 16384, len = 0, i;
@@ -368,9 +376,7 @@ static char *build_target_xml(const struct gdb_reg *regs, size_t n, const char *
 			    !strcmp(feature, SSE_FEATURE) ? sse_types : "");
 		}
 		ADD("<reg name=\"%s\" bitsize=\"%u\" type=\"%s\"%s/>", regs[i].name, regs[i].bits,
-		    regs[i].type, regs[i].kind == REG_GPR || regs[i].kind == REG_SREG ||
-		    regs[i].kind == REG_SELECTOR || regs[i].kind == REG_SEG_BASE ? "" :
-		    !strcmp(regs[i].feature, SSE_FEATURE) ? " group=\"vector\"" : " group=\"float\"");
+		    regs[i].type, reg_group(&regs[i]));
 	}
 	ADD("</feature></target>");
 #undef ADD

@@ -67,15 +67,20 @@ static int hv_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t si
 	return ioctl(vm->vm_fd, HVLAB_SET_MEMORY_REGION, &region) ? -errno : 0;
 }
 
-/* The VM and its vCPU, for guest memory already at vm->mem (hvlab backend). */
-static int hv_create_vm_and_vcpu(struct hv_vm *vm)
+/* The VM and its vCPU over mem_size bytes of guest memory at mem (hvlab backend). */
+static int hv_create_over(struct hv_vm *vm, void *mem, uint64_t mem_size)
 {
 	long mmap_size;
 	int ret;
 
+	vm->mem = mem;
+	vm->mem_size = mem_size;
+	vm->vm_fd = ioctl(vm->dev_fd, HVLAB_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return -errno;
 	ret = hv_add_ram(vm, 0, 0, HV_LOW_RAM_END);
-	if (!ret && vm->mem_size > HV_HIGH_RAM_START)
-		ret = hv_add_ram(vm, 1, HV_HIGH_RAM_START, vm->mem_size - HV_HIGH_RAM_START);
+	if (!ret && mem_size > HV_HIGH_RAM_START)
+		ret = hv_add_ram(vm, 1, HV_HIGH_RAM_START, mem_size - HV_HIGH_RAM_START);
 	if (ret)
 		return ret;
 	vm->vcpu_fd = ioctl(vm->vm_fd, HVLAB_CREATE_VCPU, 0);
@@ -94,22 +99,18 @@ static int hv_create_vm_and_vcpu(struct hv_vm *vm)
 
 int hv_create(struct hv_vm *vm, uint64_t mem_size)
 {
+	void *mem;
+
 	if (mem_size < HV_HIGH_RAM_START || mem_size % 4096)
 		return -EINVAL;
 	if (vm->backend == HV_BACKEND_KVM)
 		return hv_kvm_create(vm, mem_size);
-	vm->vm_fd = ioctl(vm->dev_fd, HVLAB_CREATE_VM, 0);
-	if (vm->vm_fd < 0)
-		return -errno;
 	/* One mapping for all of guest-physical space; the hole stays unused. */
-	vm->mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
-		       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
-	if (vm->mem == MAP_FAILED) {
-		vm->mem = NULL;
+	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (mem == MAP_FAILED)
 		return -errno;
-	}
-	vm->mem_size = mem_size;
-	return hv_create_vm_and_vcpu(vm);
+	return hv_create_over(vm, mem, mem_size);
 }
 
 int hv_create_in(struct hv_vm *vm, void *mem, uint64_t mem_size)
@@ -118,13 +119,8 @@ int hv_create_in(struct hv_vm *vm, void *mem, uint64_t mem_size)
 		return -EINVAL;
 	if (vm->backend == HV_BACKEND_KVM)
 		return -EOPNOTSUPP;
-	vm->vm_fd = ioctl(vm->dev_fd, HVLAB_CREATE_VM, 0);
-	if (vm->vm_fd < 0)
-		return -errno;
-	vm->mem = mem;
-	vm->mem_size = mem_size;
 	vm->mem_borrowed = 1;
-	return hv_create_vm_and_vcpu(vm);
+	return hv_create_over(vm, mem, mem_size);
 }
 
 void hv_close(struct hv_vm *vm)

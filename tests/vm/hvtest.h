@@ -11,6 +11,7 @@
 #define HVTEST_H
 
 #include <errno.h>
+#include <stdarg.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -198,7 +199,60 @@ static inline uint64_t hvtest_vmcs_read(struct hv_vm *vm, uint32_t encoding)
 	return f.value;
 }
 
-/* Count recorded exits with this basic VMX reason. */
+/* printf into a sysfs, procfs or cgroup file: 0, or -errno (the write's). */
+static inline int hvtest_write_file(const char *path, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+static inline int hvtest_write_file(const char *path, const char *fmt, ...)
+{
+	va_list ap;
+	FILE *f = fopen(path, "w");
+	int ret;
+
+	if (!f)
+		return -errno;
+	va_start(ap, fmt);
+	ret = vfprintf(f, fmt, ap) < 0 ? -EIO : 0;
+	va_end(ap);
+	if (fclose(f))		/* the one write(2), and its error */
+		ret = -errno;
+	return ret;
+}
+
+/* The number a file starts with (/sys/module/hvlab/refcnt, memory.current), or -1. */
+static inline long long hvtest_read_number(const char *path)
+{
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	if (f) {
+		if (fscanf(f, "%lld", &v) != 1)
+			v = -1;
+		fclose(f);
+	}
+	return v;
+}
+
+/*
+ * The number after @key on the first line that starts with it:
+ * ("/proc/self/status", "VmLck:") or (".../hvlab/pages", "pinned "). -1
+ * if there is none.
+ */
+static inline long long hvtest_read_field(const char *path, const char *key)
+{
+	char line[160];
+	long long v = -1;
+	FILE *f = fopen(path, "r");
+
+	while (f && fgets(line, sizeof(line), f))
+		if (!strncmp(line, key, strlen(key))) {
+			v = strtoll(line + strlen(key), NULL, 10);
+			break;
+		}
+	if (f)
+		fclose(f);
+	return v;
+}
+
 /*
  * A line "NAME: VALUE" of /sys/kernel/debug/hvlab/mitigations (module/
  * spec.c): VALUE into @value. Returns 0, or -1 if there is no such line.
@@ -254,6 +308,7 @@ static inline uint64_t hvtest_vcpu_stat(const struct hv_vm *vm, const char *name
 	return hvtest_stat(vm->vcpu_fd, HVLAB_GET_VCPU_STATS, name);
 }
 
+/* Count recorded exits with this basic VMX reason. */
 static inline int hvtest_count(const struct guest_result *r, uint32_t vmx_reason)
 {
 	int i, n = 0;

@@ -402,18 +402,9 @@ TEST(host_selectors_and_ldt_survive_a_run)
 }
 
 /* VmLck of this process, in KiB (what RLIMIT_MEMLOCK counts), or -1. */
-static long locked_kib(void)
+static long long locked_kib(void)
 {
-	char line[128];
-	long kib = -1;
-	FILE *f = fopen("/proc/self/status", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "VmLck: %ld kB", &kib) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return kib;
+	return hvtest_read_field("/proc/self/status", "VmLck:");
 }
 
 static int add_region(int vm_fd, uint32_t slot, uint64_t gpa, void *mem, uint64_t size)
@@ -612,17 +603,6 @@ static int read_text(const char *path, char *buf, size_t len)
 	return ok ? 0 : -1;
 }
 
-static int write_text(const char *path, const char *text)
-{
-	int fd = open(path, O_WRONLY), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = write(fd, text, strlen(text)) < 0 ? -errno : 0;
-	close(fd);
-	return ret;
-}
-
 #define VULN	"/sys/devices/system/cpu/vulnerabilities/"
 #define L1D_FLUSH_PARAM	"/sys/module/hvlab/parameters/l1d_flush"
 
@@ -705,11 +685,11 @@ TEST(l1d_flush_policy_is_applied)
 	char saved[64], now[64];
 
 	ASSERT_EQ(0, read_text(L1D_FLUSH_PARAM, saved, sizeof(saved)));
-	EXPECT_EQ(-EINVAL, write_text(L1D_FLUSH_PARAM, "sometimes"));
+	EXPECT_EQ(-EINVAL, hvtest_write_file(L1D_FLUSH_PARAM, "%s", "sometimes"));
 	ASSERT_EQ(0, read_text(L1D_FLUSH_PARAM, now, sizeof(now)));
 	EXPECT_STREQ(saved, now);
 
-	ASSERT_EQ(0, write_text(L1D_FLUSH_PARAM, "cond"));
+	ASSERT_EQ(0, hvtest_write_file(L1D_FLUSH_PARAM, "%s", "cond"));
 	run_bench(_metadata, &flushes, &exits, &to_user);
 	printf("# cond: %llu flushes, %llu exits, %llu to userspace\n",
 	       (unsigned long long)flushes, (unsigned long long)exits,
@@ -719,18 +699,18 @@ TEST(l1d_flush_policy_is_applied)
 	EXPECT_LT(flushes, to_user + 1000);
 	EXPECT_GE(exits, to_user + 2000);
 
-	ASSERT_EQ(0, write_text(L1D_FLUSH_PARAM, "always"));
+	ASSERT_EQ(0, hvtest_write_file(L1D_FLUSH_PARAM, "%s", "always"));
 	run_bench(_metadata, &flushes, &exits, &to_user);
 	printf("# always: %llu flushes, %llu exits\n", (unsigned long long)flushes,
 	       (unsigned long long)exits);
 	EXPECT_GE(flushes, exits);
 
-	ASSERT_EQ(0, write_text(L1D_FLUSH_PARAM, "never"));
+	ASSERT_EQ(0, hvtest_write_file(L1D_FLUSH_PARAM, "%s", "never"));
 	run_bench(_metadata, &flushes, &exits, &to_user);
 	EXPECT_EQ(0, flushes);
 
 	/* back to what it was: "cond (auto)" was asked as "auto" */
-	ASSERT_EQ(0, write_text(L1D_FLUSH_PARAM, strchr(saved, '(') ? "auto" : saved));
+	ASSERT_EQ(0, hvtest_write_file(L1D_FLUSH_PARAM, "%s", strchr(saved, '(') ? "auto" : saved));
 	ASSERT_EQ(0, read_text(L1D_FLUSH_PARAM, now, sizeof(now)));
 	EXPECT_STREQ(saved, now);
 }

@@ -55,17 +55,9 @@ static int ensure_loaded(void)
 	return module_loaded() ? 0 : insmod_hvlab();
 }
 
-static long module_refcnt(void)
+static long long module_refcnt(void)
 {
-	FILE *f = fopen("/sys/module/hvlab/refcnt", "r");
-	long n = -1;
-
-	if (f) {
-		if (fscanf(f, "%ld", &n) != 1)
-			n = -1;
-		fclose(f);
-	}
-	return n;
+	return hvtest_read_number("/sys/module/hvlab/refcnt");
 }
 
 /* 1 if the module-wide page counters are all 0, 0 if not, -1 without debugfs */

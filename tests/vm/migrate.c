@@ -19,7 +19,6 @@
 #include <pthread.h>
 #include <sched.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
@@ -663,60 +662,22 @@ TEST(slot_added_while_a_guest_polls_it)
 #define UNWIND_TABLES	(UNWIND_SIZE / ALIAS_SIZE)	/* EPT page tables, one per 2 MiB */
 #define ARRAY_PAGES	(UNWIND_SIZE / 4096 * 8 / 4096)	/* struct page *[] */
 
-static int put(const char *path, const char *fmt, ...)
-{
-	va_list ap;
-	FILE *f = fopen(path, "w");
-	int ret;
-
-	if (!f)
-		return -errno;
-	va_start(ap, fmt);
-	ret = vfprintf(f, fmt, ap) < 0 ? -EIO : 0;
-	va_end(ap);
-	if (fclose(f))
-		ret = -errno;
-	return ret;
-}
-
-static long long get(const char *path)
-{
-	long long v = -1;
-	FILE *f = fopen(path, "r");
-
-	if (f) {
-		if (fscanf(f, "%lld", &v) != 1)
-			v = -1;
-		fclose(f);
-	}
-	return v;
-}
-
 /* A memory cgroup to move into: 0, or -1 where the kernel has none. */
 static int small_cgroup_ready(void)
 {
 	if (access(CGROUP_ROOT "/cgroup.procs", F_OK) &&
 	    mount("cgroup2", CGROUP_ROOT, "cgroup2", 0, NULL))
 		return -1;
-	put(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
+	hvtest_write_file(CGROUP_ROOT "/cgroup.subtree_control", "+memory");
 	if (mkdir(CGROUP_SMALL, 0755) && errno != EEXIST)
 		return -1;
 	return access(CGROUP_SMALL "/memory.max", W_OK) ? -1 : 0;
 }
 
 /* Module-wide pinned pages, from debugfs (module/stats.c) */
-static long pinned_pages(void)
+static long long pinned_pages(void)
 {
-	char line[64];
-	long v = -1;
-	FILE *f = fopen("/sys/kernel/debug/hvlab/pages", "r");
-
-	while (f && fgets(line, sizeof(line), f))
-		if (sscanf(line, "pinned %ld", &v) == 1)
-			break;
-	if (f)
-		fclose(f);
-	return v;
+	return hvtest_read_field("/sys/kernel/debug/hvlab/pages", "pinned ");
 }
 
 /* UNWIND_SIZE of address space, every 2 MiB of it the same memfd pages */
@@ -828,7 +789,7 @@ TEST(failed_region_addition_while_a_guest_polls_it)
 	struct region_adder adder = { .vm = &vm };
 	int reads = 0, stale = 0, kmsg;
 	long long unwinds, base;
-	long pinned_before;
+	long long pinned_before;
 	pthread_t t;
 
 	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
@@ -845,15 +806,15 @@ TEST(failed_region_addition_while_a_guest_polls_it)
 	ASSERT_EQ(0, pthread_create(&t, NULL, add_region_at_1g, &adder) ? -1 : 0);
 	ASSERT_EQ(0, pin(t, 0));
 	ASSERT_EQ(0, pin(pthread_self(), 1));
-	ASSERT_EQ(0, put(CGROUP_SMALL "/cgroup.procs", "%d", getpid()));
-	base = get(CGROUP_SMALL "/memory.current");
-	ASSERT_EQ(0, put(CGROUP_SMALL "/memory.max", "%lld",
+	ASSERT_EQ(0, hvtest_write_file(CGROUP_SMALL "/cgroup.procs", "%d", getpid()));
+	base = hvtest_read_number(CGROUP_SMALL "/memory.current");
+	ASSERT_EQ(0, hvtest_write_file(CGROUP_SMALL "/memory.max", "%lld",
 			 base + (ARRAY_PAGES + UNWIND_TABLES / 2) * 4096));
 	__atomic_store_n(&adder.go, 1, __ATOMIC_RELEASE);
 	poll_while_adding(_metadata, &vm, &adder, &reads, &stale);
 	pthread_join(t, NULL);
-	ASSERT_EQ(0, put(CGROUP_ROOT "/cgroup.procs", "%d", getpid()));
-	put(CGROUP_SMALL "/memory.max", "max");
+	ASSERT_EQ(0, hvtest_write_file(CGROUP_ROOT "/cgroup.procs", "%d", getpid()));
+	hvtest_write_file(CGROUP_SMALL "/memory.max", "max");
 	rmdir(CGROUP_SMALL);
 
 	unwinds = hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "slot_unwinds");
