@@ -100,22 +100,22 @@ $(B)/bin/hvctl: $(HVCTL_SRCS) $(wildcard userspace/*.h include/uapi/*.h)
 
 # Guests: 16-bit code assembled into flat binaries that start at 0x7c00.
 guests: $(GUESTS)
-$(B)/guests/%.bin: guests/%.S guests/guest.h
+$(B)/guests/%.bin: guests/%.S guests/guest.h include/uapi/hvlab_hypercall.h
 	@mkdir -p $(dir $@)
-	$(CC) -m32 -c -Iguests -o $(B)/guests/$*.o $<
+	$(CC) -m32 -c -Iguests -Iinclude -o $(B)/guests/$*.o $<
 	ld -m elf_i386 -Ttext=0x7c00 --oformat=binary -e start -o $@ $(B)/guests/$*.o
 
-# C guests: freestanding, no SSE (hvlab does not switch the FPU yet), no
-# red zone, linked at 1 MiB by guests/lib/guest.ld; entry.S calls main().
+# C guests: freestanding, no SSE (the guest has not enabled it at start),
+# no red zone, linked at 1 MiB by guests/lib/guest.ld; entry.S calls main().
 GUEST_LIB_SRCS := guests/lib/entry.S guests/lib/lib.c
 GUEST_CFLAGS := -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 	-mgeneral-regs-only $(WARN) -Iguests/lib -Iinclude
-$(B)/guests/%32.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h guests/lib/guest.ld
+$(B)/guests/%32.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h include/uapi/hvlab_hypercall.h guests/lib/guest.ld
 	@mkdir -p $(dir $@)
 	$(CC) -m32 -march=i686 $(GUEST_CFLAGS) -nostdlib -static -Wl,-m,elf_i386 -Wl,--build-id=none \
 		-T guests/lib/guest.ld -o $@ $(GUEST_LIB_SRCS) $<
-$(B)/guests/%64.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h guests/lib/guest.ld
+$(B)/guests/%64.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h include/uapi/hvlab_hypercall.h guests/lib/guest.ld
 	@mkdir -p $(dir $@)
 	$(CC) -m64 -mno-red-zone $(GUEST_CFLAGS) -nostdlib -static -Wl,--build-id=none \
 		-T guests/lib/guest.ld -o $@ $(GUEST_LIB_SRCS) $<

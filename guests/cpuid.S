@@ -3,8 +3,8 @@
  * cpuid: ask the CPU who it is. hvlab handles CPUID in the kernel: the
  * guest must see the hypervisor bit (leaf 1 ECX[31]), and no VMX (ECX[5]),
  * MONITOR (ECX[3]) or APIC (EDX[9]), which hvlab does not give it,
- * and leaf 0x40000000 must name hvlab. Prints "cpuid ok" or a reason,
- * then halts.
+ * and leaf 0x40000000 must name hvlab. Prints "cpuid ok" and halts, or
+ * prints a reason and exits with status 3.
  */
 #include "guest.h"
 
@@ -28,17 +28,13 @@ start:
 	PUTS ok
 	HALT
 no_hypervisor:
-	PUTS msg_no_hv
-	HALT
+	FAIL msg_no_hv
 vmx_visible:
-	PUTS msg_vmx
-	HALT
+	FAIL msg_vmx
 wrong_signature:
-	PUTS msg_sig
-	HALT
+	FAIL msg_sig
 hidden_visible:
-	PUTS msg_hidden
-	HALT
+	FAIL msg_hidden
 
 	GUEST_LIB
 ok:		.asciz "cpuid ok\n"

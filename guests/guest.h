@@ -7,13 +7,18 @@
  * I/O ports, as the hvctl manual describes:
  *   0xe9  debug console: each byte written is printed
  *   0xf4  exit: writing V ends the run with status (V << 1) | 1
- * and it ends cleanly with CLI; HLT (status 0).
+ * and it ends cleanly with CLI; HLT (status 0). A self-checking guest
+ * ends with GUEST_END, which fails through port 0xf4 (status 3), so that
+ * hvctl's exit status tells a test which way it went.
  */
 #ifndef HVLAB_GUEST_H
 #define HVLAB_GUEST_H
 
+#include "uapi/hvlab_hypercall.h"	/* HVLAB_HC_*: VMCALL functions */
+
 #define DEBUG_PORT	0xe9
 #define EXIT_PORT	0xf4
+#define EXIT_FAILURE_VALUE	1	/* hvctl exit status (1 << 1) | 1 = 3 */
 
 	.code16
 	.text
@@ -23,6 +28,25 @@
 .macro PUTS label
 	mov $\label, %si
 	call guest_puts
+.endm
+
+/*
+ * Print a 32-bit value on the debug console: PUTHEX as 0x%08x, PUTDEC as
+ * unsigned decimal. \value is any operand MOV accepts into EAX: $42,
+ * %ebx, a memory word. Every register is kept.
+ */
+.macro PUTHEX value
+	pushal
+	mov \value, %eax
+	call guest_puthex
+	popal
+.endm
+
+.macro PUTDEC value
+	pushal
+	mov \value, %eax
+	call guest_putdec
+	popal
 .endm
 
 /* Stop: nothing can wake a CPU halted with interrupts off. */
@@ -42,17 +66,31 @@
 	mov %eax, %cr4
 .endm
 
+/* End the run with hvctl exit status (\value << 1) | 1 (isa-debug-exit). */
+.macro EXIT value
+	mov $EXIT_PORT, %dx
+	mov $\value, %al
+	outb %al, %dx
+	HALT			/* a host without the exit port stops here */
+.endm
+
+/* A failed check: print the string at \label, exit with status 3. */
+.macro FAIL label
+	PUTS \label
+	EXIT EXIT_FAILURE_VALUE
+.endm
+
 /*
- * The usual ending of a self-checking guest: print \ok_text and halt, or,
- * for a check that jumped to "bad", print \bad_text and halt. Includes
- * GUEST_LIB.
+ * The usual ending of a self-checking guest: print \ok_text and halt
+ * (status 0), or, for a check that jumped to "bad", print \bad_text and
+ * exit with status 3. Includes GUEST_LIB.
  */
 .macro GUEST_END ok_text, bad_text
 	PUTS 901f
 	HALT
 bad:
 	PUTS 902f
-	HALT
+	EXIT EXIT_FAILURE_VALUE
 	GUEST_LIB
 901:	.asciz "\ok_text\n"
 902:	.asciz "\bad_text\n"
@@ -83,6 +121,43 @@ guest_puts:
 	outb %al, %dx
 	jmp 1b
 2:	ret
+
+/* EAX as "0x" and eight hex digits, most significant first */
+guest_puthex:
+	mov %eax, %ebx
+	mov $DEBUG_PORT, %dx
+	mov $'0', %al
+	outb %al, %dx
+	mov $'x', %al
+	outb %al, %dx
+	mov $8, %cx
+1:	rol $4, %ebx
+	mov %bl, %al
+	and $0xf, %al
+	add $'0', %al
+	cmp $'9', %al
+	jbe 2f
+	add $('a' - '9' - 1), %al
+2:	outb %al, %dx
+	loop 1b
+	ret
+
+/* EAX in decimal: the digits go on the stack, then out in reverse */
+guest_putdec:
+	mov $10, %ebx
+	xor %cx, %cx
+1:	xor %edx, %edx
+	div %ebx
+	push %dx
+	inc %cx
+	test %eax, %eax
+	jnz 1b
+	mov $DEBUG_PORT, %dx
+2:	pop %ax
+	add $'0', %al
+	outb %al, %dx
+	loop 2b
+	ret
 .endm
 
 #endif

@@ -165,7 +165,7 @@ start:
 	HALT
 fail:
 	call guest_puts
-	HALT
+	EXIT EXIT_FAILURE_VALUE
 	GUEST_LIB
 
 ok:	.asciz "strio ok\n"

@@ -242,7 +242,7 @@ static int handle_hlt(struct hvlab_vcpu *vcpu)
 	return exit_to_user(vcpu, HVLAB_EXIT_HLT);
 }
 
-/* SDM 26.1.2: VMCALL exits unconditionally. hvlab's hypercalls: docs/abi.md */
+/* SDM 26.1.2: VMCALL exits unconditionally. hvlab's hypercalls: docs/hypercalls.md */
 static int handle_vmcall(struct hvlab_vcpu *vcpu)
 {
 	u64 *rax = &vcpu->gprs[GPR_RAX];

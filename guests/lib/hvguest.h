@@ -26,10 +26,8 @@
 #define HV_MODE_NAME	"32-bit protected mode"
 #endif
 
-/* Hypercalls (docs/hypercalls.md): VMCALL, function in RAX, result in RAX. */
-#define HV_HC_GET_API_VERSION	0
-#define HV_HC_ECHO		1
-#define HV_HC_ENOSYS		((unsigned long)-38)
+/* Hypercalls (docs/hypercalls.md): HVLAB_HC_*, called by hv_hypercall() */
+#include "uapi/hvlab_hypercall.h"
 
 /* Port I/O */
 static inline void outb(uint16_t port, uint8_t v)

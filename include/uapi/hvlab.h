@@ -15,8 +15,8 @@
 
 #include <linux/types.h>
 #include <linux/ioctl.h>
+#include "hvlab_hypercall.h"	/* HVLAB_API_VERSION and the hypercalls */
 
-#define HVLAB_API_VERSION	1
 #define HVLAB_DEVICE		"/dev/hvlab"
 
 /* ioctl type byte: unused in Documentation/userspace-api/ioctl/ioctl-number.rst */
@@ -423,11 +423,6 @@ struct hvlab_stats {
 struct hvlab_fpu {
 	__u32 region[1024];
 };
-
-/* Hypercalls: VMCALL with the function number in RAX, result in RAX. */
-#define HVLAB_HC_GET_API_VERSION	0	/* returns HVLAB_API_VERSION */
-#define HVLAB_HC_ECHO			1	/* returns RBX + 1: a round trip */
-#define HVLAB_HC_ENOSYS			((__u64)-38)	/* unknown function */
 
 /* --- ioctls ------------------------------------------------------------ */
 

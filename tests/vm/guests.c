@@ -448,6 +448,38 @@ TEST_F(guest, vmcall)
 	expect_halt_last(_metadata, &self->r, i);
 }
 
+/* guest.h's PUTHEX and PUTDEC, and GUEST_END's success path: status 0 */
+TEST_F(guest, numbers)
+{
+	ASSERT_EQ(0, hvtest_create(&self->vm, "numbers"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("port 0xe9 reads 0x000000e9 = 233; limits 0x00000000 0 4294967295\n"
+		     "numbers ok\n", self->r.output);
+	EXPECT_EQ(-1, self->r.exit_value);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+}
+
+static void numbers_answer_0x42(struct hvlab_run *run)
+{
+	if (run->io.direction == HVLAB_IO_IN && run->io.port == 0xe9)
+		run->io.data = 0x42;
+}
+
+/* GUEST_END's failure path: the message, then 1 to port 0xf4 (status 3) */
+TEST_F(guest, numbers_failure_exits_through_port_0xf4)
+{
+	hvtest_io_hook = numbers_answer_0x42;
+	ASSERT_EQ(0, hvtest_create(&self->vm, "numbers"));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
+	hvtest_io_hook = NULL;
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("numbers: port 0xe9 read 0x00000042\nnumbers: unexpected result\n",
+		     self->r.output);
+	EXPECT_EQ(1, self->r.exit_value);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+}
+
 TEST_F(guest, mmio)
 {
 	const struct seen_exit *w, *rd;

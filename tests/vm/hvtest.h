@@ -55,10 +55,14 @@ struct guest_result {
 	int nexits;			/* recorded exits (external interrupts skipped) */
 	uint64_t total_exits;		/* run->exit_count at the end */
 	uint32_t last_exit;		/* enum hvlab_exit that ended the run */
+	int exit_value;			/* what the guest wrote to port 0xf4, or -1 */
 	char reason[96];		/* internal.reason, if any */
 };
 
-/* Called at every I/O exit, if set: a test's hook into the run. */
+/*
+ * Called at every I/O exit, if set: a test's hook into the run. For an IN,
+ * run->io.data already holds hvtest_in_value(), which the hook may change.
+ */
 static void (*hvtest_io_hook)(struct hvlab_run *run);
 
 /* Values the test's "bus" answers for IN and MMIO reads. */
@@ -80,6 +84,7 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 	int ret, steps;
 
 	memset(r, 0, sizeof(*r));
+	r->exit_value = -1;
 	run->request_flags = flags;
 	for (steps = 0; steps < 100000; steps++) {
 		struct seen_exit *e;
@@ -113,6 +118,8 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 		e->idt_vectoring = run->idt_vectoring_info;
 		switch (run->exit_reason) {
 		case HVLAB_EXIT_IO:
+			if (run->io.direction == HVLAB_IO_IN)
+				run->io.data = hvtest_in_value(run->io.port, run->io.size);
 			if (hvtest_io_hook)
 				hvtest_io_hook(run);
 			e->io_dir = run->io.direction;
@@ -121,10 +128,12 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 			e->io_string = run->io.string;
 			e->io_rep = run->io.rep;
 			e->io_count = run->io.count;
-			if (run->io.direction == HVLAB_IO_IN)
-				run->io.data = hvtest_in_value(run->io.port, run->io.size);
-			else if (run->io.port == 0xe9 && r->output_len < sizeof(r->output) - 1)
+			if (run->io.direction == HVLAB_IO_OUT && run->io.port == 0xe9 &&
+			    r->output_len < sizeof(r->output) - 1)
 				r->output[r->output_len++] = run->io.data;
+			/* isa-debug-exit; the guests halt after it anyway */
+			if (run->io.direction == HVLAB_IO_OUT && run->io.port == 0xf4)
+				r->exit_value = run->io.data;
 			e->io_data = run->io.data;
 			break;
 		case HVLAB_EXIT_MMIO:
