@@ -8,6 +8,9 @@
 #   make fuzz       libFuzzer harnesses (tests/fuzz, FUZZ_SECONDS=300 each), then in
 #                   the lab VM 200,000 random ioctls, 20,000 random guests and
 #                   2,000 rmmod/insmod cycles
+#   make handout LAB=N DEST=DIR    a student's handout of lab N (labs/README.md);
+#                   ONTO=REPO instead of DEST brings a student's repository to lab N
+#   make check-labs the course's markers, and every handout builds (CI runs it)
 #   make setup      install Debian packages (as root) and fetch the lab kernels
 #   make install    hvctl and its man page into $(DESTDIR)$(PREFIX) (/usr/local)
 #
@@ -59,11 +62,12 @@ HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/
 HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c userspace/console.c
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
-.PHONY: all module hvctl guests tests setup payload demo check clean help lint install fuzzers fuzz
+.PHONY: all module hvctl guests tests setup payload demo check clean help lint install fuzzers fuzz \
+	handout check-labs
 all: module hvctl guests tests
 
 help:
-	@sed -n '3,14p' Makefile
+	@sed -n '3,17p' Makefile
 
 setup:
 	@scripts/setup
@@ -185,6 +189,21 @@ demo: setup
 
 check:
 	@scripts/check
+
+handout:
+ifeq ($(LAB),)
+	$(error make handout LAB=N DEST=DIR, or LAB=N ONTO=REPO: see labs/README.md)
+endif
+ifneq ($(ONTO),)
+	@scripts/labs onto $(LAB) $(ONTO)
+else ifneq ($(DEST),)
+	@scripts/labs handout $(LAB) $(DEST)
+else
+	$(error make handout LAB=$(LAB) needs DEST=DIR (a new repository) or ONTO=REPO (a student's))
+endif
+
+check-labs:
+	@scripts/check-labs
 
 # libFuzzer harnesses for the parsers of what a guest or a user hands
 # hvctl (tests/fuzz/README.md): clang with ASan and UBSan, the project's

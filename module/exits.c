@@ -18,6 +18,7 @@
 #include <asm/processor.h>
 
 #include "hvlab.h"
+#include "lab.h"
 #include "vmcs.h"
 
 static int exit_to_user(struct hvlab_vcpu *vcpu, enum hvlab_exit reason)
@@ -171,6 +172,7 @@ static int handle_triple_fault(struct hvlab_vcpu *vcpu)
 
 static int handle_cpuid(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 3 BEGIN handle_cpuid: emulate CPUID, hiding what hvlab does not virtualize (SDM 26.1.2) */
 	u32 leaf = vcpu->gprs[GPR_RAX], subleaf = vcpu->gprs[GPR_RCX];
 	u32 eax = 0, ebx = 0, ecx = 0, edx = 0;
 
@@ -230,6 +232,8 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
 	vcpu->gprs[GPR_RDX] = edx;
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
+	/* LAB 3 END */
+	/* LAB 3 STUB: return hvlab_todo_exit(vcpu, 3, __func__); */
 }
 
 /*
@@ -238,8 +242,11 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
  */
 static int handle_hlt(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 3 BEGIN handle_hlt: hand a HLT to userspace (SDM 26.1.3) */
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return exit_to_user(vcpu, HVLAB_EXIT_HLT);
+	/* LAB 3 END */
+	/* LAB 3 STUB: return hvlab_todo_exit(vcpu, 3, __func__); */
 }
 
 /* SDM 26.1.2: VMCALL exits unconditionally. hvlab's hypercalls: docs/hypercalls.md */
@@ -712,6 +719,7 @@ static int handle_dr_access(struct hvlab_vcpu *vcpu)
  */
 static int handle_io(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 3 BEGIN handle_io: decode IN/OUT into run->io (SDM 28.2.1, Table 28-5) */
 	u64 qual = vcpu->exit.qualification;
 	struct hvlab_run *run = vcpu->run;
 	unsigned int size = (qual & IO_QUAL_SIZE_MASK) + 1;
@@ -737,6 +745,8 @@ static int handle_io(struct hvlab_vcpu *vcpu)
 		hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	}
 	return exit_to_user(vcpu, HVLAB_EXIT_IO);
+	/* LAB 3 END */
+	/* LAB 3 STUB: return hvlab_todo_exit(vcpu, 3, __func__); */
 }
 
 /* Exit qualification for EPT violations (SDM 28.2.1, Table 28-7) */

@@ -30,6 +30,7 @@
 #include <asm/special_insns.h>
 
 #include "hvlab.h"
+#include "lab.h"
 #include "vmcs.h"
 #include "trace.h"
 
@@ -109,12 +110,15 @@ int hvlab_guest_code_bits(void)
  */
 void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
 {
+	/* LAB 3 BEGIN hvlab_vcpu_advance_rip: step over the instruction that exited (SDM 28.2.5) */
 	u32 shadow = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 
 	vmcs_writel(GUEST_RIP, vmcs_readl(GUEST_RIP) + length);
 	if (shadow & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS))
 		vmcs_write32(GUEST_INTERRUPTIBILITY_INFO,
 			     shadow & ~(BLOCKING_BY_STI | BLOCKING_BY_MOV_SS));
+	/* LAB 3 END */
+	/* LAB 3 STUB: hvlab_todo_exit(vcpu, 3, __func__); */
 }
 
 /*
@@ -516,12 +520,16 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	 * An IN or MMIO read that went to userspace completes now; when
 	 * single-stepping, finishing that instruction is the step.
 	 */
-	if (step && vcpu->pending != PENDING_NONE) {
+	if (vcpu->pending != PENDING_NONE) {
 		vcpu_complete_pending(vcpu);
-		run->exit_reason = HVLAB_EXIT_STEP;
-		goto out;
+		/* A lab stub may have ended the VM (lab.h): it says why. */
+		if (unlikely(vcpu->dead))
+			goto out;
+		if (step) {
+			run->exit_reason = HVLAB_EXIT_STEP;
+			goto out;
+		}
 	}
-	vcpu_complete_pending(vcpu);
 	hvlab_fpu_load_guest(vcpu);
 
 	for (;;) {
@@ -559,6 +567,9 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			break;
 		}
 		ret = 0;
+		/* Handled, but by a handler that ended the VM (a lab stub, lab.h) */
+		if (unlikely(vcpu->dead))
+			break;
 		if (flags & HVLAB_RUN_STOP_EVERY_EXIT) {
 			run->exit_reason = HVLAB_EXIT_HANDLED;
 			break;
