@@ -24,6 +24,7 @@
 #include <sys/ioctl.h>
 #include <unistd.h>
 
+#include "../include/uapi/hvlab_exit_reasons.h"
 #include "caps.h"
 #include "console.h"
 #include "decode.h"
@@ -323,11 +324,21 @@ void handle_exit(struct session *s)
 		s->done = 1;
 		s->status = STATUS_GUEST_CRASHED;
 		break;
-	case HVLAB_EXIT_INTERNAL_ERROR:
+	case HVLAB_EXIT_INTERNAL_ERROR: {
+		int lab;
+
 		fprintf(stderr, "hvctl: the VM was stopped: %s\n", run->internal.reason);
+		/* A course handout's stub (module/lab.h): say where it was reached */
+		if (sscanf(run->internal.reason, "not implemented (lab %d)", &lab) == 1)
+			fprintf(stderr, "hvctl: reached at exit #%llu, %s (%u), guest rip 0x%llx: write that function (labs/lab%d/README.md)\n",
+				(unsigned long long)run->exit_count,
+				hv_exit_name(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason)),
+				HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason),
+				(unsigned long long)run->guest_rip, lab);
 		s->done = 1;
 		s->status = STATUS_GUEST_CRASHED;
 		break;
+	}
 	case HVLAB_EXIT_HANDLED:
 	case HVLAB_EXIT_TRACE_FULL:
 	case HVLAB_EXIT_STEP:		/* --intercept mtf: shown by step, else just go on */
