@@ -425,6 +425,59 @@ static int state_at_exit(const struct hvlab_run *run, const struct hv_state *cur
 	return 1;
 }
 
+/* The ith of seg_names[] in @s */
+static const struct hvlab_segment *segment(const struct hvlab_sregs *s, size_t i)
+{
+	return (const void *)((const char *)s + seg_names[i].offset);
+}
+
+/* Text: under the vmcs line, what a segment's access-rights change means. */
+static void print_ar_note(const char *seg, uint32_t a, uint32_t b, int real_mode)
+{
+	const char *why = hv_ar_change_why(seg, a, b, real_mode);
+	char what[320];
+
+	hv_ar_change(seg, a, b, what, sizeof(what));
+	printf("          %s\n", what);
+	while (why && *why) {
+		size_t n = strcspn(why, "\n");
+
+		printf("          %.*s\n", (int)n, why);
+		why += n + !!why[n];
+	}
+}
+
+static void print_ar_notes(struct stepper *st, const struct hv_state *cur)
+{
+	int real_mode = !(cur->sregs.cr0 & 1);
+	char seg[8];
+
+	if (!st->vmcs_ok) {
+		for (size_t i = 0; i < ARRAY_SIZE(seg_names); i++) {
+			uint32_t a = segment(&st->prev.sregs, i)->access_rights;
+			uint32_t b = segment(&cur->sregs, i)->access_rights;
+
+			if (a != b)
+				print_ar_note(seg_names[i].name, a, b, real_mode);
+		}
+		return;
+	}
+	for (int i = 0; i < HV_VMCS_NFIELDS; i++) {
+		const char *name = hv_vmcs_fields[i].name;
+		size_t len = strlen(name);
+
+		/* GUEST_CS_AR_BYTES: "cs" */
+		if (!vmcs_shown_field(i) || !st->cur_vmcs.supported[i] ||
+		    st->prev_vmcs.value[i] == st->cur_vmcs.value[i] ||
+		    len < 16 || len - 15 >= sizeof(seg) || strcmp(name + len - 9, "_AR_BYTES"))
+			continue;
+		for (size_t j = 0; j < len - 15; j++)
+			seg[j] = tolower((unsigned char)name[6 + j]);
+		seg[len - 15] = 0;
+		print_ar_note(seg, st->prev_vmcs.value[i], st->cur_vmcs.value[i], real_mode);
+	}
+}
+
 /*
  * What changed since the last stop, as "name old -> new" items; JSON:
  * "name":["old","new"]. "changed": the registers, the control registers
@@ -502,6 +555,8 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 #undef SITEM
 	}
 	end_items(&it);
+	if (!json)
+		print_ar_notes(st, cur);
 }
 
 /* The exit's record, as the trace ring would have it. */

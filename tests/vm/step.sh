@@ -55,9 +55,12 @@ grep -q "^#1 .*(28)" $T/out && grep -q "^    changed: rax 0x0 -> 0x30, " $T/out 
 	grep -q "^    handler: rip 0x7c1f -> 0x7c22, cr0 0x10 -> 0x30$" $T/out
 ok $? "step cr: the MOV to CR0 the kernel emulated: the guest's CR0 as it reads it (NE set), on the handler line" || show $T/out
 
+# Bochs makes CS a data segment at VM entry into real mode: said where it shows
 hvctl step --count 1 $G/cpuid.bin >$T/out 2>$T/err
-grep -q "^    vmcs: GUEST_" $T/out
-ok $? "step: guest-state VMCS fields that changed are shown (HVLAB_GET_VMCS)" || show $T/out
+grep -q "^    vmcs: GUEST_" $T/out && { ! grep -q "^    vmcs: GUEST_CS_AR_BYTES 0x9b -> 0x93$" $T/out ||
+	{ grep -q "^          cs type 0xb -> 0x3: code, execute/read, accessed -> data, read/write, accessed$" $T/out &&
+	  grep -q "^          real mode checks no segment types; 3 is CS's type after reset (SDM Table 10-1),$" $T/out; }; }
+ok $? "step: guest-state VMCS fields that changed (HVLAB_GET_VMCS), a CS type change explained" || show $T/out
 
 # --- until ---------------------------------------------------------------------
 hvctl step --until exit=IO,port=0xe9 --count 1 $G/cpuid.bin >$T/out 2>$T/err
