@@ -193,7 +193,7 @@ grep -q "unknown command 'bogus': type help" $T/err && [ "$(grep -c '^#' $T/out)
 ok $? "a bad command on stdin: an error, nothing runs, the next line is read" || show $T/out $T/err
 
 hvctl step --json --count 2 $G/cpuid.bin >$T/out 2>$T/err
-head -1 $T/out | grep -q '^{"stop":1,"seq":1,"run_exit":"HANDLED","exit":{"seq":1,"reason":10,"name":"CPUID",.*"rip":"0x7c03","mode":"real mode","bits":16,"insn":"cpuid","bytes":"0fa2","changed":{"rip":\["0x7c00","0x7c03"\],"rflags":\["0x2","0x46"\]},"handler":{"rax":\["0x0","0x[0-9a-f]*"\],"rbx":\["0x0","0x[0-9a-f]*"\],"rcx":\["0x0","0x[0-9a-f]*"\],"rdx":\["0x[0-9a-f]*","0x[0-9a-f]*"\],"rip":\["0x7c03","0x7c05"\]},"vmcs_changed":{' $T/out &&
+head -1 $T/out | grep -q '^{"stop":1,"seq":1,"run_exit":"HANDLED","exit":{"seq":1,"reason":10,"name":"CPUID","rip":"0x7c03",.*"rip":"0x7c03","mode":"real mode","bits":16,"insn":"cpuid","bytes":"0fa2","changed":{"rip":\["0x7c00","0x7c03"\],"rflags":\["0x2","0x46"\]},"handler":{"rax":\["0x0","0x[0-9a-f]*"\],"rbx":\["0x0","0x[0-9a-f]*"\],"rcx":\["0x0","0x[0-9a-f]*"\],"rdx":\["0x[0-9a-f]*","0x[0-9a-f]*"\],"rip":\["0x7c03","0x7c05"\]},"vmcs_changed":{' $T/out &&
 	sed -n 2p $T/out | grep -q '"changed":{"rax":\["0x[0-9a-f]*","0x1"\],"rip":\["0x7c05","0x7c0b"\]},"handler":{"rax":\["0x1","0x[0-9a-f]*"\],' &&
 	tail -1 $T/out | grep -q '^{"end":"count","stops":2}$'
 ok $? "step --json: one object per stop, the CPUID handler's changes under \"handler\"" || show $T/out
