@@ -420,6 +420,7 @@ long hvlab_vcpu_set_fpu(struct hvlab_vcpu *vcpu, void __user *argp);
 void hvlab_step_arm(struct hvlab_vcpu *vcpu);
 void hvlab_step_disarm(struct hvlab_vcpu *vcpu);
 bool hvlab_step_is_own_trap(struct hvlab_vcpu *vcpu);
+unsigned long hvlab_step_guest_rflags(struct hvlab_vcpu *vcpu, unsigned long rflags);
 
 /* stats.c: statistics by ioctl and in debugfs */
 /* Once per VM exit, by the vCPU's own thread: inline, it is on every exit. */

@@ -93,3 +93,11 @@ bool hvlab_step_is_own_trap(struct hvlab_vcpu *vcpu)
 	return vcpu->step_armed && !cpu_has_mtf() && !vcpu->step_guest_tf &&
 	       (vcpu->exit.qualification & PENDING_DBG_BS);
 }
+
+/* RFLAGS as the guest has it, in the middle of a step: without our TF. */
+unsigned long hvlab_step_guest_rflags(struct hvlab_vcpu *vcpu, unsigned long rflags)
+{
+	if (vcpu->step_armed && !cpu_has_mtf() && !vcpu->step_guest_tf)
+		rflags &= ~X86_EFLAGS_TF;
+	return rflags;
+}

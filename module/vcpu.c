@@ -485,6 +485,43 @@ static int vcpu_prepare_entry(struct hvlab_vcpu *vcpu)
 	return 0;
 }
 
+/* The registers, with the vCPU's VMCS current. */
+static void vcpu_read_regs(struct hvlab_vcpu *vcpu, struct hvlab_regs *regs)
+{
+	const u64 *g = vcpu->gprs;
+
+	*regs = (struct hvlab_regs){
+		.rax = g[GPR_RAX], .rbx = g[GPR_RBX], .rcx = g[GPR_RCX],
+		.rdx = g[GPR_RDX], .rsi = g[GPR_RSI], .rdi = g[GPR_RDI],
+		.rbp = g[GPR_RBP], .r8 = g[GPR_R8], .r9 = g[GPR_R9],
+		.r10 = g[GPR_R10], .r11 = g[GPR_R11], .r12 = g[GPR_R12],
+		.r13 = g[GPR_R13], .r14 = g[GPR_R14], .r15 = g[GPR_R15],
+		.rsp = vmcs_readl(GUEST_RSP), .rip = vmcs_readl(GUEST_RIP),
+		.rflags = vmcs_readl(GUEST_RFLAGS),
+	};
+}
+
+static void vcpu_read_sregs(struct hvlab_vcpu *vcpu, struct hvlab_sregs *sregs)
+{
+	memset(sregs, 0, sizeof(*sregs));
+	hvlab_vmcs_get_sregs(sregs);
+	sregs->cr2 = vcpu->cr2;
+}
+
+/*
+ * HVLAB_RUN_STOP_EVERY_EXIT: keep the state the exit left for a debugger,
+ * which sees the handler's work only as a difference from it.
+ */
+static void vcpu_save_exit_state(struct hvlab_vcpu *vcpu)
+{
+	struct hvlab_run *run = vcpu->run;
+
+	vcpu_read_regs(vcpu, &run->exit_regs);
+	run->exit_regs.rflags = hvlab_step_guest_rflags(vcpu, run->exit_regs.rflags);
+	vcpu_read_sregs(vcpu, &run->exit_sregs);
+	run->exit_state_seq = vcpu->exit_count;
+}
+
 static bool vcpu_trace_full(struct hvlab_run *run)
 {
 	return run->trace_head - READ_ONCE(run->trace_tail) >= HVLAB_TRACE_ENTRIES;
@@ -559,6 +596,8 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		}
 		if (vcpu_enter_guest(vcpu))
 			break;
+		if (flags & HVLAB_RUN_STOP_EVERY_EXIT)
+			vcpu_save_exit_state(vcpu);
 		ret = hvlab_handle_exit(vcpu);
 		vcpu_finish_exit(vcpu);
 		if (ret <= 0) {
@@ -608,19 +647,10 @@ void hvlab_vcpu_vmcs_exit(struct hvlab_vcpu *vcpu)
 
 static long vcpu_get_regs(struct hvlab_vcpu *vcpu, void __user *argp)
 {
-	const u64 *g = vcpu->gprs;
-	struct hvlab_regs regs = {
-		.rax = g[GPR_RAX], .rbx = g[GPR_RBX], .rcx = g[GPR_RCX],
-		.rdx = g[GPR_RDX], .rsi = g[GPR_RSI], .rdi = g[GPR_RDI],
-		.rbp = g[GPR_RBP], .r8 = g[GPR_R8], .r9 = g[GPR_R9],
-		.r10 = g[GPR_R10], .r11 = g[GPR_R11], .r12 = g[GPR_R12],
-		.r13 = g[GPR_R13], .r14 = g[GPR_R14], .r15 = g[GPR_R15],
-	};
+	struct hvlab_regs regs;
 
 	hvlab_vcpu_vmcs_enter(vcpu);
-	regs.rsp = vmcs_readl(GUEST_RSP);
-	regs.rip = vmcs_readl(GUEST_RIP);
-	regs.rflags = vmcs_readl(GUEST_RFLAGS);
+	vcpu_read_regs(vcpu, &regs);
 	hvlab_vcpu_vmcs_exit(vcpu);
 	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
 }
@@ -652,12 +682,11 @@ static long vcpu_set_regs(struct hvlab_vcpu *vcpu, void __user *argp)
 
 static long vcpu_get_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
 {
-	struct hvlab_sregs sregs = {};
+	struct hvlab_sregs sregs;
 
 	hvlab_vcpu_vmcs_enter(vcpu);
-	hvlab_vmcs_get_sregs(&sregs);
+	vcpu_read_sregs(vcpu, &sregs);
 	hvlab_vcpu_vmcs_exit(vcpu);
-	sregs.cr2 = vcpu->cr2;
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
 }
 

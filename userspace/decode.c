@@ -366,7 +366,7 @@ int hv_format_exit_json(const struct hvlab_exit_record *rec, char *buf, size_t l
 	int n;
 
 	n = snprintf(buf, len,
-		     "{\"seq\":%llu,\"reason\":%u,\"name\":\"%s\",\"rip\":%llu,\"qualification\":%llu,\"instruction_length\":%u,\"tsc\":%llu,\"cost\":%llu",
+		     "{\"seq\":%llu,\"reason\":%u,\"name\":\"%s\",\"rip\":\"0x%llx\",\"qualification\":%llu,\"instruction_length\":%u,\"tsc\":%llu,\"cost\":%llu",
 		     (unsigned long long)rec->seq, HVLAB_VMX_EXIT_BASIC(rec->reason),
 		     name ? name : "UNKNOWN", (unsigned long long)rec->rip,
 		     (unsigned long long)rec->qualification, rec->instruction_length,
@@ -429,7 +429,7 @@ int hv_format_exit_json(const struct hvlab_exit_record *rec, char *buf, size_t l
 		struct hv_ept_qual ept;
 
 		hv_decode_ept(rec->qualification, &ept);
-		n += snprintf(buf + n, len - n, ",\"gpa\":%llu", (unsigned long long)rec->gpa);
+		n += snprintf(buf + n, len - n, ",\"gpa\":\"0x%llx\"", (unsigned long long)rec->gpa);
 		if (HVLAB_VMX_EXIT_BASIC(rec->reason) == 48)
 			n += snprintf(buf + n, len - n, ",\"access\":\"%s\"", hv_ept_access(&ept));
 	}

@@ -81,7 +81,7 @@ static void usage(FILE *out)
 		"run and step options:\n"
 		"  -m, --mem SIZE           guest memory, e.g. 4M (default 4M, max 1G)\n"
 		"  -t, --trace-json FILE    write one JSON object per VM exit to FILE\n"
-		"                           (- for stdout)\n"
+		"                           (- for stdout; the console then goes to stderr)\n"
 		"  -s, --strict             stop on an access to a port or address\n"
 		"                           that nothing claims (default: warn)\n"
 		"  -i, --intercept LIST     also intercept rdtsc, pause, invlpg (and INVPCID),\n"
@@ -100,7 +100,7 @@ static void usage(FILE *out)
 		"                           --intercept, --exceptions)\n"
 		"  -r, --regs-json FILE     at the end, write the final registers (rax..r15,\n"
 		"                           rip, rflags, mxcsr, xmm0-15) as one JSON object to\n"
-		"                           FILE (- for stdout)\n"
+		"                           FILE (- for stdout; the console then goes to stderr)\n"
 		"      --stats              at the end, print the vCPU's statistics\n"
 		"      --state FILE         after loading GUEST, set the registers, segments,\n"
 		"                           control registers, ... from FILE (JSON, as\n"
@@ -192,19 +192,26 @@ void console_flush(struct session *s)
 	s->console_len = 0;
 }
 
+/* run, trace, vmcs: where the guest's console goes as it prints */
+static FILE *console_stream(const struct session *s)
+{
+	return s->json_stdout ? stderr : stdout;
+}
+
 static void console_putc(struct session *s, char c)
 {
 	if (!s->step) {
+		FILE *out = console_stream(s);
 		char esc[5];
 
 		s->console_midline = c != '\n';
 		if (s->raw_console) {
-			putchar(c);
+			fputc(c, out);
 		} else {
 			hv_console_escape(esc, &c, 1);
-			fputs(esc, stdout);
+			fputs(esc, out);
 		}
-		fflush(stdout);
+		fflush(out);
 		return;
 	}
 	if (c == '\n' || s->console_len == sizeof(s->console)) {
@@ -478,8 +485,8 @@ static void write_regs_json(struct session *s, FILE *out)
 		fprintf(stderr, "hvctl: --regs-json: cannot read the registers: %s\n", strerror(errno));
 		return;
 	}
-	if (out == stdout && s->console_midline)
-		putchar('\n');		/* keep the object on a line of its own */
+	if (out == console_stream(s) && s->console_midline)
+		fputc('\n', out);	/* keep the object on a line of its own */
 	for (i = 0; i < sizeof(fields) / sizeof(fields[0]); i++)
 		fprintf(out, "%s\"%s\":\"0x%llx\"", i ? "," : "{", fields[i].name,
 			*(const __u64 *)((const char *)&regs + fields[i].offset));
@@ -759,6 +766,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		return STATUS_USAGE;
 	}
 	s.step_cfg.json = step && json;
+	/* JSON on stdout: nothing else goes there, the guest's console included */
+	s.json_stdout = !step && ((trace_path && !strcmp(trace_path, "-")) ||
+				  (regs_path && !strcmp(regs_path, "-")) || json);
 	/* A bad state file is refused before anything runs. */
 	if (state_path && hv_state_load(state_path, &state, err, sizeof(err))) {
 		fprintf(stderr, "hvctl: --state %s\n", err);
@@ -850,13 +860,13 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	if (s.tracer) {
 		hv_tracer_finish(&tracer);
 		if (s.console_midline)
-			putchar('\n');
-		hv_tracer_summary(&tracer, stdout, json);
+			fputc('\n', console_stream(&s));
+		hv_tracer_summary(&tracer, s.json_stdout && !json ? stderr : stdout, json);
 		if (chrome)
 			fclose(chrome);
 	}
 	if (stats)
-		print_vcpu_stats(&s, stdout);
+		print_vcpu_stats(&s, s.json_stdout ? stderr : stdout);
 	if (s.trace && s.trace != stdout)
 		fclose(s.trace);
 	if (regs_out) {
@@ -923,10 +933,11 @@ static int cmd_vmcs(int argc, char **argv)
 	if (hvctl_open_guest(&s.vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM, argv[optind], NULL, "hvctl"))
 		return STATUS_SETUP;
 	ret = STATUS_HALTED;
+	s.json_stdout = json;
 	if (s.stop_after)
 		ret = run_loop(&s);
 	if (s.console_midline)
-		putchar('\n');
+		fputc('\n', console_stream(&s));
 	if (hv_vmcs_read(&s.vm, &vmcs)) {
 		fprintf(stderr, "hvctl: HVLAB_GET_VMCS failed: %s (is hvlab.ko older than hvctl?)\n",
 			strerror(errno));

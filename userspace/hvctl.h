@@ -34,6 +34,7 @@ struct session {
 	size_t console_len;
 	int console_midline;	/* run: the console's last byte was not a newline */
 	int raw_console;	/* --raw-console: its bytes to the terminal unescaped */
+	int json_stdout;	/* run, trace, vmcs: stdout carries JSON, the console goes to stderr */
 	struct hv_tracer *tracer;	/* hvctl trace */
 	long stop_after;	/* vmcs --exits N: stop after N exits */
 };

@@ -65,7 +65,8 @@ static const struct { const char *name; size_t offset; int optional; } cr_fields
 
 #define FIELD(base, off, type)	((type *)((char *)(base) + (off)))
 
-void hv_segment_flags(uint32_t ar, char *buf, size_t len)
+/* The type (and S) of a segment's AR bytes: "code, execute/read, accessed" */
+static void segment_type(uint32_t ar, char *buf, size_t len)
 {
 	static const char *const system_types[16] = {
 		[1] = "16-bit TSS (available)", [2] = "LDT", [3] = "16-bit TSS (busy)",
@@ -74,6 +75,20 @@ void hv_segment_flags(uint32_t ar, char *buf, size_t len)
 		[12] = "call gate", [14] = "interrupt gate", [15] = "trap gate",
 	};
 	unsigned int type = ar & 0xf;
+
+	if (!(ar & (1u << 4)))
+		snprintf(buf, len, "system, %s", system_types[type] ? system_types[type] : "reserved type");
+	else if (type & 8)
+		snprintf(buf, len, "code, %s%s%s", type & 2 ? "execute/read" : "execute-only",
+			 type & 4 ? ", conforming" : "", type & 1 ? ", accessed" : "");
+	else
+		snprintf(buf, len, "data, %s%s%s", type & 2 ? "read/write" : "read-only",
+			 type & 4 ? ", expand-down" : "", type & 1 ? ", accessed" : "");
+}
+
+void hv_segment_flags(uint32_t ar, char *buf, size_t len)
+{
+	char type[64];
 	size_t n = 0;
 
 #define ADD(...) do { \
@@ -87,20 +102,46 @@ void hv_segment_flags(uint32_t ar, char *buf, size_t len)
 		ADD("unusable");
 		return;
 	}
-	if (!(ar & (1u << 4)))
-		ADD("system, %s", system_types[type] ? system_types[type] : "reserved type");
-	else if (type & 8)
-		ADD("code, %s%s%s", type & 2 ? "execute/read" : "execute-only",
-		    type & 4 ? ", conforming" : "", type & 1 ? ", accessed" : "");
-	else
-		ADD("data, %s%s%s", type & 2 ? "read/write" : "read-only",
-		    type & 4 ? ", expand-down" : "", type & 1 ? ", accessed" : "");
+	segment_type(ar, type, sizeof(type));
+	ADD("%s", type);
 	ADD(", %s, dpl %u", ar & (1u << 7) ? "present" : "not present", (ar >> 5) & 3);
 	if (ar & (1u << 4))
 		ADD(", %s", ar & (1u << 13) ? "64-bit" : ar & (1u << 14) ? "32-bit" : "16-bit");
 	if (ar & (1u << 15))
 		ADD(", 4K granularity");
 #undef ADD
+}
+
+void hv_ar_change(const char *seg, uint32_t old, uint32_t new, char *buf, size_t len)
+{
+	char a[128], b[128];
+
+	/* only the type: name the two types; else the whole decoding, before and after */
+	if (!((old ^ new) & ~0xfu) && !(old & HVLAB_AR_UNUSABLE)) {
+		segment_type(old, a, sizeof(a));
+		segment_type(new, b, sizeof(b));
+		snprintf(buf, len, "%s type 0x%x -> 0x%x: %s -> %s", seg, old & 0xf, new & 0xf, a, b);
+		return;
+	}
+	hv_segment_flags(old, a, sizeof(a));
+	hv_segment_flags(new, b, sizeof(b));
+	snprintf(buf, len, "%s: %s -> %s", seg, a, b);
+}
+
+const char *hv_ar_change_why(const char *seg, uint32_t old, uint32_t new, int real_mode)
+{
+	uint32_t code_data = 1u << 4;
+
+	if (!(old & code_data) || ((old ^ new) & ~0xfu))
+		return NULL;
+	/* Bochs, at every VM entry into real mode (its handleCpuModeChange()) */
+	if (real_mode && !strcmp(seg, "cs") && (old & 8) && (new & 0xf) == 3)
+		return "real mode checks no segment types; 3 is CS's type after reset (SDM Table 10-1),\n"
+		       "which VM entry allows with unrestricted guest (SDM 27.3.1.2). Bochs gives CS\n"
+		       "this type at every VM entry into real mode.";
+	if ((old | 1) == new && !(old & 1))
+		return "the CPU sets the accessed bit when it loads the descriptor (SDM 3.4.5.1)";
+	return NULL;
 }
 
 /* --- writing ------------------------------------------------------------ */

@@ -68,4 +68,16 @@ int hv_state_apply(struct hv_vm *vm, const struct hv_state *st);
 /* "code, read/execute, accessed, present, dpl 0, 16-bit", for a segment's AR bytes */
 void hv_segment_flags(uint32_t access_rights, char *buf, size_t len);
 
+/*
+ * A segment's access rights changed from @old to @new: what changed, as
+ * "cs type 0xb -> 0x3: code, execute/read, accessed -> data, read/write,
+ * accessed" (only the type changed) or "ds: FLAGS -> FLAGS".
+ */
+void hv_ar_change(const char *seg, uint32_t old, uint32_t new, char *buf, size_t len);
+/*
+ * Why, where hvctl knows (lines split by '\n'), else NULL. @real_mode:
+ * the guest's CR0.PE is 0.
+ */
+const char *hv_ar_change_why(const char *seg, uint32_t old, uint32_t new, int real_mode);
+
 #endif

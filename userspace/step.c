@@ -334,14 +334,41 @@ static int vmcs_shown_field(int i)
 	       strcmp(hv_vmcs_fields[i].name, "VMX_PREEMPTION_TIMER_VALUE");
 }
 
+/* A group of "name old -> new" items: one line in text, an object in JSON. */
+struct items {
+	int json;
+	int n;
+	const char *label;	/* text: "    changed: " starts the line */
+};
+
+static void item(struct items *it, const char *name, uint64_t a, uint64_t b)
+{
+	if (it->json)
+		printf("%s\"%s\":[\"0x%llx\",\"0x%llx\"]", it->n ? "," : "", name,
+		       (unsigned long long)a, (unsigned long long)b);
+	else if (it->n)
+		printf(", %s 0x%llx -> 0x%llx", name, (unsigned long long)a, (unsigned long long)b);
+	else
+		printf("    %s: %s 0x%llx -> 0x%llx", it->label, name,
+		       (unsigned long long)a, (unsigned long long)b);
+	it->n++;
+}
+
+static void end_items(struct items *it)
+{
+	if (it->json)
+		printf("}");
+	else if (it->n)
+		printf("\n");
+}
+
 /*
- * The vector registers that changed, after @n items of the "changed"
- * group: in text each on a line of its own (they are long), under the
- * others; YMM registers whole once either state has AVX state. Returns
- * the new count of items.
+ * The vector registers that changed, after the other items of the group:
+ * in text each on a line of its own (they are long), under the others;
+ * YMM registers whole once either state has AVX state.
  */
-static int print_vector_changes(const struct hv_fpu_regs *a, const struct hv_fpu_regs *b,
-				int json, int n)
+static void vector_items(struct items *it, const struct hv_fpu_regs *a,
+			 const struct hv_fpu_regs *b)
 {
 	int ymm = a->has_ymm || b->has_ymm;
 	char old[HV_FPU_HEX_LEN], new[HV_FPU_HEX_LEN];
@@ -351,52 +378,27 @@ static int print_vector_changes(const struct hv_fpu_regs *a, const struct hv_fpu
 			continue;
 		hv_fpu_hex(a, i, ymm, old, sizeof(old));
 		hv_fpu_hex(b, i, ymm, new, sizeof(new));
-		if (json)
-			printf("%s\"%cmm%u\":[\"%s\",\"%s\"]", n ? "," : "", ymm ? 'y' : 'x', i,
-			       old, new);
-		else
-			printf("%s%cmm%u %s -> %s", n ? "\n             " : "    changed: ",
+		if (it->json)
+			printf("%s\"%cmm%u\":[\"%s\",\"%s\"]", it->n ? "," : "",
 			       ymm ? 'y' : 'x', i, old, new);
-		n++;
+		else if (it->n)
+			printf("\n%*s%cmm%u %s -> %s", (int)strlen(it->label) + 6, "",
+			       ymm ? 'y' : 'x', i, old, new);
+		else
+			printf("    %s: %cmm%u %s -> %s", it->label, ymm ? 'y' : 'x', i, old, new);
+		it->n++;
 	}
-	return n;
 }
 
-/*
- * The guest state that changed since the last stop, as "name old -> new"
- * items; JSON: "name":["old","new"]. Registers, the control registers as
- * the guest sees them, MXCSR and the vector registers first, then
- * guest-state VMCS fields (or, with an hvlab.ko without HVLAB_GET_VMCS,
- * the segments from HVLAB_GET_SREGS).
- */
-static void print_changes(struct stepper *st, const struct hv_state *cur, int json)
+/* The general registers, then the control registers as the guest reads them */
+static void reg_items(struct items *it, const struct hv_state *a, const struct hv_state *b)
 {
-	const struct hv_state *old = &st->prev;
-	const char *label = "changed";
-	int n = 0;
-
-	/* one line per group: "    changed: rax 0x0 -> 0x16, rip ...", "    vmcs: ..." */
-#define ITEM(name, a, b) do { \
-		if (json) \
-			printf("%s\"%s\":[\"0x%llx\",\"0x%llx\"]", n ? "," : "", name, \
-			       (unsigned long long)(a), (unsigned long long)(b)); \
-		else if (n) \
-			printf(", %s 0x%llx -> 0x%llx", name, \
-			       (unsigned long long)(a), (unsigned long long)(b)); \
-		else \
-			printf("    %s: %s 0x%llx -> 0x%llx", label, name, \
-			       (unsigned long long)(a), (unsigned long long)(b)); \
-		n++; \
-	} while (0)
-	if (json)
-		printf(",\"changed\":{");
 	for (size_t i = 0; i < ARRAY_SIZE(reg_names); i++)
-		if (REGVAL(&old->regs, i) != REGVAL(&cur->regs, i))
-			ITEM(reg_names[i].name, REGVAL(&old->regs, i), REGVAL(&cur->regs, i));
-	/* the control registers as the guest reads them (the read shadows) */
+		if (REGVAL(&a->regs, i) != REGVAL(&b->regs, i))
+			item(it, reg_names[i].name, REGVAL(&a->regs, i), REGVAL(&b->regs, i));
 #define CRITEM(f) do { \
-		if (old->sregs.f != cur->sregs.f) \
-			ITEM(#f, old->sregs.f, cur->sregs.f); \
+		if (a->sregs.f != b->sregs.f) \
+			item(it, #f, a->sregs.f, b->sregs.f); \
 	} while (0)
 	CRITEM(cr0);
 	CRITEM(cr2);
@@ -404,22 +406,121 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 	CRITEM(cr4);
 	CRITEM(efer);
 #undef CRITEM
+}
+
+/*
+ * At an exit the kernel handled: the state before its handler ran (kept
+ * by hvlab.ko under HVLAB_RUN_STOP_EVERY_EXIT), the rest as cur has it.
+ * 0 for other exits, and with an hvlab.ko that does not keep it.
+ */
+static int state_at_exit(const struct hvlab_run *run, const struct hv_state *cur,
+			 struct hv_state *out)
+{
+	if (run->exit_reason != HVLAB_EXIT_HANDLED || !run->exit_state_seq ||
+	    run->exit_state_seq != run->exit_count)
+		return 0;
+	*out = *cur;
+	out->regs = run->exit_regs;
+	out->sregs = run->exit_sregs;
+	return 1;
+}
+
+/* The ith of seg_names[] in @s */
+static const struct hvlab_segment *segment(const struct hvlab_sregs *s, size_t i)
+{
+	return (const void *)((const char *)s + seg_names[i].offset);
+}
+
+/* Text: under the vmcs line, what a segment's access-rights change means. */
+static void print_ar_note(const char *seg, uint32_t a, uint32_t b, int real_mode)
+{
+	const char *why = hv_ar_change_why(seg, a, b, real_mode);
+	char what[320];
+
+	hv_ar_change(seg, a, b, what, sizeof(what));
+	printf("          %s\n", what);
+	while (why && *why) {
+		size_t n = strcspn(why, "\n");
+
+		printf("          %.*s\n", (int)n, why);
+		why += n + !!why[n];
+	}
+}
+
+static void print_ar_notes(struct stepper *st, const struct hv_state *cur)
+{
+	int real_mode = !(cur->sregs.cr0 & 1);
+	char seg[8];
+
+	if (!st->vmcs_ok) {
+		for (size_t i = 0; i < ARRAY_SIZE(seg_names); i++) {
+			uint32_t a = segment(&st->prev.sregs, i)->access_rights;
+			uint32_t b = segment(&cur->sregs, i)->access_rights;
+
+			if (a != b)
+				print_ar_note(seg_names[i].name, a, b, real_mode);
+		}
+		return;
+	}
+	for (int i = 0; i < HV_VMCS_NFIELDS; i++) {
+		const char *name = hv_vmcs_fields[i].name;
+		size_t len = strlen(name);
+
+		/* GUEST_CS_AR_BYTES: "cs" */
+		if (!vmcs_shown_field(i) || !st->cur_vmcs.supported[i] ||
+		    st->prev_vmcs.value[i] == st->cur_vmcs.value[i] ||
+		    len < 16 || len - 15 >= sizeof(seg) || strcmp(name + len - 9, "_AR_BYTES"))
+			continue;
+		for (size_t j = 0; j < len - 15; j++)
+			seg[j] = tolower((unsigned char)name[6 + j]);
+		seg[len - 15] = 0;
+		print_ar_note(seg, st->prev_vmcs.value[i], st->cur_vmcs.value[i], real_mode);
+	}
+}
+
+/*
+ * What changed since the last stop, as "name old -> new" items; JSON:
+ * "name":["old","new"]. "changed": the registers, the control registers
+ * as the guest sees them, MXCSR and the vector registers, as the guest's
+ * own instructions left them. "handler": at an exit the kernel handled,
+ * what its handler changed on top. Then the guest-state VMCS fields (or,
+ * with an hvlab.ko without HVLAB_GET_VMCS, the segments from
+ * HVLAB_GET_SREGS), whoever changed them.
+ */
+static void print_changes(struct stepper *st, const struct hv_state *cur, int json)
+{
+	const struct hv_state *old = &st->prev;
+	struct hv_state at_exit;
+	int handled = state_at_exit(st->s->vm.run, cur, &at_exit);
+	struct items it = { .json = json, .label = "changed" };
+
+	if (json)
+		printf(",\"changed\":{");
+	reg_items(&it, old, handled ? &at_exit : cur);
 	if (st->fpu_ok && st->prev_fpu_ok) {
 		if (st->prev_fpu.mxcsr != st->cur_fpu.mxcsr)
-			ITEM("mxcsr", st->prev_fpu.mxcsr, st->cur_fpu.mxcsr);
-		n = print_vector_changes(&st->prev_fpu, &st->cur_fpu, json, n);
+			item(&it, "mxcsr", st->prev_fpu.mxcsr, st->cur_fpu.mxcsr);
+		vector_items(&it, &st->prev_fpu, &st->cur_fpu);
 	}
-	if (!json && n)
-		printf("\n");
-	n = 0;
+	end_items(&it);
+	if (handled) {
+		it = (struct items){ .json = json, .label = "handler" };
+		if (json)
+			printf(",\"handler\":{");
+		reg_items(&it, &at_exit, cur);
+		if (!json && !it.n)
+			printf("    handler: no change\n");
+		end_items(&it);
+	}
+
+	it = (struct items){ .json = json, .label = st->vmcs_ok ? "vmcs" : "sregs" };
 	if (json)
-		printf("},\"vmcs_changed\":{");
-	label = st->vmcs_ok ? "vmcs" : "sregs";
+		printf(",\"vmcs_changed\":{");
 	if (st->vmcs_ok) {
 		for (int i = 0; i < HV_VMCS_NFIELDS; i++)
 			if (vmcs_shown_field(i) && st->cur_vmcs.supported[i] &&
 			    st->prev_vmcs.value[i] != st->cur_vmcs.value[i]) {
-				ITEM(hv_vmcs_fields[i].name, st->prev_vmcs.value[i],
+				item(&it, hv_vmcs_fields[i].name, st->prev_vmcs.value[i],
 				     st->cur_vmcs.value[i]);
 			}
 	} else {
@@ -434,7 +535,7 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 #define SEGITEM(f) do { \
 			if (x->f != y->f) { \
 				snprintf(name, sizeof(name), "%s.%s", seg_names[i].name, #f); \
-				ITEM(name, x->f, y->f); \
+				item(&it, name, x->f, y->f); \
 			} \
 		} while (0)
 			SEGITEM(selector);
@@ -444,9 +545,8 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 #undef SEGITEM
 		}
 #define SITEM(text, f) do { \
-			if (a->f != b->f) { \
-				ITEM(text, a->f, b->f); \
-			} \
+			if (a->f != b->f) \
+				item(&it, text, a->f, b->f); \
 		} while (0)
 		SITEM("gdt.base", gdt.base);
 		SITEM("gdt.limit", gdt.limit);
@@ -454,11 +554,9 @@ static void print_changes(struct stepper *st, const struct hv_state *cur, int js
 		SITEM("idt.limit", idt.limit);
 #undef SITEM
 	}
-	if (json)
-		printf("}");
-	else if (n)
-		printf("\n");
-#undef ITEM
+	end_items(&it);
+	if (!json)
+		print_ar_notes(st, cur);
 }
 
 /* The exit's record, as the trace ring would have it. */

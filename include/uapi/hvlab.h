@@ -351,6 +351,17 @@ struct hvlab_run {
 	__u64 trace_head;
 	__u64 trace_tail;
 	struct hvlab_exit_record trace[HVLAB_TRACE_ENTRIES];
+
+	/*
+	 * HVLAB_RUN_STOP_EVERY_EXIT: the registers as the VM exit left them,
+	 * before the kernel's handler ran. After HVLAB_EXIT_HANDLED, they
+	 * end what the guest did; HVLAB_GET_REGS and HVLAB_GET_SREGS add
+	 * what the handler did (CPUID's results, RIP past the instruction).
+	 * exit_state_seq is the exit_count of that exit; 0: none yet.
+	 */
+	__u64 exit_state_seq;
+	struct hvlab_regs exit_regs;
+	struct hvlab_sregs exit_sregs;
 };
 
 /*

@@ -257,4 +257,40 @@ TEST(segment_flags)
 	EXPECT_STREQ("unusable", buf);
 }
 
+TEST(ar_change)
+{
+	char buf[256];
+	const char *why;
+
+	/* Bochs' CS at the first exit of a real-mode guest */
+	hv_ar_change("cs", 0x9b, 0x93, buf, sizeof(buf));
+	EXPECT_STREQ("cs type 0xb -> 0x3: code, execute/read, accessed -> data, read/write, accessed", buf);
+	why = hv_ar_change_why("cs", 0x9b, 0x93, 1);
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, "after reset (SDM Table 10-1)"));
+	EXPECT_NE(NULL, strstr(why, "unrestricted guest (SDM 27.3.1.2)"));
+	/* in protected mode that would be no reset state */
+	EXPECT_EQ(NULL, hv_ar_change_why("cs", 0x9b, 0x93, 0));
+	EXPECT_EQ(NULL, hv_ar_change_why("ds", 0x9b, 0x93, 1));
+
+	/* the accessed bit */
+	hv_ar_change("ds", 0x92, 0x93, buf, sizeof(buf));
+	EXPECT_STREQ("ds type 0x2 -> 0x3: data, read/write -> data, read/write, accessed", buf);
+	why = hv_ar_change_why("ds", 0x92, 0x93, 0);
+	ASSERT_NE(NULL, why);
+	EXPECT_NE(NULL, strstr(why, "accessed bit"));
+	EXPECT_EQ(NULL, hv_ar_change_why("ds", 0x93, 0x92, 0));
+
+	/* LTR: a system type */
+	hv_ar_change("tr", 0x89, 0x8b, buf, sizeof(buf));
+	EXPECT_STREQ("tr type 0x9 -> 0xb: system, TSS (available) -> system, TSS (busy)", buf);
+	EXPECT_EQ(NULL, hv_ar_change_why("tr", 0x89, 0x8b, 0));
+
+	/* more than the type: the whole decoding */
+	hv_ar_change("ss", 0x10000, 0x93, buf, sizeof(buf));
+	EXPECT_STREQ("ss: unusable -> data, read/write, accessed, present, dpl 0, 16-bit", buf);
+	hv_ar_change("cs", 0x9b, 0xa09b, buf, sizeof(buf));
+	EXPECT_STREQ("cs: code, execute/read, accessed, present, dpl 0, 16-bit -> code, execute/read, accessed, present, dpl 0, 64-bit, 4K granularity", buf);
+}
+
 TEST_HARNESS_MAIN

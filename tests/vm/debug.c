@@ -265,6 +265,54 @@ TEST_F(dbg, single_step_moves_one_instruction)
 }
 
 /*
+ * STOP_EVERY_EXIT keeps the state an exit left, before the kernel's
+ * handler: at cpuid's first CPUID, EAX = 0 from its XOR and RIP on the
+ * CPUID; after it, the vendor string and RIP past it.
+ */
+TEST_F(dbg, stop_every_exit_keeps_the_state_before_the_handler)
+{
+	struct hvlab_sregs sregs;
+	struct hvlab_regs regs;
+	struct hvlab_run *run;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "cpuid"));
+	run = self->vm.run;
+	EXPECT_EQ(0, run->exit_state_seq);
+	run->request_flags = HVLAB_RUN_STOP_EVERY_EXIT;
+	ASSERT_EQ(0, hv_run(&self->vm));
+	ASSERT_EQ(HVLAB_EXIT_HANDLED, run->exit_reason);
+	ASSERT_EQ(10, run->vmx_exit_reason);
+	EXPECT_EQ(run->exit_count, run->exit_state_seq);
+	EXPECT_EQ(0x7c03, run->exit_regs.rip);
+	EXPECT_EQ(0, run->exit_regs.rax);
+	EXPECT_EQ(0, run->exit_regs.rbx);
+	ASSERT_EQ(0, hv_get_regs(&self->vm, &regs));
+	EXPECT_EQ(0x7c05, regs.rip);
+	EXPECT_NE(0, regs.rbx);
+	EXPECT_EQ(run->exit_regs.rsp, regs.rsp);
+	EXPECT_EQ(run->exit_regs.rflags, regs.rflags);
+	ASSERT_EQ(0, hv_get_sregs(&self->vm, &sregs));
+	EXPECT_EQ(0, memcmp(&sregs, &run->exit_sregs, sizeof(sregs)));
+}
+
+/* The same in a single step: the TF that steps on Bochs is hvlab's, not shown. */
+TEST_F(dbg, stop_every_exit_in_a_step_hides_the_step)
+{
+	struct hvlab_run *run;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "cpuid"));
+	run = self->vm.run;
+	run->request_flags = HVLAB_RUN_SINGLE_STEP | HVLAB_RUN_STOP_EVERY_EXIT;
+	ASSERT_EQ(0, hv_run(&self->vm));	/* xor %eax,%eax */
+	ASSERT_EQ(HVLAB_EXIT_STEP, run->exit_reason);
+	ASSERT_EQ(0, hv_run(&self->vm));	/* cpuid */
+	ASSERT_EQ(HVLAB_EXIT_HANDLED, run->exit_reason);
+	EXPECT_EQ(run->exit_count, run->exit_state_seq);
+	EXPECT_EQ(0x7c03, run->exit_regs.rip);
+	EXPECT_EQ(0, run->exit_regs.rflags & X86_TF);
+}
+
+/*
  * Stepping through an STI shadow: sti; nop; nop; cli; hlt, one byte each.
  * Every step moves on by one instruction, the one after STI included.
  */

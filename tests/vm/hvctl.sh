@@ -77,16 +77,32 @@ hvctl run --trace-json $T/trace.json $G/cpuid.bin >$T/out 2>$T/err
 ok $? "run --trace-json: status 0"
 grep -c '"name":"CPUID"' $T/trace.json | grep -qx 3
 ok $? "trace: three CPUID exits, handled in the kernel, are in the trace"
-grep -q '"seq":1,"reason":10,"name":"CPUID","rip":31747,' $T/trace.json
-ok $? "trace: first record is seq 1, CPUID at rip 0x7c03"
+grep -q '^{"seq":1,"reason":10,"name":"CPUID","rip":"0x7c03",' $T/trace.json &&
+	! grep -q '"rip":[^"]' $T/trace.json
+ok $? "trace: first record is seq 1, CPUID at rip 0x7c03; every RIP a hex string"
 grep '"reason":30' $T/trace.json | head -1 | grep -q '"port":233,"size":1,"direction":"out"'
 ok $? "trace: I/O records carry port, size and direction"
 tail -1 $T/trace.json | grep -q '"reason":12,"name":"HLT"'
 ok $? "trace: the last record is the HLT"
 
 hvctl run --trace-json $T/mmio.json $G/mmio.bin >/dev/null 2>&1
-grep -q '"gpa":753664,"access":"write"' $T/mmio.json && grep -q '"gpa":753666,"access":"read"' $T/mmio.json
-ok $? "trace: EPT violations carry gpa and access"
+grep -q '"gpa":"0xb8000","access":"write"' $T/mmio.json && grep -q '"gpa":"0xb8002","access":"read"' $T/mmio.json
+ok $? "trace: EPT violations carry gpa (a hex string) and access"
+
+# JSON on stdout: the guest's console ("cpuid ok") goes to stderr instead of
+# between the records; every line a JSON object whose RIP parses as hex
+hvctl run --trace-json - --regs-json - $G/cpuid.bin >$T/out 2>$T/err
+st=$?
+rips=$(sed -n 's/.*"rip":"\(0x[0-9a-f]*\)".*/\1/p' $T/out)
+bad=
+for r in $rips; do
+	[ "$(printf '%d' "$r" 2>/dev/null)" -ge $((0x7c00)) ] 2>/dev/null || bad="$bad $r"
+done
+[ $st = 0 ] && ! grep -qv '^{.*}$' $T/out && [ "$(grep -c '"reason":' $T/out)" -ge 13 ] &&
+	tail -1 $T/out | grep -q '^{"rax":' && [ "$(cat $T/err)" = "cpuid ok" ] &&
+	[ -n "$rips" ] && [ -z "$bad" ]
+ok $? "run --trace-json - --regs-json -: stdout only JSON lines, RIPs in hex (0x7c03 ...), the console on stderr" ||
+	sed 's/^/# /' $T/out $T/err
 
 hvctl step --count 4 $G/cpuid.bin >$T/out 2>$T/err
 ok $? "step --count 4: status 0"

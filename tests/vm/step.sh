@@ -18,8 +18,25 @@ hvctl step --count 1 $G/cpuid.bin >$T/out 2>$T/err
 st=$?
 [ $st = 0 ] && grep -q "^#1 CPUID (10) at rip 0x7c03$" $T/out &&
 	grep -q "^    insn 0x7c03 (real mode, 16-bit): cpuid  \[0f a2\]$" $T/out &&
-	grep -q "^    changed: rax 0x0 -> 0x[0-9a-f]*, .*rip 0x7c00 -> 0x7c05" $T/out
-ok $? "step: the CPUID exit with its instruction disassembled and RAX, RIP changed" || show $T/out $T/err
+	grep -q "^    changed: rip 0x7c00 -> 0x7c03, rflags 0x2 -> 0x46$" $T/out
+ok $? "step: the CPUID exit with its instruction disassembled; its XOR changed RIP and RFLAGS" || show $T/out $T/err
+
+# The kernel's CPUID handler on a line of its own: EAX-EDX and RIP past the
+# CPUID. At the second CPUID the guest's MOV $1 to EAX is on the changed line.
+hvctl step --count 2 $G/cpuid.bin >$T/out 2>$T/err
+sed -n '/^#2 /,$p' $T/out >$T/stop2
+grep -q "^    handler: rax 0x0 -> 0x[0-9a-f]*, rbx 0x0 -> 0x[0-9a-f]*, rcx 0x0 -> 0x[0-9a-f]*, rdx 0x[0-9a-f]* -> 0x[0-9a-f]*, rip 0x7c03 -> 0x7c05$" $T/out &&
+	! grep "^    changed: " $T/out | grep -qE "r[abcd]x 0x0 ->" &&
+	grep -q "^    changed: rax 0x[0-9a-f]* -> 0x1, rip 0x7c05 -> 0x7c0b$" $T/stop2 &&
+	grep -q "^    handler: rax 0x1 -> 0x[0-9a-f]*, rbx .*, rcx .*, rdx .*, rip 0x7c0b -> 0x7c0d$" $T/stop2
+ok $? "step: at a CPUID the handler's EAX-EDX and RIP apart from what the guest changed" || show $T/out
+
+# stepi onto a CPUID: with TF as the step (Bochs), the guest's RFLAGS stay its own
+hvctl step --commands 'stepi; stepi; quit' $G/cpuid.bin >$T/out 2>$T/err
+sed -n '/^#3 /,$p' $T/out >$T/stop3
+grep -q "^#3 CPUID (10) at rip 0x7c0b$" $T/stop3 && ! grep -q "^    changed:" $T/stop3 &&
+	grep -q "^    handler: rax 0x1 -> .*, rip 0x7c0b -> 0x7c0d$" $T/stop3 && ! grep -q "0x146" $T/out
+ok $? "stepi to a CPUID: the stop after it shows the handler alone, and no TF of hvlab's" || show $T/out
 
 hvctl step --count 2 $G/hello.bin >$T/out 2>$T/err
 grep -q "^    insn 0x7c10 (real mode, 16-bit): out dx, al  \[ee\]$" $T/out &&
@@ -34,12 +51,16 @@ grep -q "^    insn 0x[0-9a-f]* (protected mode, 32-bit): out 0xe9, al  \[e6 e9\]
 ok $? "step hello32: in 32-bit protected mode" || show $T/out
 
 hvctl step --count 1 $G/cr.bin >$T/out 2>$T/err
-grep -q "^#1 .*(28)" $T/out && grep -q "^    changed: .*cr0 0x10 -> 0x30" $T/out
-ok $? "step cr: the guest's CR0 as it reads it (NE set) among the changes" || show $T/out
+grep -q "^#1 .*(28)" $T/out && grep -q "^    changed: rax 0x0 -> 0x30, " $T/out &&
+	grep -q "^    handler: rip 0x7c1f -> 0x7c22, cr0 0x10 -> 0x30$" $T/out
+ok $? "step cr: the MOV to CR0 the kernel emulated: the guest's CR0 as it reads it (NE set), on the handler line" || show $T/out
 
+# Bochs makes CS a data segment at VM entry into real mode: said where it shows
 hvctl step --count 1 $G/cpuid.bin >$T/out 2>$T/err
-grep -q "^    vmcs: GUEST_" $T/out
-ok $? "step: guest-state VMCS fields that changed are shown (HVLAB_GET_VMCS)" || show $T/out
+grep -q "^    vmcs: GUEST_" $T/out && { ! grep -q "^    vmcs: GUEST_CS_AR_BYTES 0x9b -> 0x93$" $T/out ||
+	{ grep -q "^          cs type 0xb -> 0x3: code, execute/read, accessed -> data, read/write, accessed$" $T/out &&
+	  grep -q "^          real mode checks no segment types; 3 is CS's type after reset (SDM Table 10-1),$" $T/out; }; }
+ok $? "step: guest-state VMCS fields that changed (HVLAB_GET_VMCS), a CS type change explained" || show $T/out
 
 # --- until ---------------------------------------------------------------------
 hvctl step --until exit=IO,port=0xe9 --count 1 $G/cpuid.bin >$T/out 2>$T/err
@@ -172,9 +193,10 @@ grep -q "unknown command 'bogus': type help" $T/err && [ "$(grep -c '^#' $T/out)
 ok $? "a bad command on stdin: an error, nothing runs, the next line is read" || show $T/out $T/err
 
 hvctl step --json --count 2 $G/cpuid.bin >$T/out 2>$T/err
-head -1 $T/out | grep -q '^{"stop":1,"seq":1,"run_exit":"HANDLED","exit":{"seq":1,"reason":10,"name":"CPUID",.*"rip":"0x7c03","mode":"real mode","bits":16,"insn":"cpuid","bytes":"0fa2","changed":{"rax":\["0x0","0x[0-9a-f]*"\],' $T/out &&
+head -1 $T/out | grep -q '^{"stop":1,"seq":1,"run_exit":"HANDLED","exit":{"seq":1,"reason":10,"name":"CPUID","rip":"0x7c03",.*"rip":"0x7c03","mode":"real mode","bits":16,"insn":"cpuid","bytes":"0fa2","changed":{"rip":\["0x7c00","0x7c03"\],"rflags":\["0x2","0x46"\]},"handler":{"rax":\["0x0","0x[0-9a-f]*"\],"rbx":\["0x0","0x[0-9a-f]*"\],"rcx":\["0x0","0x[0-9a-f]*"\],"rdx":\["0x[0-9a-f]*","0x[0-9a-f]*"\],"rip":\["0x7c03","0x7c05"\]},"vmcs_changed":{' $T/out &&
+	sed -n 2p $T/out | grep -q '"changed":{"rax":\["0x[0-9a-f]*","0x1"\],"rip":\["0x7c05","0x7c0b"\]},"handler":{"rax":\["0x1","0x[0-9a-f]*"\],' &&
 	tail -1 $T/out | grep -q '^{"end":"count","stops":2}$'
-ok $? "step --json: one object per stop" || show $T/out
+ok $? "step --json: one object per stop, the CPUID handler's changes under \"handler\"" || show $T/out
 
 # --- state files -------------------------------------------------------------------
 hvctl run $G/cpuid.bin >$T/plain 2>&1

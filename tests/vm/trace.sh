@@ -40,6 +40,15 @@ ints=$(grep -o '"name":"EXTERNAL_INTERRUPT","count":[0-9]*' $T/out | grep -o '[0
 grep -q "^{\"exits\":$((13 + ${ints:-0})),\"ticks\":[0-9]*,\"exits_to_user\":9,.*{\"reason\":10,\"name\":\"CPUID\",\"count\":3," $T/out &&
 	grep -q '"name":"IO_INSTRUCTION","count":9,' $T/out
 ok $? "trace --json: 13 exits (and any host interrupts), 9 of them handled by hvctl (the OUTs)"
+[ "$(wc -l <$T/out)" = 1 ] && [ "$(cat $T/err)" = "cpuid ok" ]
+ok $? "trace --json: the summary alone on stdout, the guest's console on stderr" || sed 's/^/# /' $T/out $T/err
+
+# The records on stdout: the console and the summary table go to stderr.
+hvctl trace --trace-json - $G/cpuid.bin >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && ! grep -qv '^{.*}$' $T/out && grep -q '^{"seq":1,"reason":10,"name":"CPUID","rip":"0x7c03",' $T/out &&
+	grep -q "^cpuid ok$" $T/err && grep -qE '^CPUID +3 ' $T/err
+ok $? "trace --trace-json -: stdout only the records, the console and the summary on stderr" || sed 's/^/# /' $T/out $T/err
 
 hvctl trace --backend=kvm $G/hello.bin >/dev/null 2>$T/err
 [ $? = 2 ] && grep -q "trace needs the hvlab backend" $T/err
