@@ -11,6 +11,7 @@
 #   make handout LAB=N DEST=DIR    a student's handout of lab N (labs/README.md);
 #                   ONTO=REPO instead of DEST brings a student's repository to lab N
 #   make check-labs the course's markers, and every handout builds (CI runs it)
+#   make grade LAB=N    build, boot the lab VM once, score lab N (labs/INSTRUCTORS.md)
 #   make setup      install Debian packages (as root) and fetch the lab kernels
 #   make install    hvctl and its man page into $(DESTDIR)$(PREFIX) (/usr/local)
 #
@@ -63,7 +64,7 @@ HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c userspace/consol
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
 .PHONY: all module hvctl guests tests setup payload demo check clean help lint install fuzzers fuzz \
-	handout check-labs
+	handout check-labs grade
 all: module hvctl guests tests
 
 help:
@@ -204,6 +205,12 @@ endif
 
 check-labs:
 	@scripts/check-labs
+
+grade:
+ifeq ($(LAB),)
+	$(error make grade LAB=N [EXTRA=DIR] [STUDENT=REPO] [GRADE_SEED=S]: see labs/INSTRUCTORS.md)
+endif
+	@scripts/grade LAB=$(LAB) EXTRA=$(EXTRA) STUDENT=$(STUDENT) GRADE_SEED=$(GRADE_SEED)
 
 # libFuzzer harnesses for the parsers of what a guest or a user hands
 # hvctl (tests/fuzz/README.md): clang with ASan and UBSan, the project's
