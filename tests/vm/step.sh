@@ -40,7 +40,7 @@ ok $? "stepi to a CPUID: the stop after it shows the handler alone, and no TF of
 
 hvctl step --count 2 $G/hello.bin >$T/out 2>$T/err
 grep -q "^    insn 0x7c10 (real mode, 16-bit): out dx, al  \[ee\]$" $T/out &&
-	grep -q "^    changed: rax 0x48 -> 0x65, rsi 0x7c15 -> 0x7c16$" $T/out
+	grep -q "^    changed: rax 0x48 -> 0x65, rsi 0x7c57 -> 0x7c58$" $T/out
 ok $? "step hello: 'out dx, al', and between two stops only AL and SI changed" || show $T/out
 
 hvctl step --count 2 $G/hello64.elf >$T/out 2>$T/err
@@ -66,7 +66,7 @@ ok $? "step: guest-state VMCS fields that changed (HVLAB_GET_VMCS), a CS type ch
 hvctl step --until exit=IO,port=0xe9 --count 1 $G/cpuid.bin >$T/out 2>$T/err
 st=$?
 [ $st = 0 ] && ! grep -q "CPUID (10)" $T/out &&
-	grep -q "^#4 I/O instruction (30) at rip 0x7c6a: out port 0xe9" $T/out &&
+	grep -q "^#4 I/O instruction (30) at rip 0x7c82: out port 0xe9" $T/out &&
 	grep -q "^    to userspace: out 0x63 'c'$" $T/out
 ok $? "step --until exit=IO,port=0xe9: the three CPUID exits pass, the first OUT (#4) stops" || show $T/out $T/err
 
@@ -185,7 +185,7 @@ ok $? "regs with an unknown group: status 2, names the groups" || show $T/err
 printf 'regs\nnext\nquit\n' | hvctl step $G/hello.bin >$T/out 2>$T/err
 st=$?
 [ $st = 0 ] && grep -q "^step> regs$" $T/out && [ "$(grep -c '^#' $T/out)" = 2 ] &&
-	grep -q "^rsi 0x0000000000007c15 " $T/out
+	grep -q "^rsi 0x0000000000007c57 " $T/out
 ok $? "commands from stdin, one a line, echoed: regs, next, quit after two stops" || show $T/out $T/err
 
 printf 'bogus\nquit\n' | hvctl step $G/hello.bin >$T/out 2>$T/err

@@ -125,7 +125,7 @@ TEST(prompt_and_commands)
 	ASSERT_EQ(0, expect(t, "step> "));
 
 	type(t, "regs\n");
-	ASSERT_EQ(0, expect(t, "rsi 0x0000000000007c16")) TH_LOG("%s", t->out);
+	ASSERT_EQ(0, expect(t, "rsi 0x0000000000007c58")) TH_LOG("%s", t->out);
 	ASSERT_EQ(0, expect(t, "step> "));
 
 	type(t, "bogus\n");
@@ -148,7 +148,7 @@ TEST(until_at_the_prompt_and_quit)
 	ASSERT_EQ(0, term_start(t, argv)) TH_LOG("no pseudo-terminal: %s", strerror(errno));
 	ASSERT_EQ(0, expect(t, "step> ")) TH_LOG("%s", t->out);
 	type(t, "u exit=io,port=0xe9\n");
-	ASSERT_EQ(0, expect(t, "#4 I/O instruction (30) at rip 0x7c6a")) TH_LOG("%s", t->out);
+	ASSERT_EQ(0, expect(t, "#4 I/O instruction (30) at rip 0x7c82")) TH_LOG("%s", t->out);
 	ASSERT_EQ(0, expect(t, "out dx, al"));
 	ASSERT_EQ(0, expect(t, "step> "));
 	type(t, "q\n");
