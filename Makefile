@@ -210,7 +210,8 @@ grade:
 ifeq ($(LAB),)
 	$(error make grade LAB=N [EXTRA=DIR] [STUDENT=REPO] [GRADE_SEED=S]: see labs/INSTRUCTORS.md)
 endif
-	@scripts/grade LAB=$(LAB) EXTRA=$(EXTRA) STUDENT=$(STUDENT) GRADE_SEED=$(GRADE_SEED)
+	@scripts/grade LAB=$(LAB) EXTRA=$(EXTRA) STUDENT=$(STUDENT) GRADE_SEED=$(GRADE_SEED) || \
+	{ st=$$?; echo "grade: status $$st ($$([ $$st = 1 ] && echo 'below full marks' || echo 'the grading itself failed')); make reports any failure as 2: run scripts/grade LAB=$(LAB) for 0/1/2"; exit $$st; }
 
 # libFuzzer harnesses for the parsers of what a guest or a user hands
 # hvctl (tests/fuzz/README.md): clang with ASan and UBSan, the project's

@@ -450,7 +450,8 @@ TEST_F(guest, io_random)
 		const struct seen_exit *x = &self->r.exits[e++];
 		uint32_t mask = 0xffffffffu >> (32 - 8 * op->size);
 
-		ASSERT_LT(e, self->r.nexits) TH_LOG("seed %u: the run ended at op %d", seed, i);
+		ASSERT_LT(e, self->r.nexits) TH_LOG("seed %u: the run ended at op %d: %s", seed, i,
+						    self->r.reason);
 		EXPECT_EQ(HVLAB_EXIT_IO, x->run_exit) TH_LOG("seed %u, op %d", seed, i);
 		EXPECT_EQ(op->port, x->io_port) TH_LOG("seed %u, op %d: port", seed, i);
 		EXPECT_EQ(op->size, x->io_size) TH_LOG("seed %u, op %d: size", seed, i);
