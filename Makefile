@@ -44,8 +44,11 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
 	    userspace/stop_cond.c userspace/fpu_image.c
+# compiled once into a static library that hvctl and every test links
+LIBHVLAB := $(B)/lib/libhvlab.a
+LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
-	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c $(LIB_SRCS)
+	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
@@ -99,9 +102,15 @@ PREFIX ?= /usr/local
 install: $(B)/bin/hvctl
 	install -D -m 0755 $(B)/bin/hvctl $(DESTDIR)$(PREFIX)/bin/hvctl
 	install -D -m 0644 docs/hvctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/hvctl.1
-$(B)/bin/hvctl: $(HVCTL_SRCS) $(wildcard userspace/*.h include/uapi/*.h)
+$(B)/lib/%.o: userspace/%.c $(wildcard userspace/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
-	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS) -lcapstone
+	$(CC) $(USER_CFLAGS) -c -o $@ $<
+$(LIBHVLAB): $(LIB_OBJS)
+	@rm -f $@ && ar rcs $@ $^
+
+$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h include/uapi/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS) $(LIBHVLAB) -lcapstone
 
 # Guests: 16-bit code assembled into flat binaries that start at 0x7c00.
 guests: $(GUESTS)
@@ -126,10 +135,10 @@ $(B)/guests/%64.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h inclu
 		-T guests/lib/guest.ld -o $@ $(GUEST_LIB_SRCS) $<
 
 tests: $(VM_TESTS) $(HOST_TESTS)
-$(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIB_SRCS) $(wildcard userspace/*.h include/uapi/*.h) | $(KSELFTEST)
+$(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIBHVLAB) $(wildcard userspace/*.h include/uapi/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace $(STATIC) -pthread \
-		-o $@ $< $(LIB_SRCS)
+		-o $@ $< $(LIBHVLAB)
 
 $(B)/tests/%32: tests/vm32/%.c $(wildcard include/uapi/*.h)
 	@mkdir -p $(dir $@)
@@ -138,10 +147,10 @@ $(B)/tests/%32: tests/vm32/%.c $(wildcard include/uapi/*.h)
 		-idirafter /usr/include/x86_64-linux-gnu -nostdlib -static -Wl,-m,elf_i386 \
 		-Wl,--build-id=none -o $@ $<
 
-$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
+$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
-		-o $@ $< $(HOST_TEST_SRCS)
+		-o $@ $< $(filter-out $(LIB_SRCS),$(HOST_TEST_SRCS)) $(LIBHVLAB)
 
 # gdb for the lab VM (tests/vm/gdb.sh): Debian's gdb-minimal, which
 # scripts/setup unpacks into build/gdb-minimal, with the shared libraries
@@ -238,5 +247,5 @@ fuzz: payload
 	@labs/vm/run --timeout 7200 --payload $(PAYLOAD) -- /tests/fuzz-all $(FUZZ_CALLS) $(FUZZ_GUESTS) $(FUZZ_SEED) $(FUZZ_CYCLES)
 
 clean:
-	rm -rf $(B)/kmod $(B)/bin $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload \
+	rm -rf $(B)/kmod $(B)/bin $(B)/lib $(B)/guests $(B)/tests $(B)/host-tests $(B)/payload \
 	       $(B)/fuzz/obj $(FUZZERS)

@@ -14,7 +14,8 @@
  * both of which fall through from the instruction (SDM 31.2). Until the
  * flags are tested, only MOV, PUSH, POP and LEA run: none change flags.
  *
- * Returns 0 after a VM exit, 1 for VMfailValid, 2 for VMfailInvalid.
+ * Returns 0 after a VM exit, 1 for VMfailValid, 2 for VMfailInvalid, and
+ * 3 only in lab 2's handout, whose stubs here enter nothing.
  *
  * The speculation barriers (spec.c) are the kernel's own macros, patched
  * in at load where the host's mitigations say this CPU needs them: VERW
@@ -56,6 +57,8 @@ SYM_FUNC_START(hvlab_vmx_enter)
 	push %rbx
 	/* Keep gprs on the stack: after an exit RSP = HOST_RSP points at it. */
 	push %rdi
+	/* LAB 2 HINT: after the BT below, only instructions that keep CF (MOV, not XOR) */
+	/* LAB 2 BEGIN hvlab_vmx_enter: HOST_RSP, the guest's registers, VMLAUNCH or VMRESUME (SDM 31.3) */
 	mov $HOST_RSP, %eax
 	vmwrite %rsp, %rax
 
@@ -84,9 +87,12 @@ SYM_FUNC_START(hvlab_vmx_enter)
 	jmp hvlab_vmx_exit_landing
 .Lresume:
 	vmresume
+	/* LAB 2 END */
+	/* LAB 2 STUB: none */
 
 SYM_INNER_LABEL(hvlab_vmx_exit_landing, SYM_L_GLOBAL)
 	ENDBR
+	/* LAB 2 BEGIN hvlab_vmx_exit_landing: save the guest's registers; 0, 1 or 2 in EBX (SDM 28.1, 31.2) */
 	/* RSP is back at the saved gprs pointer; the guest's RDI is live. */
 	push %rdi
 	mov 8(%rsp), %rdi
@@ -113,6 +119,8 @@ SYM_INNER_LABEL(hvlab_vmx_exit_landing, SYM_L_GLOBAL)
 	mov $1, %ebx
 	jz .Lout		/* VMfailValid: see VM_INSTRUCTION_ERROR */
 	xor %ebx, %ebx		/* a VM exit */
+	/* LAB 2 END */
+	/* LAB 2 STUB: mov $3, %ebx; lea 8(%rsp), %rsp */
 .Lout:
 	/*
 	 * Before the first RET: overwrite the return stack buffer the guest

@@ -96,6 +96,8 @@ int hvlab_vmx_probe(void);
 int hvlab_vmx_get(void);
 void hvlab_vmx_put(void);
 void hvlab_vmx_free_regions(void);
+int hvlab_vmx_get_caps(void __user *argp);
+void hvlab_vmx_add_debugfs(struct dentry *root);
 void hvlab_vmx_invept_everywhere(u64 eptp);
 DECLARE_PER_CPU(bool, hvlab_vmx_is_on);
 

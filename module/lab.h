@@ -32,11 +32,16 @@ static inline int hvlab_todo(int lab, const char *fn)
  * userspace", so a handler's stub is one line:
  *	return hvlab_todo_exit(vcpu, 3, __func__);
  * A void function's stub calls it and ignores the result; the run loop
- * stops at its next iteration, before any other entry.
+ * stops at its next iteration, before any other entry. Logged too, as
+ * hvlab_todo() does, so that the grader can list every stub reached.
  */
 static inline int hvlab_todo_exit(struct hvlab_vcpu *vcpu, int lab, const char *fn)
 {
-	hvlab_vcpu_kill(vcpu, "not implemented (lab %d): %s", lab, fn);
+	/* The first stub reached is the one to write first: keep its name. */
+	if (!vcpu->dead) {
+		hvlab_vcpu_kill(vcpu, "not implemented (lab %d): %s", lab, fn);
+		pr_info_ratelimited(HVLAB_MSG_PREFIX "%s: not implemented (lab %d)\n", fn, lab);
+	}
 	return 0;
 }
 

@@ -23,9 +23,7 @@ static long hvlab_dev_ioctl(struct file *file, unsigned int cmd, unsigned long a
 	case HVLAB_GET_API_VERSION:
 		return HVLAB_API_VERSION;
 	case HVLAB_GET_VMX_CAPS:
-		if (copy_to_user(argp, &vmx_config.caps, sizeof(vmx_config.caps)))
-			return -EFAULT;
-		return 0;
+		return hvlab_vmx_get_caps(argp);
 	case HVLAB_CREATE_VM:
 		return arg ? -EINVAL : hvlab_create_vm();
 	case HVLAB_GET_VCPU_MMAP_SIZE:

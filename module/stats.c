@@ -272,6 +272,7 @@ int hvlab_debugfs_init(void)
 	hvlab_debugfs_root = debugfs_create_dir("hvlab", NULL);
 	debugfs_create_file("pages", 0400, hvlab_debugfs_root, NULL, &pages_fops);
 	hvlab_spec_add_debugfs(hvlab_debugfs_root);
+	hvlab_vmx_add_debugfs(hvlab_debugfs_root);
 	return 0;
 }
 

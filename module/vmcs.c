@@ -27,6 +27,7 @@
 #include <asm/tlbflush.h>
 
 #include "hvlab.h"
+#include "lab.h"
 #include "vmcs.h"
 
 /* PAT value after reset (SDM 13.12.4): WB, WT, UC-, UC, repeated. */
@@ -115,21 +116,10 @@ void hvlab_vmcs_restore_host_msrs(struct hvlab_vcpu *vcpu)
 }
 
 /* The base of this CPU's TSS, read back from its 16-byte GDT descriptor. */
-static unsigned long host_tr_base(const struct desc_ptr *gdt)
-{
-	const struct ldttss_desc *tss;
-	u16 tr;
-
-	asm volatile("str %0" : "=r" (tr));
-	tss = (const struct ldttss_desc *)(gdt->address + (tr & ~7));
-	return tss->base0 | ((unsigned long)tss->base1 << 16) |
-	       ((unsigned long)tss->base2 << 24) |
-	       ((unsigned long)tss->base3 << 32);
-}
-
 /* Host state that is the same on every CPU and for every task. SDM 25.5 */
-static void vmcs_write_host_constant_state(void)
+static void vmcs_write_host_constant_state(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 2 BEGIN vmcs_write_host_constant_state: the host state every CPU shares (SDM 25.5) */
 	u64 msr;
 
 	vmcs_writel(HOST_CR0, read_cr0());
@@ -152,6 +142,8 @@ static void vmcs_write_host_constant_state(void)
 	vmcs_write64(HOST_IA32_EFER, msr);
 	/* Where the CPU resumes the host after every VM exit: entry.S */
 	vmcs_writel(HOST_RIP, (unsigned long)hvlab_vmx_exit_landing);
+	/* LAB 2 END */
+	/* LAB 2 STUB: hvlab_todo_exit(vcpu, 2, __func__); */
 }
 
 /*
@@ -163,13 +155,20 @@ static void vmcs_write_host_constant_state(void)
  */
 static void vmcs_write_host_cpu_state(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 2 BEGIN vmcs_write_host_cpu_state: the host state of this CPU (SDM 25.5) */
+	const struct ldttss_desc *tss;
 	struct desc_ptr gdt;
 	u64 msr;
+	u16 tr;
 
 	native_store_gdt(&gdt);
 	vmcs_writel(HOST_GDTR_BASE, gdt.address);
 	vmcs_writel(HOST_IDTR_BASE, vcpu->host_idt.address);
-	vmcs_writel(HOST_TR_BASE, host_tr_base(&gdt));
+	/* TR's base is in the TSS descriptor it selects, 16 bytes in 64-bit mode */
+	asm volatile("str %0" : "=r" (tr));
+	tss = (const struct ldttss_desc *)(gdt.address + (tr & ~7));
+	vmcs_writel(HOST_TR_BASE, tss->base0 | ((unsigned long)tss->base1 << 16) |
+		    ((unsigned long)tss->base2 << 24) | ((unsigned long)tss->base3 << 32));
 	rdmsrl(MSR_GS_BASE, msr);
 	vmcs_writel(HOST_GS_BASE, msr);
 	rdmsrl(MSR_IA32_SYSENTER_ESP, msr);
@@ -180,10 +179,14 @@ static void vmcs_write_host_cpu_state(struct hvlab_vcpu *vcpu)
 	vmcs_writel(HOST_CR3, vcpu->host_cr3);
 	vcpu->host_cr4 = __read_cr4();
 	vmcs_writel(HOST_CR4, vcpu->host_cr4);
+	/* LAB 2 END */
+	/* LAB 2 STUB: hvlab_todo_exit(vcpu, 2, __func__); */
 }
 
+/* The VM-execution, exit and entry controls of a new VMCS (SDM 25.6-25.8) */
 static void vmcs_write_controls(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 2 BEGIN vmcs_write_controls: hvlab's controls, and what they point at (SDM 25.6-25.8) */
 	vmcs_write32(PIN_BASED_VM_EXEC_CONTROL, vmx_config.pin_ctls);
 	vmcs_write32(CPU_BASED_VM_EXEC_CONTROL, vmx_config.proc_ctls);
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_config.proc_ctls2);
@@ -210,6 +213,8 @@ static void vmcs_write_controls(struct hvlab_vcpu *vcpu)
 	vmcs_writel(CR4_GUEST_HOST_MASK, vmx_config.cr4_guest_host_mask);
 	if (vmx_config.proc_ctls & PROC_USE_MSR_BITMAPS)
 		vmcs_write64(MSR_BITMAP, hvlab_msr_bitmap_pa());
+	/* LAB 2 END */
+	/* LAB 2 STUB: hvlab_todo_exit(vcpu, 2, __func__); */
 }
 
 /*
@@ -425,8 +430,9 @@ void hvlab_vmcs_set_sregs(const struct hvlab_sregs *sregs)
 }
 
 /* The state of an x86 CPU after RESET (SDM 10.1.1), in real mode. */
-static void vmcs_write_guest_reset_state(void)
+static void vmcs_write_guest_reset_state(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 2 BEGIN vmcs_write_guest_reset_state: a CPU just after RESET, in real mode (SDM 10.1.1, 27.3.1) */
 	struct hvlab_sregs sregs = {};
 	int i;
 
@@ -461,6 +467,8 @@ static void vmcs_write_guest_reset_state(void)
 	vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS, 0);
 	/* No shadow VMCS: the link pointer must be all ones (SDM 27.3.1.5). */
 	vmcs_write64(VMCS_LINK_POINTER, ~0ULL);
+	/* LAB 2 END */
+	/* LAB 2 STUB: hvlab_todo_exit(vcpu, 2, __func__); */
 }
 
 /* Fill a fresh VMCS. The VMCS must be current (hvlab_vmcs_load). */
@@ -469,9 +477,9 @@ int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
 	unsigned int errors = this_cpu_read(vmcs_access_errors);
 
 	vmcs_write_controls(vcpu);
-	vmcs_write_host_constant_state();
+	vmcs_write_host_constant_state(vcpu);
 	vmcs_write_host_cpu_state(vcpu);
-	vmcs_write_guest_reset_state();
+	vmcs_write_guest_reset_state(vcpu);
 	if (this_cpu_read(vmcs_access_errors) != errors) {
 		pr_err(HVLAB_MSG_PREFIX "VMWRITE failed while setting up a VMCS (VM-instruction error %u)\n",
 		       vmcs_read32(VM_INSTRUCTION_ERROR));

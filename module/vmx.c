@@ -10,10 +10,13 @@
  */
 #include <linux/cpu.h>
 #include <linux/cpuhotplug.h>
+#include <linux/debugfs.h>
 #include <linux/gfp.h>
 #include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/percpu.h>
+#include <linux/seq_file.h>
+#include <linux/uaccess.h>
 #include <asm/cpufeature.h>
 #include <asm/fpu/xcr.h>
 #include <asm/msr.h>
@@ -22,6 +25,7 @@
 #include <asm/tlbflush.h>
 
 #include "hvlab.h"
+#include "lab.h"
 #include "vmcs.h"
 
 /* MSR numbers (SDM Vol. 4, Table 2-2); spelled out here for readers. */
@@ -87,6 +91,7 @@ static int vmx_cpuhp_state;
 static bool vmx_adjust_controls(const char *name, u64 cap, u32 required,
 				u32 optional, u32 *result)
 {
+	/* LAB 1 BEGIN vmx_adjust_controls: fit the wanted controls to the allowed 0/1 settings (SDM A.3) */
 	u32 must_be_one = (u32)cap, may_be_one = (u32)(cap >> 32);
 	u32 ctl = (required | optional | must_be_one) & may_be_one;
 
@@ -97,6 +102,8 @@ static bool vmx_adjust_controls(const char *name, u64 cap, u32 required,
 	}
 	*result = ctl;
 	return true;
+	/* LAB 1 END */
+	/* LAB 1 STUB: hvlab_todo(1, __func__); *result = required | optional; return true; */
 }
 
 static void vmx_read_caps(struct hvlab_vmx_caps *caps)
@@ -319,14 +326,16 @@ int hvlab_vmx_probe(void)
 	return 0;
 }
 
-/* cpuhp "online" callback: runs on @cpu itself. SDM 24.7 (enabling VMX). */
-static int vmx_cpu_on(unsigned int cpu)
+/*
+ * Enter VMX root operation on this CPU (SDM 24.7, 24.8), with @region as
+ * its VMXON region. 0, or -errno with the reason in the kernel log.
+ */
+static int vmx_enter_root_operation(unsigned int cpu, void *region)
 {
+	/* LAB 1 BEGIN vmx_enter_root_operation: check that VMXON may run here, and run it (SDM 24.7) */
 	const struct hvlab_vmx_caps *caps = &vmx_config.caps;
-	void *region = per_cpu(vmxon_region, cpu);
 	unsigned long cr0 = read_cr0();
 	u64 feature_control;
-	int ret, i;
 
 	if (__read_cr4() & X86_CR4_VMXE) {
 		pr_err(HVLAB_MSG_PREFIX "VMX is already in use on CPU %u (CR4.VMXE=1): another hypervisor, most likely kvm_intel, holds VT-x. Run 'rmmod kvm_intel', or load kvm with enable_virt_at_load=0 and close its VMs, then try again\n",
@@ -349,46 +358,70 @@ static int vmx_cpu_on(unsigned int cpu)
 		pr_err(HVLAB_MSG_PREFIX "CPU %u: CR0 0x%lx violates the VMX fixed bits\n", cpu, cr0);
 		return -EOPNOTSUPP;
 	}
+	/* The VMXON region starts with the VMCS revision identifier. */
+	*(u32 *)region = caps->revision_id;
+
+	cr4_set_bits(X86_CR4_VMXE);
+	if (vmx_vmxon(__pa(region))) {
+		cr4_clear_bits(X86_CR4_VMXE);
+		pr_err(HVLAB_MSG_PREFIX "VMXON failed on CPU %u: is another hypervisor active?\n", cpu);
+		return -EBUSY;
+	}
+	per_cpu(hvlab_vmx_is_on, cpu) = true;
+	return 0;
+	/* LAB 1 END */
+	/* LAB 1 STUB: return hvlab_todo(1, __func__); */
+}
+
+/*
+ * Leave VMX root operation on this CPU, if it is in it; no VMCS is current
+ * here (vcpu.c clears on put). The flag goes first, see vmx_cpu_off().
+ */
+static void vmx_leave_root_operation(unsigned int cpu)
+{
+	/* LAB 1 BEGIN vmx_leave_root_operation: VMXOFF, and CR4.VMXE back to 0 (SDM 24.7, 31.3) */
+	if (per_cpu(hvlab_vmx_is_on, cpu)) {
+		per_cpu(hvlab_vmx_is_on, cpu) = false;
+		vmx_vmxoff();	/* a "memory" clobber: after the store */
+		cr4_clear_bits(X86_CR4_VMXE);
+	}
+	/* LAB 1 END */
+	/* LAB 1 STUB: hvlab_todo(1, __func__); */
+}
+
+/* cpuhp "online" callback: runs on @cpu itself. */
+static int vmx_cpu_on(unsigned int cpu)
+{
+	void *region = per_cpu(vmxon_region, cpu);
+	int ret, i;
+
 	if (!region) {
 		region = (void *)get_zeroed_page(GFP_KERNEL);
 		if (!region)
 			return -ENOMEM;
 		per_cpu(vmxon_region, cpu) = region;
 	}
-	/* The VMXON region starts with the VMCS revision identifier. */
-	*(u32 *)region = caps->revision_id;
-
-	cr4_set_bits(X86_CR4_VMXE);
-	ret = vmx_vmxon(__pa(region));
-	if (ret) {
-		cr4_clear_bits(X86_CR4_VMXE);
-		pr_err(HVLAB_MSG_PREFIX "VMXON failed on CPU %u: is another hypervisor active?\n", cpu);
-		return -EBUSY;
-	}
-	per_cpu(hvlab_vmx_is_on, cpu) = true;
+	ret = vmx_enter_root_operation(cpu, region);
+	if (ret)
+		return ret;
 	for (i = 0; i < HVLAB_NR_SYSCALL_MSRS; i++)
 		rdmsrl(hvlab_syscall_msrs[i], per_cpu(hvlab_host_syscall_msrs[i], cpu));
 	return 0;
 }
 
 /*
- * cpuhp "offline" callback; no VMCS is current here (vcpu.c clears on put).
- * A dynamic state runs before the scheduler has waited for every task to
- * leave the CPU (CPUHP_AP_SCHED_WAIT_EMPTY, which KVM's own state comes
- * after): a vCPU thread still queued here can be switched to once more,
- * on its way to another CPU, and its sched-in notifier must then find
- * VMX off (hvlab_vmcs_load). So the flag goes first: if this thread is
- * preempted before VMXOFF, such a notifier only skips a VMPTRLD it could
- * have done.
+ * cpuhp "offline" callback. A dynamic state runs before the scheduler has
+ * waited for every task to leave the CPU (CPUHP_AP_SCHED_WAIT_EMPTY, which
+ * KVM's own state comes after): a vCPU thread still queued here can be
+ * switched to once more, on its way to another CPU, and its sched-in
+ * notifier must then find VMX off (hvlab_vmcs_load). So the flag goes
+ * first: if this thread is preempted before VMXOFF, such a notifier only
+ * skips a VMPTRLD it could have done.
  */
 static int vmx_cpu_off(unsigned int cpu)
 {
-	if (per_cpu(hvlab_vmx_is_on, cpu)) {
-		per_cpu(hvlab_vmx_is_on, cpu) = false;
-		vmx_vmxoff();	/* a "memory" clobber: after the store */
-		cr4_clear_bits(X86_CR4_VMXE);
-	}
-	return 0;
+	vmx_leave_root_operation(cpu);
+	return 0;	/* going offline must not fail */
 }
 
 /* Take a reference on VMX being on everywhere; the first one turns it on. */
@@ -418,6 +451,51 @@ void hvlab_vmx_put(void)
 	if (--vmx_users == 0)
 		cpuhp_remove_state(vmx_cpuhp_state);
 	mutex_unlock(&vmx_users_lock);
+}
+
+/* HVLAB_GET_VMX_CAPS: the capability MSRs and the controls chosen from them */
+int hvlab_vmx_get_caps(void __user *argp)
+{
+	struct hvlab_vmx_caps caps = vmx_config.caps;
+
+	caps.used_pin_ctls = vmx_config.pin_ctls;
+	caps.used_proc_ctls = vmx_config.proc_ctls;
+	caps.used_proc_ctls2 = vmx_config.proc_ctls2;
+	caps.used_exit_ctls = vmx_config.exit_ctls;
+	caps.used_entry_ctls = vmx_config.entry_ctls;
+	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
+}
+
+static void vmx_read_cr4(void *cr4)
+{
+	*(unsigned long *)cr4 = __read_cr4();
+}
+
+/*
+ * debugfs hvlab/vmx: per online CPU, CR4.VMXE as the CPU has it and
+ * whether hvlab counts the CPU as in VMX operation. Both are 1 on every
+ * CPU while a VM exists, and 0 everywhere once the last VM is gone.
+ */
+static int vmx_show(struct seq_file *m, void *unused)
+{
+	unsigned int cpu;
+
+	cpus_read_lock();
+	for_each_online_cpu(cpu) {
+		unsigned long cr4 = 0;
+
+		smp_call_function_single(cpu, vmx_read_cr4, &cr4, 1);
+		seq_printf(m, "cpu%u vmxe %d vmxon %d\n", cpu, !!(cr4 & X86_CR4_VMXE),
+			   per_cpu(hvlab_vmx_is_on, cpu));
+	}
+	cpus_read_unlock();
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(vmx);
+
+void hvlab_vmx_add_debugfs(struct dentry *root)
+{
+	debugfs_create_file("vmx", 0400, root, NULL, &vmx_fops);
 }
 
 static void vmx_invept_this_cpu(void *eptp)

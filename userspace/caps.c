@@ -85,6 +85,7 @@ struct control_msr {
 	const char *name;
 	const struct hv_bit_name *bits;
 	uint64_t value;
+	uint32_t used;		/* what hvlab chose (HVLAB_GET_VMX_CAPS) */
 };
 
 static void print_controls(FILE *out, const struct control_msr *c)
@@ -92,12 +93,14 @@ static void print_controls(FILE *out, const struct control_msr *c)
 	uint32_t must = (uint32_t)c->value, may = (uint32_t)(c->value >> 32);
 	const struct hv_bit_name *b;
 
-	fprintf(out, "%s controls (0x%016llx):\n", c->name, (unsigned long long)c->value);
+	fprintf(out, "%s controls (0x%016llx), hvlab uses 0x%08x:\n", c->name,
+		(unsigned long long)c->value, c->used);
 	for (b = c->bits; b->name; b++) {
 		const char *state = !(may & (1u << b->bit)) ? "no" :
 				    (must & (1u << b->bit)) ? "required" : "yes";
 
-		fprintf(out, "  %-40s %s\n", b->name, state);
+		fprintf(out, "  %-40s %-8s%s\n", b->name, state,
+			c->used & (1u << b->bit) ? " used" : "");
 	}
 }
 
@@ -109,11 +112,13 @@ static const char *memtype_name(unsigned int type)
 void hv_print_caps(FILE *out, const struct hvlab_vmx_caps *caps)
 {
 	const struct control_msr controls[] = {
-		{ "Pin-based VM-execution", hv_pin_bits, caps->pinbased_ctls },
-		{ "Primary processor-based VM-execution", hv_proc_bits, caps->procbased_ctls },
-		{ "Secondary processor-based VM-execution", hv_proc2_bits, caps->procbased_ctls2 },
-		{ "VM-exit", hv_exit_bits, caps->exit_ctls },
-		{ "VM-entry", hv_entry_bits, caps->entry_ctls },
+		{ "Pin-based VM-execution", hv_pin_bits, caps->pinbased_ctls, caps->used_pin_ctls },
+		{ "Primary processor-based VM-execution", hv_proc_bits, caps->procbased_ctls,
+		  caps->used_proc_ctls },
+		{ "Secondary processor-based VM-execution", hv_proc2_bits, caps->procbased_ctls2,
+		  caps->used_proc_ctls2 },
+		{ "VM-exit", hv_exit_bits, caps->exit_ctls, caps->used_exit_ctls },
+		{ "VM-entry", hv_entry_bits, caps->entry_ctls, caps->used_entry_ctls },
 	};
 	const struct hv_bit_name *b;
 	unsigned int i;
@@ -193,6 +198,9 @@ void hv_print_caps_json(FILE *out, const struct hvlab_vmx_caps *caps)
 		(unsigned long long)caps->cr4_fixed1, (unsigned long long)caps->ept_vpid_cap,
 		(unsigned long long)caps->vmfunc, (unsigned long long)caps->feature_control,
 		caps->preemption_timer_shift);
+	fprintf(out, ",\"used_pin_ctls\":%u,\"used_proc_ctls\":%u,\"used_proc_ctls2\":%u,\"used_exit_ctls\":%u,\"used_entry_ctls\":%u",
+		caps->used_pin_ctls, caps->used_proc_ctls, caps->used_proc_ctls2,
+		caps->used_exit_ctls, caps->used_entry_ctls);
 	print_bits_json(out, "pin", hv_pin_bits, caps->pinbased_ctls, 1);
 	print_bits_json(out, "proc", hv_proc_bits, caps->procbased_ctls, 1);
 	print_bits_json(out, "proc2", hv_proc2_bits, caps->procbased_ctls2, 1);

@@ -48,7 +48,17 @@ struct hvlab_vmx_caps {
 	__u32 vmcs_size;		/* basic[44:32] */
 	__u32 flags;			/* HVLAB_CAP_* */
 	__u32 preemption_timer_shift;	/* misc[4:0]: timer ticks = TSC >> shift */
-	__u64 reserved[8];
+	/*
+	 * The controls hvlab chose within what the MSRs above allow (vmx.c,
+	 * SDM A.3-A.5), as every VMCS gets them before per-vCPU changes.
+	 */
+	__u32 used_pin_ctls;
+	__u32 used_proc_ctls;
+	__u32 used_proc_ctls2;
+	__u32 used_exit_ctls;
+	__u32 used_entry_ctls;
+	__u32 reserved32;
+	__u64 reserved[5];
 };
 
 #define HVLAB_CAP_TRUE_CTLS		(1u << 0)

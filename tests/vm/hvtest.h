@@ -317,6 +317,47 @@ static inline uint64_t hvtest_vcpu_stat(const struct hv_vm *vm, const char *name
 	return hvtest_stat(vm->vcpu_fd, HVLAB_GET_VCPU_STATS, name);
 }
 
+/*
+ * debugfs hvlab/vmx, "cpuN vmxe V vmxon O" per online CPU: how many CPUs
+ * it lists, and in how many CR4.VMXE is set and hvlab has VMX on. -errno
+ * if it cannot be read.
+ */
+static inline int hvtest_vmx_cpus(int *vmxe, int *vmxon)
+{
+	FILE *f = fopen("/sys/kernel/debug/hvlab/vmx", "r");
+	int cpus = 0, e, o;
+	unsigned int cpu;
+
+	if (!f)
+		return -errno;
+	*vmxe = *vmxon = 0;
+	while (fscanf(f, " cpu%u vmxe %d vmxon %d", &cpu, &e, &o) == 3) {
+		cpus++;
+		*vmxe += e;
+		*vmxon += o;
+	}
+	fclose(f);
+	return cpus;
+}
+
+/* insmod: load the module at @path with @params. 0 or -errno (-EEXIST: already there). */
+static inline int hvtest_insmod(const char *path, const char *params)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC), ret;
+
+	if (fd < 0)
+		return -errno;
+	ret = syscall(SYS_finit_module, fd, params, 0) ? -errno : 0;
+	close(fd);
+	return ret;
+}
+
+/* rmmod @name: 0 or -errno (-EAGAIN while it is in use) */
+static inline int hvtest_rmmod(const char *name)
+{
+	return syscall(SYS_delete_module, name, O_NONBLOCK) ? -errno : 0;
+}
+
 /* Count recorded exits with this basic VMX reason. */
 static inline int hvtest_count(const struct guest_result *r, uint32_t vmx_reason)
 {

@@ -32,22 +32,14 @@ static int module_loaded(void)
 	return access("/sys/module/hvlab", F_OK) == 0;
 }
 
-/* rmmod hvlab: 0 or -errno (-EAGAIN while it is in use) */
 static int rmmod_hvlab(void)
 {
-	return syscall(SYS_delete_module, "hvlab", O_NONBLOCK) ? -errno : 0;
+	return hvtest_rmmod("hvlab");
 }
 
-/* insmod KO: 0 or -errno */
 static int insmod_hvlab(void)
 {
-	int fd = open(KO, O_RDONLY | O_CLOEXEC), ret;
-
-	if (fd < 0)
-		return -errno;
-	ret = syscall(SYS_finit_module, fd, "", 0) ? -errno : 0;
-	close(fd);
-	return ret;
+	return hvtest_insmod(KO, "");
 }
 
 static int ensure_loaded(void)
