@@ -95,6 +95,8 @@ static void usage(FILE *out)
 		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
 		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
+		"      --max-exits N        run, trace: give up after N VM exits, handled in\n"
+		"                           the kernel or not (exit status 10)\n"
 		"  -b, --backend B          run with hvlab (default) or kvm (/dev/kvm, for\n"
 		"                           comparison; not with step, --trace-json,\n"
 		"                           --intercept, --exceptions)\n"
@@ -369,9 +371,12 @@ static int run_loop(struct session *s)
 	/*
 	 * The trace ring only when something reads it: else the exits the
 	 * kernel handles stay there, instead of a round trip to hvctl every
-	 * HVLAB_TRACE_ENTRIES of them.
+	 * HVLAB_TRACE_ENTRIES of them. --max-exits needs those round trips:
+	 * a guest that loops on exits the kernel handles never comes back
+	 * otherwise, and in the lab VM the clock crawls while it runs
+	 * (docs/labvm.md), so a timeout in seconds would take minutes.
 	 */
-	run->request_flags = (s->trace || s->tracer ? HVLAB_RUN_TRACE : 0) |
+	run->request_flags = (s->trace || s->tracer || s->max_exits ? HVLAB_RUN_TRACE : 0) |
 			     (s->stop_after ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
 	while (!s->done) {
 		/* hvctl trace: what userspace spent on the last exit is its cost too */
@@ -400,6 +405,12 @@ static int run_loop(struct session *s)
 		handle_exit(s);
 		if (s->done)
 			break;
+		if (s->max_exits && run->exit_count >= (uint64_t)s->max_exits) {
+			fprintf(stderr, "hvctl: stopped after %llu exits (--max-exits): the guest had not ended; the last at rip 0x%llx (%s)\n",
+				(unsigned long long)run->exit_count, (unsigned long long)run->guest_rip,
+				hv_exit_name(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason)));
+			return STATUS_MAX_EXITS;
+		}
 		if (s->stop_after && run->exit_count >= (uint64_t)s->stop_after)
 			return STATUS_HALTED;
 	}
@@ -610,6 +621,7 @@ static void print_vcpu_stats(struct session *s, FILE *out)
 /* Long-only options of run and step (and --raw-console of vmcs) */
 enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
+	OPT_MAX_EXITS,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -617,6 +629,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	static const struct option options[] = {
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
+		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
 		{ "commands", required_argument, NULL, OPT_COMMANDS },
 		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
 		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
@@ -696,6 +709,14 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		case OPT_RAW_CONSOLE:
 			s.raw_console = 1;
 			break;
+		case OPT_MAX_EXITS:
+			s.max_exits = strtol(optarg, &end, 0);
+			if (*end || s.max_exits <= 0) {
+				fprintf(stderr, "hvctl: --max-exits '%s': give a positive number of exits\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
 		case 'i':
 			if (parse_intercepts(optarg, &intercepts.flags)) {
 				fprintf(stderr, "hvctl: --intercept '%s': give a list of rdtsc, pause, invlpg, cr0, cr3, mtf, rdrand, desc, msr, tpr, apic, pause-loop\n",
@@ -760,6 +781,10 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		return STATUS_USAGE;
 	}
 	guest = argv[optind];
+	if (s.max_exits && step) {
+		fprintf(stderr, "hvctl: --max-exits is an option of run and trace; step stops after N exits with --count N\n");
+		return STATUS_USAGE;
+	}
 	if (step_only && !step) {
 		fprintf(stderr, "hvctl: %s is an option of hvctl step, not %s (try: hvctl step %s ...)\n",
 			step_only, mode_names[mode], step_only);
@@ -788,6 +813,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 					   "the exit trace is hvlab's trace ring; KVM has none");
 		if (stats)
 			return needs_hvlab("--stats", "these are hvlab's statistics");
+		if (s.max_exits)
+			return needs_hvlab("--max-exits", "it counts exits through hvlab's trace ring");
 		if (state_path && state.nvmcs)
 			return needs_hvlab("--state with a \"vmcs\" object",
 					   "KVM has no raw VMCS access; delete \"vmcs\" from the file to replay the rest");

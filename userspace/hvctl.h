@@ -20,6 +20,7 @@ struct hv_tracer;
 #define STATUS_SETUP		4	/* no device, no VM, bad guest file */
 #define STATUS_GUEST_CRASHED	6	/* triple fault, failed entry, unhandled exit */
 #define STATUS_STRICT		8	/* --strict: an access nothing claims */
+#define STATUS_MAX_EXITS	10	/* --max-exits: the guest had not ended */
 #define STATUS_INTERRUPTED	130
 
 struct session {
@@ -37,6 +38,7 @@ struct session {
 	int json_stdout;	/* run, trace, vmcs: stdout carries JSON, the console goes to stderr */
 	struct hv_tracer *tracer;	/* hvctl trace */
 	long stop_after;	/* vmcs --exits N: stop after N exits */
+	long max_exits;		/* run, trace --max-exits N: give up after N exits */
 };
 
 /*

@@ -28,6 +28,14 @@
 
 #define GUEST_DIR	"/guests/"
 #define MAX_EXITS	4096
+/*
+ * Exits (the kernel's included) after which hvtest_run_vm() gives up: no
+ * test guest comes near it. A handler that never advances RIP makes a
+ * guest exit at one instruction forever, in the kernel, and in the lab VM
+ * a test's timeout in seconds would then take most of an hour
+ * (docs/labvm.md: the clock crawls while the CPU is busy).
+ */
+#define HVTEST_EXIT_BUDGET	200000
 
 /* One VM exit as the test saw it (external interrupts filtered out). */
 struct seen_exit {
@@ -85,7 +93,8 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 
 	memset(r, 0, sizeof(*r));
 	r->exit_value = -1;
-	run->request_flags = flags;
+	/* The trace ring brings the run back every HVLAB_TRACE_ENTRIES exits, to count them */
+	run->request_flags = flags | HVLAB_RUN_TRACE;
 	for (steps = 0; steps < 100000; steps++) {
 		struct seen_exit *e;
 
@@ -94,6 +103,16 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 			return ret;
 		r->last_exit = run->exit_reason;
 		r->total_exits = run->exit_count;
+		if (run->exit_count > HVTEST_EXIT_BUDGET) {
+			const struct hvlab_exit_record *last =
+				&run->trace[(run->trace_head + HVLAB_TRACE_ENTRIES - 1) % HVLAB_TRACE_ENTRIES];
+
+			/* stderr, as TH_LOG: a test's stdout is lost if it ends by assertion */
+			fprintf(stderr, "# the guest exited %llu times without ending, the last at rip 0x%llx (exit reason %u): is RIP advanced past the instruction?\n",
+			       (unsigned long long)run->exit_count, (unsigned long long)last->rip,
+			       HVLAB_VMX_EXIT_BASIC(last->reason));
+			return -ELOOP;
+		}
 		if (run->exit_reason == HVLAB_EXIT_TRACE_FULL) {
 			run->trace_tail = run->trace_head;
 			continue;
