@@ -45,7 +45,7 @@ alive() {
 # The statistics that count these come first in the file.
 read_stats() {
 	value=0 runs=0 returns=0
-	for f in /sys/kernel/debug/hvlab/vm*/vcpu0/stats; do
+	for f in /sys/kernel/debug/hvlab/vm[0-9]*/vcpu0/stats; do
 		[ -r "$f" ] || continue
 		got= counted=
 		while read -r name v; do

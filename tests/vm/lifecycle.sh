@@ -14,7 +14,7 @@
 #    (an exit to userspace each time) and one that loops on CPUID (exits
 #    the kernel handles, so hvctl is nearly always inside HVLAB_RUN). The
 #    guest's exit count in debugfs must be growing just before the kill;
-#    after it, the process is gone, its VM too (no vm* in debugfs: every
+#    after it, the process is gone, its VM too (no vmN in debugfs: every
 #    fd and mapping was let go), no page is left, the module's reference
 #    count is 0, and rmmod then succeeds.
 #
@@ -82,7 +82,7 @@ printf '\017\242\353\374' >$T/cpuid_loop.bin	# 1: cpuid; jmp 1b
 # real time while a guest runs (docs/labvm.md, "Time stands still").
 exits() {
 	x=
-	set -- $D/vm*/vcpu0/stats
+	set -- $D/vm[0-9]*/vcpu0/stats
 	[ $# = 1 ] && [ -f "$1" ] || return 0
 	while read -r k v; do
 		[ "$k" = exits ] && x=$v && return 0
@@ -121,8 +121,8 @@ for g in out_loop cpuid_loop; do
 	st=$?
 	[ $st = 137 ] && ! [ -d /proc/$pid ]
 	ok $? "$g: hvctl died of SIGKILL (status $st)"
-	vms=$(cd $D && echo vm*)
-	[ "$vms" = "vm*" ]
+	vms=$(cd $D && echo vm[0-9]*)
+	[ "$vms" = "vm[0-9]*" ]
 	ok $? "$g: its VM is gone (debugfs: $vms)"
 	pages_zero
 	ok $? "$g: no page left: $(pages)"
