@@ -763,6 +763,7 @@ static int handle_io(struct hvlab_vcpu *vcpu)
  */
 static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 4 BEGIN handle_ept_violation: no memory there: MMIO, or a guest gone wrong (SDM 29.3.3.2) */
 	u64 gpa = vcpu->exit.gpa, qual = vcpu->exit.qualification;
 	struct hvlab_run *run = vcpu->run;
 
@@ -806,6 +807,8 @@ static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 		return 0;
 	}
 	return hvlab_handle_mmio(vcpu, gpa, !!(qual & EPT_QUAL_WRITE));
+	/* LAB 4 END */
+	/* LAB 4 STUB: return hvlab_todo_exit(vcpu, 4, __func__); */
 }
 
 /*
@@ -816,6 +819,7 @@ static int handle_ept_violation(struct hvlab_vcpu *vcpu)
  */
 static int handle_ept_misconfig(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 4 BEGIN handle_ept_misconfig: an entry hvlab malformed on purpose: MMIO (SDM 29.3.3.1) */
 	if (!hvlab_gpa_is_mmio_slot(vcpu->vm, vcpu->exit.gpa)) {
 		hvlab_vcpu_kill(vcpu, "EPT misconfiguration at gpa 0x%llx: an hvlab bug",
 				vcpu->exit.gpa);
@@ -827,6 +831,8 @@ static int handle_ept_misconfig(struct hvlab_vcpu *vcpu)
 		return 0;
 	}
 	return hvlab_handle_mmio(vcpu, vcpu->exit.gpa, HVLAB_MMIO_FROM_INSN);
+	/* LAB 4 END */
+	/* LAB 4 STUB: return hvlab_todo_exit(vcpu, 4, __func__); */
 }
 
 /*

@@ -16,6 +16,7 @@
 
 #include "hvlab.h"
 #include "insn.h"
+#include "lab.h"
 #include "vmcs.h"
 
 /* Copy guest-physical memory; fails where no memory slot backs it. */
@@ -39,15 +40,56 @@ static int guest_read_phys(struct hvlab_vm *vm, u64 gpa, void *buf, unsigned int
 	return 0;
 }
 
+/*
+ * Hand the decoded access to userspace (HVLAB_EXIT_MMIO): the address, the
+ * size and, for a store, the bytes it writes, after which the guest goes
+ * on past the instruction. A load waits for userspace's answer: remember
+ * where the value goes, for hvlab_complete_mmio_read() on the next
+ * HVLAB_RUN. Returns 0, as a handler that exits to userspace does.
+ */
+static int mmio_exit_to_user(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write,
+			     const struct insn *insn)
+{
+	/* LAB 4 BEGIN mmio_exit_to_user: describe a store or a load in run->mmio (SDM 28.2.1) */
+	struct hvlab_run *run = vcpu->run;
+	u64 value;
+
+	run->exit_reason = HVLAB_EXIT_MMIO;
+	run->mmio.phys_addr = gpa;
+	run->mmio.len = insn->mem_size;
+	run->mmio.access = is_write ? HVLAB_ACCESS_WRITE : HVLAB_ACCESS_READ;
+	memset(run->mmio.data, 0, sizeof(run->mmio.data));
+
+	if (is_write) {
+		if (insn->kind == INSN_STORE_IMM)
+			value = insn->imm;
+		else if (insn->high_byte)
+			value = hvlab_read_gpr(vcpu, insn->reg) >> 8;
+		else
+			value = hvlab_read_gpr(vcpu, insn->reg);
+		memcpy(run->mmio.data, &value, insn->mem_size);
+		hvlab_vcpu_advance_rip(vcpu, insn->length);
+		return 0;
+	}
+	vcpu->pending = PENDING_MMIO_READ;
+	vcpu->pending_insn_length = insn->length;
+	vcpu->pending_reg = insn->reg;
+	vcpu->pending_high_byte = insn->high_byte;
+	vcpu->pending_reg_size = insn->reg_size;
+	vcpu->pending_mem_size = insn->mem_size;
+	return 0;
+	/* LAB 4 END */
+	/* LAB 4 STUB: return hvlab_todo_exit(vcpu, 4, __func__); */
+}
+
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write)
 {
-	struct hvlab_run *run = vcpu->run;
 	int bits = hvlab_guest_code_bits();
 	u8 bytes[INSN_MAX_LENGTH];
 	struct hvlab_mem_fault fault;
 	unsigned int avail = 0;
 	struct insn insn;
-	u64 la, pa, value;
+	u64 la, pa;
 	int bad;
 
 	/*
@@ -74,40 +116,19 @@ int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write)
 				min(avail, 8u), bytes);
 		return 0;
 	}
-
-	run->exit_reason = HVLAB_EXIT_MMIO;
-	run->mmio.phys_addr = gpa;
-	run->mmio.len = insn.mem_size;
-	run->mmio.access = is_write ? HVLAB_ACCESS_WRITE : HVLAB_ACCESS_READ;
-	memset(run->mmio.data, 0, sizeof(run->mmio.data));
-
-	if (is_write) {
-		if (insn.kind == INSN_STORE_IMM)
-			value = insn.imm;
-		else if (insn.high_byte)
-			value = hvlab_read_gpr(vcpu, insn.reg) >> 8;
-		else
-			value = hvlab_read_gpr(vcpu, insn.reg);
-		memcpy(run->mmio.data, &value, insn.mem_size);
-		hvlab_vcpu_advance_rip(vcpu, insn.length);
-		return 0;
-	}
-	vcpu->pending = PENDING_MMIO_READ;
-	vcpu->pending_insn_length = insn.length;
-	vcpu->pending_reg = insn.reg;
-	vcpu->pending_high_byte = insn.high_byte;
-	vcpu->pending_reg_size = insn.reg_size;
-	vcpu->pending_mem_size = insn.mem_size;
-	return 0;
+	return mmio_exit_to_user(vcpu, gpa, is_write, &insn);
 }
 
 /* Finish an MMIO read with the data userspace left in run->mmio.data. */
 void hvlab_complete_mmio_read(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 4 BEGIN hvlab_complete_mmio_read: the loaded value into its register, then past the load */
 	u64 value = 0;
 
 	memcpy(&value, vcpu->run->mmio.data, vcpu->pending_mem_size);
 	hvlab_write_gpr_sized(vcpu, vcpu->pending_reg, vcpu->pending_high_byte,
 			      vcpu->pending_reg_size, value);
 	hvlab_vcpu_advance_rip(vcpu, vcpu->pending_insn_length);
+	/* LAB 4 END */
+	/* LAB 4 STUB: hvlab_todo_exit(vcpu, 4, __func__); */
 }

@@ -78,6 +78,8 @@ struct guest_result {
  * run->io.data already holds hvtest_in_value(), which the hook may change.
  */
 static void (*hvtest_io_hook)(struct hvlab_run *run);
+/* The same at every MMIO exit; run->mmio.data of a read already holds all ones. */
+static void (*hvtest_mmio_hook)(struct hvlab_run *run);
 
 /* Values the test's "bus" answers for IN and MMIO reads. */
 static inline uint32_t hvtest_in_value(uint16_t port, uint8_t size)
@@ -166,6 +168,8 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 			e->mmio_access = run->mmio.access;
 			if (run->mmio.access == HVLAB_ACCESS_READ)
 				memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
+			if (hvtest_mmio_hook)
+				hvtest_mmio_hook(run);
 			memcpy(e->mmio_data, run->mmio.data, sizeof(e->mmio_data));
 			break;
 		case HVLAB_EXIT_HANDLED:
