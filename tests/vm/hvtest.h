@@ -133,8 +133,12 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 		    (HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason) == 1 ||
 		     HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason) == 52))
 			continue;
-		if (r->nexits >= MAX_EXITS)
+		if (r->nexits >= MAX_EXITS) {
+			fprintf(stderr, "# more than %d exits reached the test, the last at rip 0x%llx (exit reason %u): is RIP advanced past the instruction?\n",
+				MAX_EXITS, (unsigned long long)run->guest_rip,
+				HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason));
 			return -E2BIG;
+		}
 		e = &r->exits[r->nexits++];
 		e->run_exit = run->exit_reason;
 		e->vmx_reason = HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason);

@@ -63,8 +63,10 @@ static void explain_run(struct __test_metadata *_metadata, const struct hvlab_ru
 	if (run->exit_reason == HVLAB_EXIT_INTERNAL_ERROR)
 		TH_LOG("the VM ended: %.*s", (int)sizeof(run->internal.reason), run->internal.reason);
 	else if (run->exit_reason == HVLAB_EXIT_FAIL_ENTRY)
-		TH_LOG("VM entry failed: VM-instruction error %u, exit reason 0x%x (hvctl explain says which check)",
-		       run->fail_entry.vm_instruction_error, run->fail_entry.exit_reason);
+		TH_LOG("VM entry failed: VM-instruction error %u (%s), exit reason 0x%x (hvctl explain names a failed check)",
+		       run->fail_entry.vm_instruction_error,
+		       hv_vm_instruction_error(run->fail_entry.vm_instruction_error),
+		       run->fail_entry.exit_reason);
 	else
 		TH_LOG("got exit %u (%s), VMX exit reason %u", run->exit_reason,
 		       run_exit_name(run->exit_reason), run->vmx_exit_reason);
