@@ -317,8 +317,10 @@ int hvlab_vmx_probe(void)
 		return -EOPNOTSUPP;
 	}
 	ret = vmx_choose_controls(&vmx_config);
-	if (ret)
+	if (ret) {
+		pr_err(HVLAB_MSG_PREFIX "the VMX controls hvlab needs do not fit this CPU's capability MSRs (IA32_VMX_*_CTLS, SDM A.3); not loading\n");
 		return ret;
+	}
 	vmx_config.host_has_debugctl = vmx_has_debugctl();
 	pr_info(HVLAB_MSG_PREFIX "VMX revision 0x%x, controls pin 0x%x proc 0x%x proc2 0x%x exit 0x%x entry 0x%x\n",
 		caps->revision_id, vmx_config.pin_ctls, vmx_config.proc_ctls,

@@ -338,7 +338,11 @@ void handle_exit(struct session *s)
 
 		fprintf(stderr, "hvctl: the VM was stopped: %s\n", run->internal.reason);
 		/* A course handout's stub (module/lab.h): say where it was reached */
-		if (sscanf(run->internal.reason, "not implemented (lab %d)", &lab) == 1)
+		if (sscanf(run->internal.reason, "not implemented (lab %d)", &lab) == 1 &&
+		    !run->exit_count)
+			fprintf(stderr, "hvctl: reached before the first VM entry: write that function (labs/lab%d/README.md)\n",
+				lab);
+		else if (sscanf(run->internal.reason, "not implemented (lab %d)", &lab) == 1)
 			fprintf(stderr, "hvctl: reached at exit #%llu, %s (%u), guest rip 0x%llx: write that function (labs/lab%d/README.md)\n",
 				(unsigned long long)run->exit_count,
 				hv_exit_name(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason)),

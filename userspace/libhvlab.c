@@ -48,6 +48,8 @@ const char *hv_strerror(int err)
 		return "VT-x is held by another hypervisor (kvm_intel?): 'rmmod kvm_intel' and try again; see dmesg";
 	case ENOMEM:
 		return "cannot pin the guest's memory: it counts against the locked-memory limit (raise 'ulimit -l', or run as root), and is at most 1 GiB per VM";
+	case EOPNOTSUPP:
+		return "hvlab.ko cannot do that here: a function a course lab has not written yet (dmesg: \"not implemented (lab N)\"), or a VMX feature this CPU lacks (dmesg says which)";
 	case EMFILE:
 		return "this process has as many VMs as it may have (HVLAB_MAX_VMS_PER_PROCESS): close one";
 	default:

@@ -10,6 +10,8 @@
  * HVLAB_EXIT_SHUTDOWN, and spins through preemption-timer exits, which
  * the kernel handles by entering again with VMRESUME.
  */
+#include <sys/random.h>
+
 #include "hvtest.h"
 #include "entry_check.h"
 #include "vmcs_image.h"
@@ -252,16 +254,26 @@ TEST_F(entry, first_entry_runs_the_guest)
  */
 TEST_F(entry, general_registers_survive_exits)
 {
+	const char *env = getenv("HVLAB_GRADE_SEED");
 	struct hvlab_regs regs, want;
 	uint64_t *g = (uint64_t *)&want, *got = (uint64_t *)&regs;
 	unsigned int i, stops = 0;
-	uint64_t timer_exits;
+	uint64_t timer_exits, s;
 
+	/* The values come from a seed, so that no fixed answer can pass */
+	if (env)
+		s = strtoull(env, NULL, 0);
+	else
+		ASSERT_EQ(sizeof(s), getrandom(&s, sizeof(s), GRND_INSECURE));
+	fprintf(stderr, "# general registers: seed %llu (HVLAB_GRADE_SEED=%llu replays it)\n",
+		(unsigned long long)s, (unsigned long long)s);
 	ASSERT_EQ(0, load_spinner(&self->vm, 4000000));
 	ASSERT_EQ(0, hv_get_regs(&self->vm, &want));
-	for (i = 0; i < 16; i++)
+	for (i = 0; i < 16; i++) {
+		s = s * 6364136223846793005ULL + 1442695040888963407ULL;	/* an LCG (Knuth's MMIX) */
 		if (&g[i] != (uint64_t *)&want.rsp)
-			g[i] = 0x0101010101010101ULL * (i + 1) ^ 0x8000000000000000ULL;
+			g[i] = s ^ (s >> 29) ^ (uint64_t)(i + 1) << 60;
+	}
 	ASSERT_EQ(0, hv_set_regs(&self->vm, &want));
 
 	/* The first exits stop in userspace: every entry after them is a VMLAUNCH */
