@@ -191,9 +191,10 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 				 PROC_USE_MSR_BITMAPS, &cfg->proc_ctls))
 		return -EOPNOTSUPP;
 	/*
-	 * With "use MSR bitmaps" some MSRs need no exit (msr.c). With the TRUE
-	 * capability MSRs, CR3 and INVLPG exiting may stay off: EPT makes
-	 * them unnecessary.
+	 * With "use MSR bitmaps" some MSRs need no exit (msr.c). The TRUE
+	 * capability MSRs let CR3-load and CR3-store exiting, two "default1"
+	 * controls (SDM A.2), stay off: EPT makes them unnecessary. INVLPG
+	 * exiting is not default1, and stays off for the same reason.
 	 */
 	/*
 	 * EPT and unrestricted guest let the guest start in real mode with

@@ -45,7 +45,7 @@ const char *hv_strerror(int err)
 	case EPROTO:
 		return "hvlab.ko speaks another API version than this hvctl: rebuild both with 'make'";
 	case EBUSY:
-		return "VT-x is held by another hypervisor (kvm_intel?): 'rmmod kvm_intel' and try again; see dmesg";
+		return "VT-x is held by another hypervisor (kvm_intel?), or a CPU was left with CR4.VMXE set: see dmesg; for kvm_intel, 'rmmod kvm_intel' and try again";
 	case ENOMEM:
 		return "cannot pin the guest's memory: it counts against the locked-memory limit (raise 'ulimit -l', or run as root), and is at most 1 GiB per VM";
 	case EOPNOTSUPP:
