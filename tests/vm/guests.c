@@ -8,7 +8,6 @@
  * exits come at random times and are left out of the sequences.
  */
 #include <cpuid.h>
-#include <sys/random.h>
 
 #include "hvtest.h"
 
@@ -426,17 +425,11 @@ static size_t io_random_guest(uint8_t *code, uint32_t seed)
 
 TEST_F(guest, io_random)
 {
-	const char *env = getenv("HVLAB_GRADE_SEED");
+	uint32_t seed = hvtest_grade_seed("io_random");
 	uint8_t code[IO_RANDOM_OPS * 16];
-	uint32_t seed;
 	size_t len;
 	int i, e = 0;
 
-	if (env)
-		seed = strtoul(env, NULL, 0);
-	else
-		ASSERT_EQ(sizeof(seed), getrandom(&seed, sizeof(seed), GRND_INSECURE));
-	fprintf(stderr, "# io_random: seed %u (HVLAB_GRADE_SEED=%u replays it)\n", seed, seed);
 	len = io_random_guest(code, seed);
 	ASSERT_EQ(0, hv_open(&self->vm));
 	ASSERT_EQ(0, hv_create(&self->vm, HV_DEFAULT_MEM));
@@ -768,17 +761,11 @@ TEST_F(guest, mmio_random)
 {
 	static const char *const kinds[] = { "store of an immediate", "store of a register",
 					     "load", "movzx load" };
-	const char *env = getenv("HVLAB_GRADE_SEED");
+	uint32_t seed = hvtest_grade_seed("mmio_random");
 	uint8_t code[MMIO_RANDOM_OPS * 24];
-	uint32_t seed;
 	size_t len;
 	int i, e = 0;
 
-	if (env)
-		seed = strtoul(env, NULL, 0);
-	else
-		ASSERT_EQ(sizeof(seed), getrandom(&seed, sizeof(seed), GRND_INSECURE));
-	fprintf(stderr, "# mmio_random: seed %u (HVLAB_GRADE_SEED=%u replays it)\n", seed, seed);
 	len = mmio_random_guest(code, seed);
 	ASSERT_EQ(0, hv_open(&self->vm));
 	ASSERT_EQ(0, hv_create(&self->vm, HV_DEFAULT_MEM));

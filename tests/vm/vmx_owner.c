@@ -86,6 +86,26 @@ static int dmesg_has(const char *needle)
 	return system(cmd) == 0;
 }
 
+/*
+ * Load KVM and create a KVM VM, so that KVM holds VMX on every CPU (6.1
+ * takes it only then). The fds into *@kvm and *@kvm_vm; 0, or -1 with
+ * errno set.
+ */
+static int kvm_hold_vmx(int *kvm, int *kvm_vm)
+{
+	int ret = load_kvm("");
+
+	if (ret) {
+		errno = -ret;
+		return -1;
+	}
+	*kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
+	if (*kvm < 0)
+		return -1;
+	*kvm_vm = ioctl(*kvm, KVM_CREATE_VM, 0);
+	return *kvm_vm < 0 ? -1 : 0;
+}
+
 TEST(kvm_vm_holds_vmx)
 {
 	int kvm, kvm_vm;
@@ -93,11 +113,7 @@ TEST(kvm_vm_holds_vmx)
 	if (access(KVM_DIR "kvm-intel.ko", R_OK))
 		SKIP(return, "no kvm-intel.ko in " KVM_DIR);
 	ASSERT_EQ(0, hvlab_try_vm());
-	ASSERT_EQ(0, load_kvm(""));
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, kvm);
-	kvm_vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	ASSERT_LE(0, kvm_vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	ASSERT_EQ(0, kvm_hold_vmx(&kvm, &kvm_vm)) TH_LOG("KVM could not take VMX: %s", strerror(errno));
 
 	/* KVM now holds VMX on every CPU: hvlab must say so and go away */
 	EXPECT_EQ(-EBUSY, hvlab_try_vm());
@@ -130,11 +146,7 @@ TEST(hvlab_refuses_while_kvm_holds_vmx)
 
 	if (access(KVM_DIR "kvm-intel.ko", R_OK))
 		SKIP(return, "no kvm-intel.ko in " KVM_DIR);
-	ASSERT_EQ(0, load_kvm(""));
-	kvm = open("/dev/kvm", O_RDWR | O_CLOEXEC);
-	ASSERT_LE(0, kvm);
-	kvm_vm = ioctl(kvm, KVM_CREATE_VM, 0);
-	ASSERT_LE(0, kvm_vm) TH_LOG("KVM_CREATE_VM: %s", strerror(errno));
+	ASSERT_EQ(0, kvm_hold_vmx(&kvm, &kvm_vm)) TH_LOG("KVM could not take VMX: %s", strerror(errno));
 
 	EXPECT_EQ(-EBUSY, hvlab_try_vm());
 	EXPECT_TRUE(dmesg_has("another hypervisor")) TH_LOG("the kernel log does not say that another hypervisor holds VMX");
