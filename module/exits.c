@@ -335,6 +335,7 @@ static int handle_rdtsc(struct hvlab_vcpu *vcpu)
  */
 static int emulate_mov_to_cr0(struct hvlab_vcpu *vcpu, u64 value)
 {
+	/* LAB 5 BEGIN emulate_mov_to_cr0: MOV to CR0 that changes a host-owned bit, long mode included (SDM 26.3, 10.8.5) */
 	unsigned long old = hvlab_vmcs_read_guest_cr0();
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 	bool clears_pg = (old & X86_CR0_PG) && !(value & X86_CR0_PG);
@@ -370,11 +371,14 @@ static int emulate_mov_to_cr0(struct hvlab_vcpu *vcpu, u64 value)
 	hvlab_vmcs_write_guest_cr0(value);
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
+	/* LAB 5 END */
+	/* LAB 5 STUB: return hvlab_todo_exit(vcpu, 5, __func__); */
 }
 
 /* MOV to CR4 that changes a host-owned bit, such as VMXE. */
 static int emulate_mov_to_cr4(struct hvlab_vcpu *vcpu, u64 value)
 {
+	/* LAB 5 BEGIN emulate_mov_to_cr4: MOV to CR4 that changes a host-owned bit: taken or #GP (SDM Vol. 2, MOV CR) */
 	u64 efer = vmcs_read64(GUEST_IA32_EFER);
 	unsigned long old = hvlab_vmcs_read_guest_cr4();
 
@@ -392,6 +396,8 @@ static int emulate_mov_to_cr4(struct hvlab_vcpu *vcpu, u64 value)
 	hvlab_vmcs_write_guest_cr4(value);
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
+	/* LAB 5 END */
+	/* LAB 5 STUB: return hvlab_todo_exit(vcpu, 5, __func__); */
 }
 
 /*
@@ -485,10 +491,13 @@ static int emulate_mov_from_cr(struct hvlab_vcpu *vcpu, unsigned int cr, unsigne
  */
 static int emulate_lmsw(struct hvlab_vcpu *vcpu, u16 data)
 {
+	/* LAB 5 BEGIN emulate_lmsw: LMSW: CR0 bits 3:0, PE can only be set (SDM Vol. 2, LMSW) */
 	unsigned long cr0 = hvlab_vmcs_read_guest_cr0();
 
 	cr0 = (cr0 & ~0xeUL) | (data & 0xe) | (data & X86_CR0_PE);
 	return emulate_mov_to_cr0(vcpu, cr0);
+	/* LAB 5 END */
+	/* LAB 5 STUB: return hvlab_todo_exit(vcpu, 5, __func__); */
 }
 
 /*
