@@ -15,6 +15,7 @@
 #include <linux/uaccess.h>
 
 #include "hvlab.h"
+#include "lab.h"
 #include "vmcs.h"
 
 /* Guest interruptibility state (SDM 25.4.2, Table 25-3) */
@@ -28,6 +29,7 @@
 /* HVLAB_INJECT: check the event and queue it. */
 long hvlab_vcpu_inject(struct hvlab_vcpu *vcpu, void __user *argp)
 {
+	/* LAB 6 BEGIN hvlab_vcpu_inject: HVLAB_INJECT: check the event, and queue it (SDM 6.3, 27.2.1.3) */
 	struct hvlab_event ev;
 
 	if (copy_from_user(&ev, argp, sizeof(ev)))
@@ -60,6 +62,8 @@ long hvlab_vcpu_inject(struct hvlab_vcpu *vcpu, void __user *argp)
 		return 0;
 	}
 	return -EINVAL;
+	/* LAB 6 END */
+	/* LAB 6 STUB: return hvlab_todo(6, __func__); */
 }
 
 /*
@@ -75,7 +79,8 @@ long hvlab_vcpu_inject(struct hvlab_vcpu *vcpu, void __user *argp)
 
 enum exception_pair { SERIAL, DOUBLE_FAULT, TRIPLE_FAULT };
 
-static enum exception_pair classify_pair(u8 first, u8 second)
+/* (__maybe_unused: lab 6's handout cuts out its caller) */
+static enum exception_pair __maybe_unused classify_pair(u8 first, u8 second)
 {
 	bool second_bad = (CONTRIBUTORY_EXCEPTIONS & BIT(second)) || second == X86_VECTOR_PF;
 
@@ -104,6 +109,7 @@ static enum exception_pair classify_pair(u8 first, u8 second)
 int hvlab_vcpu_raise_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
 			       u32 error_code)
 {
+	/* LAB 6 BEGIN hvlab_vcpu_raise_exception: an exception, combined with the event it interrupted (SDM 6.15, 28.2.4) */
 	u32 first = vcpu->exit.interrupted_event;
 	u8 first_vector = first & INTR_INFO_VECTOR_MASK;
 
@@ -139,6 +145,8 @@ int hvlab_vcpu_raise_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_erro
 deliver:
 	hvlab_vcpu_inject_exception(vcpu, vector, has_error_code, error_code);
 	return 0;
+	/* LAB 6 END */
+	/* LAB 6 STUB: hvlab_todo_exit(vcpu, 6, __func__); return -1; */
 }
 
 /*
@@ -177,6 +185,7 @@ static void set_proc_control(u32 bit, bool on)
  */
 int hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 6 BEGIN hvlab_vcpu_inject_queued_events: deliver what the guest can take now, a window exit for the rest (SDM 26.7.5, 27.6) */
 	u32 blocking, info;
 	bool busy;
 	int irq;
@@ -229,6 +238,8 @@ int hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu)
 	set_proc_control(PROC_INTERRUPT_WINDOW_EXITING,
 			 vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0);
 	return 0;
+	/* LAB 6 END */
+	/* LAB 6 STUB: hvlab_todo_exit(vcpu, 6, __func__); return -1; */
 }
 
 /*

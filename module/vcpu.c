@@ -147,6 +147,7 @@ void hvlab_vcpu_inject_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_er
  */
 static void vcpu_reinject_interrupted_event(struct hvlab_vcpu *vcpu)
 {
+	/* LAB 6 BEGIN vcpu_reinject_interrupted_event: an event whose delivery the exit cut short goes in again (SDM 28.2.4, 27.6.1) */
 	u32 info = vmcs_read32(IDT_VECTORING_INFO_FIELD);
 	u32 type = (info & INTR_INFO_TYPE_MASK) >> INTR_INFO_TYPE_SHIFT;
 
@@ -161,6 +162,8 @@ static void vcpu_reinject_interrupted_event(struct hvlab_vcpu *vcpu)
 	    type == INTR_TYPE_SOFT_EXCEPTION)
 		vmcs_write32(VM_ENTRY_INSTRUCTION_LEN, vcpu->exit.instruction_length);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info & IDT_VECTORING_REINJECT_MASK);
+	/* LAB 6 END */
+	/* LAB 6 STUB: if (vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID) hvlab_todo_exit(vcpu, 6, __func__); */
 }
 
 static struct hvlab_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
