@@ -219,6 +219,9 @@ struct hvlab_vcpu_stats {
 	u64 l1d_flushes;		/* L1D flushed before entry (spec.c) */
 	u64 l1d_flush_ticks;		/* host ticks those flushes took */
 	u64 ibpbs;			/* IBPBs: this CPU ran another VM's vCPU before */
+	u64 timer_ticks;		/* HVLAB_SET_TIMER ticks queued (timer.c) */
+	u64 timer_ticks_missed;		/* ticks that found the last one still waiting */
+	u64 halts_in_kernel;		/* HLTs that waited in the kernel, not in userspace */
 	u64 reason_count[HVLAB_NR_EXIT_REASONS];
 	u64 reason_ticks[HVLAB_NR_EXIT_REASONS];
 	u64 reason_max_ticks[HVLAB_NR_EXIT_REASONS];
@@ -300,6 +303,12 @@ struct hvlab_vcpu {
 	int queued_exception;
 	u32 queued_error_code;
 	bool queued_nmi;
+
+	/* HVLAB_SET_TIMER (timer.c): 0 = off */
+	u64 timer_period_ns;
+	u8 timer_vector;
+	ktime_t timer_deadline;		/* host time of the next tick */
+	bool timer_shortened;		/* the VMX-preemption timer is armed for it */
 
 	/* HVLAB_RUN_SINGLE_STEP (step.c) */
 	bool step_armed;
@@ -454,6 +463,11 @@ void hvlab_vcpu_keep_nmis_blocked(struct hvlab_vcpu *vcpu, u32 exit_info);
 int hvlab_vcpu_raise_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
 			       u32 error_code);
 int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
+
+/* timer.c: the guest's periodic interrupt, and HLT that waits for it */
+long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);
+void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu);
+bool hvlab_vcpu_halt(struct hvlab_vcpu *vcpu);
 
 /* exits.c: one handler per basic exit reason. 1 = resume, 0 = to user. */
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu);

@@ -45,6 +45,9 @@ static const struct stat_def vcpu_stats[] = {
 	VCPU_STAT(l1d_flushes, COUNT, CUMULATIVE),
 	VCPU_STAT(l1d_flush_ticks, TICKS, CUMULATIVE),
 	VCPU_STAT(ibpbs, COUNT, CUMULATIVE),
+	VCPU_STAT(timer_ticks, COUNT, CUMULATIVE),
+	VCPU_STAT(timer_ticks_missed, COUNT, CUMULATIVE),
+	VCPU_STAT(halts_in_kernel, COUNT, CUMULATIVE),
 };
 
 /* The per-reason triples, one for each reason the SDM names. */

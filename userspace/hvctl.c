@@ -92,6 +92,9 @@ static void usage(FILE *out)
 		"                           --tpr-threshold), apic (APIC-access page),\n"
 		"                           pause-loop (PAUSE-loop exiting)\n"
 		"      --tpr-threshold N    with --intercept tpr: 0-15 (default 0)\n"
+		"      --timer US[,VECTOR]  interrupt VECTOR (default 0x20) every US\n"
+		"                           microseconds (at least 100); a HLT with\n"
+		"                           interrupts on then waits in the kernel\n"
 		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
 		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
@@ -298,7 +301,7 @@ void handle_exit(struct session *s)
 		break;
 	case HVLAB_EXIT_HLT:
 		if (!hv_get_regs(&s->vm, &regs) && (regs.rflags & 0x200))
-			fprintf(stderr, "hvctl: the guest halted with interrupts enabled, but hvctl has no interrupt to wake it\n");
+			fprintf(stderr, "hvctl: the guest halted with interrupts enabled, and nothing will wake it: hvctl models no interrupt source (--timer US gives it a timer)\n");
 		s->done = 1;
 		s->status = STATUS_HALTED;
 		break;
@@ -457,6 +460,24 @@ static const struct { const char *name; uint32_t flag; } intercept_names[] = {
 	{ "msr", HVLAB_INTERCEPT_MSR }, { "tpr", HVLAB_INTERCEPT_TPR },
 	{ "apic", HVLAB_INTERCEPT_APIC }, { "pause-loop", HVLAB_INTERCEPT_PAUSE_LOOP },
 };
+
+/* --timer PERIOD_US[,VECTOR] */
+static int parse_timer(const char *arg, struct hvlab_timer *timer)
+{
+	unsigned long us, vector = 0x20;
+	char *end;
+
+	errno = 0;
+	us = strtoul(arg, &end, 0);
+	if (*end == ',')
+		vector = strtoul(end + 1, &end, 0);
+	if (errno || *end || !*arg || us * 1000 < HVLAB_TIMER_MIN_PERIOD_NS || us > 60000000 ||
+	    vector < 32 || vector > 255)
+		return -1;
+	timer->period_ns = us * 1000;
+	timer->vector = vector;
+	return 0;
+}
 
 static int parse_intercepts(const char *list, uint32_t *flags)
 {
@@ -625,7 +646,7 @@ static void print_vcpu_stats(struct session *s, FILE *out)
 /* Long-only options of run and step (and --raw-console of vmcs) */
 enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
-	OPT_MAX_EXITS,
+	OPT_MAX_EXITS, OPT_TIMER,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -634,6 +655,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
+		{ "timer", required_argument, NULL, OPT_TIMER },
 		{ "commands", required_argument, NULL, OPT_COMMANDS },
 		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
 		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
@@ -653,6 +675,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ NULL, 0, NULL, 0 }
 	};
 	struct hvlab_intercepts intercepts = { 0 };
+	struct hvlab_timer timer = { 0 };
 	int step = mode == MODE_STEP;
 	struct session s = { .step = step };
 	struct hv_tracer tracer;
@@ -718,6 +741,13 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			if (*end || s.max_exits <= 0) {
 				fprintf(stderr, "hvctl: --max-exits '%s': give a positive number of exits\n",
 					optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case OPT_TIMER:
+			if (parse_timer(optarg, &timer)) {
+				fprintf(stderr, "hvctl: --timer '%s': give the period in microseconds (at least %d), and optionally ',VECTOR' (32-255, default 0x20)\n",
+					optarg, HVLAB_TIMER_MIN_PERIOD_NS / 1000);
 				return STATUS_USAGE;
 			}
 			break;
@@ -819,6 +849,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			return needs_hvlab("--stats", "these are hvlab's statistics");
 		if (s.max_exits)
 			return needs_hvlab("--max-exits", "it counts exits through hvlab's trace ring");
+		if (timer.period_ns)
+			return needs_hvlab("--timer", "KVM's timers are its emulated devices, which hvctl does not set up");
 		if (state_path && state.nvmcs)
 			return needs_hvlab("--state with a \"vmcs\" object",
 					   "KVM has no raw VMCS access; delete \"vmcs\" from the file to replay the rest");
@@ -843,6 +875,11 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	    ioctl(s.vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
 		fprintf(stderr, "hvctl: cannot set the intercepts: %s\n",
 			errno == EOPNOTSUPP ? "this CPU cannot intercept that" : strerror(errno));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	if (timer.period_ns && ioctl(s.vm.vcpu_fd, HVLAB_SET_TIMER, &timer)) {
+		fprintf(stderr, "hvctl: cannot set the timer: %s\n", hv_strerror(errno));
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}

@@ -200,6 +200,21 @@ struct hvlab_event {
 #define HVLAB_EVENT_NMI		1	/* vector ignored: always 2 */
 #define HVLAB_EVENT_EXCEPTION	2	/* hardware exception, as if raised at RIP */
 
+/*
+ * HVLAB_SET_TIMER: a periodic interrupt the kernel delivers itself, every
+ * period_ns of host time, as if HVLAB_INJECT asked for interrupt vector;
+ * a HLT with interrupts on then waits for it in the kernel. period_ns = 0
+ * turns it off. docs/abi.md.
+ */
+struct hvlab_timer {
+	__u64 period_ns;		/* 0 or at least HVLAB_TIMER_MIN_PERIOD_NS */
+	__u32 vector;			/* 32-255 */
+	__u32 flags;			/* must be 0 */
+	__u64 reserved[2];		/* must be 0 */
+};
+
+#define HVLAB_TIMER_MIN_PERIOD_NS	100000	/* 100 us */
+
 /* --- Exits ------------------------------------------------------------- */
 
 /* Why HVLAB_RUN returned: hvlab_run.exit_reason */
@@ -472,5 +487,6 @@ struct hvlab_fpu {
 #define HVLAB_GET_VCPU_STATS	_IOWR(HVLAB_IO, 0x2a, struct hvlab_stats)
 #define HVLAB_GET_FPU		_IOR(HVLAB_IO, 0x2b, struct hvlab_fpu)
 #define HVLAB_SET_FPU		_IOW(HVLAB_IO, 0x2c, struct hvlab_fpu)
+#define HVLAB_SET_TIMER		_IOW(HVLAB_IO, 0x2d, struct hvlab_timer)
 
 #endif /* _UAPI_HVLAB_H */

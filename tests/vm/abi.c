@@ -557,4 +557,38 @@ TEST(inject_refusals)
 	hv_close(&vm);
 }
 
+/* HVLAB_SET_TIMER refuses a period too short, a vector below 32, flags and reserved bits. */
+TEST(timer_refusals)
+{
+	struct hv_vm vm;
+	struct guest_result r;
+	struct hvlab_timer t;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	t = (struct hvlab_timer){ .period_ns = HVLAB_TIMER_MIN_PERIOD_NS - 1, .vector = 0x20 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t = (struct hvlab_timer){ .period_ns = 1000000, .vector = 31 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t = (struct hvlab_timer){ .period_ns = 1000000, .vector = 256 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t = (struct hvlab_timer){ .period_ns = 1000000, .vector = 0x20, .flags = 1 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t = (struct hvlab_timer){ .period_ns = 1000000, .vector = 0x20, .reserved = { 0, 1 } };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	/* turning it off is always fine; nothing was armed: hello runs as always */
+	t = (struct hvlab_timer){ 0 };
+	EXPECT_EQ(0, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	EXPECT_EQ(HVLAB_EXIT_HLT, r.last_exit);
+	EXPECT_EQ(0, memcmp("Hello", r.output, 5));
+	hv_close(&vm);
+}
+
 TEST_HARNESS_MAIN

@@ -168,6 +168,19 @@ TEST_F(guest, hypercall64)
 	check_hypercall(_metadata, &self->r);
 }
 
+/*
+ * The seeded tests build their real-mode guests byte by byte: each starts
+ * with DS = SS = 0 and SP = 0x7c00 (xor %ax,%ax; mov %ax,%ds; mov %ax,%ss;
+ * mov $0x7c00,%sp), then appends its instructions with emit().
+ */
+#define REAL_MODE_START	"\x31\xc0\x8e\xd8\x8e\xd0\xbc\x00\x7c"
+
+static void emit(uint8_t *code, size_t *n, const void *bytes, size_t len)
+{
+	memcpy(code + *n, bytes, len);
+	*n += len;
+}
+
 /* The seeded tests' numbers (Marsaglia's xorshift): the same seed, the same test */
 static uint32_t xorshift32(uint32_t *s)
 {
@@ -280,16 +293,13 @@ static size_t events_random_guest(uint8_t *code, uint32_t seed)
 	int i;
 
 	/*
-	 * xor %ax,%ax; mov %ax,%ds; mov %ax,%ss; mov $0x7c00,%sp;
 	 * xor %di,%di; mov $handlers,%ax; mov $256,%cx;
 	 * 1: mov %ax,(%di); movw $0,2(%di); add $4,%di; add $5,%ax; loop 1b
 	 */
-	memcpy(code + n, "\x31\xc0\x8e\xd8\x8e\xd0\xbc\x00\x7c\x31\xff\xb8", 12);
-	n += 12;
+	emit(code, &n, REAL_MODE_START "\x31\xff\xb8", 12);
 	handlers_at = n;
 	n += 2;
-	memcpy(code + n, "\xb9\x00\x01\x89\x05\xc7\x45\x02\x00\x00\x83\xc7\x04\x83\xc0\x05\xe2\xf1", 18);
-	n += 18;
+	emit(code, &n, "\xb9\x00\x01\x89\x05\xc7\x45\x02\x00\x00\x83\xc7\x04\x83\xc0\x05\xe2\xf1", 18);
 	for (i = 0; i < EVENTS_RANDOM_OPS; i++) {
 		struct events_random_op *op = &events_random_ops[i];
 		uint32_t kind = xorshift32(&s) % 8;
@@ -307,13 +317,11 @@ static size_t events_random_guest(uint8_t *code, uint32_t seed)
 		op->masked = xorshift32(&s) & 1;
 		if (op->masked) {
 			/* cli; out %al,$0x86; mov $i,%al; out %al,$0x87; sti; nop; out %al,$0x88 */
-			memcpy(code + n, "\xfa\xe6\x86\xb0\x00\xe6\x87\xfb\x90\xe6\x88", 11);
-			code[n + 4] = i;
-			n += 11;
+			emit(code, &n, "\xfa\xe6\x86\xb0\x00\xe6\x87\xfb\x90\xe6\x88", 11);
+			code[n - 7] = i;
 		} else {
 			/* sti; out %al,$0x86; nop */
-			memcpy(code + n, "\xfb\xe6\x86\x90", 4);
-			n += 4;
+			emit(code, &n, "\xfb\xe6\x86\x90", 4);
 		}
 	}
 	code[n++] = 0xfa;	/* cli; hlt */
@@ -322,9 +330,8 @@ static size_t events_random_guest(uint8_t *code, uint32_t seed)
 	code[handlers_at] = (0x7c00 + n) & 0xff;
 	code[handlers_at + 1] = (0x7c00 + n) >> 8;
 	for (i = 0; i < 256; i++) {
-		memcpy(code + n, "\xb0\x00\xe6\x85\xcf", 5);
-		code[n + 1] = i;
-		n += 5;
+		emit(code, &n, "\xb0\x00\xe6\x85\xcf", 5);
+		code[n - 4] = i;
 	}
 	return n;
 }
@@ -398,6 +405,93 @@ TEST_F(guest, events_random)
 					  EVENTS_RANDOM_OPS - 1, "the final HLT"));
 	EXPECT_EQ(e, self->r.nexits);
 	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+}
+
+/*
+ * The guest's timer (HVLAB_SET_TIMER, module/timer.c): guests/timer.S
+ * sleeps in HLT between ticks of a 2 ms timer and records the TSC at each
+ * tick. Every HLT with interrupts on waits in the kernel (handled, never
+ * in userspace), and the ticks come at the programmed rate: each gap
+ * within [0.7, 1.6] periods, their mean within [0.9, 1.25], measured in
+ * TSC ticks against the host's own TSC rate over the run.
+ */
+#define TIMER_TICKS	10
+#define TIMER_PERIOD_NS	2000000
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
+
+TEST_F(guest, timer)
+{
+	struct hvlab_timer timer = { .period_ns = TIMER_PERIOD_NS, .vector = 0x20 };
+	uint64_t tsc0, ns0, tsc[TIMER_TICKS];
+	double per_ns, period, gap;
+	int i, hlts = 0, in_kernel = 0;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "timer"));
+	ASSERT_EQ(0, ioctl(self->vm.vcpu_fd, HVLAB_SET_TIMER, &timer)) TH_LOG("%s", strerror(errno));
+	tsc0 = __builtin_ia32_rdtsc();
+	ns0 = monotonic_ns();
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	per_ns = (double)(__builtin_ia32_rdtsc() - tsc0) / (monotonic_ns() - ns0);
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("timer ok\n", self->r.output) TH_LOG("%s", self->r.reason);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+	for (i = 0; i < self->r.nexits; i++) {
+		if (self->r.exits[i].vmx_reason != EXIT_HLT)
+			continue;
+		hlts++;
+		in_kernel += self->r.exits[i].run_exit == HVLAB_EXIT_HANDLED;
+	}
+	/* one HLT per tick, then the last with interrupts off goes to userspace */
+	EXPECT_EQ(hlts - 1, in_kernel);
+	EXPECT_LE(TIMER_TICKS, in_kernel);
+	memcpy(tsc, self->vm.mem + 0x600, sizeof(tsc));
+	period = TIMER_PERIOD_NS * per_ns;
+	for (i = 1; i < TIMER_TICKS; i++) {
+		gap = (double)(tsc[i] - tsc[i - 1]) / period;
+		EXPECT_TRUE(gap >= 0.7 && gap <= 1.6)
+			TH_LOG("tick %d came %.2f periods after the one before", i, gap);
+	}
+	gap = (double)(tsc[TIMER_TICKS - 1] - tsc[0]) / period / (TIMER_TICKS - 1);
+	EXPECT_TRUE(gap >= 0.9 && gap <= 1.25) TH_LOG("the ticks came every %.2f periods", gap);
+}
+
+/*
+ * STI; HLT with an interrupt waiting (guests/hlt_wake.S): the HLT in STI's
+ * shadow exits before the interrupt can arrive, and a CPU would wake for
+ * it at once. hvlab resumes the guest in the kernel, which takes the
+ * interrupt; the run ends only at the last HLT, with interrupts off.
+ */
+static void hlt_wake_hook(struct hvlab_run *run)
+{
+	if (run->io.port == 0x86 && inject(events_vm, HVLAB_EVENT_INTERRUPT, 0x30, 0))
+		events_inject_errors++;
+}
+
+TEST_F(guest, hlt_wake)
+{
+	int i, hlts = 0;
+
+	ASSERT_EQ(0, hvtest_create(&self->vm, "hlt_wake"));
+	events_vm = &self->vm;
+	events_inject_errors = 0;
+	hvtest_io_hook = hlt_wake_hook;
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, HVLAB_RUN_STOP_EVERY_EXIT, &self->r));
+	hvtest_io_hook = NULL;
+	EXPECT_EQ(0, events_inject_errors);
+	self->r.output[self->r.output_len] = 0;
+	ASSERT_STREQ("woke\nhlt_wake ok\n", self->r.output) TH_LOG("%s", self->r.reason);
+	EXPECT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
+	for (i = 0; i < self->r.nexits; i++)
+		if (self->r.exits[i].vmx_reason == EXIT_HLT && hlts++ == 0)
+			EXPECT_EQ(HVLAB_EXIT_HANDLED, self->r.exits[i].run_exit);
+	EXPECT_EQ(2, hlts);
 }
 
 /*
@@ -1347,8 +1441,7 @@ static void put_u32(uint8_t *code, size_t *n, uint8_t op, uint32_t v)
 {
 	code[(*n)++] = 0x66;	/* 32-bit operand in 16-bit code */
 	code[(*n)++] = op;
-	memcpy(code + *n, &v, 4);
-	*n += 4;
+	emit(code, n, &v, 4);
 }
 
 static size_t msr_random_guest(uint8_t *code, uint32_t seed, uint32_t *loop_msr)
@@ -1357,13 +1450,11 @@ static size_t msr_random_guest(uint8_t *code, uint32_t seed, uint32_t *loop_msr)
 	size_t n = 0, handler_at;
 	int i;
 
-	/* xor %ax,%ax; mov %ax,%ds; mov %ax,%ss; mov $0x7c00,%sp; IVT[13] = handler */
-	memcpy(code + n, "\x31\xc0\x8e\xd8\x8e\xd0\xbc\x00\x7c\xc7\x06\x34\x00", 13);
-	n += 13;
+	/* IVT[13] = 0000:handler */
+	emit(code, &n, REAL_MODE_START "\xc7\x06\x34\x00", 13);
 	handler_at = n;
 	n += 2;
-	memcpy(code + n, "\xc7\x06\x36\x00\x00\x00", 6);
-	n += 6;
+	emit(code, &n, "\xc7\x06\x36\x00\x00\x00", 6);
 	for (i = 0; i < MSR_RANDOM_OPS; i++) {
 		struct msr_random_op *op = &msr_random_ops[i];
 
@@ -1390,8 +1481,7 @@ static size_t msr_random_guest(uint8_t *code, uint32_t seed, uint32_t *loop_msr)
 		if (op->kind->values == VAL_UNKNOWN)
 			continue;
 		/* out %eax,$0x81; mov %edx,%eax; out %eax,$0x82 */
-		memcpy(code + n, "\x66\xe7\x81\x66\x89\xd0\x66\xe7\x82", 9);
-		n += 9;
+		emit(code, &n, "\x66\xe7\x81\x66\x89\xd0\x66\xe7\x82", 9);
 	}
 	/* mov $msr,%ecx; mov $1000,%bx; 1: rdmsr; dec %bx; jnz 1b; cli; hlt */
 	*loop_msr = msr_kinds[xorshift32(&s) % MSR_PASS_KINDS].index;
@@ -1399,14 +1489,12 @@ static size_t msr_random_guest(uint8_t *code, uint32_t seed, uint32_t *loop_msr)
 	code[n++] = 0xbb;
 	code[n++] = MSR_RANDOM_LOOP & 0xff;
 	code[n++] = MSR_RANDOM_LOOP >> 8;
-	memcpy(code + n, "\x0f\x32\x4b\x75\xfb\xfa\xf4", 7);
-	n += 7;
+	emit(code, &n, "\x0f\x32\x4b\x75\xfb\xfa\xf4", 7);
 	/* #GP: push %bp; mov %sp,%bp; addw $2,2(%bp); push %ax; mov $13,%al;
 	 * out %al,$0x84; pop %ax; pop %bp; iret */
 	code[handler_at] = (0x7c00 + n) & 0xff;
 	code[handler_at + 1] = (0x7c00 + n) >> 8;
-	memcpy(code + n, "\x55\x89\xe5\x83\x46\x02\x02\x50\xb0\x0d\xe6\x84\x58\x5d\xcf", 15);
-	n += 15;
+	emit(code, &n, "\x55\x89\xe5\x83\x46\x02\x02\x50\xb0\x0d\xe6\x84\x58\x5d\xcf", 15);
 	return n;
 }
 

@@ -96,6 +96,14 @@ static inline uint32_t hvtest_in_value(uint16_t port, uint8_t size)
  * @flags: HVLAB_RUN_* request flags (STOP_EVERY_EXIT records in-kernel
  * exits too). Returns 0, or -errno from HVLAB_RUN.
  */
+/* What an endless run of one exit reason most likely means */
+static inline const char *hvtest_loop_hint(uint32_t reason)
+{
+	if (reason == 7 || reason == 8)
+		return "is the window exit turned off once no interrupt or NMI waits?";
+	return "is RIP advanced past the instruction?";
+}
+
 static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_result *r)
 {
 	struct hvlab_run *run = vm->run;
@@ -118,9 +126,10 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 				&run->trace[(run->trace_head + HVLAB_TRACE_ENTRIES - 1) % HVLAB_TRACE_ENTRIES];
 
 			/* stderr, as TH_LOG: a test's stdout is lost if it ends by assertion */
-			fprintf(stderr, "# the guest exited %llu times without ending, the last at rip 0x%llx (exit reason %u): is RIP advanced past the instruction?\n",
+			fprintf(stderr, "# the guest exited %llu times without ending, the last at rip 0x%llx (exit reason %u): %s\n",
 			       (unsigned long long)run->exit_count, (unsigned long long)last->rip,
-			       HVLAB_VMX_EXIT_BASIC(last->reason));
+			       HVLAB_VMX_EXIT_BASIC(last->reason),
+			       hvtest_loop_hint(HVLAB_VMX_EXIT_BASIC(last->reason)));
 			return -ELOOP;
 		}
 		if (run->exit_reason == HVLAB_EXIT_TRACE_FULL) {
@@ -136,9 +145,10 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 		     HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason) == 52))
 			continue;
 		if (r->nexits >= MAX_EXITS) {
-			fprintf(stderr, "# more than %d exits reached the test, the last at rip 0x%llx (exit reason %u): is RIP advanced past the instruction?\n",
+			fprintf(stderr, "# more than %d exits reached the test, the last at rip 0x%llx (exit reason %u): %s\n",
 				MAX_EXITS, (unsigned long long)run->guest_rip,
-				HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason));
+				HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason),
+				hvtest_loop_hint(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason)));
 			return -E2BIG;
 		}
 		e = &r->exits[r->nexits++];
