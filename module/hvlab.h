@@ -12,6 +12,7 @@
 #include <linux/atomic.h>
 #include <linux/bits.h>
 #include <linux/jump_label.h>
+#include <linux/ktime.h>
 #include <linux/kref.h>
 #include <linux/mutex.h>
 #include <linux/percpu.h>
@@ -308,7 +309,13 @@ struct hvlab_vcpu {
 	u64 timer_period_ns;
 	u8 timer_vector;
 	ktime_t timer_deadline;		/* host time of the next tick */
-	bool timer_shortened;		/* the VMX-preemption timer is armed for it */
+
+	/*
+	 * HVLAB_ENTRY_*: what the next VM entries must do first (vcpu.c). One
+	 * test on every entry instead of one per kind: the lab's TSC counts
+	 * each instruction of a round trip.
+	 */
+	u8 entry_work;
 
 	/* HVLAB_RUN_SINGLE_STEP (step.c) */
 	bool step_armed;
@@ -463,6 +470,9 @@ void hvlab_vcpu_keep_nmis_blocked(struct hvlab_vcpu *vcpu, u32 exit_info);
 int hvlab_vcpu_raise_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
 			       u32 error_code);
 int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
+
+#define HVLAB_ENTRY_TIMER	BIT(0)	/* the timer is on, or the preemption timer still set for it */
+#define HVLAB_ENTRY_MSR_LISTS	BIT(1)	/* a value in the MSR-load lists changed (vmcs.c) */
 
 /* timer.c: the guest's periodic interrupt, and HLT that waits for it */
 long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);

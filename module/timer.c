@@ -83,11 +83,11 @@ static void timer_tick(struct hvlab_vcpu *vcpu)
 		vmx_config.caps.preemption_timer_shift;
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE,
 		     clamp_t(u64, ticks, 1, vmx_config.preemption_timer_value));
-	vcpu->timer_shortened = true;
 	/* LAB 6 END */
 	/* LAB 6 STUB: hvlab_todo_exit(vcpu, 6, __func__); */
 }
 
+/* Before each VM entry while HVLAB_ENTRY_TIMER is set (vcpu.c) */
 void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu)
 {
 	if (vcpu->timer_period_ns) {
@@ -95,7 +95,7 @@ void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu)
 	} else {
 		/* turned off: the preemption timer goes back to the host's slice */
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_config.preemption_timer_value);
-		vcpu->timer_shortened = false;
+		vcpu->entry_work &= ~HVLAB_ENTRY_TIMER;
 	}
 }
 

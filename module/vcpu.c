@@ -478,11 +478,15 @@ static void vcpu_update_tpr_threshold(struct hvlab_vcpu *vcpu)
  */
 static int vcpu_prepare_entry(struct hvlab_vcpu *vcpu)
 {
-	if (vcpu->timer_period_ns || vcpu->timer_shortened) {
-		hvlab_vcpu_timer_prepare_entry(vcpu);
-		/* A lab stub may have ended the VM (lab.h) */
-		if (unlikely(vcpu->dead))
-			return -1;
+	if (unlikely(vcpu->entry_work)) {
+		if (vcpu->entry_work & HVLAB_ENTRY_TIMER) {
+			hvlab_vcpu_timer_prepare_entry(vcpu);
+			/* A lab stub may have ended the VM (lab.h) */
+			if (unlikely(vcpu->dead))
+				return -1;
+		}
+		if (vcpu->entry_work & HVLAB_ENTRY_MSR_LISTS)
+			hvlab_vmcs_update_msr_lists(vcpu);
 	}
 	if (vcpu->queued_exception >= 0 || vcpu->queued_nmi ||
 	    vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0) {
@@ -492,8 +496,6 @@ static int vcpu_prepare_entry(struct hvlab_vcpu *vcpu)
 	}
 	if (vcpu->intercepts.flags & HVLAB_INTERCEPT_TPR)
 		vcpu_update_tpr_threshold(vcpu);
-	if (vcpu->msr_lists)
-		hvlab_vmcs_update_msr_lists(vcpu);
 	return 0;
 }
 
@@ -612,10 +614,6 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			vcpu_save_exit_state(vcpu);
 		ret = hvlab_handle_exit(vcpu);
 		vcpu_finish_exit(vcpu);
-		/* A HLT that a tick or a waiting interrupt will end waits here (timer.c) */
-		if (ret == 0 && run->exit_reason == HVLAB_EXIT_HLT && !vcpu->dead &&
-		    hvlab_vcpu_halt(vcpu))
-			ret = 1;
 		if (ret <= 0) {
 			if (ret == 0)
 				vcpu->stats.exits_to_user++;
@@ -803,6 +801,9 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case HVLAB_SET_TIMER:
 		ret = hvlab_vcpu_set_timer(vcpu, argp);
+		/* on, or off: the next entry sets the preemption timer (timer.c) */
+		if (!ret)
+			vcpu->entry_work |= HVLAB_ENTRY_TIMER;
 		break;
 	case HVLAB_GET_VMCS:
 		ret = hvlab_vcpu_get_vmcs(vcpu, argp);

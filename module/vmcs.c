@@ -66,6 +66,7 @@ int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 		vcpu->msr_lists->entry_load[0].value = vcpu->id;
 		vcpu->msr_lists->entry_load[1].index = MSR_X2APIC_TPR;
 		vcpu->msr_lists->exit_load[0].index = MSR_TSC_AUX;
+		vcpu->entry_work |= HVLAB_ENTRY_MSR_LISTS;	/* the first entry sets the counts */
 	}
 	/* SDM 25.2: software writes the revision identifier, nothing else. */
 	*(u32 *)vcpu->vmcs = vmx_config.caps.revision_id;
@@ -91,7 +92,9 @@ void hvlab_vmcs_free(struct hvlab_vcpu *vcpu)
  * TSC_AUX, VM exit the host's, which Linux sets per CPU (vgetcpu), so it
  * is refreshed whenever the VMCS is loaded on a CPU. Loading an MSR costs
  * time on every entry and exit, so the lists are used only while the two
- * values differ. Called before every VM entry, with the VMCS current.
+ * values differ. Called before a VM entry when one of them may have
+ * changed (HVLAB_ENTRY_MSR_LISTS: a new vCPU, a new CPU, a WRMSR of
+ * TSC_AUX), with the VMCS current.
  */
 void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu)
 {
@@ -100,6 +103,9 @@ void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu)
 
 	if (!lists)
 		return;
+	/* Done, unless a test injects the fault: look again until it stops */
+	if (!fault_msr_load)
+		vcpu->entry_work &= ~HVLAB_ENTRY_MSR_LISTS;
 	count = fault_msr_load ? 2 : lists->entry_load[0].value != lists->exit_load[0].value;
 	if (count == vcpu->msr_load_count)
 		return;
@@ -628,8 +634,16 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 		vmcs_write_host_cpu_state(vcpu);
 		vcpu->host_state_cpu = cpu;
 	}
-	if (vcpu->msr_lists)
-		rdmsrl(MSR_TSC_AUX, vcpu->msr_lists->exit_load[0].value);
+	if (vcpu->msr_lists) {
+		u64 host_tsc_aux;
+
+		/* The host's TSC_AUX names this CPU: it changes with a migration */
+		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
+		if (host_tsc_aux != vcpu->msr_lists->exit_load[0].value) {
+			vcpu->msr_lists->exit_load[0].value = host_tsc_aux;
+			vcpu->entry_work |= HVLAB_ENTRY_MSR_LISTS;
+		}
+	}
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
 	if (vmcs_read64(GUEST_IA32_EFER) & EFER_SCE)
