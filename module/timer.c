@@ -42,7 +42,9 @@ long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp)
 		return -EFAULT;
 	if (t.flags || t.reserved[0] || t.reserved[1])
 		return -EINVAL;
-	if (t.period_ns && (t.period_ns < HVLAB_TIMER_MIN_PERIOD_NS || t.vector < 32 || t.vector > 255))
+	/* (the upper bound keeps deadline arithmetic far from overflow) */
+	if (t.period_ns && (t.period_ns < HVLAB_TIMER_MIN_PERIOD_NS ||
+			    t.period_ns > HVLAB_TIMER_MAX_PERIOD_NS || t.vector < 32 || t.vector > 255))
 		return -EINVAL;
 	/* Without the preemption timer, a guest that never exits never gets its tick. */
 	if (t.period_ns && !(vmx_config.pin_ctls & PIN_PREEMPTION_TIMER))

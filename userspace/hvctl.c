@@ -93,7 +93,7 @@ static void usage(FILE *out)
 		"                           pause-loop (PAUSE-loop exiting)\n"
 		"      --tpr-threshold N    with --intercept tpr: 0-15 (default 0)\n"
 		"      --timer US[,VECTOR]  interrupt VECTOR (default 0x20) every US\n"
-		"                           microseconds (at least 100); a HLT with\n"
+		"                           microseconds (100 us to 60 s); a HLT with\n"
 		"                           interrupts on then waits in the kernel\n"
 		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
@@ -471,7 +471,8 @@ static int parse_timer(const char *arg, struct hvlab_timer *timer)
 	us = strtoul(arg, &end, 0);
 	if (*end == ',')
 		vector = strtoul(end + 1, &end, 0);
-	if (errno || *end || !*arg || us * 1000 < HVLAB_TIMER_MIN_PERIOD_NS || us > 60000000 ||
+	if (errno || *end || !*arg || us * 1000 < HVLAB_TIMER_MIN_PERIOD_NS ||
+	    us > HVLAB_TIMER_MAX_PERIOD_NS / 1000 ||
 	    vector < 32 || vector > 255)
 		return -1;
 	timer->period_ns = us * 1000;
@@ -746,8 +747,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			break;
 		case OPT_TIMER:
 			if (parse_timer(optarg, &timer)) {
-				fprintf(stderr, "hvctl: --timer '%s': give the period in microseconds (at least %d), and optionally ',VECTOR' (32-255, default 0x20)\n",
-					optarg, HVLAB_TIMER_MIN_PERIOD_NS / 1000);
+				fprintf(stderr, "hvctl: --timer '%s': give the period in microseconds (%llu to %llu), and optionally ',VECTOR' (32-255, default 0x20)\n",
+					optarg, HVLAB_TIMER_MIN_PERIOD_NS / 1000, HVLAB_TIMER_MAX_PERIOD_NS / 1000);
 				return STATUS_USAGE;
 			}
 			break;

@@ -207,13 +207,14 @@ struct hvlab_event {
  * turns it off. docs/abi.md.
  */
 struct hvlab_timer {
-	__u64 period_ns;		/* 0 or at least HVLAB_TIMER_MIN_PERIOD_NS */
+	__u64 period_ns;		/* 0, or HVLAB_TIMER_MIN_PERIOD_NS..._MAX_ */
 	__u32 vector;			/* 32-255 */
 	__u32 flags;			/* must be 0 */
 	__u64 reserved[2];		/* must be 0 */
 };
 
-#define HVLAB_TIMER_MIN_PERIOD_NS	100000	/* 100 us */
+#define HVLAB_TIMER_MIN_PERIOD_NS	100000ULL	/* 100 us */
+#define HVLAB_TIMER_MAX_PERIOD_NS	60000000000ULL	/* 60 s */
 
 /* --- Exits ------------------------------------------------------------- */
 

@@ -557,7 +557,7 @@ TEST(inject_refusals)
 	hv_close(&vm);
 }
 
-/* HVLAB_SET_TIMER refuses a period too short, a vector below 32, flags and reserved bits. */
+/* HVLAB_SET_TIMER refuses a period too short or too long, a vector outside 32-255, flags and reserved bits. */
 TEST(timer_refusals)
 {
 	struct hv_vm vm;
@@ -566,6 +566,12 @@ TEST(timer_refusals)
 
 	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
 	t = (struct hvlab_timer){ .period_ns = HVLAB_TIMER_MIN_PERIOD_NS - 1, .vector = 0x20 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t = (struct hvlab_timer){ .period_ns = HVLAB_TIMER_MAX_PERIOD_NS + 1, .vector = 0x20 };
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
+	EXPECT_EQ(EINVAL, errno);
+	t = (struct hvlab_timer){ .period_ns = ~0ULL, .vector = 0x20 };
 	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_TIMER, &t));
 	EXPECT_EQ(EINVAL, errno);
 	t = (struct hvlab_timer){ .period_ns = 1000000, .vector = 31 };
