@@ -113,18 +113,18 @@ void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu)
 bool hvlab_vcpu_halt(struct hvlab_vcpu *vcpu)
 {
 	/* LAB 6 BEGIN hvlab_vcpu_halt: HLT waits in the kernel for what will wake it */
+	bool irqs_on = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
+	bool waiting = vcpu->queued_nmi ||
+		       (irqs_on && (vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0));
 	ktime_t deadline = vcpu->timer_deadline;
 
-	bool irqs_on = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
-
-	if (!vcpu->queued_nmi && !(irqs_on && vcpu->timer_period_ns) &&
-	    !(irqs_on && (vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0)))
+	if (!waiting && !(irqs_on && vcpu->timer_period_ns))
 		return false;
 	vcpu->stats.halts_in_kernel++;
-	if (vcpu->queued_nmi || vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0)
-		return true;
-	set_current_state(TASK_INTERRUPTIBLE);
-	schedule_hrtimeout(&deadline, HRTIMER_MODE_ABS);
+	if (!waiting) {
+		set_current_state(TASK_INTERRUPTIBLE);
+		schedule_hrtimeout(&deadline, HRTIMER_MODE_ABS);
+	}
 	return true;
 	/* LAB 6 END */
 	/* LAB 6 STUB: return (vcpu->timer_period_ns || vcpu->queued_irq >= 0) && hvlab_todo_exit(vcpu, 6, __func__); */

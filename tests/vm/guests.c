@@ -181,6 +181,30 @@ static void emit(uint8_t *code, size_t *n, const void *bytes, size_t len)
 	*n += len;
 }
 
+/*
+ * The seeded tests walk the recorded exits in order: the next one must be
+ * @reason (and for I/O, to @port). If it is not, or the run ended first,
+ * say so, naming @who (the seed and the operation) and @what was due.
+ */
+static const struct seen_exit *expect_next_exit(struct __test_metadata *_metadata,
+						struct guest_result *r, int *e, uint32_t reason,
+						uint16_t port, const char *who, const char *what)
+{
+	const struct seen_exit *x;
+
+	if (*e >= r->nexits) {
+		TH_LOG("%s: the run ended before %s: %s", who, what, r->reason);
+		return NULL;
+	}
+	x = &r->exits[(*e)++];
+	if (x->vmx_reason == reason && (reason != EXIT_IO || x->io_port == port))
+		return x;
+	TH_LOG("%s: want exit %u (port 0x%x) for %s, got exit %u (port 0x%x, data 0x%x) at rip 0x%llx",
+	       who, reason, port, what, x->vmx_reason, x->io_port, x->io_data,
+	       (unsigned long long)x->rip);
+	return NULL;
+}
+
 /* The seeded tests' numbers (Marsaglia's xorshift): the same seed, the same test */
 static uint32_t xorshift32(uint32_t *s)
 {
@@ -336,27 +360,21 @@ static size_t events_random_guest(uint8_t *code, uint32_t seed)
 	return n;
 }
 
-/* The next recorded exit must be @reason, and for I/O, to @port. */
+/* expect_next_exit() for events_random: the event, and the I/O data (-1: wrong exit) */
 static int events_random_expect(struct __test_metadata *_metadata, struct guest_result *r,
 				int *e, uint32_t reason, uint16_t port, uint32_t seed, int i,
 				const char *what)
 {
+	const struct events_random_op *op = &events_random_ops[i];
 	const struct seen_exit *x;
+	char who[96];
 
-	if (*e >= r->nexits) {
-		TH_LOG("seed %u, event %d: the run ended before %s: %s", seed, i, what, r->reason);
-		return -1;
-	}
-	x = &r->exits[(*e)++];
-	if (x->vmx_reason == reason && (reason != EXIT_IO || x->io_port == port))
-		return x->io_data;
-	TH_LOG("seed %u, event %d (%s %u%s): want exit %u (port 0x%x) for %s, got exit %u (port 0x%x, data 0x%x) at rip 0x%llx",
-	       seed, i, events_random_ops[i].type == HVLAB_EVENT_INTERRUPT ? "interrupt" :
-	       events_random_ops[i].type == HVLAB_EVENT_NMI ? "NMI" : "exception",
-	       events_random_ops[i].vector, events_random_ops[i].masked ? ", asked with IF = 0" : "",
-	       reason, port, what, x->vmx_reason, x->io_port, x->io_data,
-	       (unsigned long long)x->rip);
-	return -1;
+	snprintf(who, sizeof(who), "seed %u, event %d (%s %u%s)", seed, i,
+		 op->type == HVLAB_EVENT_INTERRUPT ? "interrupt" :
+		 op->type == HVLAB_EVENT_NMI ? "NMI" : "exception",
+		 op->vector, op->masked ? ", asked with IF = 0" : "");
+	x = expect_next_exit(_metadata, r, e, reason, port, who, what);
+	return x ? (int)x->io_data : -1;
 }
 
 TEST_F(guest, events_random)
@@ -1498,25 +1516,16 @@ static size_t msr_random_guest(uint8_t *code, uint32_t seed, uint32_t *loop_msr)
 	return n;
 }
 
-/* The next recorded exit, which must be @reason (and for I/O, @port). */
+/* expect_next_exit() for msr_random: the operation's MSR */
 static const struct seen_exit *msr_random_expect(struct __test_metadata *_metadata,
 						 struct guest_result *r, int *e, uint32_t reason,
 						 uint16_t port, uint32_t seed, int i, const char *what)
 {
-	const struct seen_exit *x;
+	char who[64];
 
-	if (*e >= r->nexits) {
-		TH_LOG("seed %u, op %d: the run ended before %s: %s", seed, i, what, r->reason);
-		return NULL;
-	}
-	x = &r->exits[(*e)++];
-	if (x->vmx_reason != reason || (reason == EXIT_IO && x->io_port != port)) {
-		TH_LOG("seed %u, op %d (%s): want exit %u (port 0x%x) for %s, got exit %u (port 0x%x) at rip 0x%llx",
-		       seed, i, i < MSR_RANDOM_OPS ? msr_random_ops[i].kind->name : "the loop",
-		       reason, port, what, x->vmx_reason, x->io_port, (unsigned long long)x->rip);
-		return NULL;
-	}
-	return x;
+	snprintf(who, sizeof(who), "seed %u, op %d (%s)", seed, i,
+		 i < MSR_RANDOM_OPS ? msr_random_ops[i].kind->name : "the loop");
+	return expect_next_exit(_metadata, r, e, reason, port, who, what);
 }
 
 TEST_F(guest, msr_random)
