@@ -121,7 +121,7 @@ $(B)/guests/%.bin: guests/%.S guests/guest.h include/uapi/hvlab_hypercall.h
 
 # C guests: freestanding, no SSE (the guest has not enabled it at start),
 # no red zone, linked at 1 MiB by guests/lib/guest.ld; entry.S calls main().
-GUEST_LIB_SRCS := guests/lib/entry.S guests/lib/lib.c
+GUEST_LIB_SRCS := guests/lib/entry.S guests/lib/lib.c guests/lib/pv_console.c
 GUEST_CFLAGS := -O2 -g -ffreestanding -fno-pic -fno-pie -fno-stack-protector \
 	-fno-asynchronous-unwind-tables -fno-tree-loop-distribute-patterns \
 	-mgeneral-regs-only $(WARN) -Iguests/lib -Iinclude

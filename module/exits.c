@@ -266,27 +266,6 @@ static int handle_hlt_or_wait(struct hvlab_vcpu *vcpu)
 	return ret;
 }
 
-/* SDM 26.1.2: VMCALL exits unconditionally. hvlab's hypercalls: docs/hypercalls.md */
-static int handle_vmcall(struct hvlab_vcpu *vcpu)
-{
-	u64 *rax = &vcpu->gprs[GPR_RAX];
-
-	switch (*rax) {
-	case HVLAB_HC_GET_API_VERSION:
-		*rax = HVLAB_API_VERSION;
-		break;
-	case HVLAB_HC_ECHO:
-		*rax = vcpu->gprs[GPR_RBX] + 1;
-		break;
-	default:
-		*rax = HVLAB_HC_ENOSYS;
-		break;
-	}
-	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
-	return 1;
-}
-
-
 /*
  * SDM 26.1.3: RDPMC exits because "RDPMC exiting" is on. The guest may not
  * read the host's performance counters, so it gets #GP(0), as for a
@@ -876,7 +855,7 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_NMI_WINDOW]		= hvlab_handle_event_window,
 	[EXIT_REASON_CPUID]			= handle_cpuid,
 	[EXIT_REASON_HLT]			= handle_hlt_or_wait,
-	[EXIT_REASON_VMCALL]			= handle_vmcall,
+	[EXIT_REASON_VMCALL]			= hvlab_handle_vmcall,	/* hypercall.c */
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io,
 	[EXIT_REASON_EPT_VIOLATION]		= handle_ept_violation,
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,

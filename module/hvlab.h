@@ -152,6 +152,7 @@ struct hvlab_vm {
 	struct page *apic_access_page;
 	unsigned int id;		/* for debugfs: vm<id> */
 	struct dentry *debugfs;
+	u64 created_ns;			/* host CLOCK_MONOTONIC: HVLAB_HC_GET_TIME counts from it */
 	/* The process that made the VM: its memory, its RLIMIT_MEMLOCK (vm.c) */
 	struct mm_struct *mm;
 	struct list_head list;		/* in vm.c's list of every VM */
@@ -223,6 +224,8 @@ struct hvlab_vcpu_stats {
 	u64 timer_ticks;		/* HVLAB_SET_TIMER ticks queued (timer.c) */
 	u64 timer_ticks_missed;		/* ticks that found the last one still waiting */
 	u64 halts_in_kernel;		/* HLTs that waited in the kernel, not in userspace */
+	u64 hypercalls;			/* VMCALLs (hypercall.c) */
+	u64 console_bytes;		/* bytes the guest printed by hypercall */
 	u64 reason_count[HVLAB_NR_EXIT_REASONS];
 	u64 reason_ticks[HVLAB_NR_EXIT_REASONS];
 	u64 reason_max_ticks[HVLAB_NR_EXIT_REASONS];
@@ -316,6 +319,13 @@ struct hvlab_vcpu {
 	 * each instruction of a round trip.
 	 */
 	u8 entry_work;
+
+	/* The paravirtual console (hypercall.c) */
+	u8 *console;			/* HVLAB_EXIT_CONSOLE's bytes, mmap'ed after run */
+	u32 console_len;		/* bytes the hypercall under way put there */
+	u64 ring_gpa;			/* HVLAB_HC_CONSOLE_RING; ring_size 0: none */
+	u32 ring_size;
+	u32 ring_consumed;		/* hvlab's own count: the guest's copy is not trusted */
 
 	/* HVLAB_RUN_SINGLE_STEP (step.c) */
 	bool step_armed;
@@ -518,6 +528,17 @@ int hvlab_read_guest(struct hvlab_vcpu *vcpu, u64 linear, void *buf, unsigned in
 int hvlab_write_guest(struct hvlab_vcpu *vcpu, u64 linear, const void *buf, unsigned int len,
 		      struct hvlab_mem_fault *fault);
 void hvlab_inject_page_fault(struct hvlab_vcpu *vcpu, const struct hvlab_mem_fault *fault);
+/*
+ * Guest memory by guest-physical address, as hypercalls name it: 0, or
+ * -EFAULT when any byte of [gpa, gpa + len) is not guest RAM (a hole, an
+ * MMIO slot, past the end, or a range that wraps). Nothing is copied
+ * then. A NULL @buf only checks.
+ */
+int hvlab_read_guest_phys(struct hvlab_vcpu *vcpu, u64 gpa, void *buf, u32 len);
+int hvlab_write_guest_phys(struct hvlab_vcpu *vcpu, u64 gpa, const void *buf, u32 len);
+
+/* hypercall.c: VMCALL (exit 18) and the paravirtual console */
+int hvlab_handle_vmcall(struct hvlab_vcpu *vcpu);
 
 /* Segment registers, numbered as in the VM-exit instruction-information field */
 enum {

@@ -833,9 +833,12 @@ static vm_fault_t vcpu_run_page_fault(struct vm_fault *vmf)
 	struct hvlab_vcpu *vcpu = vmf->vma->vm_file->private_data;
 	struct page *page;
 
-	if (vmf->pgoff != 0)
+	if (vmf->pgoff == 0)
+		page = virt_to_page(vcpu->run);
+	else if (vmf->pgoff == HVLAB_CONSOLE_OFFSET / PAGE_SIZE)
+		page = virt_to_page(vcpu->console);
+	else
 		return VM_FAULT_SIGBUS;
-	page = virt_to_page(vcpu->run);
 	get_page(page);
 	vmf->page = page;
 	return 0;
@@ -847,7 +850,7 @@ static const struct vm_operations_struct vcpu_vm_ops = {
 
 static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > PAGE_SIZE)
+	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > 2 * PAGE_SIZE)
 		return -EINVAL;
 	vma->vm_ops = &vcpu_vm_ops;
 	return 0;
@@ -860,6 +863,7 @@ static void vcpu_free(struct hvlab_vcpu *vcpu)
 	hvlab_fpu_free(vcpu);
 	free_page((unsigned long)vcpu->virtual_apic_page);
 	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->console);
 	kfree(vcpu);
 }
 
@@ -916,9 +920,10 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	mutex_init(&vcpu->mutex);
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->console = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->virtual_apic_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
-	if (!vcpu->run || !vcpu->virtual_apic_page || hvlab_vmcs_alloc(vcpu) ||
+	if (!vcpu->run || !vcpu->console || !vcpu->virtual_apic_page || hvlab_vmcs_alloc(vcpu) ||
 	    hvlab_fpu_alloc(vcpu))
 		goto fail;
 
@@ -946,6 +951,7 @@ fail:
 		hvlab_vmcs_free(vcpu);
 	hvlab_fpu_free(vcpu);
 	free_page((unsigned long)vcpu->run);
+	free_page((unsigned long)vcpu->console);
 	free_page((unsigned long)vcpu->virtual_apic_page);
 	kfree(vcpu);
 	return ret;

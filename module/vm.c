@@ -347,6 +347,7 @@ long hvlab_create_vm(void)
 	mutex_init(&vm->lock);
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
+	vm->created_ns = ktime_get_ns();
 	ret = vm_list_add(vm);
 	if (ret)
 		goto fail_mm;

@@ -299,6 +299,14 @@ void handle_exit(struct session *s)
 	case HVLAB_EXIT_MMIO:
 		handle_mmio(s);
 		break;
+	case HVLAB_EXIT_CONSOLE: {	/* a hypercall printed (docs/hypercalls.md) */
+		const char *bytes = hv_console_bytes(&s->vm);
+		uint32_t i;
+
+		for (i = 0; i < run->console.len && i < HVLAB_CONSOLE_MAX; i++)
+			console_putc(s, bytes[i]);
+		break;
+	}
 	case HVLAB_EXIT_HLT:
 		if (!hv_get_regs(&s->vm, &regs) && (regs.rflags & 0x200))
 			fprintf(stderr, "hvctl: the guest halted with interrupts enabled, and nothing will wake it: hvctl models no interrupt source (--timer US gives it a timer)\n");

@@ -96,6 +96,7 @@ static int hv_create_over(struct hv_vm *vm, void *mem, uint64_t mem_size)
 		vm->run = NULL;
 		return -errno;
 	}
+	vm->run_size = mmap_size;
 	return 0;
 }
 
@@ -125,12 +126,17 @@ int hv_create_in(struct hv_vm *vm, void *mem, uint64_t mem_size)
 	return hv_create_over(vm, mem, mem_size);
 }
 
+const char *hv_console_bytes(const struct hv_vm *vm)
+{
+	return (const char *)vm->run + HVLAB_CONSOLE_OFFSET;
+}
+
 void hv_close(struct hv_vm *vm)
 {
 	if (vm->backend == HV_BACKEND_KVM)
 		hv_kvm_close(vm);
 	if (vm->run)
-		munmap(vm->run, 4096);
+		munmap(vm->run, vm->run_size);
 	if (vm->mem && !vm->mem_borrowed)
 		munmap(vm->mem, vm->mem_size);
 	if (vm->vcpu_fd >= 0)

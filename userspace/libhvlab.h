@@ -57,6 +57,7 @@ struct hv_vm {
 	int vm_fd;
 	int vcpu_fd;
 	struct hvlab_run *run;
+	size_t run_size;	/* the vCPU mapping: run page, console page */
 	uint8_t *mem;		/* guest-physical 0 .. mem_size-1 (host view) */
 	uint64_t mem_size;
 	int mem_borrowed;	/* hv_create_in(): the caller's, not unmapped here */
@@ -105,6 +106,8 @@ const char *hv_guest_format_name(enum hv_guest_format format);
 int64_t hv_parse_size(const char *text);
 
 int hv_run(struct hv_vm *vm);	/* HVLAB_RUN: 0 or -errno */
+/* HVLAB_EXIT_CONSOLE: the run->console.len bytes the guest printed */
+const char *hv_console_bytes(const struct hv_vm *vm);
 int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);
 int hv_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);
 int hv_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs);

@@ -602,6 +602,10 @@ static void print_disposition(const struct hvlab_run *run)
 			printf("    to userspace: %s, hvctl supplies the value%s\n", insn, left);
 		break;
 	}
+	case HVLAB_EXIT_CONSOLE:
+		printf("    to userspace: %u bytes the guest printed by hypercall (below)\n",
+		       run->console.len);
+		break;
 	case HVLAB_EXIT_MMIO:
 		printf("    to userspace: MMIO %s of %u bytes at 0x%llx\n",
 		       run->mmio.access == HVLAB_ACCESS_WRITE ? "write" : "read",

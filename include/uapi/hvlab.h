@@ -234,6 +234,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_MEMORY_FAULT	= 11,	/* event delivery hit a gpa with no memory */
 	HVLAB_EXIT_STEP		= 12,	/* one instruction done (MTF, HVLAB_RUN_SINGLE_STEP) */
 	HVLAB_EXIT_EXCEPTION	= 13,	/* HVLAB_INTERCEPT_EXCEPTION_EXIT: run->exception */
+	HVLAB_EXIT_CONSOLE	= 14,	/* the guest printed by hypercall: run->console */
 };
 
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
@@ -277,10 +278,17 @@ struct hvlab_exit_record {
 #define HVLAB_ACCESS_FETCH	2
 
 /*
- * The per-vCPU page that userspace mmaps from the vCPU fd (size:
- * HVLAB_GET_VCPU_MMAP_SIZE). The kernel writes the exit fields before
- * HVLAB_RUN returns; userspace writes request_flags and, for an IN or an
- * MMIO read, the data the guest should see before the next HVLAB_RUN.
+ * What userspace mmaps from the vCPU fd (size: HVLAB_GET_VCPU_MMAP_SIZE):
+ * struct hvlab_run in the first page; in the second, at
+ * HVLAB_CONSOLE_OFFSET, the bytes of an HVLAB_EXIT_CONSOLE. As KVM's
+ * KVM_PIO_PAGE_OFFSET: a hypercall's data is too big for the run page.
+ */
+#define HVLAB_CONSOLE_OFFSET	4096
+
+/*
+ * The run page. The kernel writes the exit fields before HVLAB_RUN
+ * returns; userspace writes request_flags and, for an IN or an MMIO read,
+ * the data the guest should see before the next HVLAB_RUN.
  */
 struct hvlab_run {
 	/* in */
@@ -354,6 +362,16 @@ struct hvlab_run {
 			__u32 error_code;
 			__u64 payload;	/* #PF: the faulting address; #DB: DR6 bits */
 		} exception;
+		/*
+		 * HVLAB_EXIT_CONSOLE: the guest's hypercall console
+		 * (docs/hypercalls.md) gave len bytes, which are at offset
+		 * HVLAB_CONSOLE_OFFSET of the vCPU's mapping. The hypercall is
+		 * complete: just HVLAB_RUN again.
+		 */
+		struct {
+			__u32 len;
+			__u32 reserved;
+		} console;
 		/* HVLAB_EXIT_FAIL_ENTRY */
 		struct {
 			__u32 vm_instruction_error;	/* VMfailValid, else 0 */

@@ -29,7 +29,7 @@
 #include "../../include/uapi/hvlab_exit_reasons.h"
 
 #define GUEST_DIR	"/guests/"
-#define MAX_EXITS	4096
+#define MAX_EXITS	8192	/* lab 7 prints 4 KiB by OUT, an exit per byte */
 /*
  * Exits (the kernel's included) after which hvtest_run_vm() gives up: no
  * test guest comes near it. A handler that never advances RIP makes a
@@ -58,14 +58,14 @@ struct seen_exit {
 	uint8_t io_dir, io_size;
 	uint16_t io_port;
 	uint8_t io_string, io_rep;	/* INS/OUTS, with REP */
-	uint32_t io_count;		/* elements left, this one included */
+	uint32_t io_count;		/* elements left, this one included; console: bytes */
 	uint8_t mmio_data[8];
 	uint32_t mmio_len;
 	uint8_t mmio_access;
 };
 
 struct guest_result {
-	char output[4096];		/* what the guest wrote to port 0xe9 */
+	char output[16384];		/* what the guest wrote to port 0xe9, or by hypercall */
 	size_t output_len;
 	struct seen_exit exits[MAX_EXITS];
 	int nexits;			/* recorded exits (external interrupts skipped) */
@@ -187,6 +187,14 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 			if (hvtest_mmio_hook)
 				hvtest_mmio_hook(run);
 			memcpy(e->mmio_data, run->mmio.data, sizeof(e->mmio_data));
+			break;
+		case HVLAB_EXIT_CONSOLE:	/* printed by hypercall */
+			e->io_count = run->console.len;
+			if (run->console.len <= sizeof(r->output) - 1 - r->output_len) {
+				memcpy(r->output + r->output_len, hv_console_bytes(vm),
+				       run->console.len);
+				r->output_len += run->console.len;
+			}
 			break;
 		case HVLAB_EXIT_HANDLED:
 		case HVLAB_EXIT_STEP:
