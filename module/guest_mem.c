@@ -25,6 +25,7 @@
 #include <asm/processor-flags.h>
 
 #include "hvlab.h"
+#include "lab.h"
 #include "vmcs.h"
 
 /* Paging-structure entry bits, the same in every paging mode (SDM 4.3-4.5) */
@@ -251,8 +252,8 @@ int hvlab_write_guest(struct hvlab_vcpu *vcpu, u64 linear, const void *buf, unsi
  */
 static int guest_phys_access(struct hvlab_vcpu *vcpu, u64 gpa, void *buf, u32 len, bool write)
 {
-	/* LAB 7 BEGIN guest_phys_access: copy to or from guest RAM at a hostile guest-physical range */
 	/* LAB 7 HINT: check every page (hvlab_gpa_to_page) before copying any: a failed write changes nothing */
+	/* LAB 7 BEGIN guest_phys_access: copy to or from guest RAM at a hostile guest-physical range */
 	u64 last;
 	u32 done, chunk;
 

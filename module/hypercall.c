@@ -61,8 +61,8 @@ static long hc_echo(struct hvlab_vcpu *vcpu, u64 a0, u64 a1)
  */
 static long hc_console_write(struct hvlab_vcpu *vcpu, u64 gpa, u64 len)
 {
-	/* LAB 7 BEGIN hc_console_write: print len bytes at guest-physical gpa, in one exit to userspace */
 	/* LAB 7 HINT: a length of 0 prints nothing and exits nowhere; over HVLAB_CONSOLE_MAX is EINVAL */
+	/* LAB 7 BEGIN hc_console_write: print len bytes at guest-physical gpa, in one exit to userspace */
 	if (!len)
 		return 0;
 	if (len > HVLAB_CONSOLE_MAX)
@@ -117,8 +117,8 @@ static long hc_console_ring(struct hvlab_vcpu *vcpu, u64 gpa, u64 size)
  */
 static long hc_console_kick(struct hvlab_vcpu *vcpu, u64 a0, u64 a1)
 {
-	/* LAB 7 BEGIN hc_console_kick: drain the guest's console ring, trusting none of its numbers */
 	/* LAB 7 HINT: only produced comes from the guest; consumed is vcpu->ring_consumed, never read back */
+	/* LAB 7 BEGIN hc_console_kick: drain the guest's console ring, trusting none of its numbers */
 	u64 data = vcpu->ring_gpa + HVLAB_RING_DATA;
 	u32 size = vcpu->ring_size, produced, pending, start, first;
 

@@ -17,8 +17,8 @@
 
 long hv_console_write(const void *buf, size_t len)
 {
-	/* LAB 7 BEGIN hv_console_write: print len bytes in as few hypercalls as the ABI allows */
 	/* LAB 7 HINT: one HVLAB_HC_CONSOLE_WRITE takes at most HVLAB_CONSOLE_MAX bytes; stop at the first error */
+	/* LAB 7 BEGIN hv_console_write: print len bytes in as few hypercalls as the ABI allows */
 	const char *p = buf;
 	size_t done = 0;
 
@@ -58,8 +58,8 @@ long hv_ring_flush(struct hv_ring *ring)
 
 long hv_ring_write(struct hv_ring *ring, const void *buf, size_t len)
 {
-	/* LAB 7 BEGIN hv_ring_write: copy into the ring, ringing the doorbell only when it is full */
 	/* LAB 7 HINT: write the bytes first and produced after them; hvlab may read the ring as soon as you kick */
+	/* LAB 7 BEGIN hv_ring_write: copy into the ring, ringing the doorbell only when it is full */
 	struct hv_console_ring *shared = ring->shared;
 	const char *p = buf;
 	size_t done = 0;

@@ -72,6 +72,13 @@ FIXTURE_TEARDOWN(pv)
 	hv_close(&self->vm);
 }
 
+/* A guest that did not halt as it should: what it said, and why it stopped */
+static void log_unexpected_end(struct __test_metadata *_metadata, const struct guest_result *r)
+{
+	if (r->last_exit != HVLAB_EXIT_HLT || r->exit_value >= 0)
+		TH_LOG("the guest said: %.300s%s", r->output, r->reason);
+}
+
 /* Run guests/elf/paravirt64.elf with the ways in @ways (bits 1 << (way - 1)). */
 static void run_paravirt(struct __test_metadata *_metadata, FIXTURE_DATA(pv) *self,
 			 uint32_t ways, uint32_t ring_shift, const char *seed_name)
@@ -82,8 +89,7 @@ static void run_paravirt(struct __test_metadata *_metadata, FIXTURE_DATA(pv) *se
 	ASSERT_EQ(0, hvtest_create(&self->vm, "paravirt64"));
 	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
 	self->r.output[self->r.output_len] = 0;
-	if (self->r.last_exit != HVLAB_EXIT_HLT || self->r.exit_value >= 0)
-		TH_LOG("the guest said: %.300s%s", self->r.output, self->r.reason);
+	log_unexpected_end(_metadata, &self->r);
 	ASSERT_EQ(HVLAB_EXIT_HLT, self->r.last_exit);
 	ASSERT_EQ(-1, self->r.exit_value);
 }
@@ -196,6 +202,7 @@ static void run_hostile(struct __test_metadata *_metadata, FIXTURE_DATA(pv) *sel
 	pv_layout = 1;
 	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
 	self->r.output[self->r.output_len] = 0;
+	log_unexpected_end(_metadata, &self->r);
 	EXPECT_STREQ("slots:ok\npages:ok\n0123456789abcdefghijklmnopqrstu\nok\npv_hostile ok\n",
 		     self->r.output);
 	EXPECT_EQ(4, count_console_exits(&self->r));
