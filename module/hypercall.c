@@ -23,7 +23,6 @@
  */
 #include <linux/log2.h>
 #include <linux/minmax.h>
-#include <linux/timekeeping.h>
 
 #include "hvlab.h"
 #include "lab.h"
