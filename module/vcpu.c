@@ -316,6 +316,16 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	if (trace_hvlab_entry_enabled())
 		trace_hvlab_entry(vcpu->id, vmcs_readl(GUEST_RIP));
 	local_irq_disable();
+	/*
+	 * With interrupts off the thread can no longer move: the last look.
+	 * A lab's stub on the way here (a sched-in on another CPU, lab 8) may
+	 * have ended the VM and left the VMCS's host state another CPU's:
+	 * entering with it would wreck the host at the next exit.
+	 */
+	if (unlikely(vcpu->dead)) {
+		local_irq_enable();
+		return 1;
+	}
 	hvlab_fpu_reload_if_needed(vcpu);
 	/* The host's CR3 (PCID) and CR4 can change under a loaded VMCS. */
 	cr3 = __read_cr3();

@@ -603,6 +603,46 @@ static void vmcs_put_guest_syscall_msrs(struct hvlab_vcpu *vcpu)
 }
 
 /*
+ * The host's TSC_AUX names its CPU (RDTSCP and RDPID read it), so the
+ * VM-exit MSR-load list, which gives the host its own back after the
+ * guest's, must hold this CPU's.
+ */
+static void vmcs_set_host_tsc_aux(struct hvlab_vcpu *vcpu)
+{
+	u64 host_tsc_aux;
+
+	if (!vcpu->msr_lists)
+		return;
+	rdmsrl(MSR_TSC_AUX, host_tsc_aux);
+	if (host_tsc_aux != vcpu->msr_lists->exit_load[0].value) {
+		vcpu->msr_lists->exit_load[0].value = host_tsc_aux;
+		vcpu->entry_work |= HVLAB_ENTRY_MSR_LISTS;
+	}
+}
+
+/*
+ * The vCPU's thread runs on @cpu now, and the VMCS's host state was
+ * written for another CPU. The VMCS itself moved already: it was
+ * VMCLEARed when the thread left the old CPU (hvlab_vmcs_put) and
+ * VMPTRLDed here, so its next entry is a VMLAUNCH (SDM 25.11.1, 25.11.3).
+ * What the VMCS cannot know is that "the host" is now another CPU, with
+ * its own GDT, TSS, per-CPU GS base and SYSENTER stack: the next VM exit
+ * would load the old CPU's, and the host would run on another CPU's
+ * stack and per-CPU data. Reached only when a thread changes CPU, which
+ * one CPU never does.
+ */
+static void vmcs_move_to_cpu(struct hvlab_vcpu *vcpu, int cpu)
+{
+	/* LAB 8 BEGIN vmcs_move_to_cpu: the VMCS follows its thread to another CPU: the host state of this CPU, its TSC_AUX, a migration counted (SDM 25.5.2, 25.11.1) */
+	vmcs_write_host_cpu_state(vcpu);
+	vmcs_set_host_tsc_aux(vcpu);
+	vcpu->host_state_cpu = cpu;
+	vcpu->cpu_migrations++;
+	/* LAB 8 END */
+	/* LAB 8 STUB: hvlab_todo_exit(vcpu, 8, __func__); */
+}
+
+/*
  * Make the vCPU's VMCS current on @cpu, the CPU we are running on, with
  * preemption disabled. Also swaps in the guest's IA32_KERNEL_GS_BASE
  * and SYSCALL MSRs, which VM entry and exit do not switch, and saves the
@@ -625,24 +665,16 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 	}
 	vcpu->cpu = cpu;
 	vcpu->launched = false;
-	if (vcpu->last_cpu >= 0 && vcpu->last_cpu != cpu)
-		vcpu->cpu_migrations++;
 	vcpu->last_cpu = cpu;
 	hvlab_spec_vcpu_load(vcpu);
 	vmcs_save_host_segments(vcpu);
-	if (vcpu->host_state_cpu != cpu) {
+	if (vcpu->host_state_cpu < 0) {
+		/* The first load: everything is this CPU's to begin with */
 		vmcs_write_host_cpu_state(vcpu);
+		vmcs_set_host_tsc_aux(vcpu);
 		vcpu->host_state_cpu = cpu;
-	}
-	if (vcpu->msr_lists) {
-		u64 host_tsc_aux;
-
-		/* The host's TSC_AUX names this CPU: it changes with a migration */
-		rdmsrl(MSR_TSC_AUX, host_tsc_aux);
-		if (host_tsc_aux != vcpu->msr_lists->exit_load[0].value) {
-			vcpu->msr_lists->exit_load[0].value = host_tsc_aux;
-			vcpu->entry_work |= HVLAB_ENTRY_MSR_LISTS;
-		}
+	} else if (vcpu->host_state_cpu != cpu) {
+		vmcs_move_to_cpu(vcpu, cpu);
 	}
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
