@@ -838,18 +838,32 @@ TEST(failed_region_addition_while_a_guest_polls_it)
 /* One vCPU of a VM with two, running in its own thread (two_vcpus_share_a_counter) */
 struct counter_vcpu {
 	struct hv_vm vm;	/* the VM's fds and memory, this vCPU's fd and run page */
-	volatile int done;
+	int cpu;		/* where its thread runs now */
+	int moves;
 	int ret;
 };
 
+/*
+ * Run one vCPU; at each OUT (every 1024 rounds) its thread moves itself
+ * to the other CPU. It cannot wait for another thread to move it: the
+ * lab VM's clock stands still while guests run, so no tick would ever
+ * preempt a vCPU thread for it.
+ */
 static void *run_counter_vcpu(void *arg)
 {
 	struct counter_vcpu *c = arg;
 
-	do
-		c->ret = hv_run(&c->vm);
-	while (c->ret == -EINTR || (!c->ret && c->vm.run->exit_reason == HVLAB_EXIT_TRACE_FULL));
-	c->done = 1;
+	c->ret = pin(pthread_self(), c->cpu);
+	while (!c->ret) {
+		do
+			c->ret = hv_run(&c->vm);
+		while (c->ret == -EINTR);
+		if (c->ret || c->vm.run->exit_reason != HVLAB_EXIT_IO)
+			break;
+		c->cpu ^= 1;
+		if (!pin(pthread_self(), c->cpu))
+			c->moves++;
+	}
 	return NULL;
 }
 
@@ -859,27 +873,28 @@ static void *run_counter_vcpu(void *arg)
 /*
  * Several vCPUs: two vCPUs of one VM, each in its own thread, add 1 to
  * the same guest memory 20,000 times each with LOCK INC, and exit for a
- * CPUID each time. Meanwhile their threads are swapped between the two
- * CPUs as fast as the main thread can. Both must end with HLT, the
- * counter must be exactly 40,000 (the EPT is one, the memory one), and
- * hvlab must have counted the moves (run->cpu_migrations).
+ * CPUID each time. Every 1024 rounds each thread moves itself to the
+ * other CPU, so they keep crossing. Both must end with HLT, the counter
+ * must be exactly 40,000 (the EPT is one, the memory one), and hvlab
+ * must have counted every move (run->cpu_migrations).
  */
 TEST(two_vcpus_share_a_counter)
 {
 	/*
 	 * xor %ax,%ax; mov %ax,%ds; mov $COUNTER_ROUNDS,%esi;
-	 * 1: lock incl (COUNTER_GPA); cpuid; dec %esi; jnz 1b; cli; hlt
+	 * 1: lock incl (COUNTER_GPA); cpuid; test $0x3ff,%si; jnz 2f;
+	 *    out %al,$0x80; 2: dec %esi; jnz 1b; cli; hlt
 	 */
 	static const uint8_t guest[] = {
 		0x31, 0xc0, 0x8e, 0xd8, 0x66, 0xbe,
 		COUNTER_ROUNDS & 0xff, COUNTER_ROUNDS >> 8, 0, 0,
 		0xf0, 0x66, 0xff, 0x06, COUNTER_GPA & 0xff, COUNTER_GPA >> 8,
-		0x0f, 0xa2, 0x66, 0x4e, 0x75, 0xf4, 0xfa, 0xf4,
+		0x0f, 0xa2, 0xf7, 0xc6, 0xff, 0x03, 0x75, 0x02, 0xe6, 0x80,
+		0x66, 0x4e, 0x75, 0xec, 0xfa, 0xf4,
 	};
 	struct counter_vcpu c[2] = { 0 };
 	struct hvlab_regs regs;
 	struct hvlab_sregs sregs;
-	unsigned long swaps = 0;
 	pthread_t t[2];
 	int i;
 
@@ -901,29 +916,24 @@ TEST(two_vcpus_share_a_counter)
 	ASSERT_EQ(0, hv_set_sregs(&c[1].vm, &sregs));
 	for (i = 0; i < 2; i++) {
 		c[i].vm.run->request_flags = 0;
+		c[i].cpu = i;
 		ASSERT_EQ(0, pthread_create(&t[i], NULL, run_counter_vcpu, &c[i]));
-		ASSERT_EQ(0, pin(t[i], i));
-	}
-	while (!c[0].done || !c[1].done) {
-		for (i = 0; i < 2; i++)
-			if (!c[i].done)
-				pin(t[i], (i + swaps + 1) % 2);
-		swaps++;
-		for (volatile int spin = 0; spin < 20000; spin++)
-			;
 	}
 	for (i = 0; i < 2; i++)
 		pthread_join(t[i], NULL);
-	TH_LOG("%lu swaps; counter %u; migrations seen by hvlab: %u and %u; %s",
-	       swaps, *(uint32_t *)(c[0].vm.mem + COUNTER_GPA), c[0].vm.run->cpu_migrations,
-	       c[1].vm.run->cpu_migrations, c[0].vm.run->exit_reason == HVLAB_EXIT_INTERNAL_ERROR ?
+	TH_LOG("counter %u; moves %d and %d, migrations seen by hvlab %u and %u; %s",
+	       *(uint32_t *)(c[0].vm.mem + COUNTER_GPA), c[0].moves, c[1].moves,
+	       c[0].vm.run->cpu_migrations, c[1].vm.run->cpu_migrations,
+	       c[0].vm.run->exit_reason == HVLAB_EXIT_INTERNAL_ERROR ?
 	       c[0].vm.run->internal.reason : c[1].vm.run->internal.reason);
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, c[i].ret);
 		EXPECT_EQ(HVLAB_EXIT_HLT, c[i].vm.run->exit_reason);
+		EXPECT_EQ(COUNTER_ROUNDS / 1024, c[i].moves);
+		/* each move between two runs; the first run may start on either CPU */
+		EXPECT_GE(c[i].vm.run->cpu_migrations, c[i].moves);
 	}
 	EXPECT_EQ(2 * COUNTER_ROUNDS, *(uint32_t *)(c[0].vm.mem + COUNTER_GPA));
-	EXPECT_GT(c[0].vm.run->cpu_migrations + c[1].vm.run->cpu_migrations, 1);
 	munmap(c[1].vm.run, c[1].vm.run_size);
 	close(c[1].vm.vcpu_fd);
 	hv_close(&c[0].vm);
