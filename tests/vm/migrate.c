@@ -924,8 +924,8 @@ TEST(two_vcpus_share_a_counter)
 	TH_LOG("counter %u; moves %d and %d, migrations seen by hvlab %u and %u; %s",
 	       *(uint32_t *)(c[0].vm.mem + COUNTER_GPA), c[0].moves, c[1].moves,
 	       c[0].vm.run->cpu_migrations, c[1].vm.run->cpu_migrations,
-	       c[0].vm.run->exit_reason == HVLAB_EXIT_INTERNAL_ERROR ?
-	       c[0].vm.run->internal.reason : c[1].vm.run->internal.reason);
+	       c[0].vm.run->exit_reason == HVLAB_EXIT_INTERNAL_ERROR ? c[0].vm.run->internal.reason :
+	       c[1].vm.run->exit_reason == HVLAB_EXIT_INTERNAL_ERROR ? c[1].vm.run->internal.reason : "");
 	for (i = 0; i < 2; i++) {
 		EXPECT_EQ(0, c[i].ret);
 		EXPECT_EQ(HVLAB_EXIT_HLT, c[i].vm.run->exit_reason);
