@@ -226,6 +226,8 @@ struct hvlab_vcpu_stats {
 	u64 halts_in_kernel;		/* HLTs that waited in the kernel, not in userspace */
 	u64 hypercalls;			/* VMCALLs (hypercall.c) */
 	u64 console_bytes;		/* bytes the guest printed by hypercall */
+	u64 vm_launches;		/* VMLAUNCHes that entered: the VMCS had been clear */
+	u64 vmcs_remote_clears;		/* VMCLEARs by IPI on the CPU the VMCS left */
 	u64 reason_count[HVLAB_NR_EXIT_REASONS];
 	u64 reason_ticks[HVLAB_NR_EXIT_REASONS];
 	u64 reason_max_ticks[HVLAB_NR_EXIT_REASONS];
@@ -255,10 +257,12 @@ struct hvlab_vcpu {
 
 	void *vmcs;			/* one 4 KiB VMCS region */
 	u64 vmcs_pa;
-	int cpu;			/* CPU the VMCS is current on, or -1 */
+	int cpu;			/* CPU the vCPU is loaded on (load..put), or -1 */
+	int vmcs_cpu;			/* CPU the VMCS is active on, or -1: clear */
+	struct list_head active_vmcs_link;	/* on that CPU's list (vmcs.c) */
 	int last_cpu;			/* CPU of the previous load, or -1 */
 	u32 cpu_migrations;
-	bool launched;			/* VMRESUME rather than VMLAUNCH */
+	bool launched;			/* VMRESUME rather than VMLAUNCH: active, not cleared */
 	struct preempt_notifier preempt_notifier;
 
 	/* Host state that changes by CPU or by task, refreshed on load. */
@@ -361,6 +365,9 @@ struct hvlab_msr_lists {
 int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_free(struct hvlab_vcpu *vcpu);
 int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu);
+void hvlab_vmcs_init_active_lists(void);
+int hvlab_vmcs_make_current(struct hvlab_vcpu *vcpu, int cpu);
+void hvlab_vmcs_clear_all_on_this_cpu(void);
 void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu);
 void hvlab_vmcs_put(struct hvlab_vcpu *vcpu);
 void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu);
@@ -382,7 +389,7 @@ void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length);
 void hvlab_vcpu_inject_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
 				 u32 error_code);
 
-void hvlab_vcpu_vmcs_enter(struct hvlab_vcpu *vcpu);
+int __must_check hvlab_vcpu_vmcs_enter(struct hvlab_vcpu *vcpu);
 void hvlab_vcpu_vmcs_exit(struct hvlab_vcpu *vcpu);
 
 /* vmcs_access.c: HVLAB_GET_VMCS, HVLAB_SET_VMCS */

@@ -55,6 +55,7 @@ static int __init hvlab_init(void)
 	ret = hvlab_vmx_probe();
 	if (ret)
 		return ret;
+	hvlab_vmcs_init_active_lists();
 	ret = hvlab_msr_bitmap_init();
 	if (ret)
 		return ret;

@@ -6,8 +6,9 @@
  * exits handled in the kernel (CPUID, VMCALL, interrupts) until one needs
  * userspace (I/O, MMIO, HLT, ...), a signal arrives, or the caller asked to
  * stop at every exit. Preempt notifiers follow the thread across CPUs: the
- * VMCS is VMCLEARed when the thread is scheduled out and made current
- * again, with fresh host state, wherever it is scheduled in.
+ * VMCS is made current again wherever the thread is scheduled in, cleared
+ * first on the CPU it left if that is another one, with fresh host state
+ * for a new CPU (vmcs.c).
  */
 #include <linux/anon_inodes.h>
 #include <linux/debugfs.h>
@@ -177,7 +178,7 @@ static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 	hvlab_vmcs_load(preempt_notifier_to_vcpu(pn), cpu);
 }
 
-/* The thread leaves this CPU: VMCLEAR so it may run anywhere next. */
+/* The thread leaves this CPU: the host's MSRs back; the VMCS stays active here. */
 static void vcpu_sched_out(struct preempt_notifier *pn, struct task_struct *next)
 {
 	hvlab_vmcs_put(preempt_notifier_to_vcpu(pn));
@@ -322,8 +323,12 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	 * have ended the VM and left the VMCS's host state another CPU's:
 	 * entering with it would wreck the host at the next exit.
 	 */
-	if (unlikely(vcpu->dead)) {
+	if (unlikely(vcpu->dead || vcpu->cpu != smp_processor_id())) {
 		local_irq_enable();
+		/* The VMCS must be current here, or the entry would use another. */
+		if (!vcpu->dead)
+			hvlab_vcpu_kill(vcpu, "VMCS not current on CPU %d (loaded on %d): an hvlab bug",
+					raw_smp_processor_id(), vcpu->cpu);
 		return 1;
 	}
 	hvlab_fpu_reload_if_needed(vcpu);
@@ -383,7 +388,10 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 		exit->gpa = 0;
 		vcpu->exit_count++;
 		if (!(exit->reason & HVLAB_VMX_EXIT_FAILED_ENTRY)) {
-			vcpu->launched = true;
+			if (unlikely(!vcpu->launched)) {
+				vcpu->launched = true;
+				vcpu->stats.vm_launches++;
+			}
 			vcpu_reinject_interrupted_event(vcpu);
 		}
 		/* An NMI or #MC that exited belongs to the host: handle it now. */
@@ -575,7 +583,8 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	vcpu_load(vcpu);
 	if (vcpu->cpu < 0) {
 		vcpu_put(vcpu);
-		return -EIO;
+		/* A lab's stub may have refused the VMCS here (lab.h): it says why. */
+		return vcpu->dead ? 0 : -EIO;
 	}
 	/*
 	 * An IN or MMIO read that went to userspace completes now; when
@@ -657,23 +666,30 @@ out:
  * Register access outside HVLAB_RUN: make the VMCS current just for the
  * duration, with preemption off so that it cannot move under us.
  */
-void hvlab_vcpu_vmcs_enter(struct hvlab_vcpu *vcpu)
+int hvlab_vcpu_vmcs_enter(struct hvlab_vcpu *vcpu)
 {
+	int ret;
+
 	preempt_disable();
-	vmx_vmptrld(vcpu->vmcs_pa);
+	ret = hvlab_vmcs_make_current(vcpu, smp_processor_id());
+	if (ret)
+		preempt_enable();
+	return ret;
 }
 
+/* The VMCS stays active on this CPU, as after HVLAB_RUN. */
 void hvlab_vcpu_vmcs_exit(struct hvlab_vcpu *vcpu)
 {
-	vmx_vmclear(vcpu->vmcs_pa);
 	preempt_enable();
 }
 
 static long vcpu_get_regs(struct hvlab_vcpu *vcpu, void __user *argp)
 {
 	struct hvlab_regs regs;
+	int ret = hvlab_vcpu_vmcs_enter(vcpu);
 
-	hvlab_vcpu_vmcs_enter(vcpu);
+	if (ret)
+		return ret;
 	vcpu_read_regs(vcpu, &regs);
 	hvlab_vcpu_vmcs_exit(vcpu);
 	return copy_to_user(argp, &regs, sizeof(regs)) ? -EFAULT : 0;
@@ -683,18 +699,21 @@ static long vcpu_set_regs(struct hvlab_vcpu *vcpu, void __user *argp)
 {
 	struct hvlab_regs regs;
 	u64 *g = vcpu->gprs;
+	int ret;
 
 	if (copy_from_user(&regs, argp, sizeof(regs)))
 		return -EFAULT;
 	/* RFLAGS bit 1 is always 1 and reserved bits are 0 (SDM 27.3.1.4). */
 	if (!(regs.rflags & X86_EFLAGS_FIXED) || (regs.rflags & ~0x3f7fd7ULL))
 		return -EINVAL;
+	ret = hvlab_vcpu_vmcs_enter(vcpu);
+	if (ret)
+		return ret;
 	g[GPR_RAX] = regs.rax; g[GPR_RBX] = regs.rbx; g[GPR_RCX] = regs.rcx;
 	g[GPR_RDX] = regs.rdx; g[GPR_RSI] = regs.rsi; g[GPR_RDI] = regs.rdi;
 	g[GPR_RBP] = regs.rbp; g[GPR_R8] = regs.r8; g[GPR_R9] = regs.r9;
 	g[GPR_R10] = regs.r10; g[GPR_R11] = regs.r11; g[GPR_R12] = regs.r12;
 	g[GPR_R13] = regs.r13; g[GPR_R14] = regs.r14; g[GPR_R15] = regs.r15;
-	hvlab_vcpu_vmcs_enter(vcpu);
 	vmcs_writel(GUEST_RSP, regs.rsp);
 	vmcs_writel(GUEST_RIP, regs.rip);
 	vmcs_writel(GUEST_RFLAGS, regs.rflags);
@@ -707,8 +726,10 @@ static long vcpu_set_regs(struct hvlab_vcpu *vcpu, void __user *argp)
 static long vcpu_get_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
 {
 	struct hvlab_sregs sregs;
+	int ret = hvlab_vcpu_vmcs_enter(vcpu);
 
-	hvlab_vcpu_vmcs_enter(vcpu);
+	if (ret)
+		return ret;
 	vcpu_read_sregs(vcpu, &sregs);
 	hvlab_vcpu_vmcs_exit(vcpu);
 	return copy_to_user(argp, &sregs, sizeof(sregs)) ? -EFAULT : 0;
@@ -718,6 +739,7 @@ static long vcpu_set_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
 {
 	struct hvlab_sregs sregs;
 	unsigned int i;
+	int ret;
 
 	if (copy_from_user(&sregs, argp, sizeof(sregs)))
 		return -EFAULT;
@@ -730,7 +752,9 @@ static long vcpu_set_sregs(struct hvlab_vcpu *vcpu, void __user *argp)
 	 * Other values are the student's to choose: a state the CPU rejects
 	 * fails VM entry with exit reason 33, reported by HVLAB_RUN.
 	 */
-	hvlab_vcpu_vmcs_enter(vcpu);
+	ret = hvlab_vcpu_vmcs_enter(vcpu);
+	if (ret)
+		return ret;
 	hvlab_vmcs_set_sregs(&sregs);
 	hvlab_vcpu_vmcs_exit(vcpu);
 	vcpu->cr2 = sregs.cr2;
@@ -768,7 +792,9 @@ static long vcpu_set_intercepts(struct hvlab_vcpu *vcpu, void __user *argp)
 		if (ret)
 			return ret;
 	}
-	hvlab_vcpu_vmcs_enter(vcpu);
+	ret = hvlab_vcpu_vmcs_enter(vcpu);
+	if (ret)
+		return ret;
 	ret = hvlab_vmcs_set_intercepts(vcpu, &in);
 	hvlab_vcpu_vmcs_exit(vcpu);
 	if (!ret)
@@ -937,7 +963,9 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	    hvlab_fpu_alloc(vcpu))
 		goto fail;
 
-	hvlab_vcpu_vmcs_enter(vcpu);
+	ret = hvlab_vcpu_vmcs_enter(vcpu);
+	if (ret)
+		goto fail;
 	ret = hvlab_vmcs_setup(vcpu);
 	hvlab_vcpu_vmcs_exit(vcpu);
 	if (ret)

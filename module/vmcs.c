@@ -6,11 +6,14 @@
  * guest state (loaded on entry, saved on exit), host state (loaded on
  * exit) and read-only exit information. This file fills the first three.
  *
- * A VMCS is "current" on at most one CPU at a time. hvlab makes it current
- * (VMPTRLD) when the vCPU's thread enters HVLAB_RUN or is scheduled in,
- * and VMCLEARs it when the thread leaves HVLAB_RUN or is scheduled out:
- * so a VMCS is never current on a CPU that its thread has left, and a
- * migrated vCPU simply starts with VMLAUNCH on its new CPU.
+ * A VMCS is active on at most one CPU at a time (SDM 25.11.1). hvlab makes
+ * it current (VMPTRLD) when the vCPU's thread enters HVLAB_RUN or is
+ * scheduled in, and leaves it active there, launched, when the thread
+ * leaves HVLAB_RUN or is scheduled out: back on the same CPU, the next
+ * entry is a VMRESUME. Only when the thread is loaded on another CPU is
+ * the VMCS VMCLEARed, by IPI on the CPU that holds it, and VMLAUNCHed
+ * again on the new one. Each CPU lists the VMCSs active on it and clears
+ * them before VMXOFF. KVM's loaded_vmcs works the same way.
  */
 #include <linux/gfp.h>
 #include <linux/io.h>
@@ -48,6 +51,168 @@ static bool fault_msr_load;
 module_param(fault_msr_load, bool, 0644);
 MODULE_PARM_DESC(fault_msr_load, "add an x2APIC MSR to the VM-entry MSR-load list, which VM entry refuses (exit 34)");
 
+/*
+ * The VMCSs active on each CPU (SDM 25.11.1): ones that CPU may hold
+ * cached. A VMCS stays active where it last ran until a VMCLEAR on that
+ * same CPU, so VMXOFF must be preceded by a VMCLEAR of each of them
+ * (hvlab_vmcs_clear_all_on_this_cpu). Only the CPU itself changes its
+ * list, with interrupts off: an IPI (vmcs_clear_here) is the other way in.
+ */
+static DEFINE_PER_CPU(struct list_head, active_vmcss);
+
+void hvlab_vmcs_init_active_lists(void)
+{
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		INIT_LIST_HEAD(&per_cpu(active_vmcss, cpu));
+}
+
+/*
+ * VMCLEAR the vCPU's VMCS on the CPU where it is active, which is this
+ * one: its data goes back to memory, its launch state becomes "clear",
+ * and any CPU may VMPTRLD it next, to VMLAUNCH it again (SDM 25.11.3).
+ * Interrupts are off: an IPI from vmcs_clear_on_its_cpu(), this CPU's
+ * own teardown, or the last put of a vCPU being freed.
+ */
+static void vmcs_clear_here(void *arg)
+{
+	struct hvlab_vcpu *vcpu = arg;
+
+	/* This CPU's teardown may have cleared it while the IPI was on its way. */
+	if (READ_ONCE(vcpu->vmcs_cpu) != smp_processor_id())
+		return;
+	vmx_vmclear(vcpu->vmcs_pa);
+	list_del(&vcpu->active_vmcs_link);
+	vcpu->launched = false;
+	/* Off this list, and not launched, before another CPU may take it. */
+	smp_wmb();
+	WRITE_ONCE(vcpu->vmcs_cpu, -1);
+}
+
+/*
+ * This CPU leaves VMX operation (vmx.c, before VMXOFF): clear every VMCS
+ * active here, so that their threads find them in memory on whichever
+ * CPU they run next. Interrupts off, so no IPI clears one half-way.
+ */
+void hvlab_vmcs_clear_all_on_this_cpu(void)
+{
+	struct hvlab_vcpu *vcpu, *next;
+	unsigned long flags;
+
+	local_irq_save(flags);
+	list_for_each_entry_safe(vcpu, next, this_cpu_ptr(&active_vmcss), active_vmcs_link)
+		vmcs_clear_here(vcpu);
+	local_irq_restore(flags);
+}
+
+/*
+ * The vCPU's VMCS is active on @cpu, another CPU than this one, which
+ * wants to make it current. Only @cpu may VMCLEAR it: a VMCLEAR here
+ * would leave @cpu's cached copy to be written over memory later, and a
+ * VMPTRLD here would make the VMCS active on two CPUs at once, which the
+ * SDM leaves undefined (25.11.1). So @cpu is asked to, by IPI, and this
+ * CPU waits: interrupts must be on here. Returns 0 once the VMCS is
+ * clear, and the next entry must then be a VMLAUNCH: VMRESUME of a
+ * clear VMCS fails with VM-instruction error 5.
+ */
+static int vmcs_clear_on_its_cpu(struct hvlab_vcpu *vcpu, int cpu)
+{
+	/* LAB 8 BEGIN vmcs_clear_on_its_cpu: the VMCS is active on another CPU: VMCLEAR it there, by IPI, and wait (SDM 25.11.1, 25.11.3) */
+	/*
+	 * If @cpu went offline meanwhile (-ENXIO), its teardown cleared the
+	 * VMCS before VMXOFF: vcpu->vmcs_cpu says which happened.
+	 */
+	smp_call_function_single(cpu, vmcs_clear_here, vcpu, 1);
+	if (READ_ONCE(vcpu->vmcs_cpu) >= 0)
+		return -EBUSY;
+	vcpu->stats.vmcs_remote_clears++;
+	return 0;
+	/* LAB 8 END */
+	/* LAB 8 STUB: hvlab_todo_exit(vcpu, 8, __func__); return -EOPNOTSUPP; */
+}
+
+/*
+ * Make the vCPU's VMCS active on @cpu, this CPU, where it is not: clear
+ * it first where it is active (@active_on, or -1), then put it on this
+ * CPU's list. Its next entry is a VMLAUNCH.
+ */
+static noinline int vmcs_make_active_here(struct hvlab_vcpu *vcpu, int cpu, int active_on)
+{
+	int ret;
+
+	if (active_on >= 0) {
+		ret = vmcs_clear_on_its_cpu(vcpu, active_on);
+		if (ret)
+			return ret;
+	}
+	/* Pairs with the smp_wmb() in vmcs_clear_here() */
+	smp_rmb();
+	local_irq_disable();
+	/* Clear already; for a new VMCS, its first VMCLEAR (SDM 25.11.3) */
+	vmx_vmclear(vcpu->vmcs_pa);
+	list_add(&vcpu->active_vmcs_link, this_cpu_ptr(&active_vmcss));
+	vcpu->launched = false;
+	WRITE_ONCE(vcpu->vmcs_cpu, cpu);
+	local_irq_enable();
+	return 0;
+}
+
+/*
+ * Make the vCPU's VMCS active and current on @cpu, this CPU, with
+ * preemption off and interrupts on. A VMCS already active here keeps
+ * its launch state, and its next entry is a VMRESUME. Returns 0, or a
+ * negative errno if the VMCS cannot be used here: VMX is off on this
+ * CPU (it is going offline), or a lab's stub could not clear it on the
+ * other CPU. Inline: it is on the way of every HVLAB_RUN.
+ */
+static __always_inline int vmcs_make_current(struct hvlab_vcpu *vcpu, int cpu)
+{
+	int active_on = READ_ONCE(vcpu->vmcs_cpu);
+	int ret;
+
+	/*
+	 * @cpu is going offline and has left VMX already (vmx.c): the thread
+	 * was still queued here, and the scheduler pushes it to another CPU
+	 * before it runs again (balance_push()), where the next sched-in
+	 * loads the VMCS. VMPTRLD would be #UD.
+	 */
+	if (unlikely(!hvlab_vmx_on_this_cpu()))
+		return -ENODEV;
+	if (unlikely(active_on != cpu)) {
+		ret = vmcs_make_active_here(vcpu, cpu, active_on);
+		if (ret)
+			return ret;
+	}
+	/* Another vCPU's VMCS may have been current here since. */
+	if (vmx_vmptrld(vcpu->vmcs_pa)) {
+		/* Cannot happen with VMX on. */
+		pr_err(HVLAB_MSG_PREFIX "VMPTRLD failed on CPU %d\n", cpu);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* For register access outside HVLAB_RUN (vcpu.c) */
+int hvlab_vmcs_make_current(struct hvlab_vcpu *vcpu, int cpu)
+{
+	return vmcs_make_current(vcpu, cpu);
+}
+
+/*
+ * Before the vCPU's VMCS page is freed: clear it wherever it is active,
+ * or that CPU could write its cached copy over memory that is no longer
+ * the VMCS's. Interrupts on. A CPU that went offline cleared its own
+ * (vmx.c), and smp_call_function_single() then does nothing.
+ */
+static void vmcs_clear_before_free(struct hvlab_vcpu *vcpu)
+{
+	int cpu = READ_ONCE(vcpu->vmcs_cpu);
+
+	if (cpu >= 0)
+		smp_call_function_single(cpu, vmcs_clear_here, vcpu, 1);
+}
+
 #define MSR_X2APIC_TPR		0x808	/* never loadable by VM entry (SDM 27.4) */
 
 int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
@@ -72,6 +237,7 @@ int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 	*(u32 *)vcpu->vmcs = vmx_config.caps.revision_id;
 	vcpu->vmcs_pa = __pa(vcpu->vmcs);
 	vcpu->cpu = -1;
+	vcpu->vmcs_cpu = -1;
 	vcpu->last_cpu = -1;
 	vcpu->host_state_cpu = -1;
 	return 0;
@@ -79,8 +245,10 @@ int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 
 void hvlab_vmcs_free(struct hvlab_vcpu *vcpu)
 {
-	if (vcpu->vmcs)
+	if (vcpu->vmcs) {
+		vmcs_clear_before_free(vcpu);
 		atomic_long_dec(&hvlab_pages.vmcs);
+	}
 	free_page((unsigned long)vcpu->vmcs);
 	vcpu->vmcs = NULL;
 	kfree(vcpu->msr_lists);
@@ -623,9 +791,9 @@ static void vmcs_set_host_tsc_aux(struct hvlab_vcpu *vcpu)
 /*
  * The vCPU's thread runs on @cpu now, and the VMCS's host state was
  * written for another CPU. The VMCS itself moved already: it was
- * VMCLEARed when the thread left the old CPU (hvlab_vmcs_put) and
- * VMPTRLDed here, so its next entry is a VMLAUNCH (SDM 25.11.1, 25.11.3).
- * What the VMCS cannot know is that "the host" is now another CPU, with
+ * cleared on the old CPU (vmcs_clear_on_its_cpu(), or that CPU's
+ * teardown) and VMPTRLDed here, so its next entry is a VMLAUNCH
+ * (SDM 25.11.1, 25.11.3). What the VMCS cannot know is that "the host" is now another CPU, with
  * its own GDT, TSS, per-CPU GS base and SYSENTER stack: the next VM exit
  * would load the old CPU's, and the host would run on another CPU's
  * stack and per-CPU data. Reached only when a thread changes CPU, which
@@ -650,21 +818,10 @@ static void vmcs_move_to_cpu(struct hvlab_vcpu *vcpu, int cpu)
  */
 void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 {
-	/*
-	 * @cpu is going offline and has left VMX already (vmx.c): the thread
-	 * was still queued here, and the scheduler pushes it to another CPU
-	 * before it runs again (balance_push()), where the next sched-in
-	 * loads the VMCS. VMPTRLD would be #UD. vcpu->cpu stays -1.
-	 */
-	if (unlikely(!hvlab_vmx_on_this_cpu()))
+	/* If it cannot be used here, vcpu->cpu stays -1: no entry with it. */
+	if (vmcs_make_current(vcpu, cpu))
 		return;
-	if (vmx_vmptrld(vcpu->vmcs_pa)) {
-		/* Cannot happen with VMX on; leave cpu = -1 so run fails. */
-		pr_err(HVLAB_MSG_PREFIX "VMPTRLD failed on CPU %d\n", cpu);
-		return;
-	}
 	vcpu->cpu = cpu;
-	vcpu->launched = false;
 	vcpu->last_cpu = cpu;
 	hvlab_spec_vcpu_load(vcpu);
 	vmcs_save_host_segments(vcpu);
@@ -687,7 +844,12 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 	hvlab_invept(vcpu->vm->ept.eptp);
 }
 
-/* Undo hvlab_vmcs_load: VMCLEAR and give the host back its state. */
+/*
+ * Undo hvlab_vmcs_load: give the host back its state. The VMCS stays
+ * active on this CPU, launched, for the thread's next load here; it is
+ * cleared only when the thread is loaded on another CPU, or this CPU
+ * leaves VMX operation, or the vCPU is freed.
+ */
 void hvlab_vmcs_put(struct hvlab_vcpu *vcpu)
 {
 	if (vcpu->cpu < 0)
@@ -695,9 +857,7 @@ void hvlab_vmcs_put(struct hvlab_vcpu *vcpu)
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
 	if (vcpu->syscall_msrs_loaded)
 		vmcs_put_guest_syscall_msrs(vcpu);
-	vmx_vmclear(vcpu->vmcs_pa);
 	vcpu->cpu = -1;
-	vcpu->launched = false;
 	vmcs_restore_host_segments(vcpu);
 	/* After the GS selector, whose reload set the user GS base too */
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);

@@ -133,7 +133,9 @@ long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 	if (!ret) {
 		bool show_addresses = may_see_host_addresses();
 
-		hvlab_vcpu_vmcs_enter(vcpu);
+		ret = hvlab_vcpu_vmcs_enter(vcpu);
+		if (ret)
+			goto out;
 		/*
 		 * Reading a field the CPU lacks sets the VM-instruction error
 		 * itself (12): report the error of the last failed VM entry.
@@ -153,6 +155,7 @@ long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 				 array_size(access.count, sizeof(*fields))))
 			ret = -EFAULT;
 	}
+out:
 	kfree(fields);
 	return ret;
 }
@@ -213,7 +216,9 @@ long hvlab_vcpu_set_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 			ret = -EINVAL;
 	if (ret)
 		goto out;
-	hvlab_vcpu_vmcs_enter(vcpu);
+	ret = hvlab_vcpu_vmcs_enter(vcpu);
+	if (ret)
+		goto out;
 	/* Refuse the whole batch if this CPU lacks one of the fields. */
 	for (i = 0; i < access.count && !ret; i++)
 		ret = vmcs_read_field(fields[i].encoding, &old);

@@ -377,8 +377,9 @@ static int vmx_enter_root_operation(unsigned int cpu, void *region)
 }
 
 /*
- * Leave VMX root operation on this CPU, if it is in it; no VMCS is current
- * here (vcpu.c clears on put). The flag goes first, see vmx_cpu_off().
+ * Leave VMX root operation on this CPU, if it is in it; every VMCS active
+ * here was cleared first (vmx_cpu_off()). The flag goes first: a vCPU
+ * thread scheduled in here must not VMPTRLD once VMXOFF may have run.
  */
 static void vmx_leave_root_operation(unsigned int cpu)
 {
@@ -417,13 +418,19 @@ static int vmx_cpu_on(unsigned int cpu)
  * waited for every task to leave the CPU (CPUHP_AP_SCHED_WAIT_EMPTY, which
  * KVM's own state comes after): a vCPU thread still queued here can be
  * switched to once more, on its way to another CPU, and its sched-in
- * notifier must then find VMX off (hvlab_vmcs_load). So the flag goes
- * first: if this thread is preempted before VMXOFF, such a notifier only
- * skips a VMPTRLD it could have done.
+ * notifier must then find VMX off (hvlab_vmcs_make_current()).
  */
 static int vmx_cpu_off(unsigned int cpu)
 {
+	/*
+	 * Interrupts off from the clearing to VMXOFF: no vCPU thread can be
+	 * scheduled in here between them and make a VMCS active again, which
+	 * VMXOFF would leave cached, never written back (SDM 25.11.1).
+	 */
+	local_irq_disable();
+	hvlab_vmcs_clear_all_on_this_cpu();
 	vmx_leave_root_operation(cpu);
+	local_irq_enable();
 	return 0;	/* going offline must not fail */
 }
 

@@ -5,9 +5,9 @@
  * across 10000 in-kernel CPUID exits and prints a dot every 1024 of them.
  * At each dot a mover thread wakes up and changes the vCPU thread's
  * affinity while the vCPU is back inside HVLAB_RUN. hvlab must VMCLEAR on
- * the old CPU, VMPTRLD on the new one and refresh the per-CPU host state
- * (GDT, TSS, GS base) each time, or the host crashes or the checksum
- * breaks. Needs two CPUs.
+ * the old CPU (by IPI: the VMCS stays active there), VMPTRLD on the new
+ * one and refresh the per-CPU host state (GDT, TSS, GS base) each time,
+ * or the host crashes or the checksum breaks. Needs two CPUs.
  *
  * Why the dots: under Bochs the lab VM's clock crawls while a guest runs
  * (a second of it costs about a minute, docs/labvm.md), so a mover that
@@ -937,6 +937,82 @@ TEST(two_vcpus_share_a_counter)
 	munmap(c[1].vm.run, c[1].vm.run_size);
 	close(c[1].vm.vcpu_fd);
 	hv_close(&c[0].vm);
+}
+
+#define SHUTTLE_MOVES	2000
+
+/*
+ * The VMCS stays active, launched, on the CPU where it last ran (vmcs.c):
+ * HVLAB_RUN after HVLAB_RUN on one CPU re-enters with VMRESUME. Only a
+ * move to another CPU clears it, by IPI on the CPU it left, and the next
+ * entry there is a VMLAUNCH: a VMRESUME of that clear VMCS would fail
+ * with VM-instruction error 5, and one VMCS active on two CPUs would
+ * lose state. The test thread runs the guest itself, exit after exit
+ * (an OUT each), first 100 times on CPU 0, then moving itself to the
+ * other CPU before each of SHUTTLE_MOVES more.
+ */
+TEST(vmcs_cleared_only_when_its_thread_moves)
+{
+	/* 1: out %al,$0x80; dec %ecx; jnz 1b; cli; hlt (ECX from the test) */
+	static const uint8_t guest[] = { 0xe6, 0x80, 0x66, 0x49, 0x75, 0xfa, 0xfa, 0xf4 };
+	struct hv_vm vm;
+	struct hvlab_regs regs;
+	long long launches, clears;
+	int i, ret = 0, cpu = 0, moves = 0;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs (labs/vm/run --cpus 2)");
+	/* from the start: setting the registers makes the VMCS active too */
+	ASSERT_EQ(0, pin(pthread_self(), 0));
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, hv_create(&vm, HV_DEFAULT_MEM));
+	ASSERT_EQ(0, hv_load_raw(&vm, guest, sizeof(guest)));
+	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
+	regs.rcx = 100 + SHUTTLE_MOVES;
+	ASSERT_EQ(0, hv_set_regs(&vm, &regs));
+	vm.run->request_flags = 0;
+	for (i = 0; i < 100 && !ret && vm.run->exit_reason != HVLAB_EXIT_HLT; i++)
+		ret = hv_run(&vm);
+	ASSERT_EQ(0, ret);
+	launches = hvtest_stat(vm.vcpu_fd, HVLAB_GET_VCPU_STATS, "vm_launches");
+	clears = hvtest_stat(vm.vcpu_fd, HVLAB_GET_VCPU_STATS, "vmcs_remote_clears");
+	TH_LOG("100 runs on CPU 0: %lld VMLAUNCHes, %lld VMCLEARs by IPI", launches, clears);
+	EXPECT_EQ(HVLAB_EXIT_IO, vm.run->exit_reason);
+	EXPECT_EQ(1, launches);
+	EXPECT_EQ(0, clears);
+
+	while (!ret && vm.run->exit_reason == HVLAB_EXIT_IO) {
+		cpu ^= 1;
+		ret = pin(pthread_self(), cpu);
+		if (ret)
+			break;
+		moves++;
+		do
+			ret = hv_run(&vm);
+		while (ret == -EINTR);
+	}
+	/*
+	 * The guest halted on CPU cpu; reading its registers from the other
+	 * CPU needs the VMCS there too: one more clear by IPI, no entry.
+	 */
+	ASSERT_EQ(0, pin(pthread_self(), cpu ^ 1));
+	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
+	EXPECT_EQ(0, regs.rcx);
+	EXPECT_EQ(sizeof(guest), regs.rip - 0x7c00);
+	launches = hvtest_stat(vm.vcpu_fd, HVLAB_GET_VCPU_STATS, "vm_launches");
+	clears = hvtest_stat(vm.vcpu_fd, HVLAB_GET_VCPU_STATS, "vmcs_remote_clears");
+	TH_LOG("%d moves and a read: %u migrations, %lld VMLAUNCHes, %lld VMCLEARs by IPI; %s", moves,
+	       vm.run->cpu_migrations, launches, clears,
+	       vm.run->exit_reason == HVLAB_EXIT_FAIL_ENTRY ? "VM entry failed" :
+	       vm.run->exit_reason == HVLAB_EXIT_INTERNAL_ERROR ? vm.run->internal.reason : "");
+	ASSERT_EQ(0, ret);
+	EXPECT_EQ(HVLAB_EXIT_HLT, vm.run->exit_reason);
+	EXPECT_EQ(SHUTTLE_MOVES + 1, moves);
+	/* each move cleared the VMCS on the CPU it left, and launched it anew */
+	EXPECT_EQ(moves + 1, clears);
+	EXPECT_EQ(1 + moves, launches);
+	EXPECT_EQ(moves, vm.run->cpu_migrations);
+	hv_close(&vm);
 }
 
 TEST_HARNESS_MAIN
