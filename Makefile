@@ -96,7 +96,7 @@ $(KMOD)/hvlab.ko: $(MODULE_SRCS)
 	@set -o pipefail; $(MAKE) -C $(KDIR) M=$(KMOD) W=1 modules 2>&1 | \
 		{ grep -v "Skipping BTF generation" || true; }
 
-hvctl: $(B)/bin/hvctl $(B)/bin/minicontainer
+hvctl: $(B)/bin/hvctl $(B)/bin/minicontainer $(B)/bin/crossings
 
 PREFIX ?= /usr/local
 install: $(B)/bin/hvctl
@@ -116,6 +116,11 @@ $(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h include/uapi/
 $(B)/bin/minicontainer: userspace/minicontainer.c userspace/lab.h
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $<
+
+# Lab 9's timing of the crossings into the host (userspace/crossings.c)
+$(B)/bin/crossings: userspace/crossings.c $(LIBHVLAB) $(wildcard userspace/*.h include/uapi/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $< $(LIBHVLAB)
 
 # Guests: 16-bit code assembled into flat binaries that start at 0x7c00.
 guests: $(GUESTS)
@@ -178,7 +183,7 @@ payload: all $(if $(GDB_BIN),$(GDB_ROOT).stamp)
 	@rm -rf $(PAYLOAD).tmp && mkdir -p $(PAYLOAD).tmp/hvlab $(PAYLOAD).tmp/usr/bin \
 		$(PAYLOAD).tmp/guests $(PAYLOAD).tmp/tests
 	@cp $(KMOD)/hvlab.ko $(PAYLOAD).tmp/hvlab/
-	@cp $(B)/bin/hvctl $(B)/bin/minicontainer $(PAYLOAD).tmp/usr/bin/
+	@cp $(B)/bin/hvctl $(B)/bin/minicontainer $(B)/bin/crossings $(PAYLOAD).tmp/usr/bin/
 	@cp $(GUESTS) $(PAYLOAD).tmp/guests/
 	@cp $(VM_TESTS) tests/vm/run-all tests/vm/run-smp tests/vm/fuzz-all tests/vm/*.sh $(PAYLOAD).tmp/tests/
 	@$(if $(GDB_BIN),cp -a $(GDB_ROOT)/. $(PAYLOAD).tmp/)
