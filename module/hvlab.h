@@ -226,6 +226,7 @@ struct hvlab_vcpu_stats {
 	u64 halts_in_kernel;		/* HLTs that waited in the kernel, not in userspace */
 	u64 hypercalls;			/* VMCALLs (hypercall.c) */
 	u64 console_bytes;		/* bytes the guest printed by hypercall */
+	u64 coalesced_bytes;		/* OUTs kept in the coalesced ring (coalesced.c) */
 	u64 vm_launches;		/* VMLAUNCHes that entered: the VMCS had been clear */
 	u64 vmcs_remote_clears;		/* VMCLEARs by IPI on the CPU the VMCS left */
 	u64 reason_count[HVLAB_NR_EXIT_REASONS];
@@ -326,6 +327,11 @@ struct hvlab_vcpu {
 
 	/* The paravirtual console (hypercall.c) */
 	u8 *console;			/* HVLAB_EXIT_CONSOLE's bytes, mmap'ed after run */
+	/* HVLAB_SET_COALESCED_PORT (coalesced.c): the third page of the mapping */
+	struct hvlab_coalesced_ring *coalesced;
+	u32 coalesced_head;		/* the kernel's own count: never read back */
+	u16 coalesced_port;
+	bool coalesced_on;
 	u32 console_len;		/* bytes the hypercall under way put there */
 	u64 ring_gpa;			/* HVLAB_HC_CONSOLE_RING; ring_size 0: none */
 	u32 ring_size;
@@ -493,6 +499,8 @@ int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
 
 /* timer.c: the guest's periodic interrupt, and HLT that waits for it */
 long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);
+int hvlab_vcpu_set_coalesced_port(struct hvlab_vcpu *vcpu, void __user *argp);
+bool hvlab_coalesce_out(struct hvlab_vcpu *vcpu);
 void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu);
 bool hvlab_vcpu_halt(struct hvlab_vcpu *vcpu);
 

@@ -27,8 +27,8 @@ static long hvlab_dev_ioctl(struct file *file, unsigned int cmd, unsigned long a
 	case HVLAB_CREATE_VM:
 		return arg ? -EINVAL : hvlab_create_vm();
 	case HVLAB_GET_VCPU_MMAP_SIZE:
-		/* the run page, then the console's (HVLAB_CONSOLE_OFFSET) */
-		return 2 * PAGE_SIZE;
+		/* the run page, the console's, the coalesced ring's */
+		return 3 * PAGE_SIZE;
 	default:
 		return -ENOTTY;
 	}

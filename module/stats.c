@@ -50,6 +50,7 @@ static const struct stat_def vcpu_stats[] = {
 	VCPU_STAT(halts_in_kernel, COUNT, CUMULATIVE),
 	VCPU_STAT(hypercalls, COUNT, CUMULATIVE),
 	VCPU_STAT(console_bytes, BYTES, CUMULATIVE),
+	VCPU_STAT(coalesced_bytes, BYTES, CUMULATIVE),
 	VCPU_STAT(vm_launches, COUNT, CUMULATIVE),
 	VCPU_STAT(vmcs_remote_clears, COUNT, CUMULATIVE),
 };

@@ -841,6 +841,9 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		if (!ret)
 			vcpu->entry_work |= HVLAB_ENTRY_TIMER;
 		break;
+	case HVLAB_SET_COALESCED_PORT:
+		ret = hvlab_vcpu_set_coalesced_port(vcpu, argp);
+		break;
 	case HVLAB_GET_VMCS:
 		ret = hvlab_vcpu_get_vmcs(vcpu, argp);
 		break;
@@ -873,6 +876,8 @@ static vm_fault_t vcpu_run_page_fault(struct vm_fault *vmf)
 		page = virt_to_page(vcpu->run);
 	else if (vmf->pgoff == HVLAB_CONSOLE_OFFSET / PAGE_SIZE)
 		page = virt_to_page(vcpu->console);
+	else if (vmf->pgoff == HVLAB_COALESCED_OFFSET / PAGE_SIZE)
+		page = virt_to_page(vcpu->coalesced);
 	else
 		return VM_FAULT_SIGBUS;
 	get_page(page);
@@ -886,7 +891,7 @@ static const struct vm_operations_struct vcpu_vm_ops = {
 
 static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > 2 * PAGE_SIZE)
+	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > 3 * PAGE_SIZE)
 		return -EINVAL;
 	vma->vm_ops = &vcpu_vm_ops;
 	return 0;
@@ -900,6 +905,7 @@ static void vcpu_free(struct hvlab_vcpu *vcpu)
 	free_page((unsigned long)vcpu->virtual_apic_page);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->console);
+	free_page((unsigned long)vcpu->coalesced);
 	kfree(vcpu);
 }
 
@@ -957,9 +963,11 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	preempt_notifier_init(&vcpu->preempt_notifier, &vcpu_preempt_ops);
 	vcpu->run = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->console = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
+	vcpu->coalesced = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	vcpu->virtual_apic_page = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	ret = -ENOMEM;
-	if (!vcpu->run || !vcpu->console || !vcpu->virtual_apic_page || hvlab_vmcs_alloc(vcpu) ||
+	if (!vcpu->run || !vcpu->console || !vcpu->coalesced || !vcpu->virtual_apic_page ||
+	    hvlab_vmcs_alloc(vcpu) ||
 	    hvlab_fpu_alloc(vcpu))
 		goto fail;
 
@@ -990,6 +998,7 @@ fail:
 	hvlab_fpu_free(vcpu);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->console);
+	free_page((unsigned long)vcpu->coalesced);
 	free_page((unsigned long)vcpu->virtual_apic_page);
 	kfree(vcpu);
 	return ret;

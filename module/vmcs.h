@@ -93,6 +93,12 @@
 #define VMX_AR_L		(1u << 13)	/* CS: 64-bit code */
 #define VMX_AR_DB		(1u << 14)	/* CS: 32-bit default operand size */
 
+/* Exit qualification for I/O instructions (SDM 28.2.1, Table 28-5) */
+#define IO_QUAL_SIZE_MASK		0x7ULL		/* size - 1 */
+#define IO_QUAL_IN			(1ULL << 3)
+#define IO_QUAL_STRING			(1ULL << 4)
+#define IO_QUAL_PORT_SHIFT		16
+
 /* Exit-information field formats (SDM 25.9.2, 28.2.2) */
 #define INTR_INFO_VECTOR_MASK		0xffu
 #define INTR_INFO_TYPE_SHIFT		8

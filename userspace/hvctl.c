@@ -95,6 +95,8 @@ static void usage(FILE *out)
 		"      --timer US[,VECTOR]  interrupt VECTOR (default 0x20) every US\n"
 		"                           microseconds (100 us to 60 s); a HLT with\n"
 		"                           interrupts on then waits in the kernel\n"
+		"      --coalesce PORT      one-byte OUTs to PORT stay in the kernel, in a\n"
+		"                           ring hvctl drains at each exit (not step)\n"
 		"  -e, --exceptions LIST    exceptions that exit on their way to the guest:\n"
 		"                           vector numbers or de,db,bp,of,br,ud,nm,df,ts,\n"
 		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
@@ -375,6 +377,19 @@ void handle_exit(struct session *s)
 	}
 }
 
+/* The coalesced port's bytes (--coalesce), printed as port 0xe9's are */
+static void drain_coalesced(struct session *s)
+{
+	char buf[256];
+	size_t i, n;
+
+	do {
+		n = hv_coalesced_drain(&s->vm, buf, sizeof(buf));
+		for (i = 0; i < n; i++)
+			console_putc(s, buf[i]);
+	} while (n == sizeof(buf));
+}
+
 static int run_loop(struct session *s)
 {
 	struct hvlab_run *run = s->vm.run;
@@ -417,6 +432,7 @@ static int run_loop(struct session *s)
 				s->vm.backend == HV_BACKEND_KVM ? "KVM_RUN" : "HVLAB_RUN", strerror(-ret));
 			return STATUS_SETUP;
 		}
+		drain_coalesced(s);	/* the bytes came before this exit */
 		handle_exit(s);
 		if (s->done)
 			break;
@@ -655,7 +671,7 @@ static void print_vcpu_stats(struct session *s, FILE *out)
 /* Long-only options of run and step (and --raw-console of vmcs) */
 enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
-	OPT_MAX_EXITS, OPT_TIMER,
+	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -665,6 +681,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
 		{ "timer", required_argument, NULL, OPT_TIMER },
+		{ "coalesce", required_argument, NULL, OPT_COALESCE },
 		{ "commands", required_argument, NULL, OPT_COMMANDS },
 		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
 		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
@@ -685,6 +702,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	};
 	struct hvlab_intercepts intercepts = { 0 };
 	struct hvlab_timer timer = { 0 };
+	long coalesce_port = -1;
 	int step = mode == MODE_STEP;
 	struct session s = { .step = step };
 	struct hv_tracer tracer;
@@ -749,6 +767,14 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			s.max_exits = strtol(optarg, &end, 0);
 			if (*end || s.max_exits <= 0) {
 				fprintf(stderr, "hvctl: --max-exits '%s': give a positive number of exits\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case OPT_COALESCE:
+			coalesce_port = strtol(optarg, &end, 0);
+			if (*end || coalesce_port < 0 || coalesce_port > 0xffff || mode == MODE_STEP) {
+				fprintf(stderr, "hvctl: --coalesce '%s': give a port, 0 to 0xffff, to hvctl run or trace\n",
 					optarg);
 				return STATUS_USAGE;
 			}
@@ -889,6 +915,12 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	}
 	if (timer.period_ns && ioctl(s.vm.vcpu_fd, HVLAB_SET_TIMER, &timer)) {
 		fprintf(stderr, "hvctl: cannot set the timer: %s\n", hv_strerror(errno));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	if (coalesce_port >= 0 && hv_set_coalesced_port(&s.vm, coalesce_port)) {
+		fprintf(stderr, "hvctl: cannot coalesce port 0x%lx: this backend or hvlab.ko has no coalesced ring\n",
+			coalesce_port);
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}

@@ -126,6 +126,40 @@ int hv_create_in(struct hv_vm *vm, void *mem, uint64_t mem_size)
 	return hv_create_over(vm, mem, mem_size);
 }
 
+int hv_set_coalesced_port(struct hv_vm *vm, int port)
+{
+	struct hvlab_coalesced_port c = {
+		.port = port < 0 ? 0 : port,
+		.flags = port < 0 ? 0 : HVLAB_COALESCE_ON,
+	};
+
+	if (vm->backend != HV_BACKEND_HVLAB ||
+	    vm->run_size < HVLAB_COALESCED_OFFSET + sizeof(struct hvlab_coalesced_ring))
+		return -ENOSPC;
+	return ioctl(vm->vcpu_fd, HVLAB_SET_COALESCED_PORT, &c) ? -errno : 0;
+}
+
+size_t hv_coalesced_drain(struct hv_vm *vm, char *buf, size_t len)
+{
+	struct hvlab_coalesced_ring *ring;
+	uint32_t head, tail;
+	size_t n = 0;
+
+	if (vm->backend != HV_BACKEND_HVLAB ||
+	    vm->run_size < HVLAB_COALESCED_OFFSET + sizeof(*ring))
+		return 0;
+	ring = (struct hvlab_coalesced_ring *)((char *)vm->run + HVLAB_COALESCED_OFFSET);
+	/* The bytes are there once head says so (the kernel's release) */
+	head = __atomic_load_n(&ring->head, __ATOMIC_ACQUIRE);
+	tail = ring->tail;
+	while (n < len && tail != head) {
+		buf[n++] = ring->data[tail % HVLAB_COALESCED_SIZE];
+		tail++;
+	}
+	__atomic_store_n(&ring->tail, tail, __ATOMIC_RELEASE);
+	return n;
+}
+
 const char *hv_console_bytes(const struct hv_vm *vm)
 {
 	return (const char *)vm->run + HVLAB_CONSOLE_OFFSET;

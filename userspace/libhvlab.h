@@ -106,6 +106,18 @@ const char *hv_guest_format_name(enum hv_guest_format format);
 int64_t hv_parse_size(const char *text);
 
 int hv_run(struct hv_vm *vm);	/* HVLAB_RUN: 0 or -errno */
+/*
+ * HVLAB_SET_COALESCED_PORT: one-byte OUTs to @port go to the coalesced
+ * ring instead of exiting (port -1: off). 0 or -errno; -ENOSPC if the
+ * vCPU mapping has no ring page (an older hvlab.ko, or KVM).
+ */
+int hv_set_coalesced_port(struct hv_vm *vm, int port);
+/*
+ * Take up to @len bytes from the coalesced ring, oldest first, into @buf;
+ * returns how many. Call it at every return from HVLAB_RUN, before
+ * handling the exit, until it returns less than @len.
+ */
+size_t hv_coalesced_drain(struct hv_vm *vm, char *buf, size_t len);
 /* HVLAB_EXIT_CONSOLE: the run->console.len bytes the guest printed */
 const char *hv_console_bytes(const struct hv_vm *vm);
 int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);

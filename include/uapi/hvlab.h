@@ -213,6 +213,31 @@ struct hvlab_timer {
 	__u64 reserved[2];		/* must be 0 */
 };
 
+/*
+ * HVLAB_SET_COALESCED_PORT: one-byte OUTs to this port stop exiting to
+ * userspace. The kernel appends each byte to the vCPU's coalesced ring,
+ * the third page of its mapping (HVLAB_COALESCED_OFFSET), and the guest
+ * goes on; userspace drains the ring at every return from HVLAB_RUN,
+ * before it handles the exit reported, which keeps the guest's order. A
+ * byte that finds the ring full exits as an ordinary OUT. As KVM's
+ * coalesced PIO; docs/abi.md.
+ */
+struct hvlab_coalesced_port {
+	__u16 port;
+	__u16 flags;			/* HVLAB_COALESCE_ON, or 0: off */
+	__u32 reserved;			/* must be 0 */
+};
+
+#define HVLAB_COALESCE_ON	(1u << 0)
+
+#define HVLAB_COALESCED_SIZE	4088	/* bytes of data in the ring */
+
+struct hvlab_coalesced_ring {
+	__u32 head;			/* the kernel's: bytes appended since the port was set */
+	__u32 tail;			/* userspace's: bytes taken; the kernel only reads it */
+	__u8 data[HVLAB_COALESCED_SIZE];	/* byte n at data[n % HVLAB_COALESCED_SIZE] */
+};
+
 #define HVLAB_TIMER_MIN_PERIOD_NS	100000ULL	/* 100 us */
 #define HVLAB_TIMER_MAX_PERIOD_NS	60000000000ULL	/* 60 s */
 
@@ -284,6 +309,8 @@ struct hvlab_exit_record {
  * KVM_PIO_PAGE_OFFSET: a hypercall's data is too big for the run page.
  */
 #define HVLAB_CONSOLE_OFFSET	4096
+/* The third page: struct hvlab_coalesced_ring (HVLAB_SET_COALESCED_PORT) */
+#define HVLAB_COALESCED_OFFSET	8192
 
 /*
  * The run page. The kernel writes the exit fields before HVLAB_RUN
@@ -507,5 +534,6 @@ struct hvlab_fpu {
 #define HVLAB_GET_FPU		_IOR(HVLAB_IO, 0x2b, struct hvlab_fpu)
 #define HVLAB_SET_FPU		_IOW(HVLAB_IO, 0x2c, struct hvlab_fpu)
 #define HVLAB_SET_TIMER		_IOW(HVLAB_IO, 0x2d, struct hvlab_timer)
+#define HVLAB_SET_COALESCED_PORT _IOW(HVLAB_IO, 0x2e, struct hvlab_coalesced_port)
 
 #endif /* _UAPI_HVLAB_H */
