@@ -83,8 +83,8 @@ TEST(device_basics)
 
 	ASSERT_EQ(0, hv_open(&vm));
 	EXPECT_EQ(HVLAB_API_VERSION, ioctl(vm.dev_fd, HVLAB_GET_API_VERSION, 0));
-	/* the run page, then the console page (HVLAB_CONSOLE_OFFSET) */
-	EXPECT_EQ(8192, ioctl(vm.dev_fd, HVLAB_GET_VCPU_MMAP_SIZE, 0));
+	/* the run page, the console page, the coalesced ring's page */
+	EXPECT_EQ(12288, ioctl(vm.dev_fd, HVLAB_GET_VCPU_MMAP_SIZE, 0));
 	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
 	/* Bochs corei7_skylake_x and every VT-x CPU hvlab runs on */
 	EXPECT_NE(0, caps.revision_id);
@@ -199,15 +199,17 @@ TEST(vcpu_refusals)
 	EXPECT_EQ(-EINVAL, hv_run(&vm));
 	vm.run->trace_tail = 0;
 
-	/* the mapping is the run page and the console page, from offset 0 */
-	p = mmap(NULL, 12288, PROT_READ, MAP_SHARED, vm.vcpu_fd, 0);
+	/* the mapping is the run, console and ring pages, from offset 0 */
+	p = mmap(NULL, 16384, PROT_READ, MAP_SHARED, vm.vcpu_fd, 0);
 	EXPECT_EQ(MAP_FAILED, p);
 	p = mmap(NULL, 4096, PROT_READ, MAP_SHARED, vm.vcpu_fd, 4096);
 	EXPECT_EQ(MAP_FAILED, p);
-	p = mmap(NULL, 8192, PROT_READ, MAP_SHARED, vm.vcpu_fd, 0);
+	p = mmap(NULL, 12288, PROT_READ, MAP_SHARED, vm.vcpu_fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(0, memcmp(p, vm.run, 4096));	/* the same run page */
-	munmap(p, 8192);
+	/* the same ring page as libhvlab's mapping: an empty ring */
+	EXPECT_EQ(0, memcmp(p + HVLAB_COALESCED_OFFSET, (char *)vm.run + HVLAB_COALESCED_OFFSET, 8));
+	munmap(p, 12288);
 
 	/* none of it changed the guest: it still says hello */
 	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
