@@ -754,7 +754,8 @@ static int handle_io(struct hvlab_vcpu *vcpu)
  */
 static int handle_io_exit(struct hvlab_vcpu *vcpu)
 {
-	if (hvlab_coalesce_out(vcpu))
+	/* The test inline: every other OUT and IN pays only this much */
+	if (unlikely(vcpu->coalesced_on) && hvlab_coalesce_out(vcpu))
 		return 1;
 	return handle_io(vcpu);
 }
