@@ -72,8 +72,8 @@ void hvlab_vmcs_init_active_lists(void)
  * VMCLEAR the vCPU's VMCS on the CPU where it is active, which is this
  * one: its data goes back to memory, its launch state becomes "clear",
  * and any CPU may VMPTRLD it next, to VMLAUNCH it again (SDM 25.11.3).
- * Interrupts are off: an IPI from vmcs_clear_on_its_cpu(), this CPU's
- * own teardown, or the last put of a vCPU being freed.
+ * Interrupts are off: an IPI from vmcs_clear_on_its_cpu() or from
+ * vmcs_clear_before_free(), or this CPU's own teardown.
  */
 static void vmcs_clear_here(void *arg)
 {
@@ -217,6 +217,14 @@ static void vmcs_clear_before_free(struct hvlab_vcpu *vcpu)
 
 int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 {
+	/*
+	 * First, before anything can fail: the vCPU is zeroed, and a
+	 * vmcs_cpu of 0 would send hvlab_vmcs_free() to clear it on CPU 0.
+	 */
+	vcpu->cpu = -1;
+	vcpu->vmcs_cpu = -1;
+	vcpu->last_cpu = -1;
+	vcpu->host_state_cpu = -1;
 	vcpu->vmcs = (void *)get_zeroed_page(GFP_KERNEL_ACCOUNT);
 	if (!vcpu->vmcs)
 		return -ENOMEM;
@@ -236,10 +244,6 @@ int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 	/* SDM 25.2: software writes the revision identifier, nothing else. */
 	*(u32 *)vcpu->vmcs = vmx_config.caps.revision_id;
 	vcpu->vmcs_pa = __pa(vcpu->vmcs);
-	vcpu->cpu = -1;
-	vcpu->vmcs_cpu = -1;
-	vcpu->last_cpu = -1;
-	vcpu->host_state_cpu = -1;
 	return 0;
 }
 
