@@ -499,10 +499,12 @@ int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
 
 /* timer.c: the guest's periodic interrupt, and HLT that waits for it */
 long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);
-int hvlab_vcpu_set_coalesced_port(struct hvlab_vcpu *vcpu, void __user *argp);
-bool hvlab_coalesce_out(struct hvlab_vcpu *vcpu);
 void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu);
 bool hvlab_vcpu_halt(struct hvlab_vcpu *vcpu);
+
+/* coalesced.c: one port's bytes kept in a ring instead of exiting (lab 9) */
+int hvlab_vcpu_set_coalesced_port(struct hvlab_vcpu *vcpu, void __user *argp);
+bool hvlab_coalesce_out(struct hvlab_vcpu *vcpu);
 
 /* exits.c: one handler per basic exit reason. 1 = resume, 0 = to user. */
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu);
