@@ -10,6 +10,7 @@
  */
 #include <linux/highmem.h>
 #include <linux/kernel.h>
+#include <linux/nospec.h>
 #include <linux/random.h>
 #include <linux/string.h>
 #include <asm/fpu/xcr.h>
@@ -906,7 +907,11 @@ int hvlab_handle_exit(struct hvlab_vcpu *vcpu)
 {
 	u32 basic = HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason);
 
-	if (basic < ARRAY_SIZE(exit_handlers) && exit_handlers[basic])
-		return exit_handlers[basic](vcpu);
+	/* As any index that comes from outside: no speculation past the end */
+	if (basic < ARRAY_SIZE(exit_handlers)) {
+		basic = array_index_nospec(basic, ARRAY_SIZE(exit_handlers));
+		if (exit_handlers[basic])
+			return exit_handlers[basic](vcpu);
+	}
 	return handle_unhandled(vcpu);
 }

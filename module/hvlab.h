@@ -319,11 +319,11 @@ struct hvlab_vcpu {
 	ktime_t timer_deadline;		/* host time of the next tick */
 
 	/*
-	 * HVLAB_ENTRY_*: what the next VM entries must do first (vcpu.c). One
-	 * test on every entry instead of one per kind: the lab's TSC counts
-	 * each instruction of a round trip.
+	 * HVLAB_ENTRY_*: what the next VM entries must do first (vcpu.c).
+	 * Bit operations: the sched-in notifier sets a bit between any two
+	 * instructions of the run loop, which must not lose it.
 	 */
-	u8 entry_work;
+	unsigned long entry_work;
 
 	/* The paravirtual console (hypercall.c) */
 	u8 *console;			/* HVLAB_EXIT_CONSOLE's bytes, mmap'ed after run */
@@ -494,8 +494,10 @@ int hvlab_vcpu_raise_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_erro
 			       u32 error_code);
 int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
 
-#define HVLAB_ENTRY_TIMER	BIT(0)	/* the timer is on, or the preemption timer still set for it */
-#define HVLAB_ENTRY_MSR_LISTS	BIT(1)	/* a value in the MSR-load lists changed (vmcs.c) */
+/* Bit numbers in vcpu->entry_work */
+#define HVLAB_ENTRY_TIMER	0	/* the timer is on, or the preemption timer still set for it */
+#define HVLAB_ENTRY_MSR_LISTS	1	/* a value in the MSR-load lists changed (vmcs.c) */
+#define HVLAB_ENTRY_LOAD_AGAIN	2	/* a sched-in could not load the VMCS (vcpu.c) */
 
 /* timer.c: the guest's periodic interrupt, and HLT that waits for it */
 long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);

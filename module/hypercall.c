@@ -23,6 +23,7 @@
  */
 #include <linux/log2.h>
 #include <linux/minmax.h>
+#include <linux/nospec.h>
 
 #include "hvlab.h"
 #include "lab.h"
@@ -178,9 +179,13 @@ int hvlab_handle_vmcall(struct hvlab_vcpu *vcpu)
 
 	vcpu->stats.hypercalls++;
 	vcpu->console_len = 0;
-	if (nr < ARRAY_SIZE(hypercalls))
-		ret = hypercalls[nr](vcpu, hypercall_arg(vcpu, GPR_RBX),
-				     hypercall_arg(vcpu, GPR_RCX));
+	/* The guest picks the index: no speculative call through a wild one */
+	if (nr < ARRAY_SIZE(hypercalls)) {
+		nr = array_index_nospec(nr, ARRAY_SIZE(hypercalls));
+		if (hypercalls[nr])
+			ret = hypercalls[nr](vcpu, hypercall_arg(vcpu, GPR_RBX),
+					     hypercall_arg(vcpu, GPR_RCX));
+	}
 	if (vcpu->dead)			/* a lab's stub was reached */
 		return 0;
 	vcpu->gprs[GPR_RAX] = ret;

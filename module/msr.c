@@ -202,7 +202,7 @@ static int msr_write(struct hvlab_vcpu *vcpu, u32 index, u64 value)
 		if (!vcpu->msr_lists || (value >> 32))
 			return -EINVAL;
 		vcpu->msr_lists->entry_load[0].value = value;
-		vcpu->entry_work |= HVLAB_ENTRY_MSR_LISTS;	/* VM entry loads it, or not */
+		set_bit(HVLAB_ENTRY_MSR_LISTS, &vcpu->entry_work);	/* VM entry loads it, or not */
 		return 0;
 	case MSR_IA32_TSC:
 		/* Writing the TSC is setting the TSC offset (SDM 26.3). */

@@ -95,9 +95,10 @@ void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu)
 	if (vcpu->timer_period_ns) {
 		timer_tick(vcpu);
 	} else {
-		/* turned off: the preemption timer goes back to the host's slice */
-		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_config.preemption_timer_value);
-		vcpu->entry_work &= ~HVLAB_ENTRY_TIMER;
+		/* turned off: the preemption timer goes back to the host's slice, if used */
+		if (vmx_config.preemption_timer_value)
+			vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, vmx_config.preemption_timer_value);
+		clear_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work);
 	}
 }
 

@@ -172,10 +172,19 @@ static struct hvlab_vcpu *preempt_notifier_to_vcpu(struct preempt_notifier *pn)
 	return container_of(pn, struct hvlab_vcpu, preempt_notifier);
 }
 
-/* The thread runs again, maybe on another CPU: make the VMCS current here. */
+/*
+ * The thread runs again, maybe on another CPU: make the VMCS current
+ * here. If it cannot be (VMX off on a CPU going offline, or a lab's
+ * stub), the run loop must not touch whatever VMCS is current here: it
+ * loads the vCPU's again, or stops, before its next VMREAD.
+ */
 static void vcpu_sched_in(struct preempt_notifier *pn, int cpu)
 {
-	hvlab_vmcs_load(preempt_notifier_to_vcpu(pn), cpu);
+	struct hvlab_vcpu *vcpu = preempt_notifier_to_vcpu(pn);
+
+	hvlab_vmcs_load(vcpu, cpu);
+	if (unlikely(vcpu->cpu < 0))
+		set_bit(HVLAB_ENTRY_LOAD_AGAIN, &vcpu->entry_work);
 }
 
 /* The thread leaves this CPU: the host's MSRs back; the VMCS stays active here. */
@@ -204,6 +213,24 @@ static void vcpu_put(struct hvlab_vcpu *vcpu)
 	preempt_notifier_unregister(&vcpu->preempt_notifier);
 	hvlab_vmcs_put(vcpu);
 	preempt_enable();
+}
+
+/*
+ * In the run loop, after a sched-in that could not load the VMCS
+ * (HVLAB_ENTRY_LOAD_AGAIN): try again on the CPU the thread is on now.
+ * False if it still cannot be, or the refusal ended the VM (a lab stub).
+ */
+static bool vcpu_load_again(struct hvlab_vcpu *vcpu)
+{
+	if (vcpu->dead)
+		return false;
+	preempt_disable();
+	if (vcpu->cpu < 0)
+		hvlab_vmcs_load(vcpu, smp_processor_id());
+	if (vcpu->cpu >= 0)
+		clear_bit(HVLAB_ENTRY_LOAD_AGAIN, &vcpu->entry_work);
+	preempt_enable();
+	return vcpu->cpu >= 0;
 }
 
 /* Finish the IN, INS or MMIO read that the last exit left to userspace. */
@@ -300,8 +327,9 @@ static void vcpu_host_nmi(void)
 /*
  * One VM entry and exit, with interrupts off in between so that nothing
  * can run on this CPU while the VMCS holds this CPU's host state.
- * Returns 0 after a VM exit (vcpu->exit filled in), or 1 if the VM entry
- * failed (run->exit_reason already says why).
+ * Returns 0 after a VM exit (vcpu->exit filled in), 1 if the VM entry
+ * failed (run->exit_reason already says why), or -EAGAIN if the VMCS is
+ * not loaded on this CPU (vcpu_run() loads it again).
  */
 static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 {
@@ -310,27 +338,39 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	bool swap_xcr0;
 	int ret;
 
+	local_irq_disable();
+	/*
+	 * With interrupts off the thread can no longer move: the last look.
+	 * A lab's stub on the way here (a sched-in on another CPU, lab 8) may
+	 * have ended the VM and left the VMCS's host state another CPU's:
+	 * entering with it would wreck the host at the next exit. A sched-in
+	 * that found VMX off (a CPU going offline, vmcs.c) left no VMCS
+	 * loaded: the run loop loads it again.
+	 */
+	if (unlikely(vcpu->dead || vcpu->cpu != smp_processor_id())) {
+		local_irq_enable();
+		if (vcpu->dead)
+			return 1;
+		if (vcpu->cpu < 0)
+			return -EAGAIN;
+		/* Loaded, on another CPU: the entry would use another VMCS. */
+		hvlab_vcpu_kill(vcpu, "VMCS not current on CPU %d (loaded on %d): an hvlab bug",
+				raw_smp_processor_id(), vcpu->cpu);
+		return 1;
+	}
 	/*
 	 * Before CR2 and XCR0 become the guest's: a probe may fault or use the
 	 * FPU. The guard keeps the VMREAD off the path while nobody traces.
 	 */
 	if (trace_hvlab_entry_enabled())
 		trace_hvlab_entry(vcpu->id, vmcs_readl(GUEST_RIP));
-	local_irq_disable();
 	/*
-	 * With interrupts off the thread can no longer move: the last look.
-	 * A lab's stub on the way here (a sched-in on another CPU, lab 8) may
-	 * have ended the VM and left the VMCS's host state another CPU's:
-	 * entering with it would wreck the host at the next exit.
+	 * The MSR-load lists, here because a sched-in on another CPU changes
+	 * the host's TSC_AUX in them (vmcs.c) at any time until interrupts
+	 * are off.
 	 */
-	if (unlikely(vcpu->dead || vcpu->cpu != smp_processor_id())) {
-		local_irq_enable();
-		/* The VMCS must be current here, or the entry would use another. */
-		if (!vcpu->dead)
-			hvlab_vcpu_kill(vcpu, "VMCS not current on CPU %d (loaded on %d): an hvlab bug",
-					raw_smp_processor_id(), vcpu->cpu);
-		return 1;
-	}
+	if (unlikely(test_bit(HVLAB_ENTRY_MSR_LISTS, &vcpu->entry_work)))
+		hvlab_vmcs_update_msr_lists(vcpu);
 	hvlab_fpu_reload_if_needed(vcpu);
 	/* The host's CR3 (PCID) and CR4 can change under a loaded VMCS. */
 	cr3 = __read_cr3();
@@ -490,21 +530,24 @@ static void vcpu_update_tpr_threshold(struct hvlab_vcpu *vcpu)
 }
 
 /*
- * What some VM entries need first: queued events, the TPR threshold and
- * the MSR-load lists. Each costs instructions on every round trip, which
- * the lab's TSC counts, so test cheaply whether there is anything to do.
+ * What some VM entries need first: the timer, queued events and the TPR
+ * threshold (the MSR-load lists come later, with interrupts off). Each
+ * costs instructions on every round trip, which the lab's TSC counts, so
+ * test cheaply whether there is anything to do.
  */
 static int vcpu_prepare_entry(struct hvlab_vcpu *vcpu)
 {
-	if (unlikely(vcpu->entry_work)) {
-		if (vcpu->entry_work & HVLAB_ENTRY_TIMER) {
+	if (unlikely(READ_ONCE(vcpu->entry_work))) {
+		/* First: everything after it uses the VMCS */
+		if (test_bit(HVLAB_ENTRY_LOAD_AGAIN, &vcpu->entry_work) &&
+		    !vcpu_load_again(vcpu))
+			return -1;
+		if (test_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work)) {
 			hvlab_vcpu_timer_prepare_entry(vcpu);
 			/* A lab stub may have ended the VM (lab.h) */
 			if (unlikely(vcpu->dead))
 				return -1;
 		}
-		if (vcpu->entry_work & HVLAB_ENTRY_MSR_LISTS)
-			hvlab_vmcs_update_msr_lists(vcpu);
 	}
 	if (vcpu->queued_exception >= 0 || vcpu->queued_nmi ||
 	    vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0) {
@@ -621,14 +664,23 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			run->exit_reason = HVLAB_EXIT_TRACE_FULL;
 			break;
 		}
-		if (vcpu_prepare_entry(vcpu))
+		if (unlikely(vcpu_prepare_entry(vcpu))) {
+			/* A sched-in could not load the VMCS, and it still cannot be */
+			if (vcpu->cpu < 0 && !vcpu->dead)
+				ret = -EIO;
 			break;
+		}
 		if (step) {
 			hvlab_step_arm(vcpu);
 			rip = vmcs_readl(GUEST_RIP);
 		}
-		if (vcpu_enter_guest(vcpu))
+		ret = vcpu_enter_guest(vcpu);
+		if (unlikely(ret)) {
+			if (ret == -EAGAIN)
+				continue;
+			ret = 0;
 			break;
+		}
 		if (flags & HVLAB_RUN_STOP_EVERY_EXIT)
 			vcpu_save_exit_state(vcpu);
 		ret = hvlab_handle_exit(vcpu);
@@ -652,7 +704,8 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			break;
 		}
 	}
-	hvlab_step_disarm(vcpu);
+	if (vcpu->cpu >= 0)
+		hvlab_step_disarm(vcpu);
 	hvlab_fpu_put_guest(vcpu);
 out:
 	if (run->exit_reason == HVLAB_EXIT_STEP)
@@ -839,7 +892,7 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		ret = hvlab_vcpu_set_timer(vcpu, argp);
 		/* on, or off: the next entry sets the preemption timer (timer.c) */
 		if (!ret)
-			vcpu->entry_work |= HVLAB_ENTRY_TIMER;
+			set_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work);
 		break;
 	case HVLAB_SET_COALESCED_PORT:
 		ret = hvlab_vcpu_set_coalesced_port(vcpu, argp);
@@ -867,33 +920,46 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	return ret;
 }
 
-static vm_fault_t vcpu_run_page_fault(struct vm_fault *vmf)
+/* Never code, not even by a later mprotect() */
+static int vcpu_mprotect(struct vm_area_struct *vma, unsigned long start,
+			 unsigned long end, unsigned long newflags)
 {
-	struct hvlab_vcpu *vcpu = vmf->vma->vm_file->private_data;
-	struct page *page;
-
-	if (vmf->pgoff == 0)
-		page = virt_to_page(vcpu->run);
-	else if (vmf->pgoff == HVLAB_CONSOLE_OFFSET / PAGE_SIZE)
-		page = virt_to_page(vcpu->console);
-	else if (vmf->pgoff == HVLAB_COALESCED_OFFSET / PAGE_SIZE)
-		page = virt_to_page(vcpu->coalesced);
-	else
-		return VM_FAULT_SIGBUS;
-	get_page(page);
-	vmf->page = page;
-	return 0;
+	return newflags & VM_EXEC ? -EACCES : 0;
 }
 
 static const struct vm_operations_struct vcpu_vm_ops = {
-	.fault = vcpu_run_page_fault,
+	.mprotect = vcpu_mprotect,
 };
 
+/*
+ * The run, console and ring pages, at their offsets (uapi hvlab.h): data,
+ * never code. remap_pfn_range() maps them all now, and marks the mapping
+ * VM_DONTEXPAND (mremap() cannot grow it past them: EFAULT) and
+ * VM_DONTDUMP (they are the kernel's pages, not the process's).
+ */
 static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 {
-	if (vma->vm_pgoff != 0 || vma->vm_end - vma->vm_start > 3 * PAGE_SIZE)
+	struct hvlab_vcpu *vcpu = file->private_data;
+	void *pages[] = {
+		[0] = vcpu->run,
+		[HVLAB_CONSOLE_OFFSET / PAGE_SIZE] = vcpu->console,
+		[HVLAB_COALESCED_OFFSET / PAGE_SIZE] = vcpu->coalesced,
+	};
+	unsigned long i;
+	int ret;
+
+	if (vma->vm_pgoff != 0 || vma_pages(vma) > ARRAY_SIZE(pages))
 		return -EINVAL;
+	if (vma->vm_flags & VM_EXEC)
+		return -EPERM;
 	vma->vm_ops = &vcpu_vm_ops;
+	for (i = 0; i < vma_pages(vma); i++) {
+		ret = remap_pfn_range(vma, vma->vm_start + i * PAGE_SIZE,
+				      page_to_pfn(virt_to_page(pages[i])), PAGE_SIZE,
+				      vma->vm_page_prot);
+		if (ret)
+			return ret;
+	}
 	return 0;
 }
 

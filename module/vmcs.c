@@ -193,6 +193,34 @@ static __always_inline int vmcs_make_current(struct hvlab_vcpu *vcpu, int cpu)
 	return 0;
 }
 
+/*
+ * A load was refused (a lab's stub): the VMCS current here is another
+ * vCPU's, and a stray VMWRITE of the run loop, preempted before it could
+ * see the refusal, would change that guest. Clear it, as its thread's
+ * move to another CPU would: then no VMCS is current here (SDM 31.3,
+ * VMCLEAR), such a VMWRITE fails harmlessly, and that vCPU's next entry
+ * is a VMLAUNCH. Preemption off.
+ */
+static noinline void vmcs_leave_none_current(void)
+{
+	struct hvlab_vcpu *other;
+	u64 current_pa;
+
+	if (!hvlab_vmx_on_this_cpu())
+		return;		/* no VMCS at all */
+	asm volatile("vmptrst %0" : "=m" (current_pa));
+	if (current_pa == ~0ULL)
+		return;
+	local_irq_disable();
+	list_for_each_entry(other, this_cpu_ptr(&active_vmcss), active_vmcs_link) {
+		if (other->vmcs_pa == current_pa) {
+			vmcs_clear_here(other);
+			break;
+		}
+	}
+	local_irq_enable();
+}
+
 /* For register access outside HVLAB_RUN (vcpu.c) */
 int hvlab_vmcs_make_current(struct hvlab_vcpu *vcpu, int cpu)
 {
@@ -239,7 +267,7 @@ int hvlab_vmcs_alloc(struct hvlab_vcpu *vcpu)
 		vcpu->msr_lists->entry_load[0].value = vcpu->id;
 		vcpu->msr_lists->entry_load[1].index = MSR_X2APIC_TPR;
 		vcpu->msr_lists->exit_load[0].index = MSR_TSC_AUX;
-		vcpu->entry_work |= HVLAB_ENTRY_MSR_LISTS;	/* the first entry sets the counts */
+		set_bit(HVLAB_ENTRY_MSR_LISTS, &vcpu->entry_work);	/* the first entry sets the counts */
 	}
 	/* SDM 25.2: software writes the revision identifier, nothing else. */
 	*(u32 *)vcpu->vmcs = vmx_config.caps.revision_id;
@@ -266,7 +294,8 @@ void hvlab_vmcs_free(struct hvlab_vcpu *vcpu)
  * time on every entry and exit, so the lists are used only while the two
  * values differ. Called before a VM entry when one of them may have
  * changed (HVLAB_ENTRY_MSR_LISTS: a new vCPU, a new CPU, a WRMSR of
- * TSC_AUX), with the VMCS current.
+ * TSC_AUX), with the VMCS current and interrupts off: the sched-in that
+ * sets the bit cannot come between the look and the VMWRITEs.
  */
 void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu)
 {
@@ -277,7 +306,7 @@ void hvlab_vmcs_update_msr_lists(struct hvlab_vcpu *vcpu)
 		return;
 	/* Done, unless a test injects the fault: look again until it stops */
 	if (!fault_msr_load)
-		vcpu->entry_work &= ~HVLAB_ENTRY_MSR_LISTS;
+		clear_bit(HVLAB_ENTRY_MSR_LISTS, &vcpu->entry_work);
 	count = fault_msr_load ? 2 : lists->entry_load[0].value != lists->exit_load[0].value;
 	if (count == vcpu->msr_load_count)
 		return;
@@ -788,7 +817,7 @@ static void vmcs_set_host_tsc_aux(struct hvlab_vcpu *vcpu)
 	rdmsrl(MSR_TSC_AUX, host_tsc_aux);
 	if (host_tsc_aux != vcpu->msr_lists->exit_load[0].value) {
 		vcpu->msr_lists->exit_load[0].value = host_tsc_aux;
-		vcpu->entry_work |= HVLAB_ENTRY_MSR_LISTS;
+		set_bit(HVLAB_ENTRY_MSR_LISTS, &vcpu->entry_work);
 	}
 }
 
@@ -823,8 +852,10 @@ static void vmcs_move_to_cpu(struct hvlab_vcpu *vcpu, int cpu)
 void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 {
 	/* If it cannot be used here, vcpu->cpu stays -1: no entry with it. */
-	if (vmcs_make_current(vcpu, cpu))
+	if (unlikely(vmcs_make_current(vcpu, cpu))) {
+		vmcs_leave_none_current();
 		return;
+	}
 	vcpu->cpu = cpu;
 	vcpu->last_cpu = cpu;
 	hvlab_spec_vcpu_load(vcpu);

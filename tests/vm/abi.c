@@ -4,6 +4,7 @@
  * numbers, bad pointers, and file descriptors closed in odd orders. Every
  * refusal must leave the VM as it was: each test ends by running a guest.
  */
+#define _GNU_SOURCE		/* mremap */
 #include <pthread.h>
 #include <signal.h>
 #include <sys/mman.h>
@@ -215,6 +216,32 @@ TEST(vcpu_refusals)
 	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
 	r.output[r.output_len] = 0;
 	EXPECT_STREQ("Hello from an hvlab guest!\n", r.output);
+	hv_close(&vm);
+}
+
+/*
+ * The vCPU mapping is three pages of data: it cannot grow past them by
+ * mremap (VM_DONTEXPAND), nor ever be executable, now or by mprotect.
+ */
+TEST(vcpu_mapping_neither_grows_nor_executes)
+{
+	struct hv_vm vm;
+	void *p, *q;
+
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	p = mmap(NULL, 4096, PROT_READ | PROT_EXEC, MAP_SHARED, vm.vcpu_fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EPERM, errno);
+	p = mmap(NULL, 12288, PROT_READ | PROT_WRITE, MAP_SHARED, vm.vcpu_fd, 0);
+	ASSERT_NE(MAP_FAILED, p);
+	EXPECT_EQ(-1, mprotect(p, 4096, PROT_READ | PROT_EXEC));
+	EXPECT_EQ(EACCES, errno);
+	q = mremap(p, 12288, 16384, MREMAP_MAYMOVE);
+	EXPECT_EQ(MAP_FAILED, q);
+	EXPECT_EQ(EFAULT, errno);
+	if (q != MAP_FAILED)
+		p = q;
+	munmap(p, q != MAP_FAILED ? 16384 : 12288);
 	hv_close(&vm);
 }
 
