@@ -43,12 +43,13 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 	       $(wildcard include/uapi/*.h)
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
-	    userspace/stop_cond.c userspace/fpu_image.c
+	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c
 # compiled once into a static library that hvctl and every test links
 LIBHVLAB := $(B)/lib/libhvlab.a
 LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
-	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c
+	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c \
+	      userspace/ept_print.c
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.

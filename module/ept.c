@@ -10,24 +10,9 @@
 #include <linux/gfp.h>
 #include <linux/mm.h>
 
+#include "ept.h"
 #include "hvlab.h"
 #include "lab.h"
-
-/* EPT paging-structure entry bits (SDM 29.3.2, Tables 29-1 to 29-6) */
-#define EPT_READ		(1ULL << 0)
-#define EPT_WRITE		(1ULL << 1)
-#define EPT_EXECUTE		(1ULL << 2)
-#define EPT_RWX			(EPT_READ | EPT_WRITE | EPT_EXECUTE)
-#define EPT_MEMTYPE_WB		(6ULL << 3)	/* leaf entries only */
-#define EPT_IGNORE_PAT		(1ULL << 6)	/* leaf: the guest's PAT has no say */
-#define EPT_ADDR_MASK		0x000ffffffffff000ULL
-
-/* EPTP fields (SDM 25.6.11) */
-#define EPTP_MEMTYPE_WB		6ULL
-#define EPTP_WALK_LENGTH_4	(3ULL << 3)	/* walk length minus one */
-
-#define EPT_LEVELS		4
-#define EPT_INDEX(gpa, level)	(((gpa) >> (12 + 9 * ((level) - 1))) & 511)
 
 int hvlab_ept_init(struct hvlab_ept *ept)
 {

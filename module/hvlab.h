@@ -401,6 +401,7 @@ void hvlab_vcpu_vmcs_exit(struct hvlab_vcpu *vcpu);
 /* vmcs_access.c: HVLAB_GET_VMCS, HVLAB_SET_VMCS */
 long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp);
 long hvlab_vcpu_set_vmcs(struct hvlab_vcpu *vcpu, void __user *argp);
+bool hvlab_may_see_host_addresses(void);
 
 /* The exception bitmap a vCPU runs with: hvlab's and userspace's. */
 static inline u32 hvlab_exception_bitmap(const struct hvlab_vcpu *vcpu)
@@ -481,6 +482,10 @@ static inline void hvlab_stats_account_exit(struct hvlab_vcpu *vcpu, u64 ticks)
 
 long hvlab_vcpu_get_stats(struct hvlab_vcpu *vcpu, void __user *argp);
 long hvlab_vm_get_stats(struct hvlab_vm *vm, void __user *argp);
+
+/* ept_dump.c: HVLAB_GET_EPT, the tables as data */
+long hvlab_vm_get_ept(struct hvlab_vm *vm, void __user *argp);
+
 int hvlab_debugfs_init(void);
 void hvlab_debugfs_exit(void);
 void hvlab_debugfs_add_vm(struct hvlab_vm *vm);

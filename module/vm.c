@@ -259,6 +259,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return ret;
 	case HVLAB_GET_VM_STATS:
 		return hvlab_vm_get_stats(vm, (void __user *)arg);
+	case HVLAB_GET_EPT:
+		return hvlab_vm_get_ept(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

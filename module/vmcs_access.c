@@ -112,7 +112,7 @@ static bool vmcs_field_is_host_address(u32 enc)
 }
 
 /* Host addresses only for who may see kernel pointers (cf. kptr_restrict 1). */
-static bool may_see_host_addresses(void)
+bool hvlab_may_see_host_addresses(void)
 {
 	return capable(CAP_SYSLOG) && !security_locked_down(LOCKDOWN_KCORE);
 }
@@ -131,7 +131,7 @@ long hvlab_vcpu_get_vmcs(struct hvlab_vcpu *vcpu, void __user *argp)
 		if (fields[i].flags || !vmcs_encoding_valid(fields[i].encoding))
 			ret = -EINVAL;
 	if (!ret) {
-		bool show_addresses = may_see_host_addresses();
+		bool show_addresses = hvlab_may_see_host_addresses();
 
 		ret = hvlab_vcpu_vmcs_enter(vcpu);
 		if (ret)

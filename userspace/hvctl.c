@@ -37,6 +37,7 @@
 #include "state.h"
 #include "tracer.h"
 #include "vmcs_image.h"
+#include "ept_print.h"
 #include "vmcs_print.h"
 
 #define DEBUG_PORT	0xe9
@@ -71,6 +72,11 @@ static void usage(FILE *out)
 		"  vmcs [--group G] [--exits N] [--json] GUEST\n"
 		"                           dump the VMCS after loading GUEST (and N exits),\n"
 		"                           decoded; G = control, exit, guest, host, all\n"
+		"  ept [--exits N] [--tree | --gpa GPA] [--json] GUEST\n"
+		"                           the VM's extended page tables after loading\n"
+		"                           GUEST (and N exits): guest-physical ranges with\n"
+		"                           their rights, memory type and host pages, or\n"
+		"                           every table entry (--tree), or one walk (--gpa)\n"
 		"  explain [--json] [--state FILE] GUEST\n"
 		"                           check GUEST's fresh VMCS (with FILE's state) the\n"
 		"                           way VM entry will (SDM 27.2, 27.3), without\n"
@@ -109,6 +115,8 @@ static void usage(FILE *out)
 		"                           rip, rflags, mxcsr, xmm0-15) as one JSON object to\n"
 		"                           FILE (- for stdout; the console then goes to stderr)\n"
 		"      --stats              at the end, print the vCPU's statistics\n"
+		"      --ept-dump FILE      at the end, write the VM's EPT to FILE: ranges and\n"
+		"                           the tree (as hvctl ept), or JSON if FILE ends .json\n"
 		"      --state FILE         after loading GUEST, set the registers, segments,\n"
 		"                           control registers, ... from FILE (JSON, as\n"
 		"                           step --save-state writes it)\n"
@@ -668,10 +676,32 @@ static void print_vcpu_stats(struct session *s, FILE *out)
 	free(values);
 }
 
+/* --ept-dump: the EPT as the guest left it; JSON for a .json file */
+static void write_ept_dump(struct session *s, FILE *out, const char *path)
+{
+	size_t len = strlen(path);
+	struct hv_ept ept;
+	int err = hv_ept_read(&s->vm, &ept);
+
+	if (err) {
+		fprintf(stderr, "hvctl: --ept-dump: HVLAB_GET_EPT failed: %s (is hvlab.ko older than hvctl?)\n",
+			strerror(-err));
+		return;
+	}
+	if (len > 5 && !strcmp(path + len - 5, ".json")) {
+		hv_ept_print_json(out, &ept, 1);
+	} else {
+		hv_ept_print_ranges(out, &ept);
+		fputc('\n', out);
+		hv_ept_print_tree(out, &ept);
+	}
+	hv_ept_free(&ept);
+}
+
 /* Long-only options of run and step (and --raw-console of vmcs) */
 enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
-	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE,
+	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE, OPT_EPT_DUMP,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -682,6 +712,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
 		{ "timer", required_argument, NULL, OPT_TIMER },
 		{ "coalesce", required_argument, NULL, OPT_COALESCE },
+		{ "ept-dump", required_argument, NULL, OPT_EPT_DUMP },
 		{ "commands", required_argument, NULL, OPT_COMMANDS },
 		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
 		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
@@ -706,8 +737,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	int step = mode == MODE_STEP;
 	struct session s = { .step = step };
 	struct hv_tracer tracer;
-	const char *chrome_path = NULL;
-	FILE *chrome = NULL;
+	const char *chrome_path = NULL, *ept_path = NULL;
+	FILE *chrome = NULL, *ept_out = NULL;
 	int stats = 0, json = 0;
 	enum hv_guest_format format;
 	int64_t bitmap;
@@ -755,6 +786,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 				return STATUS_USAGE;
 			s.step_cfg.commands = optarg;
 			step_only = "--commands";
+			break;
+		case OPT_EPT_DUMP:
+			ept_path = optarg;
 			break;
 		case OPT_SAVE_STATE:
 			s.step_cfg.save_state = optarg;
@@ -882,6 +916,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 					   "the exit trace is hvlab's trace ring; KVM has none");
 		if (stats)
 			return needs_hvlab("--stats", "these are hvlab's statistics");
+		if (ept_path)
+			return needs_hvlab("--ept-dump", "KVM's EPT stays in the kernel");
 		if (s.max_exits)
 			return needs_hvlab("--max-exits", "it counts exits through hvlab's trace ring");
 		if (timer.period_ns)
@@ -956,6 +992,18 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			return STATUS_SETUP;
 		}
 	}
+	if (ept_path) {
+		ept_out = fopen(ept_path, "w");
+		if (!ept_out) {
+			fprintf(stderr, "hvctl: cannot write '%s': %s\n", ept_path, strerror(errno));
+			if (s.trace && s.trace != stdout)
+				fclose(s.trace);
+			if (chrome)
+				fclose(chrome);
+			hv_close(&s.vm);
+			return STATUS_SETUP;
+		}
+	}
 	if (mode == MODE_TRACE) {
 		hv_tracer_init(&tracer, s.trace, chrome);
 		s.tracer = &tracer;
@@ -982,6 +1030,10 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		write_regs_json(&s, regs_out);
 		if (regs_out != stdout)
 			fclose(regs_out);
+	}
+	if (ept_out) {
+		write_ept_dump(&s, ept_out, ept_path);
+		fclose(ept_out);
 	}
 	hv_close(&s.vm);
 	return ret;
@@ -1061,6 +1113,95 @@ static int cmd_vmcs(int argc, char **argv)
 	return ret;
 }
 
+/* hvctl ept: the EPT after loading GUEST (and N exits), as ranges, a tree or one walk. */
+static int cmd_ept(int argc, char **argv)
+{
+	static const struct option options[] = {
+		{ "exits", required_argument, NULL, 'n' },
+		{ "tree", no_argument, NULL, 't' },
+		{ "gpa", required_argument, NULL, 'g' },
+		{ "json", no_argument, NULL, 'j' },
+		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct session s = { 0 };
+	int opt, ret, err, json = 0, tree = 0, one = 0;
+	uint64_t gpa = 0;
+	struct hv_ept ept;
+	char *end;
+
+	while ((opt = getopt_long(argc, argv, "n:tg:jh", options, NULL)) != -1) {
+		switch (opt) {
+		case 'n':
+			s.stop_after = strtol(optarg, &end, 0);
+			if (*end || s.stop_after <= 0) {
+				fprintf(stderr, "hvctl: --exits '%s': give a positive number of exits\n", optarg);
+				return STATUS_USAGE;
+			}
+			break;
+		case 't':
+			tree = 1;
+			break;
+		case 'g':
+			gpa = strtoull(optarg, &end, 0);
+			if (*end || end == optarg) {
+				fprintf(stderr, "hvctl: --gpa '%s': give a guest-physical address, e.g. 0x7c00\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			one = 1;
+			break;
+		case 'j':
+			json = 1;
+			break;
+		case OPT_RAW_CONSOLE:
+			s.raw_console = 1;
+			break;
+		case 'h':
+			usage(stdout);
+			return 0;
+		default:
+			usage(stderr);
+			return STATUS_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		fprintf(stderr, "hvctl: ept needs exactly one GUEST file (try: hvctl ept guests/hello.bin)\n");
+		return STATUS_USAGE;
+	}
+	if (one && (tree || json)) {
+		fprintf(stderr, "hvctl: ept: --gpa shows one walk as text; leave out --tree and --json\n");
+		return STATUS_USAGE;
+	}
+	if (hvctl_open_guest(&s.vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM, argv[optind], NULL, "hvctl"))
+		return STATUS_SETUP;
+	ret = STATUS_HALTED;
+	s.json_stdout = json;
+	if (s.stop_after)
+		ret = run_loop(&s);
+	if (s.console_midline)
+		fputc('\n', console_stream(&s));
+	err = hv_ept_read(&s.vm, &ept);
+	if (err) {
+		fprintf(stderr, "hvctl: HVLAB_GET_EPT failed: %s (is hvlab.ko older than hvctl?)\n",
+			strerror(-err));
+		hv_close(&s.vm);
+		return STATUS_SETUP;
+	}
+	if (one)
+		hv_ept_print_gpa(stdout, &ept, gpa);
+	else if (json)
+		hv_ept_print_json(stdout, &ept, tree);
+	else if (tree)
+		hv_ept_print_tree(stdout, &ept);
+	else
+		hv_ept_print_ranges(stdout, &ept);
+	hv_ept_free(&ept);
+	hv_close(&s.vm);
+	return ret;
+}
+
 int main(int argc, char **argv)
 {
 	const char *cmd = argc > 1 ? argv[1] : NULL;
@@ -1084,10 +1225,12 @@ int main(int argc, char **argv)
 		return cmd_run(argc - 1, argv + 1, MODE_TRACE);
 	if (!strcmp(cmd, "vmcs"))
 		return cmd_vmcs(argc - 1, argv + 1);
+	if (!strcmp(cmd, "ept"))
+		return cmd_ept(argc - 1, argv + 1);
 	if (!strcmp(cmd, "explain"))
 		return hv_cmd_explain(argc - 1, argv + 1);
 	if (!strcmp(cmd, "gdb"))
 		return hv_gdb_main(argc - 1, argv + 1);
-	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, trace, vmcs, explain, gdb; see hvctl --help)\n", cmd);
+	fprintf(stderr, "hvctl: unknown command '%s' (commands: info, run, step, trace, vmcs, ept, explain, gdb; see hvctl --help)\n", cmd);
 	return STATUS_USAGE;
 }

@@ -18,6 +18,7 @@
 
 #include "decode.h"
 #include "disasm.h"
+#include "ept_print.h"
 #include "fpu_image.h"
 #include "guest_mem.h"
 #include "hvctl.h"
@@ -30,7 +31,7 @@
 #define X_MAX_LEN	4096
 
 enum cmd_kind {
-	CMD_NEXT, CMD_CONTINUE, CMD_UNTIL, CMD_STEPI, CMD_REGS, CMD_VMCS,
+	CMD_NEXT, CMD_CONTINUE, CMD_UNTIL, CMD_STEPI, CMD_REGS, CMD_VMCS, CMD_EPT,
 	CMD_X, CMD_DIS, CMD_SAVE, CMD_QUIT, CMD_HELP,
 };
 
@@ -41,7 +42,7 @@ struct step_cmd {
 	long len;			/* x */
 	int physical;			/* x/p */
 	struct hv_stop_cond cond;	/* until */
-	char arg[256];			/* save FILE, vmcs GROUP, regs GROUP */
+	char arg[256];			/* save FILE, vmcs GROUP, regs GROUP, ept tree|GPA */
 };
 
 static const struct {
@@ -54,6 +55,7 @@ static const struct {
 	{ "stepi", "si", "[N]", "execute one guest instruction (N instructions)", CMD_STEPI },
 	{ "regs", "r", "[xmm|all]", "show the registers, segments, control registers; xmm: MXCSR and XMM0-15 instead; all: both", CMD_REGS },
 	{ "vmcs", "v", "[GROUP]", "show the VMCS: guest (default), control, exit, host or all", CMD_VMCS },
+	{ "ept", "e", "[tree|GPA]", "the EPT as guest-physical ranges; tree: every table entry; GPA: the walk to it", CMD_EPT },
 	{ "x", NULL, "ADDR [LEN]", "guest memory in hex at linear ADDR (x/p: physical), LEN bytes (64)", CMD_X },
 	{ "dis", "d", "[ADDR] [N]", "disassemble N instructions (8) at linear ADDR (the current RIP)", CMD_DIS },
 	{ "save", NULL, "FILE", "write the state (registers, segments, ...) as JSON, for run --state", CMD_SAVE },
@@ -158,6 +160,19 @@ static int parse_command(const char *line, struct step_cmd *cmd, char *err, size
 				 cmd->arg);
 			return -1;
 		}
+		return 0;
+	case CMD_EPT:
+		if (nwords > 2)
+			goto usage;
+		if (nwords == 2 && strcasecmp(words[1], "tree")) {
+			char *end;
+
+			errno = 0;
+			strtoull(words[1], &end, 0);
+			if (!isdigit((unsigned char)*words[1]) || *end || errno)
+				goto usage;
+		}
+		snprintf(cmd->arg, sizeof(cmd->arg), "%s", nwords == 2 ? words[1] : "");
 		return 0;
 	case CMD_X:
 		cmd->len = 64;
@@ -779,6 +794,26 @@ static void cmd_vmcs(struct stepper *st, const char *group)
 	hv_vmcs_print(stdout, &st->cur_vmcs, hv_vmcs_group_mask(group));
 }
 
+/* The EPT now: ranges, the tree, or the walk to one guest-physical address. */
+static void cmd_ept(struct stepper *st, const char *arg)
+{
+	struct hv_ept ept;
+	int ret = hv_ept_read(&st->s->vm, &ept);
+
+	if (ret) {
+		printf("cannot read the EPT (HVLAB_GET_EPT: %s): this hvlab.ko may be older than hvctl\n",
+		       strerror(-ret));
+		return;
+	}
+	if (!*arg)
+		hv_ept_print_ranges(stdout, &ept);
+	else if (!strcasecmp(arg, "tree"))
+		hv_ept_print_tree(stdout, &ept);
+	else
+		hv_ept_print_gpa(stdout, &ept, strtoull(arg, NULL, 0));
+	hv_ept_free(&ept);
+}
+
 static void cmd_x(struct stepper *st, const struct step_cmd *cmd)
 {
 	struct hv_state cur;
@@ -961,6 +996,9 @@ static int prompt(struct stepper *st)
 			break;
 		case CMD_VMCS:
 			cmd_vmcs(st, cmd.arg);
+			break;
+		case CMD_EPT:
+			cmd_ept(st, cmd.arg);
 			break;
 		case CMD_X:
 			cmd_x(st, &cmd);

@@ -506,6 +506,42 @@ struct hvlab_fpu {
 	__u32 region[1024];
 };
 
+/*
+ * HVLAB_GET_EPT (VM fd): the VM's extended page tables, read-only, as the
+ * CPU walks them (SDM 29.3). One record per leaf (a 4 KiB PTE today; a
+ * 2 MiB PDE or 1 GiB PDPTE is a leaf too, bit 7), in guest-physical order,
+ * with the entries of every level on the way to it, so that a tool can
+ * draw the tree as well as the ranges. An entry is present when any of its
+ * bits 2:0 is set; a leaf with write but not read is the misconfiguration
+ * that marks MMIO (exit 49). Without CAP_SYSLOG (or under lockdown) the
+ * host-physical addresses in the entries and the EPTP are withheld as 0,
+ * and HVLAB_EPT_HPA_HIDDEN says so: the bits that remain are the rights,
+ * memory type, ignore-PAT, accessed and dirty.
+ *
+ * Call it with gpa = 0, then again from the gpa it returns, until that is
+ * HVLAB_EPT_DUMP_END. Each call fills at most HVLAB_EPT_DUMP_MAX records.
+ */
+#define HVLAB_EPT_LEVELS	4
+#define HVLAB_EPT_DUMP_MAX	4096
+#define HVLAB_EPT_DUMP_END	(~0ULL)
+#define HVLAB_EPT_HPA_HIDDEN	(1u << 0)
+
+struct hvlab_ept_leaf {
+	__u64 gpa;			/* the first guest-physical address it maps */
+	__u64 entry[HVLAB_EPT_LEVELS];	/* [0] the PML4E ... [4 - level] the leaf; below it 0 */
+	__u32 level;			/* the leaf's: 1 = 4 KiB, 2 = 2 MiB, 3 = 1 GiB */
+	__u32 reserved;
+};
+
+struct hvlab_ept_dump {
+	__u64 gpa;			/* in: where to begin (4 KiB aligned); out: where to go on */
+	__u64 leaves;			/* user pointer to count struct hvlab_ept_leaf */
+	__u32 count;			/* in: room (at most HVLAB_EPT_DUMP_MAX); out: records written */
+	__u32 flags;			/* in: 0; out: HVLAB_EPT_HPA_HIDDEN */
+	__u64 eptp;			/* out: the EPT pointer (SDM 25.6.11) */
+	__u64 reserved[4];		/* 0 */
+};
+
 /* --- ioctls ------------------------------------------------------------ */
 
 /* /dev/hvlab: 0x00-0x0f */
@@ -518,6 +554,7 @@ struct hvlab_fpu {
 #define HVLAB_SET_MEMORY_REGION	_IOW(HVLAB_IO, 0x10, struct hvlab_memory_region)
 #define HVLAB_CREATE_VCPU	_IO(HVLAB_IO, 0x11)	/* arg: vCPU id; returns a vCPU fd */
 #define HVLAB_GET_VM_STATS	_IOWR(HVLAB_IO, 0x12, struct hvlab_stats)
+#define HVLAB_GET_EPT		_IOWR(HVLAB_IO, 0x13, struct hvlab_ept_dump)
 
 /* vCPU fd: 0x20-0x2f */
 #define HVLAB_RUN		_IO(HVLAB_IO, 0x20)

@@ -153,5 +153,36 @@ ok $? "info: decoded capabilities"
 hvctl info --json >$T/out && grep -q '"revision_id":' $T/out
 ok $? "info --json"
 
+# hvctl ept: the EPT of hello.bin's 4 MiB VM (640 KiB low, 3 MiB from 1 MiB)
+hvctl ept $G/hello.bin >$T/out 2>$T/err
+[ $? = 0 ] && grep -q '^EPT: EPTP 0x[0-9a-f]* (root table at 0x[0-9a-f]*), 4-level walk, WB, A/D off$' $T/out &&
+	grep -q '^0x0000000000000000-0x000000000009ffff   640K in   4K pages  RWX  WB ipat  host 0x' $T/out &&
+	grep -q '^0x0000000000100000-0x00000000003fffff     3M in   4K pages  RWX  WB ipat  host 0x' $T/out &&
+	grep -q '^2 ranges, 928 leaves, 5 table pages$' $T/out
+ok $? "ept: two write-back ignore-PAT RAM ranges, 928 leaves in 5 table pages"
+hvctl ept --gpa 0x7c05 $G/hello.bin >$T/out 2>$T/err
+[ $? = 0 ] && grep -q '^PML4E\[0\] 0x[0-9a-f]* RWX  0x0-0x7fffffffff -> PDPT at 0x' $T/out &&
+	grep -q '^      PTE\[7\] 0x[0-9a-f]*077 RWX WB ipat  GPA 0x7c05 -> host 0x[0-9a-f]*c05$' $T/out
+ok $? "ept --gpa: the four-level walk to a GPA, and the host address with its offset"
+hvctl ept --gpa 0xa0000 $G/hello.bin >$T/out 2>$T/err
+grep -q 'GPA 0xa0000: no EPT entry maps it (an access is an EPT violation, exit 48)' $T/out
+ok $? "ept --gpa in the VGA hole: no entry, an EPT violation"
+hvctl ept --tree $G/hello.bin >$T/out 2>$T/err
+[ $? = 0 ] && grep -q '^      PTE\[256-511\] RWX WB ipat  0x100000-0x1fffff  host' $T/out &&
+	grep -q '^    PDE\[1\] 0x[0-9a-f]* RWX  0x200000-0x3fffff -> PT at' $T/out
+ok $? "ept --tree: table entries and runs of leaves"
+hvctl ept --json $G/hello.bin >$T/out 2>$T/err
+[ $? = 0 ] && grep -q '^{"eptp":"0x[0-9a-f]*","hpa_hidden":false,"walk_length":4,"ad_enabled":false,"leaves":928,"table_pages":5,"ranges":\[{"gpa":"0x0","end":"0x9ffff","size":655360,"page_size":4096,"level":1,"read":true,"write":true,"execute":true,"mmio":false,"memtype":"WB","ignore_pat":true,.*}\]}$' $T/out
+ok $? "ept --json: one object with the ranges"
+hvctl ept --tree --gpa 0 $G/hello.bin >/dev/null 2>$T/err
+[ $? = 2 ] && grep -q -- "--gpa shows one walk" $T/err
+ok $? "ept --tree --gpa: status 2 and why"
+hvctl run --ept-dump $T/ept.json $G/hello.bin >$T/out 2>$T/err
+[ $? = 0 ] && grep -q '"walks":\[{"gpa":"0x0","level":1,"entries":\["0x[0-9a-f]*","0x[0-9a-f]*","0x[0-9a-f]*","0x[0-9a-f]*77"\]}' $T/ept.json
+ok $? "run --ept-dump FILE.json: every leaf's walk when the guest stopped"
+hvctl step --commands 'ept 0x7c00; ept; c' $G/hello.bin >$T/out 2>$T/err
+grep -q 'PTE\[7\] 0x[0-9a-f]* RWX WB ipat  GPA 0x7c00' $T/out && grep -q '^2 ranges, 928 leaves' $T/out
+ok $? "step: 'ept GPA' walks to it, 'ept' lists the ranges"
+
 echo "1..$n"
 exit $fail

@@ -231,7 +231,19 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 		access.fields = (uintptr_t)arg_pointer(s, fields);
 		ret = ioctl(some_fd(s, VCPU), pick(s, 2) ? HVLAB_GET_VMCS : HVLAB_SET_VMCS, &access);
 		break;
-	case 8:		/* statistics, with counts around the real one */
+	case 8:		/* statistics, with counts around the real one; or the EPT */
+		if (!pick(s, 3)) {	/* cursors and counts around the limits */
+			struct hvlab_ept_dump d = { 0 };
+
+			d.gpa = pick(s, 2) ? (uint64_t)pick(s, 1 << 20) << 12 : boundary(s);
+			d.count = pick(s, 2) ? pick(s, 1300) : boundary(s);
+			d.leaves = pick(s, 3) ? (uintptr_t)scratch : boundary(s);
+			d.flags = pick(s, 8) ? 0 : boundary(s);
+			if (d.count > 1300 && d.leaves == (uintptr_t)scratch)
+				d.count = 1300;	/* scratch holds 1,300 leaves */
+			ret = ioctl(some_fd(s, pick(s, 8) ? VM : VCPU), HVLAB_GET_EPT, &d);
+			break;
+		}
 		stats.count = pick(s, 2) ? pick(s, 600) : boundary(s);
 		stats.flags = pick(s, 8) ? 0 : boundary(s);
 		stats.descs = pick(s, 3) ? (uintptr_t)scratch : boundary(s);

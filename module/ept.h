@@ -1,0 +1,29 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * ept.h - the layout of EPT entries and the EPT pointer (SDM 29.3.2,
+ * 25.6.11), shared by ept.c, which builds the tables, and ept_dump.c,
+ * which reads them for HVLAB_GET_EPT.
+ */
+#ifndef HVLAB_EPT_H
+#define HVLAB_EPT_H
+
+/* EPT paging-structure entry bits (SDM 29.3.2, Tables 29-1 to 29-6) */
+#define EPT_READ		(1ULL << 0)
+#define EPT_WRITE		(1ULL << 1)
+#define EPT_EXECUTE		(1ULL << 2)
+#define EPT_RWX			(EPT_READ | EPT_WRITE | EPT_EXECUTE)
+#define EPT_MEMTYPE_WB		(6ULL << 3)	/* leaf entries only */
+#define EPT_IGNORE_PAT		(1ULL << 6)	/* leaf: the guest's PAT has no say */
+#define EPT_LARGE_PAGE		(1ULL << 7)	/* a PDE or PDPTE that maps a page */
+#define EPT_ADDR_MASK		0x000ffffffffff000ULL
+
+/* EPTP fields (SDM 25.6.11) */
+#define EPTP_MEMTYPE_WB		6ULL
+#define EPTP_WALK_LENGTH_4	(3ULL << 3)	/* walk length minus one */
+
+#define EPT_LEVELS		4
+#define EPT_LEVEL_SHIFT(level)	(12 + 9 * ((level) - 1))
+#define EPT_INDEX(gpa, level)	(((gpa) >> EPT_LEVEL_SHIFT(level)) & 511)
+#define EPT_GPA_LIMIT		(1ULL << EPT_LEVEL_SHIFT(EPT_LEVELS + 1))	/* 48 bits */
+
+#endif /* HVLAB_EPT_H */
