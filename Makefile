@@ -43,19 +43,19 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 	       $(wildcard include/uapi/*.h)
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
-	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c
+	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c userspace/walk2d.c
 # compiled once into a static library that hvctl and every test links
 LIBHVLAB := $(B)/lib/libhvlab.a
 LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
 	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c \
-	      userspace/ept_print.c
+	      userspace/ept_print.c userspace/walk_print.c
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
 ELF_GUEST_NAMES := $(basename $(notdir $(wildcard guests/elf/*.c)))
 ELF_GUESTS_64_ONLY := tpr invpcid tsc_aux syscall idt_fault nmi_iret
-ELF_GUESTS_32_ONLY := task_switch mmio_paging slot_poll scan long_mode
+ELF_GUESTS_32_ONLY := task_switch mmio_paging slot_poll scan long_mode paging_modes
 ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)32.elf) \
 	      $(foreach g,$(filter-out $(ELF_GUESTS_32_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)64.elf)
 GUESTS += $(ELF_GUESTS)

@@ -113,7 +113,7 @@ long hv_ept_ranges(const struct hv_ept *ept, struct hv_ept_range **ranges)
 	return n;
 }
 
-long hv_ept_find(const struct hv_ept *ept, uint64_t gpa)
+size_t hv_ept_first_from(const struct hv_ept *ept, uint64_t gpa)
 {
 	size_t lo = 0, hi = ept->count;
 
@@ -122,13 +122,21 @@ long hv_ept_find(const struct hv_ept *ept, uint64_t gpa)
 		size_t mid = lo + (hi - lo) / 2;
 		const struct hvlab_ept_leaf *leaf = &ept->leaves[mid];
 
-		if (gpa < leaf->gpa)
+		if (gpa - leaf->gpa < hv_ept_level_size(leaf->level) || leaf->gpa >= gpa)
 			hi = mid;
-		else if (gpa - leaf->gpa >= hv_ept_level_size(leaf->level))
-			lo = mid + 1;
 		else
-			return mid;
+			lo = mid + 1;
 	}
+	return lo;
+}
+
+long hv_ept_find(const struct hv_ept *ept, uint64_t gpa)
+{
+	size_t i = hv_ept_first_from(ept, gpa);
+
+	if (i < ept->count && gpa >= ept->leaves[i].gpa &&
+	    gpa - ept->leaves[i].gpa < hv_ept_level_size(ept->leaves[i].level))
+		return i;
 	return -1;
 }
 

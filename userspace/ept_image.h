@@ -54,6 +54,8 @@ long hv_ept_ranges(const struct hv_ept *ept, struct hv_ept_range **ranges);
 
 /* The index of the leaf mapping @gpa, or -1. */
 long hv_ept_find(const struct hv_ept *ept, uint64_t gpa);
+/* The first leaf that maps @gpa or lies above it (ept->count if none). */
+size_t hv_ept_first_from(const struct hv_ept *ept, uint64_t gpa);
 
 /* "WB", "UC", ... for a leaf's memory type (SDM 29.3.7) */
 const char *hv_ept_memtype_name(unsigned int type);

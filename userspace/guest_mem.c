@@ -93,6 +93,8 @@ static int read_entry(const struct hv_vm *vm, struct hv_translation *tr, int lev
 				  (unsigned long long)gpa);
 	return 0;
 not_ram:
+	tr->entry_gpa[tr->levels] = gpa;
+	tr->unreadable = 1;
 	return walk_error(why, whylen, "the %s at gpa 0x%llx is not guest RAM",
 			  table_names[level], (unsigned long long)table_gpa);
 }

@@ -37,6 +37,8 @@ struct hv_translation {
 	int levels;		/* entries read */
 	uint64_t entry[5];	/* the entries, from the top level down */
 	uint64_t entry_gpa[5];	/* where each one is */
+	int unreadable;		/* 1: entry_gpa[levels] is where the next entry
+				 * should have been, and it is not guest RAM */
 };
 
 /*

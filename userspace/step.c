@@ -25,6 +25,7 @@
 #include "state.h"
 #include "vmcs_image.h"
 #include "vmcs_print.h"
+#include "walk_print.h"
 
 #define ARRAY_SIZE(a)	(sizeof(a) / sizeof((a)[0]))
 #define MAX_INSN	15
@@ -32,7 +33,7 @@
 
 enum cmd_kind {
 	CMD_NEXT, CMD_CONTINUE, CMD_UNTIL, CMD_STEPI, CMD_REGS, CMD_VMCS, CMD_EPT,
-	CMD_X, CMD_DIS, CMD_SAVE, CMD_QUIT, CMD_HELP,
+	CMD_WALK, CMD_X, CMD_DIS, CMD_SAVE, CMD_QUIT, CMD_HELP,
 };
 
 struct step_cmd {
@@ -42,7 +43,7 @@ struct step_cmd {
 	long len;			/* x */
 	int physical;			/* x/p */
 	struct hv_stop_cond cond;	/* until */
-	char arg[256];			/* save FILE, vmcs GROUP, regs GROUP, ept tree|GPA */
+	char arg[256];			/* save FILE, vmcs GROUP, regs GROUP, ept tree|GPA, walk's svg FILE */
 };
 
 static const struct {
@@ -56,6 +57,7 @@ static const struct {
 	{ "regs", "r", "[xmm|all]", "show the registers, segments, control registers; xmm: MXCSR and XMM0-15 instead; all: both", CMD_REGS },
 	{ "vmcs", "v", "[GROUP]", "show the VMCS: guest (default), control, exit, host or all", CMD_VMCS },
 	{ "ept", "e", "[tree|GPA]", "the EPT as guest-physical ranges; tree: every table entry; GPA: the walk to it", CMD_EPT },
+	{ "walk", "w", "GVA [json|svg FILE]", "the two-dimensional walk of linear GVA: each guest entry through EPT, then the GPA", CMD_WALK },
 	{ "x", NULL, "ADDR [LEN]", "guest memory in hex at linear ADDR (x/p: physical), LEN bytes (64)", CMD_X },
 	{ "dis", "d", "[ADDR] [N]", "disassemble N instructions (8) at linear ADDR (the current RIP)", CMD_DIS },
 	{ "save", NULL, "FILE", "write the state (registers, segments, ...) as JSON, for run --state", CMD_SAVE },
@@ -173,6 +175,21 @@ static int parse_command(const char *line, struct step_cmd *cmd, char *err, size
 				goto usage;
 		}
 		snprintf(cmd->arg, sizeof(cmd->arg), "%s", nwords == 2 ? words[1] : "");
+		return 0;
+	case CMD_WALK:
+		/* n: 0 text, 1 JSON, 2 SVG to arg */
+		cmd->n = 0;
+		if (nwords < 2 || !valid_addr(words[1]))
+			goto usage;
+		if (nwords == 3 && !strcasecmp(words[2], "json"))
+			cmd->n = 1;
+		else if (nwords == 4 && !strcasecmp(words[2], "svg"))
+			cmd->n = 2;
+		else if (nwords != 2)
+			goto usage;
+		snprintf(cmd->addr, sizeof(cmd->addr), "%s", words[1]);
+		if (cmd->n == 2)
+			snprintf(cmd->arg, sizeof(cmd->arg), "%s", words[3]);
 		return 0;
 	case CMD_X:
 		cmd->len = 64;
@@ -814,6 +831,44 @@ static void cmd_ept(struct stepper *st, const char *arg)
 	hv_ept_free(&ept);
 }
 
+/* How the CPU would translate a linear address now: guest tables and EPT. */
+static void cmd_walk(struct stepper *st, const struct step_cmd *cmd)
+{
+	struct hv_walk2d walk;
+	struct hv_state cur;
+	struct hv_ept ept;
+	FILE *svg;
+	int ret;
+
+	if (hv_state_capture(&st->s->vm, &cur)) {
+		printf("cannot read the registers: %s\n", strerror(errno));
+		return;
+	}
+	ret = hv_ept_read(&st->s->vm, &ept);
+	if (ret) {
+		printf("cannot read the EPT (HVLAB_GET_EPT: %s): this hvlab.ko may be older than hvctl\n",
+		       strerror(-ret));
+		return;
+	}
+	hv_walk2d(&st->s->vm, &cur.sregs, &ept, resolve_addr(cmd->addr, &cur.regs), &walk);
+	if (cmd->n == 1) {
+		hv_walk_print_json(stdout, &walk);
+	} else if (cmd->n == 2) {
+		svg = fopen(cmd->arg, "w");
+		if (!svg) {
+			printf("cannot write '%s': %s\n", cmd->arg, strerror(errno));
+		} else {
+			hv_walk_print_svg(svg, &walk);
+			fclose(svg);
+			printf("wrote %s: %d memory references; open it in a browser\n", cmd->arg,
+			       walk.references);
+		}
+	} else {
+		hv_walk_print(stdout, &walk);
+	}
+	hv_ept_free(&ept);
+}
+
 static void cmd_x(struct stepper *st, const struct step_cmd *cmd)
 {
 	struct hv_state cur;
@@ -999,6 +1054,9 @@ static int prompt(struct stepper *st)
 			break;
 		case CMD_EPT:
 			cmd_ept(st, cmd.arg);
+			break;
+		case CMD_WALK:
+			cmd_walk(st, &cmd);
 			break;
 		case CMD_X:
 			cmd_x(st, &cmd);

@@ -184,5 +184,26 @@ hvctl step --commands 'ept 0x7c00; ept; c' $G/hello.bin >$T/out 2>$T/err
 grep -q 'PTE\[7\] 0x[0-9a-f]* RWX WB ipat  GPA 0x7c00' $T/out && grep -q '^2 ranges, 928 leaves' $T/out
 ok $? "step: 'ept GPA' walks to it, 'ept' lists the ranges"
 
+# walk: the two-dimensional walk of one variable in each paging mode of
+# paging_modes32.elf (guests/elf/paging_modes.c), stopped at its OUTs to 0x80
+hvctl step --commands "walk rbx; u exit=IO,port=0x80; walk rbx json; u exit=IO,port=0x80; walk rbx; walk rbx svg $T/walk.svg; c" \
+	$G/paging_modes32.elf >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q '^walk GVA 0x[0-9a-f]*: 32-bit paging, guest CR3 0x' $T/out &&
+	grep -q '^  guest PDE\[0\] at GPA 0x' $T/out &&
+	grep -q '^14 memory references (2 guest entries, 12 EPT entries): GVA 0x\([0-9a-f]*\) -> GPA 0x\1 -> host 0x[0-9a-f]*$' $T/out
+ok $? "step walk, 32-bit paging: PDE and PTE, each after 4 EPT entries, then the GPA's 4: 14 references (status $st)"
+grep -q '^{"gva":"0x[0-9a-f]*","paging":"PAE paging",.*"steps":\[{"entry":"PDPTE","index":0,"entry_gpa":"0x[0-9a-f]*","ept":null,"read":false,.*{"entry":"PTE",.*"references":14,"fault":null}$' $T/out
+ok $? "step walk json, PAE: the PDPTE from its register (no reference), 14 references"
+grep -q '^  guest PML4E\[0\] at GPA 0x' $T/out &&
+	grep -q '^24 memory references (4 guest entries, 20 EPT entries): GVA' $T/out
+ok $? "step walk, 4-level paging: 24 memory references"
+grep -q '^<svg xmlns="http://www.w3.org/2000/svg"' $T/walk.svg && [ "$(grep -c '<rect x=' $T/walk.svg)" = 25 ] &&
+	grep -q '>24 memory references</text>' $T/walk.svg
+ok $? "step walk svg: a grid of 24 references and the host page"
+hvctl step --commands "walk 0x123456789000; c" $G/hello64.elf >$T/out 2>$T/err
+grep -q "5 memory references (1 guest entry, 4 EPT entries); stops: guest #PF: the guest's PML4E is not present" $T/out
+ok $? "step walk of an unmapped GVA: the guest's #PF, after 5 references"
+
 echo "1..$n"
 exit $fail
