@@ -37,6 +37,7 @@
 
 #include "gdbstub.h"
 #include "hvctl.h"
+#include "walk_print.h"
 
 #define GDB_DEFAULT_PORT	1234
 #define BP_VECTOR		3
@@ -296,6 +297,46 @@ static int gdb_detach(struct hv_gdb *g)
 	return g->status;
 }
 
+/* monitor walk GVA: the two-dimensional walk (docs/nested-paging.md) */
+static void gdb_monitor(struct hv_gdb *g, const char *cmd, char *out, size_t len)
+{
+	struct hvlab_sregs sregs;
+	struct hv_walk2d walk;
+	struct hv_ept ept;
+	unsigned long long gva;
+	char *end;
+	FILE *f;
+	int err;
+
+	if (strncmp(cmd, "walk ", 5)) {
+		snprintf(out, len, "hvctl's monitor commands:\n  walk GVA   the two-dimensional walk of linear address GVA (guest tables and EPT)\n");
+		return;
+	}
+	gva = strtoull(cmd + 5, &end, 0);
+	if (end == cmd + 5 || *end) {
+		snprintf(out, len, "walk: give a linear address, e.g. monitor walk 0x100000\n");
+		return;
+	}
+	if (hv_get_sregs(g->vm, &sregs)) {
+		snprintf(out, len, "walk: cannot read the registers: %s\n", strerror(errno));
+		return;
+	}
+	err = hv_ept_read(g->vm, &ept);
+	if (err) {
+		snprintf(out, len, "walk: cannot read the EPT: %s\n", strerror(-err));
+		return;
+	}
+	hv_walk2d(g->vm, &sregs, &ept, gva, &walk);
+	hv_ept_free(&ept);
+	f = fmemopen(out, len, "w");
+	if (!f) {
+		snprintf(out, len, "walk: %s\n", strerror(errno));
+		return;
+	}
+	hv_walk_print(f, &walk);
+	fclose(f);
+}
+
 static const struct hv_gdb_ops gdb_ops = {
 	.recv = gdb_recv,
 	.send = gdb_send,
@@ -305,6 +346,7 @@ static const struct hv_gdb_ops gdb_ops = {
 	.get_fpu = gdb_get_fpu,
 	.run = gdb_run,
 	.detach = gdb_detach,
+	.monitor = gdb_monitor,
 };
 
 /* --- The command --------------------------------------------------------- */

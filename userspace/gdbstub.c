@@ -827,6 +827,45 @@ static int detach(struct hv_gdb *g)
 
 /* --- The session --------------------------------------------------------- */
 
+#define MONITOR_MAX	8192	/* a command's output, at most */
+
+/*
+ * qRcmd,HEX: gdb's `monitor CMD`. The output goes back as O packets of
+ * hex text, each within the packet size, then OK.
+ */
+static int cmd_monitor(struct hv_gdb *g, const char *hex)
+{
+	size_t n = strlen(hex) / 2, off, chunk = (GDB_PACKET_SIZE - 8) / 2;
+	char cmd[256], *out, *pkt;
+	int ret = 0;
+
+	if (!g->ops->monitor)
+		return send_str(g, "");
+	if ((strlen(hex) & 1) || n >= sizeof(cmd) || get_hex_bytes(hex, (uint8_t *)cmd, n))
+		return send_str(g, "E01");
+	cmd[n] = 0;
+	out = calloc(1, MONITOR_MAX);
+	pkt = malloc(2 * chunk + 2);
+	if (!out || !pkt) {
+		free(out);
+		free(pkt);
+		return send_str(g, "E0c");
+	}
+	g->ops->monitor(g, cmd, out, MONITOR_MAX);
+	for (off = 0; out[off] && !ret; off += chunk) {
+		size_t len = strnlen(out + off, chunk);
+
+		pkt[0] = 'O';
+		put_hex_bytes(pkt + 1, (const uint8_t *)out + off, len);
+		ret = send_packet(g, pkt, 1 + 2 * len);
+		if (len < chunk)
+			break;
+	}
+	free(out);
+	free(pkt);
+	return ret ? ret : send_str(g, "OK");
+}
+
 static int cmd_query(struct hv_gdb *g, const char *q)
 {
 	if (!strncmp(q, "Supported", 9)) {
@@ -846,6 +885,8 @@ static int cmd_query(struct hv_gdb *g, const char *q)
 		return send_str(g, "l");
 	if (!strncmp(q, "Symbol", 6))
 		return send_str(g, "OK");	/* no symbols wanted */
+	if (!strncmp(q, "Rcmd,", 5))
+		return cmd_monitor(g, q + 5);
 	return send_str(g, "");
 }
 

@@ -55,6 +55,11 @@ struct hv_gdb_ops {
 	enum hv_gdb_stop (*run)(struct hv_gdb *g, int step);
 	/* D, with the breakpoints removed: run the guest to its end; its exit status. */
 	int (*detach)(struct hv_gdb *g);
+	/*
+	 * gdb's `monitor CMD` (qRcmd): what to print, in out (NUL-ended).
+	 * NULL: hvctl has no monitor commands for this target.
+	 */
+	void (*monitor)(struct hv_gdb *g, const char *cmd, char *out, size_t len);
 };
 
 struct hv_gdb_breakpoint {

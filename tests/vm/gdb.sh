@@ -51,6 +51,7 @@ ok $? "64-bit: hvctl gdb listens on 127.0.0.1:$PORT"
 # The interrupter: SIGINT to gdb, as Ctrl-C would, once the guest spins.
 gdb -batch -nx $E -ex "target remote 127.0.0.1:$PORT" \
 	-ex 'echo @start\n' -ex 'info registers rip' \
+	-ex 'echo @walk\n' -ex 'monitor walk 0x100000' -ex 'monitor help' \
 	-ex 'echo @fpu\n' -ex 'p/x $fctrl' -ex 'p/x $ftag' -ex 'p $mxcsr' -ex 'p/x $xmm0.uint128' \
 	-ex 'echo @pattern\n' -ex 'x/8xb pattern' \
 	-ex 'set breakpoint always-inserted on' -ex 'break add_numbers' -ex 'continue' \
@@ -72,6 +73,11 @@ st=$?
 sed -n '/^@start/,/^@/p' $T/gdb.out >$T/part
 has $T/part 'rip *0x100000 .*<_start>'
 ok $? "64-bit: attached before the first instruction, rip at _start"
+sed -n '/^@walk/,/^@/p' $T/gdb.out >$T/part
+has $T/part '^walk GVA 0x100000: 4-level paging, guest CR3 0x2000$' &&
+	has $T/part '^19 memory references (3 guest entries, 16 EPT entries): GVA 0x100000 -> GPA 0x100000 -> host 0x' &&
+	has $T/part 'walk GVA   the two-dimensional walk'
+ok $? "64-bit: monitor walk: the guest's 2 MiB page through EPT, 19 references; monitor help lists it"
 sed -n '/^@fpu/,/^@/p' $T/gdb.out >$T/part
 has $T/part '^\$[0-9]* = 0x37f$' && has $T/part '^\$[0-9]* = 0xffff$' &&
 	has $T/part '^\$[0-9]* = \[ IM DM ZM OM UM PM \]$' && has $T/part '^\$[0-9]* = 0x0$'
