@@ -20,7 +20,15 @@ int hvlab_ept_init(struct hvlab_ept *ept)
 	if (!ept->pml4)
 		return -ENOMEM;
 	atomic_long_inc(&hvlab_pages.ept_tables);
+	ept->table_pages = 1;
 	ept->eptp = __pa(ept->pml4) | EPTP_WALK_LENGTH_4 | EPTP_MEMTYPE_WB;
+	/*
+	 * The CPU sets an entry's accessed flag when a walk uses it, and a
+	 * leaf's dirty flag at a write (SDM 29.3.5): hvctl ept and walk show
+	 * them. Guest paging-structure reads count as writes for them.
+	 */
+	if (vmx_config.ept_ad)
+		ept->eptp |= EPTP_AD_ENABLE;
 	return 0;
 }
 
@@ -39,11 +47,14 @@ static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
 			if (!next)
 				return -ENOMEM;
 			atomic_long_inc(&hvlab_pages.ept_tables);
+			ept->table_pages++;
 			/* Non-leaf entries grant everything; the leaf decides. */
 			WRITE_ONCE(*entry, __pa(next) | EPT_RWX);
 		}
 		table = __va(*entry & EPT_ADDR_MASK);
 	}
+	if (!(table[EPT_INDEX(gpa, 1)] & EPT_RWX))
+		ept->leaves_4k++;
 	WRITE_ONCE(table[EPT_INDEX(gpa, 1)], leaf);
 	return 0;
 }
@@ -87,8 +98,10 @@ void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages)
 
 			table = (entry & EPT_RWX) ? __va(entry & EPT_ADDR_MASK) : NULL;
 		}
-		if (table)
+		if (table && (table[EPT_INDEX(gpa, 1)] & EPT_RWX)) {
 			WRITE_ONCE(table[EPT_INDEX(gpa, 1)], 0);
+			ept->leaves_4k--;
+		}
 	}
 }
 

@@ -15,11 +15,14 @@
 #define EPT_MEMTYPE_WB		(6ULL << 3)	/* leaf entries only */
 #define EPT_IGNORE_PAT		(1ULL << 6)	/* leaf: the guest's PAT has no say */
 #define EPT_LARGE_PAGE		(1ULL << 7)	/* a PDE or PDPTE that maps a page */
+#define EPT_ACCESSED		(1ULL << 8)	/* with EPTP_AD_ENABLE: set by the CPU */
+#define EPT_DIRTY		(1ULL << 9)	/* leaf: set by the CPU at a write */
 #define EPT_ADDR_MASK		0x000ffffffffff000ULL
 
 /* EPTP fields (SDM 25.6.11) */
 #define EPTP_MEMTYPE_WB		6ULL
 #define EPTP_WALK_LENGTH_4	(3ULL << 3)	/* walk length minus one */
+#define EPTP_AD_ENABLE		(1ULL << 6)	/* accessed and dirty flags */
 
 #define EPT_LEVELS		4
 #define EPT_LEVEL_SHIFT(level)	(12 + 9 * ((level) - 1))

@@ -70,6 +70,7 @@ struct hvlab_vmx_config {
 	unsigned long cr4_guest_host_mask;
 	unsigned long cr4_guest_bits;	/* ~cr4_guest_host_mask: what the guest owns */
 	bool has_invept_single;
+	bool ept_ad;			/* EPT accessed and dirty flags (SDM 29.3.5) */
 	bool host_has_debugctl;		/* Bochs has no IA32_DEBUGCTL */
 	u64 host_xcr0;			/* 0 if the host does not use XSAVE */
 	u64 guest_xcr0;			/* XCR0 bits a guest may set (vmx.c) */
@@ -120,6 +121,9 @@ static inline bool hvlab_vmx_on_this_cpu(void)
 struct hvlab_ept {
 	u64 *pml4;		/* kernel virtual address of the root table */
 	u64 eptp;		/* what goes into the VMCS EPT_POINTER field */
+	/* For HVLAB_GET_VM_STATS; changed under vm->lock */
+	unsigned long table_pages;	/* paging-structure pages, the root too */
+	unsigned long leaves_4k;	/* present 4 KiB leaves, MMIO ones too */
 };
 
 int hvlab_ept_init(struct hvlab_ept *ept);

@@ -236,6 +236,8 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 		return -EOPNOTSUPP;
 	}
 	cfg->has_invept_single = caps->ept_vpid_cap & EPT_CAP_INVEPT_SINGLE;
+	/* As KVM: where the CPU has them, EPT A/D flags show what the guest touched */
+	cfg->ept_ad = caps->ept_vpid_cap & EPT_CAP_AD_BITS;
 
 	/*
 	 * CR0/CR4 bits fixed by VMX are owned by the host: the guest reads

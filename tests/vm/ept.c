@@ -76,6 +76,10 @@ TEST(ram_leaves_are_write_back_ignore_pat)
 	EXPECT_EQ((640 + 3 * 1024) / 4, ram_pages);
 	EXPECT_EQ(MMIO_SIZE / 4096, mmio_pages);
 	EXPECT_EQ(ram_pages + mmio_pages, ept.count);
+	/* the VM's statistics count the same: the root, a PDPT, and a PD and
+	 * two page tables for RAM, one each for the MMIO slot at 3.25 GiB */
+	EXPECT_EQ(ept.count, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_4k"));
+	EXPECT_EQ(1 + 1 + 1 + 2 + 2, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_table_pages"));
 	TH_LOG("%zu leaves: %llu RAM pages WB+ipat RWX, %llu MMIO pages write-only",
 	       ept.count, (unsigned long long)ram_pages, (unsigned long long)mmio_pages);
 	hv_ept_free(&ept);
@@ -171,7 +175,7 @@ TEST(dump_hides_host_addresses_without_cap_syslog)
 	ASSERT_EQ(0, hv_ept_read(&vm, &ept));
 	EXPECT_TRUE(ept.hpa_hidden);
 	EXPECT_EQ(0, ept.eptp & HV_EPT_ADDR_MASK);
-	EXPECT_EQ(0x1e, ept.eptp);
+	EXPECT_EQ(0x1e, ept.eptp & ~HV_EPTP_AD_ENABLED);
 	ASSERT_LT(0, ept.count);
 	for (i = 0; i < ept.count; i++) {
 		int l;
@@ -180,6 +184,53 @@ TEST(dump_hides_host_addresses_without_cap_syslog)
 			ASSERT_EQ(0, ept.leaves[i].entry[l] & HV_EPT_ADDR_MASK);
 		ASSERT_EQ(0x77, hv_ept_leaf_entry(&ept.leaves[i]));
 	}
+	hv_ept_free(&ept);
+	hv_close(&vm);
+}
+
+/*
+ * EPT accessed and dirty flags (SDM 29.3.5), on wherever the CPU has them
+ * (the lab CPU does): a guest that reads one page and writes another
+ * leaves A on both leaves, D only on the written one, and neither on a
+ * page it never touched. Host writes (hvctl loading the guest) set none.
+ */
+TEST(accessed_and_dirty_flags_show_what_the_guest_touched)
+{
+	/* mov 0x8000,%al; mov %al,0x9000; hlt (real mode, DS = 0) */
+	static const uint8_t code[] = { 0xa0, 0x00, 0x80, 0xa2, 0x00, 0x90, 0xf4 };
+	struct hvlab_vmx_caps caps;
+	struct guest_result r;
+	struct hv_ept ept;
+	struct hv_vm vm;
+	long i;
+
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+	if (!(caps.flags & HVLAB_CAP_EPT_AD)) {
+		hv_close(&vm);
+		SKIP(return, "this CPU has no EPT accessed and dirty flags");
+	}
+	ASSERT_EQ(0, hv_create(&vm, HV_DEFAULT_MEM));
+	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
+	ASSERT_EQ(0, hv_ept_read(&vm, &ept));
+	EXPECT_TRUE(ept.eptp & HV_EPTP_AD_ENABLED);
+	for (i = 0; i < (long)ept.count; i++)
+		ASSERT_EQ(0, hv_ept_leaf_entry(&ept.leaves[i]) & (HV_EPT_ACCESSED | HV_EPT_DIRTY))
+			TH_LOG("GPA 0x%llx touched before the guest ran", (unsigned long long)ept.leaves[i].gpa);
+	hv_ept_free(&ept);
+
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	ASSERT_EQ(HVLAB_EXIT_HLT, vm.run->exit_reason);
+	ASSERT_EQ(0, hv_ept_read(&vm, &ept));
+#define LEAF_BITS(gpa)	(hv_ept_leaf_entry(&ept.leaves[hv_ept_find(&ept, gpa)]) & \
+			 (HV_EPT_ACCESSED | HV_EPT_DIRTY))
+	ASSERT_LE(0, hv_ept_find(&ept, 0x7c00));
+	EXPECT_EQ(HV_EPT_ACCESSED, LEAF_BITS(0x7c00));		/* fetched */
+	EXPECT_EQ(HV_EPT_ACCESSED, LEAF_BITS(0x8000));		/* read */
+	EXPECT_EQ(HV_EPT_ACCESSED | HV_EPT_DIRTY, LEAF_BITS(0x9000));	/* written */
+	EXPECT_EQ(0, LEAF_BITS(0x50000));			/* never touched */
+	/* the non-leaf entries on the way were used: accessed */
+	EXPECT_TRUE(ept.leaves[hv_ept_find(&ept, 0x9000)].entry[0] & HV_EPT_ACCESSED);
 	hv_ept_free(&ept);
 	hv_close(&vm);
 }
