@@ -7,7 +7,9 @@
  * access to an address with no entry causes an EPT violation (exit 48);
  * exits.c turns that into an MMIO exit to userspace.
  */
+#include <linux/bitops.h>
 #include <linux/gfp.h>
+#include <linux/log2.h>
 #include <linux/mm.h>
 
 #include "ept.h"
@@ -103,6 +105,38 @@ void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages)
 			ept->leaves_4k--;
 		}
 	}
+}
+
+/*
+ * The dirty log: for each of @npages pages from @gpa whose leaf has the
+ * dirty flag, clear the flag and set the page's bit in @bitmap. Atomic
+ * against the CPU, which sets the flag with a locked operation while a
+ * guest runs. The caller then invalidates the EPT's translations
+ * everywhere, or a cached translation would let the next write go by
+ * without setting the flag again (SDM 29.4.3). Returns the pages found.
+ */
+unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
+				      unsigned long *bitmap)
+{
+	unsigned long i, found = 0;
+
+	for (i = 0; i < npages; i++, gpa += PAGE_SIZE) {
+		u64 *table = ept->pml4;
+		int level;
+
+		for (level = EPT_LEVELS; level > 1 && table; level--) {
+			u64 entry = READ_ONCE(table[EPT_INDEX(gpa, level)]);
+
+			table = (entry & EPT_RWX) ? __va(entry & EPT_ADDR_MASK) : NULL;
+		}
+		if (table && (READ_ONCE(table[EPT_INDEX(gpa, 1)]) & EPT_DIRTY) &&
+		    test_and_clear_bit(ilog2(EPT_DIRTY),
+				       (unsigned long *)&table[EPT_INDEX(gpa, 1)])) {
+			__set_bit(i, bitmap);
+			found++;
+		}
+	}
+	return found;
 }
 
 static void ept_free_table(u64 *table, int level)

@@ -131,6 +131,8 @@ void hvlab_ept_destroy(struct hvlab_ept *ept);
 int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa);
 int hvlab_ept_map_mmio_page(struct hvlab_ept *ept, u64 gpa);
 void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages);
+unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
+				      unsigned long *bitmap);
 
 struct hvlab_mem_slot {
 	bool used;
@@ -151,6 +153,7 @@ struct hvlab_vm {
 	struct hvlab_mem_slot slots[HVLAB_MAX_MEM_SLOTS];
 	u64 mem_total;
 	u64 slot_unwinds;	/* additions that failed half-way and were undone */
+	u64 dirty_pages_harvested;	/* HVLAB_GET_DIRTY_LOG: pages reported dirty */
 	struct hvlab_vcpu *vcpus[HVLAB_MAX_VCPUS];
 	/* Backs HVLAB_APIC_BASE once a vCPU virtualizes APIC accesses. */
 	struct page *apic_access_page;

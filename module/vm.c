@@ -17,6 +17,7 @@
 #include <asm/io.h>
 #include <asm/processor.h>
 
+#include "ept.h"
 #include "hvlab.h"
 
 /* Every VM, to count a process's (HVLAB_MAX_VMS_PER_PROCESS). */
@@ -241,6 +242,55 @@ out:
 	return ret;
 }
 
+/*
+ * HVLAB_GET_DIRTY_LOG: the slot's pages whose EPT dirty flag is set, and
+ * the flags cleared. The INVEPT on every CPU (an IPI that also takes a
+ * running vCPU out of the guest) comes before the bitmap goes to
+ * userspace: a write through a translation cached with the flag set
+ * happens before the call returns, so userspace's copy of the page,
+ * made after it, has it.
+ */
+static long vm_get_dirty_log(struct hvlab_vm *vm, void __user *argp)
+{
+	struct hvlab_dirty_log log;
+	struct hvlab_mem_slot *slot;
+	unsigned long *bitmap, found;
+	size_t bytes;
+	long ret = 0;
+
+	if (copy_from_user(&log, argp, sizeof(log)))
+		return -EFAULT;
+	if (log.flags || log.reserved[0] || log.reserved[1] || log.slot >= HVLAB_MAX_MEM_SLOTS)
+		return -EINVAL;
+	if (!(vm->ept.eptp & EPTP_AD_ENABLE))
+		return -EOPNOTSUPP;
+	mutex_lock(&vm->lock);
+	slot = &vm->slots[log.slot];
+	if (!slot->used || slot->mmio) {
+		ret = -ENOENT;
+		goto out;
+	}
+	/* Whole u64s, as userspace sizes the bitmap */
+	bytes = DIV_ROUND_UP(slot->npages, 64) * sizeof(u64);
+	bitmap = kvzalloc(bytes, GFP_KERNEL_ACCOUNT);
+	if (!bitmap) {
+		ret = -ENOMEM;
+		goto out;
+	}
+	found = hvlab_ept_harvest_dirty(&vm->ept, slot->gpa, slot->npages, bitmap);
+	if (found)
+		hvlab_vmx_invept_everywhere(vm->ept.eptp);
+	vm->dirty_pages_harvested += found;
+	mutex_unlock(&vm->lock);
+	if (copy_to_user(u64_to_user_ptr(log.bitmap), bitmap, bytes))
+		ret = -EFAULT;
+	kvfree(bitmap);
+	return ret;
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 {
 	struct hvlab_vm *vm = file->private_data;
@@ -261,6 +311,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hvlab_vm_get_stats(vm, (void __user *)arg);
 	case HVLAB_GET_EPT:
 		return hvlab_vm_get_ept(vm, (void __user *)arg);
+	case HVLAB_GET_DIRTY_LOG:
+		return vm_get_dirty_log(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

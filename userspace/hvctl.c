@@ -115,6 +115,9 @@ static void usage(FILE *out)
 		"                           rip, rflags, mxcsr, xmm0-15) as one JSON object to\n"
 		"                           FILE (- for stdout; the console then goes to stderr)\n"
 		"      --stats              at the end, print the vCPU's statistics\n"
+		"      --dirty-log FILE     at the end, write the guest-physical address of\n"
+		"                           each page the guest wrote to FILE, one per line,\n"
+		"                           ascending (HVLAB_GET_DIRTY_LOG; - for stdout)\n"
 		"      --ept-dump FILE      at the end, write the VM's EPT to FILE: ranges and\n"
 		"                           the tree (as hvctl ept), or JSON if FILE ends .json\n"
 		"      --state FILE         after loading GUEST, set the registers, segments,\n"
@@ -698,10 +701,36 @@ static void write_ept_dump(struct session *s, FILE *out, const char *path)
 	hv_ept_free(&ept);
 }
 
+/* --dirty-log: the pages the guest wrote, one GPA per line, ascending */
+static int write_dirty_log(struct session *s, const char *path)
+{
+	FILE *out = strcmp(path, "-") ? fopen(path, "w") : stdout;
+	uint64_t *gpas;
+	size_t n, i;
+	int err;
+
+	if (!out) {
+		fprintf(stderr, "hvctl: cannot write '%s': %s\n", path, strerror(errno));
+		return -1;
+	}
+	err = hv_dirty_pages(&s->vm, &gpas, &n);
+	if (err) {
+		fprintf(stderr, "hvctl: --dirty-log: HVLAB_GET_DIRTY_LOG failed: %s%s\n", strerror(-err),
+			err == -EOPNOTSUPP ? " (this CPU has no EPT dirty flags)" : "");
+	} else {
+		for (i = 0; i < n; i++)
+			fprintf(out, "0x%llx\n", (unsigned long long)gpas[i]);
+		free(gpas);
+	}
+	if (out != stdout)
+		fclose(out);
+	return err ? -1 : 0;
+}
+
 /* Long-only options of run and step (and --raw-console of vmcs) */
 enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
-	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE, OPT_EPT_DUMP,
+	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE, OPT_EPT_DUMP, OPT_DIRTY_LOG,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -713,6 +742,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "timer", required_argument, NULL, OPT_TIMER },
 		{ "coalesce", required_argument, NULL, OPT_COALESCE },
 		{ "ept-dump", required_argument, NULL, OPT_EPT_DUMP },
+		{ "dirty-log", required_argument, NULL, OPT_DIRTY_LOG },
 		{ "commands", required_argument, NULL, OPT_COMMANDS },
 		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
 		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
@@ -737,7 +767,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	int step = mode == MODE_STEP;
 	struct session s = { .step = step };
 	struct hv_tracer tracer;
-	const char *chrome_path = NULL, *ept_path = NULL;
+	const char *chrome_path = NULL, *ept_path = NULL, *dirty_path = NULL;
 	FILE *chrome = NULL, *ept_out = NULL;
 	int stats = 0, json = 0;
 	enum hv_guest_format format;
@@ -789,6 +819,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			break;
 		case OPT_EPT_DUMP:
 			ept_path = optarg;
+			break;
+		case OPT_DIRTY_LOG:
+			dirty_path = optarg;
 			break;
 		case OPT_SAVE_STATE:
 			s.step_cfg.save_state = optarg;
@@ -918,6 +951,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			return needs_hvlab("--stats", "these are hvlab's statistics");
 		if (ept_path)
 			return needs_hvlab("--ept-dump", "KVM's EPT stays in the kernel");
+		if (dirty_path)
+			return needs_hvlab("--dirty-log", "it reads hvlab's EPT dirty flags");
 		if (s.max_exits)
 			return needs_hvlab("--max-exits", "it counts exits through hvlab's trace ring");
 		if (timer.period_ns)
@@ -1035,6 +1070,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		write_ept_dump(&s, ept_out, ept_path);
 		fclose(ept_out);
 	}
+	if (dirty_path && write_dirty_log(&s, dirty_path) && !ret)
+		ret = STATUS_SETUP;
 	hv_close(&s.vm);
 	return ret;
 }

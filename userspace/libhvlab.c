@@ -160,6 +160,48 @@ size_t hv_coalesced_drain(struct hv_vm *vm, char *buf, size_t len)
 	return n;
 }
 
+int hv_dirty_pages(struct hv_vm *vm, uint64_t **gpas, size_t *count)
+{
+	static const struct { uint32_t slot; uint64_t start; } slots[] = {
+		{ 0, 0 }, { 1, HV_HIGH_RAM_START },	/* as hv_create_over() adds them */
+	};
+	size_t n = 0, i, max = vm->mem_size / 4096;
+	uint64_t *bitmap, *out;
+	int ret = 0;
+
+	*gpas = NULL;
+	*count = 0;
+	if (vm->backend != HV_BACKEND_HVLAB)
+		return -EOPNOTSUPP;
+	bitmap = calloc((max + 63) / 64, sizeof(*bitmap));
+	out = calloc(max ? max : 1, sizeof(*out));
+	if (!bitmap || !out) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	for (i = 0; i < sizeof(slots) / sizeof(slots[0]); i++) {
+		struct hvlab_dirty_log log = { .slot = slots[i].slot, .bitmap = (uintptr_t)bitmap };
+		uint64_t end = i ? vm->mem_size : HV_LOW_RAM_END, page;
+
+		memset(bitmap, 0, (max + 63) / 64 * sizeof(*bitmap));
+		if (ioctl(vm->vm_fd, HVLAB_GET_DIRTY_LOG, &log)) {
+			ret = -errno;
+			goto fail;
+		}
+		for (page = 0; slots[i].start + page * 4096 < end; page++)
+			if (bitmap[page / 64] >> (page % 64) & 1)
+				out[n++] = slots[i].start + page * 4096;
+	}
+	free(bitmap);
+	*gpas = out;
+	*count = n;
+	return 0;
+fail:
+	free(bitmap);
+	free(out);
+	return ret;
+}
+
 const char *hv_console_bytes(const struct hv_vm *vm)
 {
 	return (const char *)vm->run + HVLAB_CONSOLE_OFFSET;

@@ -120,6 +120,13 @@ int hv_set_coalesced_port(struct hv_vm *vm, int port);
 size_t hv_coalesced_drain(struct hv_vm *vm, char *buf, size_t len);
 /* HVLAB_EXIT_CONSOLE: the run->console.len bytes the guest printed */
 const char *hv_console_bytes(const struct hv_vm *vm);
+
+/*
+ * HVLAB_GET_DIRTY_LOG on both RAM slots: the guest-physical addresses of
+ * the pages written since the last call, ascending, in a malloc'ed array
+ * (free it). 0 or -errno (-EOPNOTSUPP without EPT A/D, or under KVM).
+ */
+int hv_dirty_pages(struct hv_vm *vm, uint64_t **gpas, size_t *count);
 int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);
 int hv_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);
 int hv_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs);

@@ -33,7 +33,7 @@
 
 enum cmd_kind {
 	CMD_NEXT, CMD_CONTINUE, CMD_UNTIL, CMD_STEPI, CMD_REGS, CMD_VMCS, CMD_EPT,
-	CMD_WALK, CMD_X, CMD_DIS, CMD_SAVE, CMD_QUIT, CMD_HELP,
+	CMD_WALK, CMD_DIRTY, CMD_X, CMD_DIS, CMD_SAVE, CMD_QUIT, CMD_HELP,
 };
 
 struct step_cmd {
@@ -58,6 +58,7 @@ static const struct {
 	{ "vmcs", "v", "[GROUP]", "show the VMCS: guest (default), control, exit, host or all", CMD_VMCS },
 	{ "ept", "e", "[tree|GPA]", "the EPT as guest-physical ranges; tree: every table entry; GPA: the walk to it", CMD_EPT },
 	{ "walk", "w", "GVA [json|svg FILE]", "the two-dimensional walk of linear GVA: each guest entry through EPT, then the GPA", CMD_WALK },
+	{ "dirty", NULL, "", "the pages the guest wrote since the last look (the EPT dirty log)", CMD_DIRTY },
 	{ "x", NULL, "ADDR [LEN]", "guest memory in hex at linear ADDR (x/p: physical), LEN bytes (64)", CMD_X },
 	{ "dis", "d", "[ADDR] [N]", "disassemble N instructions (8) at linear ADDR (the current RIP)", CMD_DIS },
 	{ "save", NULL, "FILE", "write the state (registers, segments, ...) as JSON, for run --state", CMD_SAVE },
@@ -869,6 +870,31 @@ static void cmd_walk(struct stepper *st, const struct step_cmd *cmd)
 	hv_ept_free(&ept);
 }
 
+/* The dirty log since the last look, as ranges of pages */
+static void cmd_dirty(struct stepper *st)
+{
+	uint64_t *gpas;
+	size_t n, i, j;
+	int err = hv_dirty_pages(&st->s->vm, &gpas, &n);
+
+	if (err) {
+		printf("cannot read the dirty log (HVLAB_GET_DIRTY_LOG: %s)\n", strerror(-err));
+		return;
+	}
+	printf("%zu page%s written since the last look%s", n, n == 1 ? "" : "s", n ? ":" : "");
+	for (i = 0; i < n; i = j) {
+		for (j = i + 1; j < n && gpas[j] == gpas[j - 1] + 4096; j++)
+			;
+		if (j - i == 1)
+			printf(" 0x%llx", (unsigned long long)gpas[i]);
+		else
+			printf(" 0x%llx-0x%llx", (unsigned long long)gpas[i],
+			       (unsigned long long)gpas[j - 1] + 4095);
+	}
+	putchar('\n');
+	free(gpas);
+}
+
 static void cmd_x(struct stepper *st, const struct step_cmd *cmd)
 {
 	struct hv_state cur;
@@ -1057,6 +1083,9 @@ static int prompt(struct stepper *st)
 			break;
 		case CMD_WALK:
 			cmd_walk(st, &cmd);
+			break;
+		case CMD_DIRTY:
+			cmd_dirty(st);
 			break;
 		case CMD_X:
 			cmd_x(st, &cmd);

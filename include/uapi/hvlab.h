@@ -542,6 +542,23 @@ struct hvlab_ept_dump {
 	__u64 reserved[4];		/* 0 */
 };
 
+/*
+ * HVLAB_GET_DIRTY_LOG (VM fd): which pages of a RAM slot the guest wrote
+ * since the last call (or since the slot was added), and start again: one
+ * bit per 4 KiB page, bit n of the bitmap for the slot's page n, as
+ * KVM_GET_DIRTY_LOG. The bitmap has room for (pages + 63) / 64 u64s. From
+ * the EPT dirty flags (SDM 29.3.5): needs HVLAB_CAP_EPT_AD, else
+ * -EOPNOTSUPP. A page written while the call runs is in this bitmap or the
+ * next one, never lost; the call returns after every CPU has forgotten the
+ * translations whose dirty flags it cleared.
+ */
+struct hvlab_dirty_log {
+	__u32 slot;			/* a RAM slot of HVLAB_SET_MEMORY_REGION */
+	__u32 flags;			/* 0 */
+	__u64 bitmap;			/* user pointer */
+	__u64 reserved[2];		/* 0 */
+};
+
 /* --- ioctls ------------------------------------------------------------ */
 
 /* /dev/hvlab: 0x00-0x0f */
@@ -555,6 +572,7 @@ struct hvlab_ept_dump {
 #define HVLAB_CREATE_VCPU	_IO(HVLAB_IO, 0x11)	/* arg: vCPU id; returns a vCPU fd */
 #define HVLAB_GET_VM_STATS	_IOWR(HVLAB_IO, 0x12, struct hvlab_stats)
 #define HVLAB_GET_EPT		_IOWR(HVLAB_IO, 0x13, struct hvlab_ept_dump)
+#define HVLAB_GET_DIRTY_LOG	_IOW(HVLAB_IO, 0x14, struct hvlab_dirty_log)
 
 /* vCPU fd: 0x20-0x2f */
 #define HVLAB_RUN		_IO(HVLAB_IO, 0x20)

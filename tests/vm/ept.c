@@ -235,4 +235,78 @@ TEST(accessed_and_dirty_flags_show_what_the_guest_touched)
 	hv_close(&vm);
 }
 
+/*
+ * HVLAB_GET_DIRTY_LOG: a guest that writes four pages (and nothing else:
+ * no stack) gets exactly those four in the log; a second call, with
+ * nothing run between, is empty; the same guest again gets the same four,
+ * so the flags were cleared and the CPU sets them again (the INVEPT after
+ * the clearing). The bitmap is per slot: bit n for the slot's page n.
+ */
+TEST(dirty_log_returns_exactly_the_pages_written)
+{
+	/* mov %al,0x2000; mov %al,0x3000; mov %al,0x5000; mov %al,0x9ffff; hlt */
+	static const uint8_t code[] = { 0xa2, 0x00, 0x20, 0xa2, 0x00, 0x30, 0xa2, 0x00, 0x50,
+					0xa2, 0xff, 0x9f, 0xf4 };
+	static const uint64_t written[] = { 0x2000, 0x3000, 0x5000, 0x9000 };
+	struct hvlab_dirty_log log = { .slot = 0 };
+	struct hvlab_vmx_caps caps;
+	uint64_t bitmap[3], *gpas;
+	struct hvlab_regs regs;
+	struct guest_result r;
+	struct hv_vm vm;
+	size_t n, i;
+	int round;
+
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+	if (!(caps.flags & HVLAB_CAP_EPT_AD)) {
+		hv_close(&vm);
+		SKIP(return, "this CPU has no EPT dirty flags");
+	}
+	ASSERT_EQ(0, hv_create(&vm, HV_DEFAULT_MEM));
+	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
+	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
+	/* Loading the guest wrote its memory from the host: not the guest's writes */
+	ASSERT_EQ(0, hv_dirty_pages(&vm, &gpas, &n));
+	EXPECT_EQ(0, n);
+	free(gpas);
+	for (round = 0; round < 2; round++) {
+		ASSERT_EQ(0, hv_set_regs(&vm, &regs));
+		ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+		ASSERT_EQ(HVLAB_EXIT_HLT, vm.run->exit_reason);
+		memset(bitmap, 0, sizeof(bitmap));
+		log.bitmap = (uintptr_t)bitmap;
+		ASSERT_EQ(0, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+		/* slot 0 is 0-0x9ffff: pages 2, 3, 5 and 9 */
+		EXPECT_EQ(1ULL << 2 | 1ULL << 3 | 1ULL << 5 | 1ULL << 9, bitmap[0]) TH_LOG("round %d", round);
+		EXPECT_EQ(0, bitmap[1] | bitmap[2]);
+		ASSERT_EQ(0, hv_dirty_pages(&vm, &gpas, &n));
+		EXPECT_EQ(0, n) TH_LOG("round %d: the log was not cleared", round);
+		free(gpas);
+	}
+	/* Through libhvlab: the GPAs, ascending */
+	ASSERT_EQ(0, hv_set_regs(&vm, &regs));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	ASSERT_EQ(0, hv_dirty_pages(&vm, &gpas, &n));
+	ASSERT_EQ(4, n);
+	for (i = 0; i < n; i++)
+		EXPECT_EQ(written[i], gpas[i]);
+	free(gpas);
+	EXPECT_EQ(12, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "dirty_pages_harvested"));
+	/* Refusals */
+	log = (struct hvlab_dirty_log){ .slot = 0, .bitmap = (uintptr_t)bitmap, .flags = 1 };
+	EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(EINVAL, errno);
+	log = (struct hvlab_dirty_log){ .slot = HVLAB_MAX_MEM_SLOTS, .bitmap = (uintptr_t)bitmap };
+	EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(EINVAL, errno);
+	log = (struct hvlab_dirty_log){ .slot = 4, .bitmap = (uintptr_t)bitmap };
+	EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(ENOENT, errno);
+	log = (struct hvlab_dirty_log){ .slot = 0, .bitmap = 8 };
+	EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(EFAULT, errno);
+	hv_close(&vm);
+}
+
 TEST_HARNESS_MAIN

@@ -205,5 +205,14 @@ hvctl step --commands "walk 0x123456789000; c" $G/hello64.elf >$T/out 2>$T/err
 grep -q "5 memory references (1 guest entry, 4 EPT entries); stops: guest #PF: the guest's PML4E is not present" $T/out
 ok $? "step walk of an unmapped GVA: the guest's #PF, after 5 references"
 
+# mov %al,0x2000; mov %al,0x5000; out %al,$0x80; mov %al,0x5001; hlt: two pages written
+printf '\xa2\x00\x20\xa2\x00\x50\xe6\x80\xa2\x01\x50\xf4' > $T/dirty.bin
+hvctl run --dirty-log $T/dirty.txt $T/dirty.bin >$T/out 2>$T/err
+[ $? = 0 ] && [ "$(cat $T/dirty.txt)" = "$(printf '0x2000\n0x5000')" ]
+ok $? "run --dirty-log: the pages the guest wrote, one GPA per line, ascending"
+hvctl step --commands "dirty; c" $T/dirty.bin >$T/out 2>$T/err
+grep -q '^2 pages written since the last look: 0x2000 0x5000$' $T/out
+ok $? "step dirty: the pages written before the OUT"
+
 echo "1..$n"
 exit $fail

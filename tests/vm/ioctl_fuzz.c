@@ -244,6 +244,15 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 			ret = ioctl(some_fd(s, pick(s, 8) ? VM : VCPU), HVLAB_GET_EPT, &d);
 			break;
 		}
+		if (!pick(s, 2)) {	/* the dirty log of any slot, into scratch or anywhere */
+			struct hvlab_dirty_log log = { 0 };
+
+			log.slot = pick(s, 2) ? pick(s, HVLAB_MAX_MEM_SLOTS + 1) : boundary(s);
+			log.bitmap = pick(s, 3) ? (uintptr_t)scratch : boundary(s);
+			log.flags = pick(s, 8) ? 0 : boundary(s);
+			ret = ioctl(some_fd(s, VM), HVLAB_GET_DIRTY_LOG, &log);
+			break;
+		}
 		stats.count = pick(s, 2) ? pick(s, 600) : boundary(s);
 		stats.flags = pick(s, 8) ? 0 : boundary(s);
 		stats.descs = pick(s, 3) ? (uintptr_t)scratch : boundary(s);
