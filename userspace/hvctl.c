@@ -1076,6 +1076,38 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	return ret;
 }
 
+/* --exits N of vmcs and ept: 0, or -1 after saying what to give */
+static int parse_exits(const char *arg, struct session *s)
+{
+	char *end;
+
+	s->stop_after = strtol(arg, &end, 0);
+	if (*end || s->stop_after <= 0) {
+		fprintf(stderr, "hvctl: --exits '%s': give a positive number of exits\n", arg);
+		return -1;
+	}
+	return 0;
+}
+
+/*
+ * vmcs and ept: load GUEST, and run it for s->stop_after exits if asked
+ * (with JSON on stdout, the console goes to stderr). Its status so far,
+ * or -1 if it could not be loaded.
+ */
+static int load_and_run_exits(struct session *s, const char *guest, int json)
+{
+	int ret = STATUS_HALTED;
+
+	if (hvctl_open_guest(&s->vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM, guest, NULL, "hvctl"))
+		return -1;
+	s->json_stdout = json;
+	if (s->stop_after)
+		ret = run_loop(s);
+	if (s->console_midline)
+		fputc('\n', console_stream(s));
+	return ret;
+}
+
 /* hvctl vmcs: the vCPU's VMCS after loading GUEST (and N exits), decoded. */
 static int cmd_vmcs(int argc, char **argv)
 {
@@ -1091,7 +1123,6 @@ static int cmd_vmcs(int argc, char **argv)
 	struct hv_vmcs vmcs;
 	unsigned int mask = 0xf;
 	int opt, ret, json = 0;
-	char *end;
 
 	while ((opt = getopt_long(argc, argv, "g:n:jh", options, NULL)) != -1) {
 		switch (opt) {
@@ -1104,11 +1135,8 @@ static int cmd_vmcs(int argc, char **argv)
 			}
 			break;
 		case 'n':
-			s.stop_after = strtol(optarg, &end, 0);
-			if (*end || s.stop_after <= 0) {
-				fprintf(stderr, "hvctl: --exits '%s': give a positive number of exits\n", optarg);
+			if (parse_exits(optarg, &s))
 				return STATUS_USAGE;
-			}
 			break;
 		case 'j':
 			json = 1;
@@ -1128,14 +1156,9 @@ static int cmd_vmcs(int argc, char **argv)
 		fprintf(stderr, "hvctl: vmcs needs exactly one GUEST file (try: hvctl vmcs --group guest guests/hello.bin)\n");
 		return STATUS_USAGE;
 	}
-	if (hvctl_open_guest(&s.vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM, argv[optind], NULL, "hvctl"))
+	ret = load_and_run_exits(&s, argv[optind], json);
+	if (ret < 0)
 		return STATUS_SETUP;
-	ret = STATUS_HALTED;
-	s.json_stdout = json;
-	if (s.stop_after)
-		ret = run_loop(&s);
-	if (s.console_midline)
-		fputc('\n', console_stream(&s));
 	if (hv_vmcs_read(&s.vm, &vmcs)) {
 		fprintf(stderr, "hvctl: HVLAB_GET_VMCS failed: %s (is hvlab.ko older than hvctl?)\n",
 			strerror(errno));
@@ -1171,11 +1194,8 @@ static int cmd_ept(int argc, char **argv)
 	while ((opt = getopt_long(argc, argv, "n:tg:jh", options, NULL)) != -1) {
 		switch (opt) {
 		case 'n':
-			s.stop_after = strtol(optarg, &end, 0);
-			if (*end || s.stop_after <= 0) {
-				fprintf(stderr, "hvctl: --exits '%s': give a positive number of exits\n", optarg);
+			if (parse_exits(optarg, &s))
 				return STATUS_USAGE;
-			}
 			break;
 		case 't':
 			tree = 1;
@@ -1211,14 +1231,9 @@ static int cmd_ept(int argc, char **argv)
 		fprintf(stderr, "hvctl: ept: --gpa shows one walk as text; leave out --tree and --json\n");
 		return STATUS_USAGE;
 	}
-	if (hvctl_open_guest(&s.vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM, argv[optind], NULL, "hvctl"))
+	ret = load_and_run_exits(&s, argv[optind], json);
+	if (ret < 0)
 		return STATUS_SETUP;
-	ret = STATUS_HALTED;
-	s.json_stdout = json;
-	if (s.stop_after)
-		ret = run_loop(&s);
-	if (s.console_midline)
-		fputc('\n', console_stream(&s));
 	err = hv_ept_read(&s.vm, &ept);
 	if (err) {
 		fprintf(stderr, "hvctl: HVLAB_GET_EPT failed: %s (is hvlab.ko older than hvctl?)\n",
