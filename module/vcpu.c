@@ -950,6 +950,14 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 
 	if (vma->vm_pgoff != 0 || vma_pages(vma) > ARRAY_SIZE(pages))
 		return -EINVAL;
+	/*
+	 * Shared only: for a private, copy-on-write mapping remap_pfn_range()
+	 * keeps the page frame number in vm_pgoff, which /proc/PID/maps
+	 * shows: a host-physical address (and copy-on-write of these pages
+	 * would make no sense anyway).
+	 */
+	if (!(vma->vm_flags & VM_SHARED))
+		return -EINVAL;
 	if (vma->vm_flags & VM_EXEC)
 		return -EPERM;
 	vma->vm_ops = &vcpu_vm_ops;

@@ -242,6 +242,27 @@ TEST(vcpu_mapping_neither_grows_nor_executes)
 	if (q != MAP_FAILED)
 		p = q;
 	munmap(p, q != MAP_FAILED ? 16384 : 12288);
+	/*
+	 * Shared only: a private mapping of these pages would be
+	 * copy-on-write, which remap_pfn_range() records by putting the page
+	 * frame number in vm_pgoff, and /proc/self/maps would show the run
+	 * page's host-physical address as the mapping's offset.
+	 */
+	p = mmap(NULL, 4096, PROT_READ | PROT_WRITE, MAP_PRIVATE, vm.vcpu_fd, 0);
+	EXPECT_EQ(MAP_FAILED, p);
+	EXPECT_EQ(EINVAL, errno);
+	if (p != MAP_FAILED) {
+		char line[256], want[64];
+		FILE *maps = fopen("/proc/self/maps", "r");
+
+		snprintf(want, sizeof(want), "%lx-", (unsigned long)p);
+		while (maps && fgets(line, sizeof(line), maps))
+			if (!strncmp(line, want, strlen(want)))
+				TH_LOG("the private mapping in /proc/self/maps: %s", line);
+		if (maps)
+			fclose(maps);
+		munmap(p, 4096);
+	}
 	hv_close(&vm);
 }
 
