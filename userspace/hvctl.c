@@ -427,6 +427,8 @@ static int run_loop(struct session *s)
 		if (s->tracer)
 			returned = __builtin_ia32_rdtsc();
 		drain_trace(s);
+		/* The bytes came before this exit, or before the error or signal */
+		drain_coalesced(s);
 		/*
 		 * Not only after -EINTR: a signal that lands while hvctl is out
 		 * here (draining the trace) has run its handler, and the next
@@ -443,7 +445,6 @@ static int run_loop(struct session *s)
 				s->vm.backend == HV_BACKEND_KVM ? "KVM_RUN" : "HVLAB_RUN", strerror(-ret));
 			return STATUS_SETUP;
 		}
-		drain_coalesced(s);	/* the bytes came before this exit */
 		handle_exit(s);
 		if (s->done)
 			break;
