@@ -2,13 +2,18 @@
 /*
  * ept.c - extended page tables: guest-physical to host-physical.
  *
- * hvlab builds a 4-level EPT (SDM 29.3) with 4 KiB pages only: a page of
- * guest memory is one PTE, which keeps the walk easy to follow. A guest
- * access to an address with no entry causes an EPT violation (exit 48);
- * exits.c turns that into an MMIO exit to userspace.
+ * hvlab builds a 4-level EPT (SDM 29.3). A page of guest memory is one
+ * PTE, unless 512 of them (or 512 x 512) lie at an aligned guest-physical
+ * address *and* in one aligned run of host memory: then one PDE maps
+ * 2 MiB, or one PDPTE 1 GiB (bit 7, SDM 29.3.2), and the CPU needs one
+ * TLB entry and one reference fewer for them. A guest access to an
+ * address with no entry causes an EPT violation (exit 48); exits.c turns
+ * that into an MMIO exit to userspace.
  */
+#include <linux/bitmap.h>
 #include <linux/bitops.h>
 #include <linux/gfp.h>
+#include <linux/io.h>
 #include <linux/log2.h>
 #include <linux/mm.h>
 
@@ -34,15 +39,22 @@ int hvlab_ept_init(struct hvlab_ept *ept)
 	return 0;
 }
 
-/* Set the leaf entry of one 4 KiB guest page, allocating tables on the way. */
-static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
+/*
+ * Set the entry at @level (1: a PTE, 2: a PDE, 3: a PDPTE) that maps @gpa
+ * to @leaf, allocating tables on the way. -EEXIST where a large page is
+ * to go over a table, or a table under a large page: the caller maps
+ * smaller pages instead.
+ */
+static int ept_set_entry(struct hvlab_ept *ept, u64 gpa, int level, u64 leaf)
 {
 	u64 *table = ept->pml4;
-	int level;
+	int l;
 
-	for (level = EPT_LEVELS; level > 1; level--) {
-		u64 *entry = &table[EPT_INDEX(gpa, level)];
+	for (l = EPT_LEVELS; l > level; l--) {
+		u64 *entry = &table[EPT_INDEX(gpa, l)];
 
+		if (*entry & EPT_RWX && ept_entry_is_leaf(*entry, l))
+			return -EEXIST;
 		if (!(*entry & EPT_RWX)) {
 			u64 *next = (u64 *)get_zeroed_page(HVLAB_GFP_GUEST_MEM);
 
@@ -55,10 +67,43 @@ static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
 		}
 		table = __va(*entry & EPT_ADDR_MASK);
 	}
-	if (!(table[EPT_INDEX(gpa, 1)] & EPT_RWX))
-		ept->leaves_4k++;
-	WRITE_ONCE(table[EPT_INDEX(gpa, 1)], leaf);
+	if (table[EPT_INDEX(gpa, level)] & EPT_RWX) {
+		if (!ept_entry_is_leaf(table[EPT_INDEX(gpa, level)], level))
+			return -EEXIST;
+	} else {
+		ept->leaves[level - 1]++;
+	}
+	WRITE_ONCE(table[EPT_INDEX(gpa, level)], leaf);
 	return 0;
+}
+
+/* Set the leaf entry of one 4 KiB guest page. */
+static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
+{
+	return ept_set_entry(ept, gpa, 1, leaf);
+}
+
+/*
+ * The present leaf entry that maps @gpa, and its level, or NULL. The
+ * entries are read once each: a guest may be setting A/D flags.
+ */
+static u64 *ept_find_leaf(struct hvlab_ept *ept, u64 gpa, int *level)
+{
+	u64 *table = ept->pml4;
+	int l;
+
+	for (l = EPT_LEVELS; ; l--) {
+		u64 *entry = &table[EPT_INDEX(gpa, l)];
+		u64 value = READ_ONCE(*entry);
+
+		if (!(value & EPT_RWX))
+			return NULL;
+		if (ept_entry_is_leaf(value, l)) {
+			*level = l;
+			return entry;
+		}
+		table = __va(value & EPT_ADDR_MASK);
+	}
 }
 
 /*
@@ -69,10 +114,68 @@ static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
  * guest memory, the one reason KVM lets the guest choose. KVM does the
  * same for RAM.
  */
+static u64 ept_ram_leaf(u64 hpa, int level)
+{
+	return (hpa & EPT_ADDR_MASK) | EPT_RWX | EPT_MEMTYPE_WB | EPT_IGNORE_PAT |
+	       (level > 1 ? EPT_LARGE_PAGE : 0);
+}
+
 int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa)
 {
-	return ept_set_leaf(ept, gpa, (hpa & EPT_ADDR_MASK) | EPT_RWX | EPT_MEMTYPE_WB |
-			    EPT_IGNORE_PAT);
+	return ept_set_leaf(ept, gpa, ept_ram_leaf(hpa, 1));
+}
+
+/*
+ * The largest page, as an EPT level, that can map @gpa onto @pages (of
+ * which @npages are left): the CPU must offer the size, @gpa must be
+ * aligned to it, and the host pages must be one aligned run. Pinned
+ * transparent or hugetlbfs huge pages are such runs.
+ */
+static int ept_largest_level(u64 gpa, struct page **pages, unsigned long npages)
+{
+	int level;
+
+	for (level = vmx_config.ept_1g ? 3 : vmx_config.ept_2m ? 2 : 1; level > 1; level--) {
+		unsigned long n = 1UL << (EPT_LEVEL_SHIFT(level) - PAGE_SHIFT), k;
+		unsigned long pfn = page_to_pfn(pages[0]);
+
+		if (npages < n || !IS_ALIGNED(gpa, n << PAGE_SHIFT) || !IS_ALIGNED(pfn, n))
+			continue;
+		for (k = 1; k < n && page_to_pfn(pages[k]) == pfn + k; k++)
+			;
+		if (k == n)
+			return level;
+	}
+	return 1;
+}
+
+/*
+ * Map @npages pinned pages from @gpa, each page size as large as
+ * ept_largest_level() allows, or 4 KiB only with @small_only (dirty
+ * logging wants a flag per 4 KiB page). On failure nothing stays mapped.
+ */
+int hvlab_ept_map_pages(struct hvlab_ept *ept, u64 gpa, struct page **pages,
+			unsigned long npages, bool small_only)
+{
+	unsigned long i = 0;
+	int ret = 0;
+
+	while (i < npages) {
+		u64 at = gpa + ((u64)i << PAGE_SHIFT);
+		int level = small_only ? 1 : ept_largest_level(at, pages + i, npages - i);
+
+		for (;; level--) {
+			ret = ept_set_entry(ept, at, level, ept_ram_leaf(page_to_phys(pages[i]), level));
+			if (ret != -EEXIST || level == 1)
+				break;
+		}
+		if (ret) {
+			hvlab_ept_unmap_range(ept, gpa, i);
+			return ret;
+		}
+		i += 1UL << (EPT_LEVEL_SHIFT(level) - PAGE_SHIFT);
+	}
+	return 0;
 }
 
 /*
@@ -88,22 +191,33 @@ int hvlab_ept_map_mmio_page(struct hvlab_ept *ept, u64 gpa)
 	/* LAB 4 STUB: return hvlab_todo(4, __func__); */
 }
 
-/* Clear the leaf entries of @npages pages from @gpa (tables stay). */
+/* The pages from @gpa to the end of the page that a leaf at @level maps. */
+static unsigned long ept_pages_to_leaf_end(u64 gpa, int level)
+{
+	u64 size = 1ULL << EPT_LEVEL_SHIFT(level);
+
+	return (size - (gpa & (size - 1))) >> PAGE_SHIFT;
+}
+
+/*
+ * Clear the leaf entries of @npages pages from @gpa (tables stay). A large
+ * page goes whole: callers unmap whole slots, and a large page never
+ * crosses a slot's end.
+ */
 void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages)
 {
-	for (; npages; npages--, gpa += PAGE_SIZE) {
-		u64 *table = ept->pml4;
+	while (npages) {
+		unsigned long n = 1;
 		int level;
+		u64 *leaf = ept_find_leaf(ept, gpa, &level);
 
-		for (level = EPT_LEVELS; level > 1 && table; level--) {
-			u64 entry = table[EPT_INDEX(gpa, level)];
-
-			table = (entry & EPT_RWX) ? __va(entry & EPT_ADDR_MASK) : NULL;
+		if (leaf) {
+			WRITE_ONCE(*leaf, 0);
+			ept->leaves[level - 1]--;
+			n = min(npages, ept_pages_to_leaf_end(gpa, level));
 		}
-		if (table && (table[EPT_INDEX(gpa, 1)] & EPT_RWX)) {
-			WRITE_ONCE(table[EPT_INDEX(gpa, 1)], 0);
-			ept->leaves_4k--;
-		}
+		npages -= n;
+		gpa += (u64)n << PAGE_SHIFT;
 	}
 }
 
@@ -118,23 +232,23 @@ void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages)
 unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
 				      unsigned long *bitmap)
 {
-	unsigned long i, found = 0;
+	unsigned long i = 0, found = 0;
 
-	for (i = 0; i < npages; i++, gpa += PAGE_SIZE) {
-		u64 *table = ept->pml4;
+	while (i < npages) {
+		u64 at = gpa + ((u64)i << PAGE_SHIFT);
+		unsigned long n = 1;
 		int level;
+		u64 *leaf = ept_find_leaf(ept, at, &level);
 
-		for (level = EPT_LEVELS; level > 1 && table; level--) {
-			u64 entry = READ_ONCE(table[EPT_INDEX(gpa, level)]);
-
-			table = (entry & EPT_RWX) ? __va(entry & EPT_ADDR_MASK) : NULL;
+		/* A dirty large page is all dirty: slots logged have none. */
+		if (leaf)
+			n = min(npages - i, ept_pages_to_leaf_end(at, level));
+		if (leaf && (READ_ONCE(*leaf) & EPT_DIRTY) &&
+		    test_and_clear_bit(ilog2(EPT_DIRTY), (unsigned long *)leaf)) {
+			bitmap_set(bitmap, i, n);
+			found += n;
 		}
-		if (table && (READ_ONCE(table[EPT_INDEX(gpa, 1)]) & EPT_DIRTY) &&
-		    test_and_clear_bit(ilog2(EPT_DIRTY),
-				       (unsigned long *)&table[EPT_INDEX(gpa, 1)])) {
-			__set_bit(i, bitmap);
-			found++;
-		}
+		i += n;
 	}
 	return found;
 }
@@ -145,7 +259,7 @@ static void ept_free_table(u64 *table, int level)
 
 	if (level > 1) {
 		for (i = 0; i < 512; i++)
-			if (table[i] & EPT_RWX)
+			if ((table[i] & EPT_RWX) && !ept_entry_is_leaf(table[i], level))
 				ept_free_table(__va(table[i] & EPT_ADDR_MASK), level - 1);
 	}
 	free_page((unsigned long)table);

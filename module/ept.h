@@ -29,4 +29,10 @@
 #define EPT_INDEX(gpa, level)	(((gpa) >> EPT_LEVEL_SHIFT(level)) & 511)
 #define EPT_GPA_LIMIT		(1ULL << EPT_LEVEL_SHIFT(EPT_LEVELS + 1))	/* 48 bits */
 
+/* Does @entry, present at @level, map a page rather than point to a table? */
+static inline bool ept_entry_is_leaf(u64 entry, int level)
+{
+	return level == 1 || (level < EPT_LEVELS && (entry & EPT_LARGE_PAGE));
+}
+
 #endif /* HVLAB_EPT_H */

@@ -71,6 +71,7 @@ struct hvlab_vmx_config {
 	unsigned long cr4_guest_bits;	/* ~cr4_guest_host_mask: what the guest owns */
 	bool has_invept_single;
 	bool ept_ad;			/* EPT accessed and dirty flags (SDM 29.3.5) */
+	bool ept_2m, ept_1g;		/* EPT leaves of 2 MiB, 1 GiB (SDM A.10) */
 	bool host_has_debugctl;		/* Bochs has no IA32_DEBUGCTL */
 	u64 host_xcr0;			/* 0 if the host does not use XSAVE */
 	u64 guest_xcr0;			/* XCR0 bits a guest may set (vmx.c) */
@@ -123,13 +124,16 @@ struct hvlab_ept {
 	u64 eptp;		/* what goes into the VMCS EPT_POINTER field */
 	/* For HVLAB_GET_VM_STATS; changed under vm->lock */
 	unsigned long table_pages;	/* paging-structure pages, the root too */
-	unsigned long leaves_4k;	/* present 4 KiB leaves, MMIO ones too */
+	/* present leaves by level - 1: 4 KiB (MMIO ones too), 2 MiB, 1 GiB */
+	unsigned long leaves[3];
 };
 
 int hvlab_ept_init(struct hvlab_ept *ept);
 void hvlab_ept_destroy(struct hvlab_ept *ept);
 int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa);
 int hvlab_ept_map_mmio_page(struct hvlab_ept *ept, u64 gpa);
+int hvlab_ept_map_pages(struct hvlab_ept *ept, u64 gpa, struct page **pages,
+			unsigned long npages, bool small_only);
 void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages);
 unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
 				      unsigned long *bitmap);
@@ -137,6 +141,7 @@ unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned l
 struct hvlab_mem_slot {
 	bool used;
 	bool mmio;		/* HVLAB_MEM_MMIO: no pages, misconfigured EPT */
+	bool log_dirty;		/* HVLAB_MEM_LOG_DIRTY: 4 KiB EPT pages only */
 	u64 gpa;
 	u64 size;
 	u64 uaddr;

@@ -71,7 +71,8 @@ static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region
 	u64 max_gpa = 1ULL << boot_cpu_data.x86_phys_bits;
 	int i;
 
-	if (r->slot >= HVLAB_MAX_MEM_SLOTS || (r->flags & ~HVLAB_MEM_MMIO))
+	if (r->slot >= HVLAB_MAX_MEM_SLOTS || (r->flags & ~(HVLAB_MEM_MMIO | HVLAB_MEM_LOG_DIRTY)) ||
+	    (r->flags & HVLAB_MEM_MMIO && r->flags & HVLAB_MEM_LOG_DIRTY))
 		return -EINVAL;
 	if ((r->flags & HVLAB_MEM_MMIO) &&
 	    (r->userspace_addr || r->memory_size > HVLAB_MAX_MMIO_SIZE))
@@ -163,7 +164,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 {
 	struct hvlab_memory_region r;
 	struct hvlab_mem_slot *slot;
-	unsigned long i, npages;
+	unsigned long npages;
 	struct page **pages;
 	long pinned;
 	int ret;
@@ -207,20 +208,17 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	}
 	/*
 	 * A failure half-way leaves EPT entries pointing at pages we are about
-	 * to unpin, which another thread's vCPU may already have used: back
-	 * them out, and make every CPU forget them, before unpinning.
+	 * to unpin, which another thread's vCPU may already have used: the
+	 * EPT code backs them out, and every CPU forgets them, before unpinning.
 	 */
-	for (i = 0; i < npages; i++) {
-		ret = hvlab_ept_map_page(&vm->ept, r.guest_phys_addr + (i << PAGE_SHIFT),
-					 page_to_phys(pages[i]));
-		if (ret) {
-			hvlab_ept_unmap_range(&vm->ept, r.guest_phys_addr, i);
-			hvlab_vmx_invept_everywhere(vm->ept.eptp);
-			vm->slot_unwinds++;
-			unpin_user_pages(pages, npages);
-			kvfree(pages);
-			goto out_unaccount;
-		}
+	ret = hvlab_ept_map_pages(&vm->ept, r.guest_phys_addr, pages, npages,
+				  r.flags & HVLAB_MEM_LOG_DIRTY);
+	if (ret) {
+		hvlab_vmx_invept_everywhere(vm->ept.eptp);
+		vm->slot_unwinds++;
+		unpin_user_pages(pages, npages);
+		kvfree(pages);
+		goto out_unaccount;
 	}
 
 	atomic_long_add(npages, &hvlab_pages.pinned);
@@ -230,6 +228,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	slot->uaddr = r.userspace_addr;
 	slot->pages = pages;
 	slot->npages = npages;
+	slot->log_dirty = r.flags & HVLAB_MEM_LOG_DIRTY;
 	/* Publish the slot only when filled: vm_find_slot() runs unlocked. */
 	smp_store_release(&slot->used, true);
 	vm->mem_total += r.memory_size;
@@ -266,7 +265,7 @@ static long vm_get_dirty_log(struct hvlab_vm *vm, void __user *argp)
 		return -EOPNOTSUPP;
 	mutex_lock(&vm->lock);
 	slot = &vm->slots[log.slot];
-	if (!slot->used || slot->mmio) {
+	if (!slot->used || !slot->log_dirty) {
 		ret = -ENOENT;
 		goto out;
 	}

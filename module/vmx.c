@@ -55,6 +55,7 @@
 #define EPT_CAP_WALK_LENGTH_4		(1ULL << 6)
 #define EPT_CAP_MEMTYPE_WB		(1ULL << 14)
 #define EPT_CAP_2M_PAGES		(1ULL << 16)
+#define EPT_CAP_1G_PAGES		(1ULL << 17)
 #define EPT_CAP_INVEPT			(1ULL << 20)
 #define EPT_CAP_AD_BITS			(1ULL << 21)
 #define EPT_CAP_INVEPT_SINGLE		(1ULL << 25)
@@ -157,6 +158,8 @@ static void vmx_read_caps(struct hvlab_vmx_caps *caps)
 		caps->flags |= HVLAB_CAP_EPT_2M;
 	if (caps->ept_vpid_cap & EPT_CAP_AD_BITS)
 		caps->flags |= HVLAB_CAP_EPT_AD;
+	if (caps->ept_vpid_cap & EPT_CAP_1G_PAGES)
+		caps->flags |= HVLAB_CAP_EPT_1G;
 }
 
 /*
@@ -238,6 +241,9 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	cfg->has_invept_single = caps->ept_vpid_cap & EPT_CAP_INVEPT_SINGLE;
 	/* As KVM: where the CPU has them, EPT A/D flags show what the guest touched */
 	cfg->ept_ad = caps->ept_vpid_cap & EPT_CAP_AD_BITS;
+	/* Large EPT pages wherever guest and host memory line up (ept.c) */
+	cfg->ept_2m = caps->ept_vpid_cap & EPT_CAP_2M_PAGES;
+	cfg->ept_1g = cfg->ept_2m && (caps->ept_vpid_cap & EPT_CAP_1G_PAGES);
 
 	/*
 	 * CR0/CR4 bits fixed by VMX are owned by the host: the guest reads

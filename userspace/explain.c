@@ -160,7 +160,7 @@ int hv_cmd_explain(int argc, char **argv)
 		fprintf(stderr, "hvctl: --state %s\n", err);
 		return STATUS_SETUP;
 	}
-	if (hvctl_open_guest(&vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM,
+	if (hvctl_open_guest(&vm, HV_BACKEND_HVLAB, NULL,
 			     optind < argc ? argv[optind] : NULL, &format, "hvctl"))
 		return STATUS_SETUP;
 	/* The state goes through the ioctls as hvctl run --state sends it; the VMCS is read back. */

@@ -414,7 +414,8 @@ int hv_gdb_main(int argc, char **argv)
 	static struct gdb_session gs;
 	struct hv_vm *vm = &gs.s.vm;
 	enum hv_guest_format format;
-	int64_t mem = HV_DEFAULT_MEM;
+	struct hv_mem_config mem = { .size = HV_DEFAULT_MEM };
+	int64_t size;
 	const char *guest;
 	long port = GDB_DEFAULT_PORT;
 	char *end;
@@ -431,8 +432,9 @@ int hv_gdb_main(int argc, char **argv)
 			}
 			break;
 		case 'm':
-			mem = hvctl_parse_mem(optarg, "hvctl gdb");
-			if (mem < 0)
+			size = hvctl_parse_mem(optarg, "hvctl gdb");
+			mem.size = size;
+			if (size < 0)
 				return STATUS_USAGE;
 			break;
 		case 'R':
@@ -452,7 +454,7 @@ int hv_gdb_main(int argc, char **argv)
 	}
 	guest = argv[optind];
 
-	if (hvctl_open_guest(vm, HV_BACKEND_HVLAB, mem, guest, &format, "hvctl gdb"))
+	if (hvctl_open_guest(vm, HV_BACKEND_HVLAB, &mem, guest, &format, "hvctl gdb"))
 		return STATUS_SETUP;
 	if (ioctl(vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
 		fprintf(stderr, "hvctl gdb: cannot intercept #BP for breakpoints: %s%s\n", strerror(errno),

@@ -117,7 +117,13 @@ static void usage(FILE *out)
 		"      --stats              at the end, print the vCPU's statistics\n"
 		"      --dirty-log FILE     at the end, write the guest-physical address of\n"
 		"                           each page the guest wrote to FILE, one per line,\n"
-		"                           ascending (HVLAB_GET_DIRTY_LOG; - for stdout)\n"
+		"                           ascending (HVLAB_GET_DIRTY_LOG; - for stdout);\n"
+		"                           RAM is then mapped with 4 KiB pages only\n"
+		"      --hugepages          back guest RAM with hugetlbfs 2 MiB pages (reserve\n"
+		"                           them in /proc/sys/vm/nr_hugepages first)\n"
+		"      --small-pages        back guest RAM with 4 KiB pages only (default:\n"
+		"                           transparent huge pages where the kernel has them,\n"
+		"                           which EPT maps with 2 MiB entries)\n"
 		"      --ept-dump FILE      at the end, write the VM's EPT to FILE: ranges and\n"
 		"                           the tree (as hvctl ept), or JSON if FILE ends .json\n"
 		"      --state FILE         after loading GUEST, set the registers, segments,\n"
@@ -619,16 +625,17 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
-int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, uint64_t mem,
+int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem_config *mem,
 		     const char *guest, enum hv_guest_format *format, const char *prog)
 {
+	static const struct hv_mem_config default_mem = { .size = HV_DEFAULT_MEM };
 	enum hv_guest_format unused;
 	const char *why = NULL;
 	int ret;
 
 	ret = backend == HV_BACKEND_KVM ? hv_kvm_open(vm) : hv_open(vm);
 	if (!ret)
-		ret = hv_create(vm, mem);
+		ret = hv_create_mem(vm, mem ? mem : &default_mem);
 	if (ret) {
 		fprintf(stderr, "%s: cannot create the VM: %s\n", prog,
 			backend == HV_BACKEND_KVM ? hv_kvm_strerror(ret) : hv_strerror(ret));
@@ -732,6 +739,7 @@ static int write_dirty_log(struct session *s, const char *path)
 enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
 	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE, OPT_EPT_DUMP, OPT_DIRTY_LOG,
+	OPT_HUGEPAGES, OPT_SMALL_PAGES,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -744,6 +752,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "coalesce", required_argument, NULL, OPT_COALESCE },
 		{ "ept-dump", required_argument, NULL, OPT_EPT_DUMP },
 		{ "dirty-log", required_argument, NULL, OPT_DIRTY_LOG },
+		{ "hugepages", no_argument, NULL, OPT_HUGEPAGES },
+		{ "small-pages", no_argument, NULL, OPT_SMALL_PAGES },
 		{ "commands", required_argument, NULL, OPT_COMMANDS },
 		{ "save-state", required_argument, NULL, OPT_SAVE_STATE },
 		{ "raw-console", no_argument, NULL, OPT_RAW_CONSOLE },
@@ -776,7 +786,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	const char *trace_path = NULL, *regs_path = NULL, *guest;
 	enum hv_backend backend = HV_BACKEND_HVLAB;
 	FILE *regs_out = NULL;
-	int64_t mem = HV_DEFAULT_MEM;
+	struct hv_mem_config mem = { .size = HV_DEFAULT_MEM };
+	int64_t size;
 	struct sigaction sa = { .sa_handler = on_sigint };
 	const char *state_path = NULL, *step_only = NULL;
 	struct hv_state state;
@@ -786,9 +797,16 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	while ((opt = getopt_long(argc, argv, "m:t:sc:i:e:b:r:h", options, NULL)) != -1) {
 		switch (opt) {
 		case 'm':
-			mem = hvctl_parse_mem(optarg, "hvctl");
-			if (mem < 0)
+			size = hvctl_parse_mem(optarg, "hvctl");
+			if (size < 0)
 				return STATUS_USAGE;
+			mem.size = size;
+			break;
+		case OPT_HUGEPAGES:
+			mem.backing = HV_MEM_HUGETLB;
+			break;
+		case OPT_SMALL_PAGES:
+			mem.backing = HV_MEM_SMALL;
 			break;
 		case 't':
 			trace_path = optarg;
@@ -823,6 +841,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			break;
 		case OPT_DIRTY_LOG:
 			dirty_path = optarg;
+			mem.log_dirty = 1;
 			break;
 		case OPT_SAVE_STATE:
 			s.step_cfg.save_state = optarg;
@@ -954,6 +973,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			return needs_hvlab("--ept-dump", "KVM's EPT stays in the kernel");
 		if (dirty_path)
 			return needs_hvlab("--dirty-log", "it reads hvlab's EPT dirty flags");
+		if (mem.backing != HV_MEM_THP)
+			return needs_hvlab(mem.backing == HV_MEM_HUGETLB ? "--hugepages" : "--small-pages",
+					   "KVM allocates its guest's memory itself");
 		if (s.max_exits)
 			return needs_hvlab("--max-exits", "it counts exits through hvlab's trace ring");
 		if (timer.period_ns)
@@ -963,7 +985,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 					   "KVM has no raw VMCS access; delete \"vmcs\" from the file to replay the rest");
 	}
 
-	if (hvctl_open_guest(&s.vm, backend, mem, guest, &format, "hvctl"))
+	if (hvctl_open_guest(&s.vm, backend, &mem, guest, &format, "hvctl"))
 		return STATUS_SETUP;
 	if (state_path) {
 		ret = hv_state_apply(&s.vm, &state);
@@ -1099,7 +1121,7 @@ static int load_and_run_exits(struct session *s, const char *guest, int json)
 {
 	int ret = STATUS_HALTED;
 
-	if (hvctl_open_guest(&s->vm, HV_BACKEND_HVLAB, HV_DEFAULT_MEM, guest, NULL, "hvctl"))
+	if (hvctl_open_guest(&s->vm, HV_BACKEND_HVLAB, NULL, guest, NULL, "hvctl"))
 		return -1;
 	s->json_stdout = json;
 	if (s->stop_after)

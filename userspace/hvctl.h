@@ -46,7 +46,7 @@ struct session {
  * (NULL: load nothing). On failure say why on stderr, as "PROG: ...",
  * close the VM and return STATUS_SETUP; else 0.
  */
-int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, uint64_t mem,
+int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem_config *mem,
 		     const char *guest, enum hv_guest_format *format, const char *prog);
 /* --mem: the size in bytes, or -1 after saying what a good one is. */
 int64_t hvctl_parse_mem(const char *text, const char *prog);

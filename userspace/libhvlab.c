@@ -50,6 +50,8 @@ const char *hv_strerror(int err)
 		return "cannot pin the guest's memory: it counts against the locked-memory limit (raise 'ulimit -l', or run as root), and is at most 1 GiB per VM";
 	case EOPNOTSUPP:
 		return "hvlab.ko cannot do that here: a function a course lab has not written yet (dmesg: \"not implemented (lab N)\"), or a VMX feature this CPU lacks (dmesg says which)";
+	case ENOSPC:
+		return "too few free huge pages for --hugepages: reserve them first (echo N > /proc/sys/vm/nr_hugepages, N = guest MiB / 2), or use the default transparent huge pages";
 	case EMFILE:
 		return "this process has as many VMs as it may have (HVLAB_MAX_VMS_PER_PROCESS): close one";
 	default:
@@ -64,6 +66,7 @@ static int hv_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t si
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)(vm->mem + gpa),
+		.flags = vm->log_dirty ? HVLAB_MEM_LOG_DIRTY : 0,
 	};
 
 	return ioctl(vm->vm_fd, HVLAB_SET_MEMORY_REGION, &region) ? -errno : 0;
@@ -100,20 +103,65 @@ static int hv_create_over(struct hv_vm *vm, void *mem, uint64_t mem_size)
 	return 0;
 }
 
-int hv_create(struct hv_vm *vm, uint64_t mem_size)
+#define HV_HUGE_PAGE_SIZE	(2ULL << 20)
+
+/*
+ * One mapping for all of guest-physical space (the hole stays unused), at
+ * a 2 MiB-aligned address so that guest-physical 2 MiB boundaries fall on
+ * host huge-page boundaries: only then can one EPT entry map 2 MiB.
+ */
+static void *hv_map_guest_ram(struct hv_vm *vm, uint64_t size, enum hv_mem_backing backing)
+{
+	size_t slack = HV_HUGE_PAGE_SIZE, head;
+	char *map;
+
+	if (backing == HV_MEM_HUGETLB) {
+		/* Reserved at mmap(): too few free huge pages fail here, not later */
+		vm->mem_map_size = (size + HV_HUGE_PAGE_SIZE - 1) & ~(HV_HUGE_PAGE_SIZE - 1);
+		map = mmap(NULL, vm->mem_map_size, PROT_READ | PROT_WRITE,
+			   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+		if (map == MAP_FAILED && errno == ENOMEM)
+			errno = ENOSPC;		/* not RLIMIT_MEMLOCK's ENOMEM */
+		return map;
+	}
+	if (backing == HV_MEM_SMALL)
+		slack = 0;
+	map = mmap(NULL, size + slack, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	if (map == MAP_FAILED)
+		return MAP_FAILED;
+	head = -(uintptr_t)map & (slack ? slack - 1 : 0);
+	if (head)
+		munmap(map, head);
+	if (slack - head)
+		munmap(map + head + size, slack - head);
+	map += head;
+	vm->mem_map_size = size;
+	/* Advice only: a kernel without THP (or with it "never") gives 4 KiB pages */
+	madvise(map, size, backing == HV_MEM_SMALL ? MADV_NOHUGEPAGE : MADV_HUGEPAGE);
+	return map;
+}
+
+int hv_create_mem(struct hv_vm *vm, const struct hv_mem_config *cfg)
 {
 	void *mem;
 
-	if (mem_size < HV_HIGH_RAM_START || mem_size % 4096)
+	if (cfg->size < HV_HIGH_RAM_START || cfg->size % 4096 || cfg->backing > HV_MEM_HUGETLB)
 		return -EINVAL;
 	if (vm->backend == HV_BACKEND_KVM)
-		return hv_kvm_create(vm, mem_size);
-	/* One mapping for all of guest-physical space; the hole stays unused. */
-	mem = mmap(NULL, mem_size, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+		return hv_kvm_create(vm, cfg->size);
+	mem = hv_map_guest_ram(vm, cfg->size, cfg->backing);
 	if (mem == MAP_FAILED)
 		return -errno;
-	return hv_create_over(vm, mem, mem_size);
+	vm->log_dirty = cfg->log_dirty;
+	return hv_create_over(vm, mem, cfg->size);
+}
+
+int hv_create(struct hv_vm *vm, uint64_t mem_size)
+{
+	const struct hv_mem_config cfg = { .size = mem_size };
+
+	return hv_create_mem(vm, &cfg);
 }
 
 int hv_create_in(struct hv_vm *vm, void *mem, uint64_t mem_size)
@@ -214,7 +262,7 @@ void hv_close(struct hv_vm *vm)
 	if (vm->run)
 		munmap(vm->run, vm->run_size);
 	if (vm->mem && !vm->mem_borrowed)
-		munmap(vm->mem, vm->mem_size);
+		munmap(vm->mem, vm->mem_map_size);
 	if (vm->vcpu_fd >= 0)
 		close(vm->vcpu_fd);
 	if (vm->vm_fd >= 0)

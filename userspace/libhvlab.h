@@ -46,6 +46,23 @@ enum hv_guest_format {
 	HV_GUEST_ELF64,		/* ELF64 x86-64: 64-bit long mode, identity-mapped */
 };
 
+/*
+ * How guest RAM is backed on the host, which decides the EPT page sizes
+ * hvlab.ko can use: 2 MiB where a 2 MiB-aligned guest range sits in one
+ * host huge page (include/uapi/hvlab.h, docs/nested-paging.md).
+ */
+enum hv_mem_backing {
+	HV_MEM_THP = 0,		/* 2 MiB-aligned, madvise(MADV_HUGEPAGE) */
+	HV_MEM_SMALL,		/* 4 KiB pages only (MADV_NOHUGEPAGE) */
+	HV_MEM_HUGETLB,		/* hugetlbfs (MAP_HUGETLB): pages reserved by the admin */
+};
+
+struct hv_mem_config {
+	uint64_t size;			/* bytes of guest-physical space */
+	enum hv_mem_backing backing;
+	int log_dirty;			/* HVLAB_MEM_LOG_DIRTY on the RAM slots */
+};
+
 /* Who runs the VM: hvlab.ko, or KVM for comparison (kvm_backend.h). */
 enum hv_backend {
 	HV_BACKEND_HVLAB = 0,	/* hv_open() */
@@ -61,13 +78,20 @@ struct hv_vm {
 	uint8_t *mem;		/* guest-physical 0 .. mem_size-1 (host view) */
 	uint64_t mem_size;
 	int mem_borrowed;	/* hv_create_in(): the caller's, not unmapped here */
+	size_t mem_map_size;	/* the host mapping's length (hugetlbfs rounds up) */
+	int log_dirty;		/* the RAM slots are dirty-logged */
 	enum hv_backend backend;
 	struct hv_kvm *kvm;	/* HV_BACKEND_KVM: kvm_backend.c's state */
 };
 
 /* Each returns 0 or -errno, and prints nothing: callers decide. */
 int hv_open(struct hv_vm *vm);
-int hv_create(struct hv_vm *vm, uint64_t mem_size);
+int hv_create(struct hv_vm *vm, uint64_t mem_size);	/* transparent huge pages */
+/*
+ * hv_create() with the backing and dirty logging of @cfg. -ENOSPC: too
+ * few huge pages reserved for HV_MEM_HUGETLB (hv_strerror() says more).
+ */
+int hv_create_mem(struct hv_vm *vm, const struct hv_mem_config *cfg);
 /*
  * hv_create() over guest memory the caller mapped (hvlab backend only):
  * mem_size bytes at mem, which hv_close() leaves mapped. A program that

@@ -877,6 +877,10 @@ static void cmd_dirty(struct stepper *st)
 	size_t n, i, j;
 	int err = hv_dirty_pages(&st->s->vm, &gpas, &n);
 
+	if (err == -ENOENT) {
+		printf("guest RAM is not dirty-logged: start step with --dirty-log FILE (RAM is then mapped with 4 KiB pages, so each page's writes show)\n");
+		return;
+	}
 	if (err) {
 		printf("cannot read the dirty log (HVLAB_GET_DIRTY_LOG: %s)\n", strerror(-err));
 		return;

@@ -68,11 +68,20 @@ struct hvlab_vmx_caps {
 #define HVLAB_CAP_PREEMPTION_TIMER	(1u << 4)
 #define HVLAB_CAP_EPT_2M		(1u << 5)
 #define HVLAB_CAP_EPT_AD		(1u << 6)
+#define HVLAB_CAP_EPT_1G		(1u << 7)
 
 /*
  * Guest memory: a page-aligned range of the caller's memory, pinned and
  * mapped by EPT at guest_phys_addr. Slots may not overlap and are never
- * replaced; they go away with the VM.
+ * replaced; they go away with the VM. Where 2 MiB (or 1 GiB, with
+ * HVLAB_CAP_EPT_1G) of the range is aligned in guest-physical space and
+ * pinned as one aligned run of host memory (a transparent or hugetlbfs
+ * huge page), one EPT entry maps it all: the VM statistics ept_leaves_4k,
+ * ept_leaves_2m and ept_leaves_1g count each size.
+ *
+ * HVLAB_MEM_LOG_DIRTY maps the slot with 4 KiB pages only, so that
+ * HVLAB_GET_DIRTY_LOG can tell each page's writes apart (KVM's
+ * KVM_MEM_LOG_DIRTY_PAGES).
  *
  * With HVLAB_MEM_MMIO the slot is a device range instead (userspace_addr
  * must be 0): no memory, and EPT entries that hvlab makes malformed on
@@ -85,10 +94,11 @@ struct hvlab_vmx_caps {
 #define HVLAB_MAX_MEM_SIZE	(1ULL << 30)	/* per VM, all slots */
 #define HVLAB_MAX_MMIO_SIZE	(16ULL << 20)	/* per MMIO slot */
 #define HVLAB_MEM_MMIO		(1u << 0)
+#define HVLAB_MEM_LOG_DIRTY	(1u << 1)
 
 struct hvlab_memory_region {
 	__u32 slot;
-	__u32 flags;			/* 0 or HVLAB_MEM_MMIO */
+	__u32 flags;			/* 0, HVLAB_MEM_MMIO or HVLAB_MEM_LOG_DIRTY */
 	__u64 guest_phys_addr;
 	__u64 memory_size;
 	__u64 userspace_addr;
@@ -550,7 +560,8 @@ struct hvlab_ept_dump {
  * the EPT dirty flags (SDM 29.3.5): needs HVLAB_CAP_EPT_AD, else
  * -EOPNOTSUPP. A page written while the call runs is in this bitmap or the
  * next one, never lost; the call returns after every CPU has forgotten the
- * translations whose dirty flags it cleared.
+ * translations whose dirty flags it cleared. -ENOENT for a slot not added
+ * with HVLAB_MEM_LOG_DIRTY.
  */
 struct hvlab_dirty_log {
 	__u32 slot;			/* a RAM slot of HVLAB_SET_MEMORY_REGION */

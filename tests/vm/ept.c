@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ept.c - HVLAB_GET_EPT: the VM's extended page tables as the CPU finds
- * them. Every RAM page is one write-back, ignore-PAT leaf with all rights
- * (issue 9, S2-5: the guest's PAT and CR0.CD cannot make the host's own
- * write-back mapping of the page disagree); an MMIO slot is write-only
- * leaves, the misconfiguration that exits 49; nothing else is mapped. The
- * dump pages through any batch size, refuses bad input, and withholds host
- * addresses from callers without CAP_SYSLOG.
+ * them. Every RAM page is mapped by a write-back, ignore-PAT leaf with all
+ * rights (issue 9, S2-5: the guest's PAT and CR0.CD cannot make the host's
+ * own write-back mapping of the page disagree); an MMIO slot is write-only
+ * leaves, the misconfiguration that exits 49; nothing else is mapped. A
+ * 2 MiB leaf maps RAM wherever guest-physical and host memory line up on
+ * 2 MiB, and only there. The dump pages through any batch size, refuses
+ * bad input, and withholds host addresses from callers without CAP_SYSLOG.
+ * The dirty log and the A/D flags show exactly what a guest wrote.
  */
 #include <sys/mman.h>
 
@@ -21,15 +23,19 @@ static int get_ept(struct hv_vm *vm, struct hvlab_ept_dump *d)
 	return ioctl(vm->vm_fd, HVLAB_GET_EPT, d) ? -errno : 0;
 }
 
-/* A VM as hvtest makes it (4 MiB: 640 KiB low, 3 MiB from 1 MiB), plus an MMIO slot. */
+/*
+ * A VM as hvtest makes it (4 MiB: 640 KiB low, 3 MiB from 1 MiB) but
+ * with 4 KiB host pages, so 4 KiB EPT pages only, plus an MMIO slot.
+ */
 static void create_vm_with_mmio(struct __test_metadata *_metadata, struct hv_vm *vm)
 {
+	const struct hv_mem_config small = { .size = HV_DEFAULT_MEM, .backing = HV_MEM_SMALL };
 	struct hvlab_memory_region mmio = {
 		.slot = 5, .flags = HVLAB_MEM_MMIO, .guest_phys_addr = MMIO_GPA,
 		.memory_size = MMIO_SIZE,
 	};
 
-	ASSERT_EQ(0, hvtest_create(vm, "hello"));
+	ASSERT_EQ(0, hvtest_create_mem(vm, "hello", &small));
 	ASSERT_EQ(0, ioctl(vm->vm_fd, HVLAB_SET_MEMORY_REGION, &mmio));
 }
 
@@ -182,7 +188,8 @@ TEST(dump_hides_host_addresses_without_cap_syslog)
 
 		for (l = 0; l < HVLAB_EPT_LEVELS; l++)
 			ASSERT_EQ(0, ept.leaves[i].entry[l] & HV_EPT_ADDR_MASK);
-		ASSERT_EQ(0x77, hv_ept_leaf_entry(&ept.leaves[i]));
+		/* RWX, WB, ignore-PAT; and bit 7 for a large page */
+		ASSERT_EQ(ept.leaves[i].level > 1 ? 0xf7 : 0x77, hv_ept_leaf_entry(&ept.leaves[i]));
 	}
 	hv_ept_free(&ept);
 	hv_close(&vm);
@@ -248,6 +255,7 @@ TEST(dirty_log_returns_exactly_the_pages_written)
 	static const uint8_t code[] = { 0xa2, 0x00, 0x20, 0xa2, 0x00, 0x30, 0xa2, 0x00, 0x50,
 					0xa2, 0xff, 0x9f, 0xf4 };
 	static const uint64_t written[] = { 0x2000, 0x3000, 0x5000, 0x9000 };
+	const struct hv_mem_config logged = { .size = HV_DEFAULT_MEM, .log_dirty = 1 };
 	struct hvlab_dirty_log log = { .slot = 0 };
 	struct hvlab_vmx_caps caps;
 	uint64_t bitmap[3], *gpas;
@@ -263,7 +271,9 @@ TEST(dirty_log_returns_exactly_the_pages_written)
 		hv_close(&vm);
 		SKIP(return, "this CPU has no EPT dirty flags");
 	}
-	ASSERT_EQ(0, hv_create(&vm, HV_DEFAULT_MEM));
+	ASSERT_EQ(0, hv_create_mem(&vm, &logged));
+	/* Logged slots have 4 KiB pages only, so each page's writes show */
+	EXPECT_EQ(0, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_2m"));
 	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
 	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
 	/* Loading the guest wrote its memory from the host: not the guest's writes */
@@ -307,6 +317,172 @@ TEST(dirty_log_returns_exactly_the_pages_written)
 	EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
 	EXPECT_EQ(EFAULT, errno);
 	hv_close(&vm);
+	/* A slot added without HVLAB_MEM_LOG_DIRTY is not logged */
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	log = (struct hvlab_dirty_log){ .slot = 1, .bitmap = (uintptr_t)bitmap };
+	EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+	EXPECT_EQ(ENOENT, errno);
+	ASSERT_EQ(-ENOENT, hv_dirty_pages(&vm, &gpas, &n));
+	hv_close(&vm);
+	/* The flag is for RAM: not with HVLAB_MEM_MMIO, and no others */
+	ASSERT_EQ(0, hvtest_create(&vm, "hello"));
+	{
+		struct hvlab_memory_region bad = {
+			.slot = 5, .flags = HVLAB_MEM_MMIO | HVLAB_MEM_LOG_DIRTY,
+			.guest_phys_addr = MMIO_GPA, .memory_size = MMIO_SIZE,
+		};
+
+		EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_SET_MEMORY_REGION, &bad));
+		EXPECT_EQ(EINVAL, errno);
+		bad.flags = HVLAB_MEM_MMIO | 4;
+		EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_SET_MEMORY_REGION, &bad));
+		EXPECT_EQ(EINVAL, errno);
+	}
+	hv_close(&vm);
+}
+
+#define MIB		(1ULL << 20)
+#define HUGE_PAGES_NEEDED	7	/* the 8 MiB VM's 4 (one is partly the hole), 2 and 1 */
+
+/* 32-bit flat protected mode, no paging, for code at 0x7c00; GDT at 0x1000 */
+static void enter_flat32(struct __test_metadata *_metadata, struct hv_vm *vm)
+{
+	static const uint64_t gdt[] = {
+		0,
+		0x00cf9b000000ffffULL,		/* 0x08: code, base 0, 4 GiB, 32-bit */
+		0x00cf93000000ffffULL,		/* 0x10: data, base 0, 4 GiB */
+	};
+	struct hvlab_segment flat = {
+		.limit = 0xffffffff, .selector = 0x10, .access_rights = 0xc093,
+	};
+	struct hvlab_sregs sregs;
+
+	memcpy(vm->mem + 0x1000, gdt, sizeof(gdt));
+	ASSERT_EQ(0, hv_get_sregs(vm, &sregs));
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat;
+	sregs.cs = flat;
+	sregs.cs.selector = 0x08;
+	sregs.cs.access_rights = 0xc09b;
+	sregs.gdt.base = 0x1000;
+	sregs.gdt.limit = sizeof(gdt) - 1;
+	sregs.cr0 |= 1;				/* PE */
+	ASSERT_EQ(0, hv_set_sregs(vm, &sregs));
+}
+
+static void *map_huge(size_t size)
+{
+	return mmap(NULL, size, PROT_READ | PROT_WRITE,
+		    MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB, -1, 0);
+}
+
+/*
+ * Large pages (SDM 29.3.2), on hugetlbfs 2 MiB pages, so that the host
+ * side is certain. An 8 MiB guest: each 2 MiB of guest-physical space that
+ * is 2 MiB-aligned and lies in one host huge page is one PDE leaf (bit 7),
+ * at 2, 4 and 6 MiB; the low 640 KiB and 1-2 MiB are 4 KiB leaves. Two
+ * more slots fall back to 4 KiB pages: one whose host memory starts 4 KiB
+ * into a huge page, one at a guest-physical address 4 KiB past a 2 MiB
+ * boundary. A 32-bit guest reads and writes through the large leaves and
+ * the fallbacks, and the host sees its writes in its own pages.
+ */
+TEST(large_pages_where_guest_and_host_memory_line_up)
+{
+	static const uint8_t code[] = {
+		0xa1, 0x10, 0x00, 0x30, 0x00,		/* mov 0x300010,%eax */
+		0x40,					/* inc %eax */
+		0xa3, 0x20, 0x00, 0x50, 0x00,		/* mov %eax,0x500020 */
+		0x8b, 0x1d, 0x10, 0x00, 0x00, 0x01,	/* mov 0x1000010,%ebx (slot 2) */
+		0x89, 0x1d, 0x20, 0x10, 0x20, 0x01,	/* mov %ebx,0x1201020 (slot 3) */
+		0xf4,					/* hlt */
+	};
+	const struct hv_mem_config huge = { .size = 8 * MIB, .backing = HV_MEM_HUGETLB };
+	const char *nr = "/proc/sys/vm/nr_hugepages";
+	struct hvlab_memory_region shifted_host = {
+		.slot = 2, .guest_phys_addr = 16 * MIB, .memory_size = 2 * MIB,
+	}, shifted_guest = {
+		.slot = 3, .guest_phys_addr = 18 * MIB + 4096, .memory_size = 2 * MIB,
+	};
+	struct hvlab_vmx_caps caps;
+	long long reserved = hvtest_read_number(nr);
+	uint8_t *host4m, *host2m;
+	struct guest_result r;
+	struct hv_ept ept;
+	struct hv_vm vm;
+	size_t i, large = 0;
+
+	ASSERT_LE(0, reserved);
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+	if (!(caps.flags & HVLAB_CAP_EPT_2M)) {
+		hv_close(&vm);
+		SKIP(return, "this CPU has no 2 MiB EPT pages");
+	}
+	/* None reserved: a clear error, not a guest that dies at its first touch */
+	ASSERT_EQ(0, hvtest_write_file(nr, "0"));
+	ASSERT_EQ(0, hvtest_read_number(nr));
+	EXPECT_EQ(-ENOSPC, hv_create_mem(&vm, &huge));
+	hv_close(&vm);
+	ASSERT_EQ(0, hvtest_write_file(nr, "%d", HUGE_PAGES_NEEDED));
+	ASSERT_EQ(HUGE_PAGES_NEEDED, hvtest_read_number(nr)) TH_LOG("cannot reserve huge pages");
+
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, hv_create_mem(&vm, &huge));
+	ASSERT_EQ(0, (uintptr_t)vm.mem % (2 * MIB));
+	host4m = map_huge(4 * MIB);
+	host2m = map_huge(2 * MIB);
+	ASSERT_NE(MAP_FAILED, host4m);
+	ASSERT_NE(MAP_FAILED, host2m);
+	shifted_host.userspace_addr = (uintptr_t)host4m + 4096;
+	shifted_guest.userspace_addr = (uintptr_t)host2m;
+	ASSERT_EQ(0, ioctl(vm.vm_fd, HVLAB_SET_MEMORY_REGION, &shifted_host));
+	ASSERT_EQ(0, ioctl(vm.vm_fd, HVLAB_SET_MEMORY_REGION, &shifted_guest));
+
+	EXPECT_EQ(3, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_2m"));
+	EXPECT_EQ(160 + 256 + 512 + 512, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_4k"));
+	EXPECT_EQ(0, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_1g"));
+	/* root, PDPT, one PD; page tables for 0-2 MiB, slot 2, and slot 3 (two) */
+	EXPECT_EQ(1 + 1 + 1 + 1 + 1 + 2, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_table_pages"));
+	ASSERT_EQ(0, hv_ept_read(&vm, &ept));
+	for (i = 0; i < ept.count; i++) {
+		const struct hvlab_ept_leaf *leaf = &ept.leaves[i];
+		uint64_t e = hv_ept_leaf_entry(leaf);
+
+		if (leaf->level == 1) {
+			ASSERT_EQ(0, e & HV_EPT_LARGE);
+			continue;
+		}
+		ASSERT_EQ(2, leaf->level) TH_LOG("a level-%u leaf at 0x%llx", leaf->level,
+						 (unsigned long long)leaf->gpa);
+		ASSERT_EQ((2 + 2 * large) * MIB, leaf->gpa);
+		/* RWX, WB, ignore-PAT, bit 7; the host address 2 MiB-aligned */
+		EXPECT_EQ(0xf7, e & 0xff);
+		EXPECT_EQ(0, e & HV_EPT_ADDR_MASK & (2 * MIB - 1));
+		large++;
+	}
+	EXPECT_EQ(3, large);
+	hv_ept_free(&ept);
+
+	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
+	enter_flat32(_metadata, &vm);
+	*(uint32_t *)(vm.mem + 0x300010) = 0x1234567;
+	*(uint32_t *)(host4m + 4096 + 0x10) = 0xfeedf00d;
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	ASSERT_EQ(HVLAB_EXIT_HLT, vm.run->exit_reason);
+	EXPECT_EQ(0x1234568, *(uint32_t *)(vm.mem + 0x500020));
+	EXPECT_EQ(0xfeedf00d, *(uint32_t *)(host2m + 0x20));
+	if (caps.flags & HVLAB_CAP_EPT_AD) {
+		ASSERT_EQ(0, hv_ept_read(&vm, &ept));
+#define FLAGS_AT(gpa)	(hv_ept_leaf_entry(&ept.leaves[hv_ept_find(&ept, gpa)]) & \
+			 (HV_EPT_ACCESSED | HV_EPT_DIRTY))
+		EXPECT_EQ(HV_EPT_ACCESSED, FLAGS_AT(0x300010));			/* read */
+		EXPECT_EQ(HV_EPT_ACCESSED | HV_EPT_DIRTY, FLAGS_AT(0x500020));	/* written */
+		EXPECT_EQ(0, FLAGS_AT(0x600000));				/* untouched */
+		hv_ept_free(&ept);
+	}
+	hv_close(&vm);
+	munmap(host4m, 4 * MIB);
+	munmap(host2m, 2 * MIB);
+	EXPECT_EQ(0, hvtest_write_file(nr, "%lld", reserved));
 }
 
 TEST_HARNESS_MAIN

@@ -153,13 +153,30 @@ ok $? "info: decoded capabilities"
 hvctl info --json >$T/out && grep -q '"revision_id":' $T/out
 ok $? "info --json"
 
-# hvctl ept: the EPT of hello.bin's 4 MiB VM (640 KiB low, 3 MiB from 1 MiB)
+# hvctl ept: the EPT of hello.bin's 4 MiB VM (640 KiB low, 3 MiB from 1 MiB),
+# on transparent huge pages (the lab VM turns them on for madvise): 2-4 MiB
+# is one 2 MiB leaf
 hvctl ept $G/hello.bin >$T/out 2>$T/err
 [ $? = 0 ] && grep -q '^EPT: EPTP 0x[0-9a-f]* (root table at 0x[0-9a-f]*), 4-level walk, WB, A/D \(on\|off\)$' $T/out &&
 	grep -q '^0x0000000000000000-0x000000000009ffff   640K in   4K pages  RWX  WB ipat  host 0x' $T/out &&
-	grep -q '^0x0000000000100000-0x00000000003fffff     3M in   4K pages  RWX  WB ipat  host 0x' $T/out &&
-	grep -q '^2 ranges, 928 leaves, 5 table pages$' $T/out
-ok $? "ept: two write-back ignore-PAT RAM ranges, 928 leaves in 5 table pages"
+	grep -q '^0x0000000000100000-0x00000000001fffff     1M in   4K pages  RWX  WB ipat  host 0x' $T/out &&
+	grep -q '^0x0000000000200000-0x00000000003fffff     2M in   2M pages  RWX  WB ipat  host 0x[0-9a-f]*00000$' $T/out &&
+	grep -q '^3 ranges, 417 leaves, 4 table pages$' $T/out
+ok $? "ept: write-back ignore-PAT RAM ranges, 2-4 MiB in one 2 MiB page: 417 leaves in 4 table pages"
+hvctl run --small-pages --ept-dump $T/ept.txt $G/hello.bin >$T/out 2>$T/err
+[ $? = 0 ] && grep -q '^0x0000000000100000-0x00000000003fffff     3M in   4K pages  RWX  WB ipat  host 0x' $T/ept.txt &&
+	grep -q '^[0-9]* ranges, 928 leaves, 5 table pages$' $T/ept.txt
+ok $? "run --small-pages: 4 KiB pages only, 928 leaves in 5 table pages"
+hvctl run --hugepages $G/hello.bin >$T/out 2>$T/err
+st=$?
+[ $st = 4 ] && grep -q 'too few free huge pages for --hugepages: reserve them first (echo N > /proc/sys/vm/nr_hugepages' $T/err
+ok $? "run --hugepages, none reserved: status 4 and what to do (status $st)"
+echo 2 >/proc/sys/vm/nr_hugepages
+hvctl run --hugepages --ept-dump $T/ept.txt $G/hello.bin >$T/out 2>$T/err
+[ $? = 0 ] && grep -q '^Hello from an hvlab guest!$' $T/out &&
+	grep -q '^0x0000000000200000-0x00000000003fffff     2M in   2M pages  RWX  WB ipat' $T/ept.txt
+ok $? "run --hugepages: hugetlbfs pages, 2-4 MiB in one 2 MiB EPT page"
+echo 0 >/proc/sys/vm/nr_hugepages
 hvctl ept --gpa 0x7c05 $G/hello.bin >$T/out 2>$T/err
 [ $? = 0 ] && grep -q '^PML4E\[0\] 0x[0-9a-f]* RWX  0x0-0x7fffffffff -> PDPT at 0x' $T/out &&
 	grep -q '^      PTE\[7\] 0x[0-9a-f]*077 RWX WB ipat  GPA 0x7c05 -> host 0x[0-9a-f]*c05$' $T/out
@@ -169,10 +186,14 @@ grep -q 'GPA 0xa0000: no EPT entry maps it (an access is an EPT violation, exit 
 ok $? "ept --gpa in the VGA hole: no entry, an EPT violation"
 hvctl ept --tree $G/hello.bin >$T/out 2>$T/err
 [ $? = 0 ] && grep -q '^      PTE\[256-511\] RWX WB ipat  0x100000-0x1fffff  host' $T/out &&
-	grep -q '^    PDE\[1\] 0x[0-9a-f]* RWX  0x200000-0x3fffff -> PT at' $T/out
-ok $? "ept --tree: table entries and runs of leaves"
+	grep -q '^    PDE\[1\] RWX WB ipat  0x200000-0x3fffff  host 0x[0-9a-f]*00000$' $T/out
+ok $? "ept --tree: table entries, runs of leaves, and a 2 MiB leaf"
+hvctl ept --gpa 0x300005 $G/hello.bin >$T/out 2>$T/err
+[ $? = 0 ] && grep -q '^    PDE\[1\] 0x[0-9a-f]*000f7 RWX WB ipat  GPA 0x300005 -> host 0x[0-9a-f]*00005$' $T/out &&
+	! grep -q '^ *PTE' $T/out
+ok $? "ept --gpa in a 2 MiB page: the walk ends at the PDE, bit 7 set"
 hvctl ept --json $G/hello.bin >$T/out 2>$T/err
-[ $? = 0 ] && grep -q '^{"eptp":"0x[0-9a-f]*","hpa_hidden":false,"walk_length":4,"ad_enabled":\(true\|false\),"leaves":928,"table_pages":5,"ranges":\[{"gpa":"0x0","end":"0x9ffff","size":655360,"page_size":4096,"level":1,"read":true,"write":true,"execute":true,"mmio":false,"memtype":"WB","ignore_pat":true,.*}\]}$' $T/out
+[ $? = 0 ] && grep -q '^{"eptp":"0x[0-9a-f]*","hpa_hidden":false,"walk_length":4,"ad_enabled":\(true\|false\),"leaves":417,"table_pages":4,"ranges":\[{"gpa":"0x0","end":"0x9ffff","size":655360,"page_size":4096,"level":1,"read":true,"write":true,"execute":true,"mmio":false,"memtype":"WB","ignore_pat":true,.*}\]}$' $T/out
 ok $? "ept --json: one object with the ranges"
 hvctl ept --tree --gpa 0 $G/hello.bin >/dev/null 2>$T/err
 [ $? = 2 ] && grep -q -- "--gpa shows one walk" $T/err
@@ -181,7 +202,7 @@ hvctl run --ept-dump $T/ept.json $G/hello.bin >$T/out 2>$T/err
 [ $? = 0 ] && grep -q '"walks":\[{"gpa":"0x0","level":1,"entries":\["0x[0-9a-f]*","0x[0-9a-f]*","0x[0-9a-f]*","0x[0-9a-f]*77"\]}' $T/ept.json
 ok $? "run --ept-dump FILE.json: every leaf's walk when the guest stopped"
 hvctl step --commands 'ept 0x7c00; ept; c' $G/hello.bin >$T/out 2>$T/err
-grep -q 'PTE\[7\] 0x[0-9a-f]* RWX WB ipat A D  GPA 0x7c00' $T/out && grep -q '^[0-9]* ranges, 928 leaves' $T/out
+grep -q 'PTE\[7\] 0x[0-9a-f]* RWX WB ipat A D  GPA 0x7c00' $T/out && grep -q '^[0-9]* ranges, 417 leaves' $T/out
 ok $? "step: 'ept GPA' walks to it, 'ept' lists the ranges"
 
 # walk: the two-dimensional walk of one variable in each paging mode of
@@ -210,9 +231,12 @@ printf '\xa2\x00\x20\xa2\x00\x50\xe6\x80\xa2\x01\x50\xf4' > $T/dirty.bin
 hvctl run --dirty-log $T/dirty.txt $T/dirty.bin >$T/out 2>$T/err
 [ $? = 0 ] && [ "$(cat $T/dirty.txt)" = "$(printf '0x2000\n0x5000')" ]
 ok $? "run --dirty-log: the pages the guest wrote, one GPA per line, ascending"
+hvctl step --dirty-log $T/dirty.txt --commands "dirty; c" $T/dirty.bin >$T/out 2>$T/err
+grep -q '^2 pages written since the last look: 0x2000 0x5000$' $T/out && [ "$(cat $T/dirty.txt)" = 0x5000 ]
+ok $? "step --dirty-log: 'dirty' shows the pages written before the OUT; the file, those after"
 hvctl step --commands "dirty; c" $T/dirty.bin >$T/out 2>$T/err
-grep -q '^2 pages written since the last look: 0x2000 0x5000$' $T/out
-ok $? "step dirty: the pages written before the OUT"
+grep -q '^guest RAM is not dirty-logged: start step with --dirty-log FILE' $T/out
+ok $? "step dirty without --dirty-log: what to do"
 
 echo "1..$n"
 exit $fail

@@ -210,10 +210,12 @@ static inline int hvtest_run_vm(struct hv_vm *vm, uint32_t flags, struct guest_r
 }
 
 /*
- * Create a VM with the standard PC memory map and load guests/<name>.bin
- * (real mode) or, if there is none, guests/<name>.elf.
+ * Create a VM with the standard PC memory map (@cfg's size and backing)
+ * and load guests/<name>.bin (real mode) or, if there is none,
+ * guests/<name>.elf.
  */
-static inline int hvtest_create(struct hv_vm *vm, const char *name)
+static inline int hvtest_create_mem(struct hv_vm *vm, const char *name,
+				    const struct hv_mem_config *cfg)
 {
 	enum hv_guest_format format;
 	const char *why;
@@ -222,13 +224,21 @@ static inline int hvtest_create(struct hv_vm *vm, const char *name)
 
 	ret = hv_open(vm);
 	if (!ret)
-		ret = hv_create(vm, HV_DEFAULT_MEM);
+		ret = hv_create_mem(vm, cfg);
 	if (ret)
 		return ret;
 	snprintf(path, sizeof(path), GUEST_DIR "%s.bin", name);
 	if (access(path, R_OK))
 		snprintf(path, sizeof(path), GUEST_DIR "%s.elf", name);
 	return hv_load_file(vm, path, &format, &why);
+}
+
+/* hvtest_create_mem() with 4 MiB of transparent huge pages, as hvctl's default */
+static inline int hvtest_create(struct hv_vm *vm, const char *name)
+{
+	const struct hv_mem_config cfg = { .size = HV_DEFAULT_MEM };
+
+	return hvtest_create_mem(vm, name, &cfg);
 }
 
 /* Drop @cap from this process's effective capabilities: 0 or -errno. */
