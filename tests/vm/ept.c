@@ -344,31 +344,6 @@ TEST(dirty_log_returns_exactly_the_pages_written)
 #define MIB		(1ULL << 20)
 #define HUGE_PAGES_NEEDED	7	/* the 8 MiB VM's 4 (one is partly the hole), 2 and 1 */
 
-/* 32-bit flat protected mode, no paging, for code at 0x7c00; GDT at 0x1000 */
-static void enter_flat32(struct __test_metadata *_metadata, struct hv_vm *vm)
-{
-	static const uint64_t gdt[] = {
-		0,
-		0x00cf9b000000ffffULL,		/* 0x08: code, base 0, 4 GiB, 32-bit */
-		0x00cf93000000ffffULL,		/* 0x10: data, base 0, 4 GiB */
-	};
-	struct hvlab_segment flat = {
-		.limit = 0xffffffff, .selector = 0x10, .access_rights = 0xc093,
-	};
-	struct hvlab_sregs sregs;
-
-	memcpy(vm->mem + 0x1000, gdt, sizeof(gdt));
-	ASSERT_EQ(0, hv_get_sregs(vm, &sregs));
-	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat;
-	sregs.cs = flat;
-	sregs.cs.selector = 0x08;
-	sregs.cs.access_rights = 0xc09b;
-	sregs.gdt.base = 0x1000;
-	sregs.gdt.limit = sizeof(gdt) - 1;
-	sregs.cr0 |= 1;				/* PE */
-	ASSERT_EQ(0, hv_set_sregs(vm, &sregs));
-}
-
 static void *map_huge(size_t size)
 {
 	return mmap(NULL, size, PROT_READ | PROT_WRITE,
@@ -463,7 +438,7 @@ TEST(large_pages_where_guest_and_host_memory_line_up)
 	hv_ept_free(&ept);
 
 	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
-	enter_flat32(_metadata, &vm);
+	ASSERT_EQ(0, hvtest_enter_flat32(&vm));
 	*(uint32_t *)(vm.mem + 0x300010) = 0x1234567;
 	*(uint32_t *)(host4m + 4096 + 0x10) = 0xfeedf00d;
 	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));

@@ -241,6 +241,38 @@ static inline int hvtest_create(struct hv_vm *vm, const char *name)
 	return hvtest_create_mem(vm, name, &cfg);
 }
 
+/*
+ * 32-bit flat protected mode without paging, for code that hv_load_raw()
+ * put at 0x7c00: a GDT at 0x1000, every segment base 0 and 4 GiB. 0 or
+ * -errno.
+ */
+static inline int hvtest_enter_flat32(struct hv_vm *vm)
+{
+	static const uint64_t gdt[] = {
+		0,
+		0x00cf9b000000ffffULL,		/* 0x08: code, base 0, 4 GiB, 32-bit */
+		0x00cf93000000ffffULL,		/* 0x10: data, base 0, 4 GiB */
+	};
+	struct hvlab_segment flat = {
+		.limit = 0xffffffff, .selector = 0x10, .access_rights = 0xc093,
+	};
+	struct hvlab_sregs sregs;
+	int ret;
+
+	memcpy(vm->mem + 0x1000, gdt, sizeof(gdt));
+	ret = hv_get_sregs(vm, &sregs);
+	if (ret)
+		return ret;
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat;
+	sregs.cs = flat;
+	sregs.cs.selector = 0x08;
+	sregs.cs.access_rights = 0xc09b;
+	sregs.gdt.base = 0x1000;
+	sregs.gdt.limit = sizeof(gdt) - 1;
+	sregs.cr0 |= 1;				/* PE */
+	return hv_set_sregs(vm, &sregs);
+}
+
 /* Drop @cap from this process's effective capabilities: 0 or -errno. */
 static inline int hvtest_drop_capability(int cap)
 {

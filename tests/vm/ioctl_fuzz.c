@@ -43,6 +43,8 @@ enum fd_kind { DEV, VM, VCPU, KINDS };
 static atomic_int fds[KINDS][POOL_FDS];	/* -1: empty */
 static atomic_long runs_done;		/* HVLAB_RUN calls that entered a guest */
 static _Atomic(uint8_t *) bufs[POOL_BUFS];
+#define HUGE_BUF_SIZE	(4 << 20)
+static uint8_t *huge_buf;	/* 2 MiB-aligned transparent huge pages: large EPT leaves */
 static atomic_long calls_left;
 static atomic_long count_by_errno[256];
 
@@ -180,11 +182,17 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 
 		memset(&region, 0, sizeof(region));
 		region.slot = pick(s, 4) ? pick(s, HVLAB_MAX_MEM_SLOTS) : boundary(s);
-		region.flags = pick(s, 6) ? 0 : pick(s, 2) ? HVLAB_MEM_MMIO : boundary(s);
+		region.flags = pick(s, 6) ? (pick(s, 4) ? 0 : HVLAB_MEM_LOG_DIRTY) :
+			       pick(s, 2) ? HVLAB_MEM_MMIO : boundary(s);
 		region.guest_phys_addr = pick(s, 3) ? pick(s, 64) << 12 : boundary(s);
 		region.memory_size = pick(s, 3) ? (1 + pick(s, BUF_SIZE >> 12)) << 12 : boundary(s);
 		region.userspace_addr = region.flags & HVLAB_MEM_MMIO ? 0 :
 					pick(s, 4) ? (uintptr_t)buf : boundary(s);
+		if (!pick(s, 8)) {	/* both sides 2 MiB-aligned: 2 MiB EPT leaves */
+			region.guest_phys_addr = (uint64_t)pick(s, 8) << 21;
+			region.memory_size = (1 + pick(s, 2)) << 21;
+			region.userspace_addr = (uintptr_t)huge_buf;
+		}
 		ret = ioctl(some_fd(s, VM), HVLAB_SET_MEMORY_REGION, arg_pointer(s, &region));
 		break;
 	}
@@ -352,6 +360,13 @@ int main(int argc, char **argv)
 	fflush(stdout);
 	for (i = 0; i < KINDS * POOL_FDS; i++)
 		atomic_store(&fds[i / POOL_FDS][i % POOL_FDS], -1);
+	huge_buf = mmap(NULL, HUGE_BUF_SIZE + (2 << 20), PROT_READ | PROT_WRITE,
+			MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+	if (huge_buf == MAP_FAILED)
+		return 1;
+	huge_buf = (uint8_t *)(((uintptr_t)huge_buf + (2 << 20) - 1) & ~(uintptr_t)((2 << 20) - 1));
+	madvise(huge_buf, HUGE_BUF_SIZE, MADV_HUGEPAGE);
+	memset(huge_buf, 0xf4, HUGE_BUF_SIZE);
 	for (i = 0; i < POOL_BUFS; i++) {
 		uint8_t *b = mmap(NULL, BUF_SIZE, PROT_READ | PROT_WRITE,
 				  MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);

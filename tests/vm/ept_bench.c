@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * ept_bench.c - what the second dimension costs to build and to read back
+ * (issue 11), in host TSC ticks; under Bochs with one CPU a tick is one
+ * retired instruction, so the figures are deterministic.
+ *
+ * - The EPT of a 1 GiB guest, built by HVLAB_SET_MEMORY_REGION over the
+ *   same pinned transparent huge pages twice: once with 4 KiB pages only
+ *   (HVLAB_MEM_LOG_DIRTY asks for them), once with 2 MiB pages where the
+ *   memory lines up. Needs a lab VM with 2 GiB (labs/vm/run --mem 2048).
+ *   Then one hugetlbfs 1 GiB page at guest-physical 1 GiB: one PDPTE leaf.
+ * - A dirty-log harvest (HVLAB_GET_DIRTY_LOG) of a 64 MiB guest after it
+ *   wrote every page, and after it wrote none.
+ */
+#include <sys/mman.h>
+#include <x86intrin.h>
+
+#include "hvtest.h"
+
+#define MIB		(1ULL << 20)
+#define GIB		(1ULL << 30)
+#define PAGES(bytes)	((bytes) / 4096)
+#define HUGE_1G_NR	"/sys/kernel/mm/hugepages/hugepages-1048576kB/nr_hugepages"
+
+#ifndef MAP_HUGE_SHIFT
+#define MAP_HUGE_SHIFT	26
+#endif
+
+/* A VM with one RAM slot over @mem; the ticks the ioctl took, or 0 */
+static uint64_t add_slot_ticks(struct hv_vm *vm, void *mem, uint64_t gpa, uint64_t size,
+			       uint32_t flags)
+{
+	struct hvlab_memory_region r = {
+		.slot = 0, .flags = flags, .guest_phys_addr = gpa, .memory_size = size,
+		.userspace_addr = (uintptr_t)mem,
+	};
+	uint64_t t0;
+
+	if (hv_open(vm))
+		return 0;
+	vm->vm_fd = ioctl(vm->dev_fd, HVLAB_CREATE_VM, 0);
+	if (vm->vm_fd < 0)
+		return 0;
+	t0 = __rdtsc();
+	if (ioctl(vm->vm_fd, HVLAB_SET_MEMORY_REGION, &r))
+		return 0;
+	return __rdtsc() - t0;
+}
+
+/* 2 MiB-aligned anonymous memory with the huge-page advice, faulted in */
+static void *map_thp(uint64_t size)
+{
+	char *map = mmap(NULL, size + 2 * MIB, PROT_READ | PROT_WRITE,
+			 MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
+	char *mem;
+
+	if (map == MAP_FAILED)
+		return NULL;
+	mem = (char *)(((uintptr_t)map + 2 * MIB - 1) & ~(2 * MIB - 1));
+	madvise(mem, size, MADV_HUGEPAGE);
+	memset(mem, 0, size);
+	return mem;
+}
+
+/*
+ * One hugetlbfs 1 GiB page at guest-physical 1 GiB: one PDPTE leaf under
+ * the root and one PDPT. First, while the host still has a free and
+ * aligned 1 GiB to give.
+ */
+TEST(ept_1gib_page)
+{
+	struct hvlab_vmx_caps caps;
+	uint64_t ticks;
+	struct hv_vm vm;
+	void *mem;
+
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+	hv_close(&vm);
+	if (!(caps.flags & HVLAB_CAP_EPT_1G))
+		SKIP(return, "this CPU has no 1 GiB EPT pages");
+	if (hvtest_write_file(HUGE_1G_NR, "1") || hvtest_read_number(HUGE_1G_NR) != 1) {
+		hvtest_write_file(HUGE_1G_NR, "0");
+		SKIP(return, "the host has no free, aligned 1 GiB page (even a 2 GiB lab VM has none: the BIOS keeps the top of RAM for its tables)");
+	}
+	mem = mmap(NULL, GIB, PROT_READ | PROT_WRITE,
+		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_HUGETLB | (30 << MAP_HUGE_SHIFT), -1, 0);
+	ASSERT_NE(MAP_FAILED, mem);
+	ticks = add_slot_ticks(&vm, mem, GIB, GIB, 0);
+	ASSERT_NE(0, ticks) TH_LOG("HVLAB_SET_MEMORY_REGION: %s", strerror(errno));
+	EXPECT_EQ(1, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_1g"));
+	EXPECT_EQ(0, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_2m"));
+	EXPECT_EQ(0, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_4k"));
+	/* the root and one PDPT, whose entry 1 is the leaf */
+	EXPECT_EQ(2, hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_table_pages"));
+	printf("# bench: EPT build for a 1 GiB guest in one 1 GiB page: 2 table pages, %llu ticks\n",
+	       (unsigned long long)ticks);
+	hv_close(&vm);
+	munmap(mem, GIB);
+	EXPECT_EQ(0, hvtest_write_file(HUGE_1G_NR, "0"));
+}
+
+TEST(ept_build_for_a_1gib_guest)
+{
+	long long mem_kib = hvtest_read_field("/proc/meminfo", "MemTotal:");
+	uint64_t ticks_4k, ticks_2m, tables_4k, tables_2m, leaves_2m, leaves_4k;
+	struct hvlab_vmx_caps caps;
+	struct hv_vm vm;
+	void *mem;
+
+	if (mem_kib < 1600 * 1024)
+		SKIP(return, "a 1 GiB guest needs a lab VM with 2 GiB: labs/vm/run --mem 2048");
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+	hv_close(&vm);
+	if (!(caps.flags & HVLAB_CAP_EPT_2M))
+		SKIP(return, "this CPU has no 2 MiB EPT pages");
+	mem = map_thp(GIB);
+	ASSERT_NE(NULL, mem);
+
+	/* The pages are faulted in: the ioctl pins them and builds EPT */
+	ticks_4k = add_slot_ticks(&vm, mem, 0, GIB, HVLAB_MEM_LOG_DIRTY);
+	ASSERT_NE(0, ticks_4k) TH_LOG("HVLAB_SET_MEMORY_REGION: %s", strerror(errno));
+	tables_4k = hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_table_pages");
+	EXPECT_EQ(PAGES(GIB), hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_4k"));
+	/* root, PDPT, PD, and a page table per 2 MiB */
+	EXPECT_EQ(1 + 1 + 1 + 512, tables_4k);
+	hv_close(&vm);
+
+	ticks_2m = add_slot_ticks(&vm, mem, 0, GIB, 0);
+	ASSERT_NE(0, ticks_2m) TH_LOG("HVLAB_SET_MEMORY_REGION: %s", strerror(errno));
+	tables_2m = hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_table_pages");
+	leaves_2m = hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_2m");
+	leaves_4k = hvtest_stat(vm.vm_fd, HVLAB_GET_VM_STATS, "ept_leaves_4k");
+	/* Every page mapped once; THP gave huge pages for (nearly) all of it */
+	EXPECT_EQ(PAGES(GIB), leaves_2m * 512 + leaves_4k);
+	EXPECT_LE(448, leaves_2m);
+	EXPECT_EQ(3 + leaves_4k / 512, tables_2m);
+	EXPECT_GT(ticks_4k, 4 * ticks_2m);
+	hv_close(&vm);
+	munmap(mem, GIB);
+	printf("# bench: EPT build for a 1 GiB guest: 4 KiB pages %llu table pages, %llu ticks; 2 MiB pages (%llu of 512) %llu table pages, %llu ticks\n",
+	       (unsigned long long)tables_4k, (unsigned long long)ticks_4k,
+	       (unsigned long long)leaves_2m, (unsigned long long)tables_2m,
+	       (unsigned long long)ticks_2m);
+
+}
+
+/*
+ * The dirty log of a 64 MiB guest that wrote every page of its 63 MiB
+ * from 1 MiB: 16,128 bits, each cleared with an atomic test-and-clear,
+ * then one INVEPT on every CPU; and again with nothing written, the cost
+ * of looking alone.
+ */
+TEST(dirty_log_harvest_of_a_64mib_guest)
+{
+	static const uint8_t code[] = {
+		0xbf, 0x00, 0x00, 0x10, 0x00,		/* mov $0x100000,%edi */
+		0x89, 0x07,				/* 1: mov %eax,(%edi) */
+		0x81, 0xc7, 0x00, 0x10, 0x00, 0x00,	/* add $0x1000,%edi */
+		0x81, 0xff, 0x00, 0x00, 0x00, 0x04,	/* cmp $0x4000000,%edi */
+		0x72, 0xf0,				/* jb 1b */
+		0xf4,					/* hlt */
+	};
+	const struct hv_mem_config cfg = { .size = 64 * MIB, .log_dirty = 1 };
+	static uint64_t bitmap[PAGES(64 * MIB) / 64];
+	struct hvlab_dirty_log log = { .slot = 1, .bitmap = (uintptr_t)bitmap };
+	uint64_t ticks_all, ticks_none, t0, set = 0;
+	struct hvlab_vmx_caps caps;
+	struct guest_result r;
+	struct hv_vm vm;
+	size_t i;
+
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
+	if (!(caps.flags & HVLAB_CAP_EPT_AD)) {
+		hv_close(&vm);
+		SKIP(return, "this CPU has no EPT dirty flags");
+	}
+	ASSERT_EQ(0, hv_create_mem(&vm, &cfg));
+	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
+	ASSERT_EQ(0, hvtest_enter_flat32(&vm));
+	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
+	ASSERT_EQ(HVLAB_EXIT_HLT, vm.run->exit_reason);
+
+	t0 = __rdtsc();
+	ASSERT_EQ(0, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+	ticks_all = __rdtsc() - t0;
+	for (i = 0; i < sizeof(bitmap) / sizeof(bitmap[0]); i++)
+		set += __builtin_popcountll(bitmap[i]);
+	EXPECT_EQ(PAGES(63 * MIB), set);
+	EXPECT_EQ(~0ULL, bitmap[0]);
+	t0 = __rdtsc();
+	ASSERT_EQ(0, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+	ticks_none = __rdtsc() - t0;
+	EXPECT_EQ(0, bitmap[0] | bitmap[PAGES(63 * MIB) / 64 - 1]);
+	printf("# bench: dirty-log harvest of a 64 MiB guest: %llu ticks with all %llu pages written, %llu with none\n",
+	       (unsigned long long)ticks_all, (unsigned long long)set,
+	       (unsigned long long)ticks_none);
+	hv_close(&vm);
+}
+
+TEST_HARNESS_MAIN
