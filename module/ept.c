@@ -53,9 +53,9 @@ static int ept_set_entry(struct hvlab_ept *ept, u64 gpa, int level, u64 leaf)
 	for (l = EPT_LEVELS; l > level; l--) {
 		u64 *entry = &table[EPT_INDEX(gpa, l)];
 
-		if (*entry & EPT_RWX && ept_entry_is_leaf(*entry, l))
+		if (ept_entry_present(*entry) && ept_entry_is_leaf(*entry, l))
 			return -EEXIST;
-		if (!(*entry & EPT_RWX)) {
+		if (!ept_entry_present(*entry)) {
 			u64 *next = (u64 *)get_zeroed_page(HVLAB_GFP_GUEST_MEM);
 
 			if (!next)
@@ -67,7 +67,7 @@ static int ept_set_entry(struct hvlab_ept *ept, u64 gpa, int level, u64 leaf)
 		}
 		table = __va(*entry & EPT_ADDR_MASK);
 	}
-	if (table[EPT_INDEX(gpa, level)] & EPT_RWX) {
+	if (ept_entry_present(table[EPT_INDEX(gpa, level)])) {
 		if (!ept_entry_is_leaf(table[EPT_INDEX(gpa, level)], level))
 			return -EEXIST;
 	} else {
@@ -96,7 +96,7 @@ static u64 *ept_find_leaf(struct hvlab_ept *ept, u64 gpa, int *level)
 		u64 *entry = &table[EPT_INDEX(gpa, l)];
 		u64 value = READ_ONCE(*entry);
 
-		if (!(value & EPT_RWX))
+		if (!ept_entry_present(value))
 			return NULL;
 		if (ept_entry_is_leaf(value, l)) {
 			*level = l;
@@ -253,13 +253,88 @@ unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned l
 	return found;
 }
 
+/*
+ * Make the large leaf *@leaf at @level a table of 512 leaves one level
+ * down that map the same memory with the same bits. The CPU may set A/D
+ * in the old leaf meanwhile: the swap is a compare-and-exchange, redone
+ * until it saw the latest value. The caller invalidates (SDM 29.4.3).
+ */
+static int ept_split(struct hvlab_ept *ept, u64 *leaf, int level)
+{
+	u64 *table = (u64 *)get_zeroed_page(HVLAB_GFP_GUEST_MEM);
+	u64 old = READ_ONCE(*leaf), size = 1ULL << EPT_LEVEL_SHIFT(level - 1);
+	int i;
+
+	if (!table)
+		return -ENOMEM;
+	do {
+		u64 hpa = old & EPT_ADDR_MASK & ~((1ULL << EPT_LEVEL_SHIFT(level)) - 1);
+		u64 bits = (old & ~EPT_ADDR_MASK & ~EPT_LARGE_PAGE) |
+			   (level - 1 > 1 ? EPT_LARGE_PAGE : 0);
+
+		for (i = 0; i < 512; i++)
+			table[i] = (hpa + i * size) | bits;
+	} while (!try_cmpxchg64(leaf, &old, __pa(table) | EPT_RWX));
+	atomic_long_inc(&hvlab_pages.ept_tables);
+	ept->table_pages++;
+	ept->leaves[level - 1]--;
+	ept->leaves[level - 2] += 512;
+	return 0;
+}
+
+/*
+ * Give the @npages pages from @gpa exactly the EPT rights @rights (bits
+ * 2:0), splitting a large page of which only part changes. Every page
+ * must be mapped: RAM (the caller checks). Returns 0, or -ENOMEM with
+ * the pages before the failure changed; the caller invalidates either way.
+ */
+int hvlab_ept_set_rights(struct hvlab_ept *ept, u64 gpa, unsigned long npages, u64 rights)
+{
+	u64 want = rights ? rights : EPT_NO_RIGHTS;
+
+	while (npages) {
+		int level, ret;
+		u64 *leaf = ept_find_leaf(ept, gpa, &level);
+		unsigned long n;
+		u64 old, new;
+
+		if (!leaf)
+			return -ENOENT;
+		old = READ_ONCE(*leaf);
+		n = ept_pages_to_leaf_end(gpa, level);
+		if ((old & (EPT_RWX | EPT_NO_RIGHTS)) != want && level > 1 &&
+		    (!IS_ALIGNED(gpa, 1ULL << EPT_LEVEL_SHIFT(level)) || n > npages)) {
+			ret = ept_split(ept, leaf, level);
+			if (ret)
+				return ret;
+			continue;
+		}
+		do {
+			new = (old & ~(EPT_RWX | EPT_NO_RIGHTS)) | want;
+		} while (!try_cmpxchg64(leaf, &old, new));
+		n = min(n, npages);
+		npages -= n;
+		gpa += (u64)n << PAGE_SHIFT;
+	}
+	return 0;
+}
+
+/* The EPT rights (bits 2:0) of the RAM page at @gpa, or -ENOENT if unmapped */
+int hvlab_ept_rights(struct hvlab_ept *ept, u64 gpa)
+{
+	int level;
+	u64 *leaf = ept_find_leaf(ept, gpa, &level);
+
+	return leaf ? READ_ONCE(*leaf) & EPT_RWX : -ENOENT;
+}
+
 static void ept_free_table(u64 *table, int level)
 {
 	int i;
 
 	if (level > 1) {
 		for (i = 0; i < 512; i++)
-			if ((table[i] & EPT_RWX) && !ept_entry_is_leaf(table[i], level))
+			if (ept_entry_present(table[i]) && !ept_entry_is_leaf(table[i], level))
 				ept_free_table(__va(table[i] & EPT_ADDR_MASK), level - 1);
 	}
 	free_page((unsigned long)table);

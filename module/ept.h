@@ -17,6 +17,11 @@
 #define EPT_LARGE_PAGE		(1ULL << 7)	/* a PDE or PDPTE that maps a page */
 #define EPT_ACCESSED		(1ULL << 8)	/* with EPTP_AD_ENABLE: set by the CPU */
 #define EPT_DIRTY		(1ULL << 9)	/* leaf: set by the CPU at a write */
+/*
+ * Bit 11 is ignored by the CPU (SDM Table 29-6): hvlab marks a RAM leaf
+ * whose rights userspace took away entirely, which still maps its page.
+ */
+#define EPT_NO_RIGHTS		(1ULL << 11)
 #define EPT_ADDR_MASK		0x000ffffffffff000ULL
 
 /* EPTP fields (SDM 25.6.11) */
@@ -28,6 +33,12 @@
 #define EPT_LEVEL_SHIFT(level)	(12 + 9 * ((level) - 1))
 #define EPT_INDEX(gpa, level)	(((gpa) >> EPT_LEVEL_SHIFT(level)) & 511)
 #define EPT_GPA_LIMIT		(1ULL << EPT_LEVEL_SHIFT(EPT_LEVELS + 1))	/* 48 bits */
+
+/* Does @entry map or point to something (RAM without rights too)? */
+static inline bool ept_entry_present(u64 entry)
+{
+	return entry & (EPT_RWX | EPT_NO_RIGHTS);
+}
 
 /* Does @entry, present at @level, map a page rather than point to a table? */
 static inline bool ept_entry_is_leaf(u64 entry, int level)

@@ -40,7 +40,7 @@ static unsigned int ept_dump_leaves(const struct hvlab_ept *ept, u64 gpa,
 			u64 base = ALIGN_DOWN(gpa, size);	/* what the entry covers */
 
 			leaf->entry[EPT_LEVELS - level] = entry;
-			if (!(entry & EPT_RWX)) {
+			if (!ept_entry_present(entry)) {
 				gpa = base + size;	/* nothing mapped here */
 				break;
 			}

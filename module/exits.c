@@ -762,16 +762,75 @@ static int handle_io_exit(struct hvlab_vcpu *vcpu)
 }
 
 /* Exit qualification for EPT violations (SDM 28.2.1, Table 28-7) */
+#define EPT_QUAL_READ		(1ULL << 0)
 #define EPT_QUAL_WRITE		(1ULL << 1)
 #define EPT_QUAL_FETCH		(1ULL << 2)
+#define EPT_QUAL_ACCESS		(EPT_QUAL_READ | EPT_QUAL_WRITE | EPT_QUAL_FETCH)
+#define EPT_QUAL_RIGHTS_SHIFT	3		/* bits 5:3: the page's R, W, X */
+#define EPT_QUAL_GLA_VALID	(1ULL << 7)
+#define EPT_QUAL_GLA_TRANSLATED	(1ULL << 8)	/* with bit 7; 0: a paging-structure entry */
 #define EPT_QUAL_NMI_UNBLOCKED	(1ULL << 12)	/* as INTR_INFO_UNBLOCK_NMI */
 
 /*
- * SDM 29.3.3.2: every page of guest memory is mapped read/write/execute,
- * so a violation means the address has no memory behind it: MMIO.
+ * SDM 29.3.3.2: a violation on a RAM page whose rights userspace took
+ * away (HVLAB_SET_MEMORY_ATTRIBUTES) goes to userspace as
+ * HVLAB_EXIT_MEMORY_ACCESS, the qualification decoded. Returns -ENOENT
+ * if the page is not RAM: lab 4's code below takes those.
+ */
+static int ept_violation_memory_access(struct hvlab_vcpu *vcpu)
+{
+	u64 gpa = vcpu->exit.gpa, qual = vcpu->exit.qualification;
+	int rights = hvlab_ept_rights(&vcpu->vm->ept, gpa);
+	struct hvlab_run *run = vcpu->run;
+	u32 access = qual & EPT_QUAL_ACCESS;
+
+	if (rights < 0 || !hvlab_gpa_to_page(vcpu->vm, gpa))
+		return -ENOENT;
+	hvlab_spec_note_host_access(vcpu);
+	/*
+	 * The rights allow it now: given back between the access and this
+	 * look. The violation made the CPU forget the old entry (SDM
+	 * 29.4.3.1): enter again, once; twice would be an hvlab bug.
+	 */
+	if (!(access & ~rights)) {
+		if (vcpu->ept_retry_gpa != gpa) {
+			vcpu->ept_retry_gpa = gpa;
+			return 1;
+		}
+		hvlab_vcpu_kill(vcpu, "EPT violation at gpa 0x%llx that its rights (%d) allow (qualification 0x%llx): an hvlab bug",
+				gpa, rights, qual);
+		return 0;
+	}
+	if (qual & EPT_QUAL_NMI_UNBLOCKED)
+		hvlab_vcpu_keep_nmis_blocked(vcpu, INTR_INFO_UNBLOCK_NMI);
+	memset(&run->memory_access, 0, sizeof(run->memory_access));
+	run->memory_access.gpa = gpa;
+	run->memory_access.qualification = qual;
+	run->memory_access.access = qual & EPT_QUAL_WRITE ? HVLAB_ACCESS_WRITE :
+				    qual & EPT_QUAL_FETCH ? HVLAB_ACCESS_FETCH : HVLAB_ACCESS_READ;
+	run->memory_access.rights = (qual >> EPT_QUAL_RIGHTS_SHIFT) & HVLAB_MEM_ATTR_RWX;
+	if (qual & EPT_QUAL_GLA_VALID) {
+		run->memory_access.gla = vmcs_readl(GUEST_LINEAR_ADDRESS);
+		run->memory_access.flags |= HVLAB_MEM_ACCESS_GLA_VALID;
+		if (!(qual & EPT_QUAL_GLA_TRANSLATED))
+			run->memory_access.flags |= HVLAB_MEM_ACCESS_PAGING_ENTRY;
+	}
+	if (vmcs_read32(IDT_VECTORING_INFO_FIELD) & INTR_INFO_VALID)
+		run->memory_access.flags |= HVLAB_MEM_ACCESS_EVENT_DELIVERY;
+	return exit_to_user(vcpu, HVLAB_EXIT_MEMORY_ACCESS);
+}
+
+/*
+ * SDM 29.3.3.2: every page of guest memory is mapped read/write/execute
+ * unless userspace took rights away (above), so a violation means the
+ * address has no memory behind it: MMIO.
  */
 static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 {
+	int ret = ept_violation_memory_access(vcpu);
+
+	if (ret != -ENOENT)
+		return ret;
 	/* LAB 4 BEGIN handle_ept_violation: no memory there: MMIO, or a guest gone wrong (SDM 29.3.3.2) */
 	u64 gpa = vcpu->exit.gpa, qual = vcpu->exit.qualification;
 	struct hvlab_run *run = vcpu->run;

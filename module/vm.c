@@ -241,6 +241,59 @@ out:
 	return ret;
 }
 
+static_assert(HVLAB_MEM_ATTR_READ == EPT_READ && HVLAB_MEM_ATTR_WRITE == EPT_WRITE &&
+	      HVLAB_MEM_ATTR_EXECUTE == EPT_EXECUTE);
+
+/* Is every page of [gpa, gpa + size) in a RAM slot? (vm->lock held) */
+static bool vm_range_is_ram(struct hvlab_vm *vm, u64 gpa, u64 size)
+{
+	while (size) {
+		struct hvlab_mem_slot *slot = vm_find_slot(vm, gpa);
+		u64 n;
+
+		if (!slot || slot->mmio)
+			return false;
+		n = min(size, slot->gpa + slot->size - gpa);
+		gpa += n;
+		size -= n;
+	}
+	return true;
+}
+
+/*
+ * HVLAB_SET_MEMORY_ATTRIBUTES: the EPT rights of RAM pages (ept.c). The
+ * HVLAB_MEM_ATTR_* bits are EPT's read, write and execute bits. Whatever
+ * changed, every CPU forgets the old translations before the call
+ * returns: a cached one would let an access through (SDM 29.4.3).
+ */
+static long vm_set_memory_attributes(struct hvlab_vm *vm, void __user *argp)
+{
+	struct hvlab_memory_attributes a;
+	long ret;
+
+	if (copy_from_user(&a, argp, sizeof(a)))
+		return -EFAULT;
+	if (a.flags || a.reserved[0] || a.reserved[1] || a.rights & ~HVLAB_MEM_ATTR_RWX ||
+	    !a.size || !PAGE_ALIGNED(a.gpa) || !PAGE_ALIGNED(a.size) ||
+	    a.gpa >= EPT_GPA_LIMIT || a.size > EPT_GPA_LIMIT - a.gpa)
+		return -EINVAL;
+	/* Write without read is a misconfiguration (SDM 29.3.3.1) */
+	if ((a.rights & HVLAB_MEM_ATTR_WRITE) && !(a.rights & HVLAB_MEM_ATTR_READ))
+		return -EINVAL;
+	if (a.rights == HVLAB_MEM_ATTR_EXECUTE && !vmx_config.ept_execute_only)
+		return -EOPNOTSUPP;
+	mutex_lock(&vm->lock);
+	if (!vm_range_is_ram(vm, a.gpa, a.size)) {
+		ret = -ENOENT;
+		goto out;
+	}
+	ret = hvlab_ept_set_rights(&vm->ept, a.gpa, a.size >> PAGE_SHIFT, a.rights);
+	hvlab_vmx_invept_everywhere(vm->ept.eptp);
+out:
+	mutex_unlock(&vm->lock);
+	return ret;
+}
+
 /*
  * HVLAB_GET_DIRTY_LOG: the slot's pages whose EPT dirty flag is set, and
  * the flags cleared. The INVEPT on every CPU (an IPI that also takes a
@@ -312,6 +365,8 @@ static long vm_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		return hvlab_vm_get_ept(vm, (void __user *)arg);
 	case HVLAB_GET_DIRTY_LOG:
 		return vm_get_dirty_log(vm, (void __user *)arg);
+	case HVLAB_SET_MEMORY_ATTRIBUTES:
+		return vm_set_memory_attributes(vm, (void __user *)arg);
 	default:
 		return -ENOTTY;
 	}

@@ -52,6 +52,7 @@
 #define MSR_VMX_VMFUNC			0x491
 
 #define VMX_BASIC_TRUE_CTLS		(1ULL << 55)
+#define EPT_CAP_EXECUTE_ONLY		(1ULL << 0)
 #define EPT_CAP_WALK_LENGTH_4		(1ULL << 6)
 #define EPT_CAP_MEMTYPE_WB		(1ULL << 14)
 #define EPT_CAP_2M_PAGES		(1ULL << 16)
@@ -160,6 +161,8 @@ static void vmx_read_caps(struct hvlab_vmx_caps *caps)
 		caps->flags |= HVLAB_CAP_EPT_AD;
 	if (caps->ept_vpid_cap & EPT_CAP_1G_PAGES)
 		caps->flags |= HVLAB_CAP_EPT_1G;
+	if (caps->ept_vpid_cap & EPT_CAP_EXECUTE_ONLY)
+		caps->flags |= HVLAB_CAP_EPT_EXECUTE_ONLY;
 }
 
 /*
@@ -244,6 +247,7 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	/* Large EPT pages wherever guest and host memory line up (ept.c) */
 	cfg->ept_2m = caps->ept_vpid_cap & EPT_CAP_2M_PAGES;
 	cfg->ept_1g = cfg->ept_2m && (caps->ept_vpid_cap & EPT_CAP_1G_PAGES);
+	cfg->ept_execute_only = caps->ept_vpid_cap & EPT_CAP_EXECUTE_ONLY;
 
 	/*
 	 * CR0/CR4 bits fixed by VMX are owned by the host: the guest reads

@@ -66,6 +66,7 @@ const char *hv_run_exit_name(uint32_t exit_reason)
 		[HVLAB_EXIT_STEP] = "STEP",
 		[HVLAB_EXIT_EXCEPTION] = "EXCEPTION",
 		[HVLAB_EXIT_CONSOLE] = "CONSOLE",
+		[HVLAB_EXIT_MEMORY_ACCESS] = "MEMORY_ACCESS",
 	};
 
 	return exit_reason < sizeof(names) / sizeof(names[0]) && names[exit_reason] ?

@@ -356,6 +356,17 @@ void handle_exit(struct session *s)
 		s->status = STATUS_GUEST_CRASHED;
 		break;
 	}
+	case HVLAB_EXIT_MEMORY_ACCESS:	/* only gdb's watchpoints take rights away */
+		fprintf(stderr, "hvctl: the guest's %s at gpa 0x%llx was denied by memory attributes (rights %c%c%c)\n",
+			run->memory_access.access == HVLAB_ACCESS_WRITE ? "write" :
+			run->memory_access.access == HVLAB_ACCESS_FETCH ? "fetch" : "read",
+			(unsigned long long)run->memory_access.gpa,
+			run->memory_access.rights & HVLAB_MEM_ATTR_READ ? 'R' : '-',
+			run->memory_access.rights & HVLAB_MEM_ATTR_WRITE ? 'W' : '-',
+			run->memory_access.rights & HVLAB_MEM_ATTR_EXECUTE ? 'X' : '-');
+		s->done = 1;
+		s->status = STATUS_GUEST_CRASHED;
+		break;
 	case HVLAB_EXIT_MEMORY_FAULT:
 		fprintf(stderr, "hvctl: delivering event 0x%x, the CPU touched gpa 0x%llx, where there is no memory (an IDT or stack outside RAM?)\n",
 			run->idt_vectoring_info,

@@ -250,6 +250,15 @@ fail:
 	return ret;
 }
 
+int hv_set_memory_rights(struct hv_vm *vm, uint64_t gpa, uint64_t size, uint32_t rights)
+{
+	struct hvlab_memory_attributes a = { .gpa = gpa, .size = size, .rights = rights };
+
+	if (vm->backend != HV_BACKEND_HVLAB)
+		return -EOPNOTSUPP;
+	return ioctl(vm->vm_fd, HVLAB_SET_MEMORY_ATTRIBUTES, &a) ? -errno : 0;
+}
+
 const char *hv_console_bytes(const struct hv_vm *vm)
 {
 	return (const char *)vm->run + HVLAB_CONSOLE_OFFSET;

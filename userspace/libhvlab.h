@@ -151,6 +151,8 @@ const char *hv_console_bytes(const struct hv_vm *vm);
  * (free it). 0 or -errno (-EOPNOTSUPP without EPT A/D, or under KVM).
  */
 int hv_dirty_pages(struct hv_vm *vm, uint64_t **gpas, size_t *count);
+/* HVLAB_SET_MEMORY_ATTRIBUTES: the guest's rights (HVLAB_MEM_ATTR_*) to RAM pages */
+int hv_set_memory_rights(struct hv_vm *vm, uint64_t gpa, uint64_t size, uint32_t rights);
 int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);
 int hv_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);
 int hv_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs);

@@ -69,6 +69,7 @@ struct hvlab_vmx_caps {
 #define HVLAB_CAP_EPT_2M		(1u << 5)
 #define HVLAB_CAP_EPT_AD		(1u << 6)
 #define HVLAB_CAP_EPT_1G		(1u << 7)
+#define HVLAB_CAP_EPT_EXECUTE_ONLY	(1u << 8)
 
 /*
  * Guest memory: a page-aligned range of the caller's memory, pinned and
@@ -270,6 +271,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_STEP		= 12,	/* one instruction done (MTF, HVLAB_RUN_SINGLE_STEP) */
 	HVLAB_EXIT_EXCEPTION	= 13,	/* HVLAB_INTERCEPT_EXCEPTION_EXIT: run->exception */
 	HVLAB_EXIT_CONSOLE	= 14,	/* the guest printed by hypercall: run->console */
+	HVLAB_EXIT_MEMORY_ACCESS = 15,	/* an access HVLAB_SET_MEMORY_ATTRIBUTES denies */
 };
 
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
@@ -311,6 +313,12 @@ struct hvlab_exit_record {
 #define HVLAB_ACCESS_READ	0
 #define HVLAB_ACCESS_WRITE	1
 #define HVLAB_ACCESS_FETCH	2
+
+/* run->memory_access.flags */
+#define HVLAB_MEM_ACCESS_GLA_VALID	(1u << 0)	/* gla is the linear address */
+/* the CPU was reading or setting A/D in a guest paging-structure entry */
+#define HVLAB_MEM_ACCESS_PAGING_ENTRY	(1u << 1)
+#define HVLAB_MEM_ACCESS_EVENT_DELIVERY	(1u << 2)	/* delivering idt_vectoring_info */
 
 /*
  * What userspace mmaps from the vCPU fd (size: HVLAB_GET_VCPU_MMAP_SIZE):
@@ -409,6 +417,24 @@ struct hvlab_run {
 			__u32 len;
 			__u32 reserved;
 		} console;
+		/*
+		 * HVLAB_EXIT_MEMORY_ACCESS: the guest accessed a RAM page in a
+		 * way that HVLAB_SET_MEMORY_ATTRIBUTES took away: an EPT
+		 * violation (SDM 29.3.3.2), its qualification decoded (SDM
+		 * Table 28-7). The access did not happen and guest_rip is its
+		 * instruction: give the right back and HVLAB_RUN does it again;
+		 * or give it, run with HVLAB_RUN_SINGLE_STEP, and take it away
+		 * again; running on unchanged exits again.
+		 */
+		struct {
+			__u64 gpa;
+			__u64 gla;		/* with HVLAB_MEM_ACCESS_GLA_VALID */
+			__u8 access;		/* HVLAB_ACCESS_*: what the guest tried */
+			__u8 rights;		/* the page's HVLAB_MEM_ATTR_* */
+			__u16 flags;		/* HVLAB_MEM_ACCESS_* */
+			__u32 reserved;
+			__u64 qualification;	/* as the CPU gave it */
+		} memory_access;
 		/* HVLAB_EXIT_FAIL_ENTRY */
 		struct {
 			__u32 vm_instruction_error;	/* VMfailValid, else 0 */
@@ -570,6 +596,32 @@ struct hvlab_dirty_log {
 	__u64 reserved[2];		/* 0 */
 };
 
+/*
+ * HVLAB_SET_MEMORY_ATTRIBUTES (VM fd): what the guest may do with the RAM
+ * pages [gpa, gpa + size): read, write, execute, in their EPT leaves. An
+ * access the rights deny exits with HVLAB_EXIT_MEMORY_ACCESS. RWX gives
+ * everything back. gpa and size 4 KiB-aligned, every page in a RAM slot
+ * (-ENOENT otherwise). Write without read is refused (-EINVAL: the CPU
+ * calls that entry a misconfiguration), execute-only needs
+ * HVLAB_CAP_EPT_EXECUTE_ONLY (-EOPNOTSUPP). A large page of which only
+ * part changes is split into smaller ones first (ept_leaves_* show it).
+ * The call returns after every CPU has forgotten the old rights. Accesses
+ * hvlab makes for the guest (string I/O, hypercall buffers) are the
+ * host's and do not see the rights.
+ */
+#define HVLAB_MEM_ATTR_READ	(1u << 0)
+#define HVLAB_MEM_ATTR_WRITE	(1u << 1)
+#define HVLAB_MEM_ATTR_EXECUTE	(1u << 2)
+#define HVLAB_MEM_ATTR_RWX	(HVLAB_MEM_ATTR_READ | HVLAB_MEM_ATTR_WRITE | HVLAB_MEM_ATTR_EXECUTE)
+
+struct hvlab_memory_attributes {
+	__u64 gpa;
+	__u64 size;
+	__u32 rights;			/* HVLAB_MEM_ATTR_* */
+	__u32 flags;			/* 0 */
+	__u64 reserved[2];		/* 0 */
+};
+
 /* --- ioctls ------------------------------------------------------------ */
 
 /* /dev/hvlab: 0x00-0x0f */
@@ -584,6 +636,7 @@ struct hvlab_dirty_log {
 #define HVLAB_GET_VM_STATS	_IOWR(HVLAB_IO, 0x12, struct hvlab_stats)
 #define HVLAB_GET_EPT		_IOWR(HVLAB_IO, 0x13, struct hvlab_ept_dump)
 #define HVLAB_GET_DIRTY_LOG	_IOW(HVLAB_IO, 0x14, struct hvlab_dirty_log)
+#define HVLAB_SET_MEMORY_ATTRIBUTES _IOW(HVLAB_IO, 0x15, struct hvlab_memory_attributes)
 
 /* vCPU fd: 0x20-0x2f */
 #define HVLAB_RUN		_IO(HVLAB_IO, 0x20)
