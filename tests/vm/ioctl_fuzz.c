@@ -252,6 +252,16 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 			ret = ioctl(some_fd(s, pick(s, 8) ? VM : VCPU), HVLAB_GET_EPT, &d);
 			break;
 		}
+		if (!pick(s, 2)) {	/* rights taken from (or given back to) any range */
+			struct hvlab_memory_attributes a = { 0 };
+
+			a.gpa = pick(s, 3) ? (uint64_t)pick(s, 2048) << 12 : boundary(s);
+			a.size = pick(s, 3) ? (uint64_t)(1 + pick(s, 1024)) << 12 : boundary(s);
+			a.rights = pick(s, 4) ? pick(s, 8) : boundary(s);
+			a.flags = pick(s, 8) ? 0 : boundary(s);
+			ret = ioctl(some_fd(s, VM), HVLAB_SET_MEMORY_ATTRIBUTES, arg_pointer(s, &a));
+			break;
+		}
 		if (!pick(s, 2)) {	/* the dirty log of any slot, into scratch or anywhere */
 			struct hvlab_dirty_log log = { 0 };
 
