@@ -12,6 +12,9 @@
  *               HVLAB_INTERCEPT_EXCEPTION_EXIT, so a hit on gdbstub.c's
  *               INT3 comes back as HVLAB_EXIT_EXCEPTION at the INT3;
  *   stepping    s runs with HVLAB_RUN_SINGLE_STEP (MTF, or TF on Bochs);
+ *   watchpoints the watched page loses rights in EPT; an access exits as
+ *               HVLAB_EXIT_MEMORY_ACCESS, is done with the rights given
+ *               back for one step, and is reported if it hit;
  *   interrupt   while the guest runs, a second thread watches the socket;
  *               on Ctrl-C (0x03) it signals the vCPU thread, whose
  *               HVLAB_RUN then returns -EINTR.
@@ -180,6 +183,31 @@ static int deliver_guest_breakpoint(struct gdb_session *gs)
 }
 
 /*
+ * HVLAB_EXIT_MEMORY_ACCESS on a watched page: do the access, one step
+ * with all rights on that page, then take them away again. The step's
+ * own exit is left in run for the caller: STEP, or what the instruction
+ * caused (an OUT, say).
+ */
+static int step_over_access(struct gdb_session *gs, uint64_t page)
+{
+	struct hv_gdb *g = &gs->g;
+	struct hvlab_run *run = g->vm->run;
+	uint32_t flags = run->request_flags;
+	int ret;
+
+	if (hv_set_memory_rights(g->vm, page, 4096, HVLAB_MEM_ATTR_RWX))
+		return -1;
+	run->request_flags = HVLAB_RUN_SINGLE_STEP;
+	do
+		ret = hv_run(g->vm);
+	while (ret == -EINTR);
+	run->request_flags = flags;
+	if (hv_set_memory_rights(g->vm, page, 4096, hv_gdb_page_rights(g, page)) || ret)
+		return -1;
+	return 0;
+}
+
+/*
  * Run the guest until something for gdb: one instruction with step,
  * else a breakpoint, a Ctrl-C or its end. Its own exits are played as
  * hvctl run plays them.
@@ -188,8 +216,9 @@ static enum hv_gdb_stop run_guest(struct gdb_session *gs, int step)
 {
 	struct hv_gdb *g = &gs->g;
 	struct hvlab_run *run = g->vm->run;
+	const struct hv_gdb_watchpoint *hit = NULL;
+	int needs_completion = 0, have_exit = 0, ret;
 	struct hvlab_regs regs;
-	int needs_completion = 0, ret;
 	uint64_t start_rip = 0;
 
 	if (step && !hv_get_regs(g->vm, &regs))
@@ -197,10 +226,11 @@ static enum hv_gdb_stop run_guest(struct gdb_session *gs, int step)
 	run->request_flags = step ? HVLAB_RUN_SINGLE_STEP : 0;
 	for (;;) {
 		/* An IN or MMIO read is finished by the next RUN: stop after that. */
-		if (!step && !needs_completion &&
+		if (!have_exit && !step && !needs_completion &&
 		    __atomic_load_n(&gs->stop_requested, __ATOMIC_ACQUIRE))
 			return GDB_STOP_INTERRUPT;
-		ret = hv_run(g->vm);
+		ret = have_exit ? 0 : hv_run(g->vm);
+		have_exit = 0;
 		if (ret == -EINTR)
 			continue;
 		if (ret) {
@@ -209,6 +239,22 @@ static enum hv_gdb_stop run_guest(struct gdb_session *gs, int step)
 		}
 		needs_completion = 0;
 		switch (run->exit_reason) {
+		case HVLAB_EXIT_MEMORY_ACCESS:
+			/* a watched page: which kind of access, and which bytes? */
+			if (run->memory_access.access != HVLAB_ACCESS_FETCH)
+				hit = hv_gdb_watch_hit(g, run->memory_access.gpa,
+						       run->memory_access.access == HVLAB_ACCESS_WRITE);
+			if (step_over_access(gs, run->memory_access.gpa & ~0xfffULL)) {
+				fprintf(stderr, "hvctl gdb: cannot step over the access at gpa 0x%llx: %s\n",
+					(unsigned long long)run->memory_access.gpa, strerror(errno));
+				return GDB_STOP_ERROR;
+			}
+			if (run->exit_reason == HVLAB_EXIT_STEP && hit) {
+				g->watch_hit = hit;
+				return GDB_STOP_WATCHPOINT;
+			}
+			have_exit = run->exit_reason != HVLAB_EXIT_STEP || step;
+			continue;
 		case HVLAB_EXIT_STEP:
 			if (step)
 				return GDB_STOP_STEP;
@@ -337,6 +383,16 @@ static void gdb_monitor(struct hv_gdb *g, const char *cmd, char *out, size_t len
 	fclose(f);
 }
 
+/* Watchpoints: the rights to one page (HVLAB_SET_MEMORY_ATTRIBUTES) */
+static int gdb_protect(struct hv_gdb *g, uint64_t gpa, uint32_t rights)
+{
+	int ret = hv_set_memory_rights(g->vm, gpa, 4096, rights);
+
+	if (ret)
+		errno = -ret;
+	return ret ? -1 : 0;
+}
+
 static const struct hv_gdb_ops gdb_ops = {
 	.recv = gdb_recv,
 	.send = gdb_send,
@@ -347,6 +403,7 @@ static const struct hv_gdb_ops gdb_ops = {
 	.run = gdb_run,
 	.detach = gdb_detach,
 	.monitor = gdb_monitor,
+	.protect = gdb_protect,
 };
 
 /* --- The command --------------------------------------------------------- */
@@ -415,6 +472,7 @@ int hv_gdb_main(int argc, char **argv)
 	struct hv_vm *vm = &gs.s.vm;
 	enum hv_guest_format format;
 	struct hv_mem_config mem = { .size = HV_DEFAULT_MEM };
+	struct hvlab_vmx_caps caps;
 	int64_t size;
 	const char *guest;
 	long port = GDB_DEFAULT_PORT;
@@ -463,6 +521,8 @@ int hv_gdb_main(int argc, char **argv)
 		return STATUS_SETUP;
 	}
 	ret = hv_gdb_init(&gs.g, vm, format, &gdb_ops, &gs);
+	if (!ioctl(vm->dev_fd, HVLAB_GET_VMX_CAPS, &caps))
+		gs.g.execute_only = !!(caps.flags & HVLAB_CAP_EPT_EXECUTE_ONLY);
 	sigaction(SIGUSR1, &sa, NULL);
 	fprintf(stderr, "hvctl gdb: loaded %s: %s\n", guest, hv_guest_format_name(format));
 	gs.fd = ret ? -1 : accept_gdb(port);

@@ -7,6 +7,9 @@
  *               the two cannot disagree;
  *   memory      m/M at linear addresses, through the guest's page tables;
  *   breakpoints Z0/z0 write INT3 (0xCC) into guest memory;
+ *   watchpoints Z2-Z4/z2-z4 take rights from the watched bytes' page
+ *               (ops->protect: EPT, HVLAB_SET_MEMORY_ATTRIBUTES); ops->run
+ *               steps over each access that exits and reports the hits;
  *   running     c/s/C/S through ops->run, which steps or runs until a
  *               breakpoint, a Ctrl-C or the guest's end (W or X).
  *
@@ -757,6 +760,106 @@ static int cmd_breakpoint(struct hv_gdb *g, const char *args, int insert)
 	return send_str(g, "OK");
 }
 
+/* --- Watchpoints ---------------------------------------------------------- */
+
+#define PAGE_MASK_4K	(~UINT64_C(0xfff))
+
+uint32_t hv_gdb_page_rights(const struct hv_gdb *g, uint64_t page)
+{
+	uint32_t rights = HVLAB_MEM_ATTR_RWX;
+	size_t i;
+
+	for (i = 0; i < GDB_MAX_WATCHPOINTS; i++) {
+		const struct hv_gdb_watchpoint *wp = &g->wp[i];
+
+		if (!wp->used || (wp->gpa & PAGE_MASK_4K) != page)
+			continue;
+		if (wp->kind == GDB_WATCH_WRITE)
+			rights &= ~HVLAB_MEM_ATTR_WRITE;
+		else	/* no read; write without read is no EPT entry */
+			rights &= g->execute_only ? HVLAB_MEM_ATTR_EXECUTE : 0;
+	}
+	return rights;
+}
+
+const struct hv_gdb_watchpoint *hv_gdb_watch_hit(const struct hv_gdb *g, uint64_t gpa,
+						 int write)
+{
+	size_t i;
+
+	for (i = 0; i < GDB_MAX_WATCHPOINTS; i++) {
+		const struct hv_gdb_watchpoint *wp = &g->wp[i];
+
+		if (!wp->used || (write && wp->kind == GDB_WATCH_READ) ||
+		    (!write && wp->kind == GDB_WATCH_WRITE))
+			continue;
+		if (gpa < wp->gpa + wp->len && wp->gpa < gpa + 8)
+			return wp;
+	}
+	return NULL;
+}
+
+/* Z2-Z4: the watched bytes must be RAM, all in one page */
+static int insert_watchpoint(struct hv_gdb *g, enum hv_gdb_watch_kind kind, uint64_t addr,
+			     uint64_t len)
+{
+	struct hvlab_sregs sregs;
+	uint64_t gpa, last;
+	size_t i;
+
+	if (!len || len > 4096 || g->ops->get_sregs(g, &sregs) || ram_at(g, &sregs, addr, &gpa) ||
+	    ram_at(g, &sregs, addr + len - 1, &last) || last != gpa + len - 1 ||
+	    (gpa & PAGE_MASK_4K) != (last & PAGE_MASK_4K))
+		return -1;
+	for (i = 0; i < GDB_MAX_WATCHPOINTS && g->wp[i].used; i++)
+		;
+	if (i == GDB_MAX_WATCHPOINTS)
+		return -1;
+	g->wp[i] = (struct hv_gdb_watchpoint){ .used = 1, .kind = kind, .addr = addr,
+					       .gpa = gpa, .len = len };
+	if (g->ops->protect(g, gpa & PAGE_MASK_4K, hv_gdb_page_rights(g, gpa & PAGE_MASK_4K))) {
+		g->wp[i].used = 0;
+		return -1;
+	}
+	return 0;
+}
+
+static void remove_watchpoint(struct hv_gdb *g, struct hv_gdb_watchpoint *wp)
+{
+	wp->used = 0;
+	g->ops->protect(g, wp->gpa & PAGE_MASK_4K, hv_gdb_page_rights(g, wp->gpa & PAGE_MASK_4K));
+}
+
+static int cmd_watchpoint(struct hv_gdb *g, enum hv_gdb_watch_kind kind, const char *args,
+			  int insert)
+{
+	uint64_t addr, len;
+	const char *rest;
+	size_t i;
+
+	if (!g->ops->protect)
+		return send_str(g, "");
+	if (parse_addr_len(args, 0, &addr, &len, &rest) || (*rest && *rest != ';'))
+		return send_str(g, "E01");
+	if (insert)
+		return send_str(g, insert_watchpoint(g, kind, addr, len) ? "E0e" : "OK");
+	for (i = 0; i < GDB_MAX_WATCHPOINTS; i++)
+		if (g->wp[i].used && g->wp[i].kind == kind && g->wp[i].addr == addr &&
+		    g->wp[i].len == len) {
+			remove_watchpoint(g, &g->wp[i]);
+			break;
+		}
+	return send_str(g, "OK");
+}
+
+/* Z and z: type 0 is a breakpoint, 2-4 watchpoints; others unsupported */
+static int cmd_point(struct hv_gdb *g, const char *args, int insert)
+{
+	if (args[0] >= '2' && args[0] <= '4' && args[1] == ',')
+		return cmd_watchpoint(g, (enum hv_gdb_watch_kind)(args[0] - '0'), args + 2, insert);
+	return cmd_breakpoint(g, args, insert);
+}
+
 /* --- Running ------------------------------------------------------------- */
 
 /* Step or continue, stepping off a breakpoint at RIP with the guest's byte in place. */
@@ -800,6 +903,17 @@ static int report_stop(struct hv_gdb *g, enum hv_gdb_stop stop)
 			g->ops->set_regs(g, &regs);
 		}
 		return send_fmt(g, "T%02xthread:1;", GDB_SIGTRAP);
+	case GDB_STOP_WATCHPOINT: {
+		static const char *const names[] = {
+			[GDB_WATCH_WRITE] = "watch", [GDB_WATCH_READ] = "rwatch",
+			[GDB_WATCH_ACCESS] = "awatch",
+		};
+
+		if (!g->watch_hit)
+			break;
+		return send_fmt(g, "T%02xthread:1;%s:%llx;", GDB_SIGTRAP, names[g->watch_hit->kind],
+				(unsigned long long)g->watch_hit->addr);
+	}
 	case GDB_STOP_INTERRUPT:
 		return send_fmt(g, "T%02xthread:1;", GDB_SIGINT);
 	case GDB_STOP_ENDED:
@@ -822,6 +936,9 @@ static int detach(struct hv_gdb *g)
 	for (i = 0; i < GDB_MAX_BREAKPOINTS; i++)
 		if (g->bp[i].used)
 			remove_breakpoint(&g->bp[i], g->vm);
+	for (i = 0; i < GDB_MAX_WATCHPOINTS; i++)
+		if (g->wp[i].used)
+			remove_watchpoint(g, &g->wp[i]);
 	return g->ops->detach(g);
 }
 
@@ -958,7 +1075,7 @@ int hv_gdb_serve(struct hv_gdb *g)
 			break;
 		case 'Z':
 		case 'z':
-			ret = cmd_breakpoint(g, pkt + 1, pkt[0] == 'Z');
+			ret = cmd_point(g, pkt + 1, pkt[0] == 'Z');
 			break;
 		case 'c':
 		case 'C':

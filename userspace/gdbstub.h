@@ -20,6 +20,7 @@
 
 #define GDB_PACKET_SIZE		0x4000	/* what qSupported offers */
 #define GDB_MAX_BREAKPOINTS	64
+#define GDB_MAX_WATCHPOINTS	4	/* as x86's debug registers */
 
 /* hvctl's exit status (hvctl.h) when gdb killed the guest or went away */
 #define STATUS_KILLED		STATUS_INTERRUPTED
@@ -28,6 +29,7 @@
 enum hv_gdb_stop {
 	GDB_STOP_STEP,		/* SIGTRAP: one instruction done */
 	GDB_STOP_BREAKPOINT,	/* SIGTRAP at one of ours */
+	GDB_STOP_WATCHPOINT,	/* SIGTRAP after an access to hv_gdb.watch_hit */
 	GDB_STOP_INTERRUPT,	/* SIGINT: Ctrl-C */
 	GDB_STOP_ENDED,		/* the guest is over: hv_gdb.status */
 	GDB_STOP_ERROR,		/* HVLAB_RUN failed */
@@ -60,6 +62,26 @@ struct hv_gdb_ops {
 	 * NULL: hvctl has no monitor commands for this target.
 	 */
 	void (*monitor)(struct hv_gdb *g, const char *cmd, char *out, size_t len);
+	/*
+	 * Give the guest exactly @rights (HVLAB_MEM_ATTR_*) to the RAM page
+	 * at @gpa: 0, or -1. NULL: no watchpoints (Z2-Z4 unsupported).
+	 */
+	int (*protect)(struct hv_gdb *g, uint64_t gpa, uint32_t rights);
+};
+
+/* Z2, Z3, Z4: what a watchpoint stops at */
+enum hv_gdb_watch_kind {
+	GDB_WATCH_WRITE = 2,
+	GDB_WATCH_READ = 3,
+	GDB_WATCH_ACCESS = 4,
+};
+
+struct hv_gdb_watchpoint {
+	int used;
+	enum hv_gdb_watch_kind kind;
+	uint64_t addr;		/* linear, as gdb gave it */
+	uint64_t gpa;		/* the first byte's; all of them in that page */
+	uint64_t len;
 };
 
 struct hv_gdb_breakpoint {
@@ -81,6 +103,9 @@ struct hv_gdb {
 	int no_ack;		/* after QStartNoAckMode */
 	int swbreak;		/* gdb takes "swbreak": RIP stays at the INT3 */
 	struct hv_gdb_breakpoint bp[GDB_MAX_BREAKPOINTS];
+	struct hv_gdb_watchpoint wp[GDB_MAX_WATCHPOINTS];
+	const struct hv_gdb_watchpoint *watch_hit;	/* GDB_STOP_WATCHPOINT's */
+	int execute_only;	/* a page may be execute-only (HVLAB_CAP_EPT_EXECUTE_ONLY) */
 
 	/* bytes from gdb not yet parsed; ops->run may add to them */
 	char in[2 * GDB_PACKET_SIZE];
@@ -101,6 +126,20 @@ int hv_gdb_serve(struct hv_gdb *g);
 
 /* Our breakpoint at linear address addr, or NULL. */
 struct hv_gdb_breakpoint *hv_gdb_breakpoint_at(struct hv_gdb *g, uint64_t addr);
+
+/*
+ * The rights the watchpoints leave the guest on the page at @page: no
+ * write under a write watchpoint, nothing but execute (where pages may be
+ * execute-only) under a read or access one.
+ */
+uint32_t hv_gdb_page_rights(const struct hv_gdb *g, uint64_t page);
+/*
+ * The watchpoint an access at @gpa (a write, or a read) hits, or NULL.
+ * The exit gives where an access starts, not its size: any watched byte
+ * within 8 bytes of it counts, and gdb checks a write watchpoint's value.
+ */
+const struct hv_gdb_watchpoint *hv_gdb_watch_hit(const struct hv_gdb *g, uint64_t gpa,
+						 int write);
 
 /* hvctl gdb [--port N] [--mem SIZE] GUEST; argv[0] is "gdb" (gdb_main.c). */
 int hv_gdb_main(int argc, char **argv);

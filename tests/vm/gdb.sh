@@ -62,6 +62,13 @@ gdb -batch -nx $E -ex "target remote 127.0.0.1:$PORT" \
 	-ex 'stepi' -ex 'echo @step2\n' -ex 'p (long)$pc - (long)step_here' \
 	-ex 'echo @regs\n' -ex 'info registers' \
 	-ex 'stepi' -ex 'stepi' -ex 'echo @step4\n' -ex 'p (long)$pc - (long)step_here' \
+	-ex 'delete' -ex 'watch *(int *)&watched' -ex 'continue' \
+	-ex 'echo @watch\n' -ex 'p (long)$pc - (long)touch_watched' \
+	-ex 'delete' -ex 'rwatch *(int *)&watched' -ex 'continue' \
+	-ex 'echo @rwatch\n' -ex 'p (long)$pc - (long)touch_watched' \
+	-ex 'delete' -ex 'awatch *(int *)&watched' -ex 'continue' \
+	-ex 'echo @awatch\n' -ex 'p (long)$pc - (long)touch_watched' -ex 'p *(int *)&watched' \
+	-ex 'echo @watched\n' \
 	-ex 'delete' -ex 'set var spin = 1' \
 	-ex "shell (until grep -q spinning $T/hv.out; do sleep 0.01; done; kill -INT \$PPID) &" \
 	-ex 'continue' -ex 'echo @interrupted\n' -ex 'info registers rip' \
@@ -100,6 +107,20 @@ sed -n '/^@step2/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 6$'
 ok $? "64-bit: stepi over the 5-byte MOV: rip = step_here + 6"
 sed -n '/^@step4/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 10$'
 ok $? "64-bit: two more stepi, the second over an OUT that exits to hvctl: step_here + 10"
+sed -n '/^@step4/,/^@watch$/p' $T/gdb.out >$T/part
+has $T/part 'Hardware watchpoint [0-9]*: \*(int \*)&watched' && has $T/part '^Old value = 0$' &&
+	has $T/part '^New value = 5$' &&
+	sed -n '/^@watch$/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 10$'
+ok $? "64-bit: watch (Z2, EPT write-protection): stops after the store, touch_watched + 10, 0 -> 5"
+sed -n '/^@watch$/,/^@rwatch/p' $T/gdb.out >$T/part
+has $T/part 'Hardware read watchpoint [0-9]*: \*(int \*)&watched' && has $T/part '^Value = 5$' &&
+	sed -n '/^@rwatch/,/^@/p' $T/gdb.out | grep -q '^\$[0-9]* = 16$'
+ok $? "64-bit: rwatch (Z3): stops after the load, touch_watched + 16"
+sed -n '/^@rwatch/,/^@watched/p' $T/gdb.out >$T/part
+has $T/part 'Hardware access (read/write) watchpoint [0-9]*: \*(int \*)&watched' &&
+	sed -n '/^@awatch/,/^@/p' $T/gdb.out >$T/part2 && grep -q '^\$[0-9]* = 23$' $T/part2 &&
+	grep -q '^\$[0-9]* = 6$' $T/part2
+ok $? "64-bit: awatch (Z4): stops after the read-modify-write, touch_watched + 23, value 6"
 sed -n '/^@regs/,/^@/p' $T/gdb.out >$T/part
 has $T/part '^rax *0x12345678 ' && has $T/part '^cs *0x18 ' && has $T/part '^eflags ' &&
 	has $T/part '^cr3 *0x2000 ' && has $T/part '^efer *0x500 '
