@@ -84,26 +84,47 @@ static int ept_set_leaf(struct hvlab_ept *ept, u64 gpa, u64 leaf)
 }
 
 /*
- * The present leaf entry that maps @gpa, and its level, or NULL. The
- * entries are read once each: a guest may be setting A/D flags.
+ * The present leaf entry that maps @gpa, its level and the value it had
+ * when read, or NULL. The entries are read once each: a guest may be
+ * setting A/D flags, and a split may turn a leaf into a table meanwhile.
  */
-static u64 *ept_find_leaf(struct hvlab_ept *ept, u64 gpa, int *level)
+static u64 *ept_find_leaf_value(struct hvlab_ept *ept, u64 gpa, int *level, u64 *value)
 {
 	u64 *table = ept->pml4;
 	int l;
 
 	for (l = EPT_LEVELS; ; l--) {
 		u64 *entry = &table[EPT_INDEX(gpa, l)];
-		u64 value = READ_ONCE(*entry);
+		u64 v = READ_ONCE(*entry);
 
-		if (!ept_entry_present(value))
+		if (!ept_entry_present(v))
 			return NULL;
-		if (ept_entry_is_leaf(value, l)) {
+		if (ept_entry_is_leaf(v, l)) {
 			*level = l;
+			*value = v;
 			return entry;
 		}
-		table = __va(value & EPT_ADDR_MASK);
+		table = __va(v & EPT_ADDR_MASK);
 	}
+}
+
+static u64 *ept_find_leaf(struct hvlab_ept *ept, u64 gpa, int *level)
+{
+	u64 value;
+
+	return ept_find_leaf_value(ept, gpa, level, &value);
+}
+
+/*
+ * The rights bits of a leaf at @level that grants @rights (EPT bits 2:0):
+ * bit 11 if none; and where large leaves may not execute (iTLB multihit),
+ * bit 52 in place of execute, which 4 KiB leaves split from it get back.
+ */
+static u64 ept_leaf_rights(u64 rights, int level)
+{
+	if (level > 1 && vmx_config.ept_large_nx && (rights & EPT_EXECUTE))
+		return (rights & ~EPT_EXECUTE) | EPT_NX_HUGE;
+	return rights ? rights : EPT_NO_RIGHTS;
 }
 
 /*
@@ -116,8 +137,8 @@ static u64 *ept_find_leaf(struct hvlab_ept *ept, u64 gpa, int *level)
  */
 static u64 ept_ram_leaf(u64 hpa, int level)
 {
-	return (hpa & EPT_ADDR_MASK) | EPT_RWX | EPT_MEMTYPE_WB | EPT_IGNORE_PAT |
-	       (level > 1 ? EPT_LARGE_PAGE : 0);
+	return (hpa & EPT_ADDR_MASK) | ept_leaf_rights(EPT_RWX, level) | EPT_MEMTYPE_WB |
+	       EPT_IGNORE_PAT | (level > 1 ? EPT_LARGE_PAGE : 0);
 }
 
 int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa)
@@ -272,6 +293,10 @@ static int ept_split(struct hvlab_ept *ept, u64 *leaf, int level)
 		u64 bits = (old & ~EPT_ADDR_MASK & ~EPT_LARGE_PAGE) |
 			   (level - 1 > 1 ? EPT_LARGE_PAGE : 0);
 
+		/* 4 KiB leaves of a large one that withheld execute get it */
+		if (level - 1 == 1 && (bits & EPT_NX_HUGE))
+			bits = (bits & ~EPT_NX_HUGE) | EPT_EXECUTE;
+
 		for (i = 0; i < 512; i++)
 			table[i] = (hpa + i * size) | bits;
 	} while (!try_cmpxchg64(leaf, &old, __pa(table) | EPT_RWX));
@@ -290,19 +315,18 @@ static int ept_split(struct hvlab_ept *ept, u64 *leaf, int level)
  */
 int hvlab_ept_set_rights(struct hvlab_ept *ept, u64 gpa, unsigned long npages, u64 rights)
 {
-	u64 want = rights ? rights : EPT_NO_RIGHTS;
-
 	while (npages) {
 		int level, ret;
 		u64 *leaf = ept_find_leaf(ept, gpa, &level);
 		unsigned long n;
-		u64 old, new;
+		u64 old, new, want;
 
 		if (!leaf)
 			return -ENOENT;
 		old = READ_ONCE(*leaf);
+		want = ept_leaf_rights(rights, level);
 		n = ept_pages_to_leaf_end(gpa, level);
-		if ((old & (EPT_RWX | EPT_NO_RIGHTS)) != want && level > 1 &&
+		if ((old & EPT_RIGHTS_MASK) != want && level > 1 &&
 		    (!IS_ALIGNED(gpa, 1ULL << EPT_LEVEL_SHIFT(level)) || n > npages)) {
 			ret = ept_split(ept, leaf, level);
 			if (ret)
@@ -310,7 +334,7 @@ int hvlab_ept_set_rights(struct hvlab_ept *ept, u64 gpa, unsigned long npages, u
 			continue;
 		}
 		do {
-			new = (old & ~(EPT_RWX | EPT_NO_RIGHTS)) | want;
+			new = (old & ~EPT_RIGHTS_MASK) | want;
 		} while (!try_cmpxchg64(leaf, &old, new));
 		n = min(n, npages);
 		npages -= n;
@@ -319,13 +343,39 @@ int hvlab_ept_set_rights(struct hvlab_ept *ept, u64 gpa, unsigned long npages, u
 	return 0;
 }
 
-/* The EPT rights (bits 2:0) of the RAM page at @gpa, or -ENOENT if unmapped */
-int hvlab_ept_rights(struct hvlab_ept *ept, u64 gpa)
+/*
+ * The EPT rights (bits 2:0) of the RAM page at @gpa, or -ENOENT if
+ * unmapped; *@nx_huge: its large leaf withholds execute for iTLB multihit.
+ */
+int hvlab_ept_rights(struct hvlab_ept *ept, u64 gpa, bool *nx_huge)
 {
 	int level;
+	u64 value;
+
+	if (!ept_find_leaf_value(ept, gpa, &level, &value))
+		return -ENOENT;
+	*nx_huge = value & EPT_NX_HUGE;
+	return value & EPT_RWX;
+}
+
+/*
+ * A fetch from a large leaf that withholds execute for iTLB multihit:
+ * split it (a 1 GiB one twice, as the fetch comes again) until the page
+ * fetched from is a 4 KiB leaf, which may execute. No INVEPT: the leaf
+ * never executed, and the violation made the CPU forget what it cached
+ * for this address (SDM 29.4.3.1). Called with the VM's lock held.
+ */
+int hvlab_ept_split_for_fetch(struct hvlab_ept *ept, u64 gpa)
+{
+	int level, ret;
 	u64 *leaf = ept_find_leaf(ept, gpa, &level);
 
-	return leaf ? READ_ONCE(*leaf) & EPT_RWX : -ENOENT;
+	if (!leaf || level == 1 || !(READ_ONCE(*leaf) & EPT_NX_HUGE))
+		return 0;	/* split already, by another vCPU */
+	ret = ept_split(ept, leaf, level);
+	if (!ret)
+		ept->exec_splits++;
+	return ret;
 }
 
 static void ept_free_table(u64 *table, int level)

@@ -22,7 +22,14 @@
  * whose rights userspace took away entirely, which still maps its page.
  */
 #define EPT_NO_RIGHTS		(1ULL << 11)
-#define EPT_ADDR_MASK		0x000ffffffffff000ULL
+/*
+ * Bit 52, also ignored: a large leaf that withholds execute only because
+ * this CPU has the iTLB multihit erratum; its 4 KiB pages may execute
+ * (ept.c splits it at the first fetch).
+ */
+#define EPT_NX_HUGE		(1ULL << 52)
+#define EPT_RIGHTS_MASK		(EPT_RWX | EPT_NO_RIGHTS | EPT_NX_HUGE)
+#define EPT_ADDR_MASK		0x000ffffffffff000ULL	/* bits 51:12 */
 
 /* EPTP fields (SDM 25.6.11) */
 #define EPTP_MEMTYPE_WB		6ULL
@@ -37,7 +44,7 @@
 /* Does @entry map or point to something (RAM without rights too)? */
 static inline bool ept_entry_present(u64 entry)
 {
-	return entry & (EPT_RWX | EPT_NO_RIGHTS);
+	return entry & EPT_RIGHTS_MASK;
 }
 
 /* Does @entry, present at @level, map a page rather than point to a table? */

@@ -780,13 +780,28 @@ static int handle_io_exit(struct hvlab_vcpu *vcpu)
 static int ept_violation_memory_access(struct hvlab_vcpu *vcpu)
 {
 	u64 gpa = vcpu->exit.gpa, qual = vcpu->exit.qualification;
-	int rights = hvlab_ept_rights(&vcpu->vm->ept, gpa);
 	struct hvlab_run *run = vcpu->run;
 	u32 access = qual & EPT_QUAL_ACCESS;
+	bool nx_huge;
+	int rights = hvlab_ept_rights(&vcpu->vm->ept, gpa, &nx_huge);
 
 	if (rights < 0 || !hvlab_gpa_to_page(vcpu->vm, gpa))
 		return -ENOENT;
 	hvlab_spec_note_host_access(vcpu);
+	/* A fetch from a large page kept from executing (iTLB multihit): split it */
+	if ((qual & EPT_QUAL_FETCH) && nx_huge) {
+		int ret;
+
+		mutex_lock(&vcpu->vm->lock);
+		ret = hvlab_ept_split_for_fetch(&vcpu->vm->ept, gpa);
+		mutex_unlock(&vcpu->vm->lock);
+		if (ret) {
+			hvlab_vcpu_kill(vcpu, "no memory to split the large EPT page at gpa 0x%llx",
+					gpa);
+			return 0;
+		}
+		return 1;
+	}
 	/*
 	 * The rights allow it now: given back between the access and this
 	 * look. The violation made the CPU forget the old entry (SDM
@@ -966,6 +981,9 @@ int hvlab_handle_exit(struct hvlab_vcpu *vcpu)
 {
 	u32 basic = HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason);
 
+	/* The EPT retry (below) is for one violation right after another */
+	if (basic != EXIT_REASON_EPT_VIOLATION && basic != EXIT_REASON_EPT_MISCONFIG)
+		vcpu->ept_retry_gpa = ~0ULL;
 	/* As any index that comes from outside: no speculation past the end */
 	if (basic < ARRAY_SIZE(exit_handlers)) {
 		basic = array_index_nospec(basic, ARRAY_SIZE(exit_handlers));

@@ -73,6 +73,7 @@ struct hvlab_vmx_config {
 	bool ept_ad;			/* EPT accessed and dirty flags (SDM 29.3.5) */
 	bool ept_2m, ept_1g;		/* EPT leaves of 2 MiB, 1 GiB (SDM A.10) */
 	bool ept_execute_only;		/* a leaf may grant execute without read */
+	bool ept_large_nx;		/* iTLB multihit: large leaves never execute */
 	bool host_has_debugctl;		/* Bochs has no IA32_DEBUGCTL */
 	u64 host_xcr0;			/* 0 if the host does not use XSAVE */
 	u64 guest_xcr0;			/* XCR0 bits a guest may set (vmx.c) */
@@ -127,6 +128,7 @@ struct hvlab_ept {
 	unsigned long table_pages;	/* paging-structure pages, the root too */
 	/* present leaves by level - 1: 4 KiB (MMIO ones too), 2 MiB, 1 GiB */
 	unsigned long leaves[3];
+	unsigned long exec_splits;	/* large leaves split at a fetch (iTLB multihit) */
 };
 
 int hvlab_ept_init(struct hvlab_ept *ept);
@@ -136,7 +138,8 @@ int hvlab_ept_map_mmio_page(struct hvlab_ept *ept, u64 gpa);
 int hvlab_ept_map_pages(struct hvlab_ept *ept, u64 gpa, struct page **pages,
 			unsigned long npages, bool small_only);
 int hvlab_ept_set_rights(struct hvlab_ept *ept, u64 gpa, unsigned long npages, u64 rights);
-int hvlab_ept_rights(struct hvlab_ept *ept, u64 gpa);
+int hvlab_ept_rights(struct hvlab_ept *ept, u64 gpa, bool *nx_huge);
+int hvlab_ept_split_for_fetch(struct hvlab_ept *ept, u64 gpa);
 void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages);
 unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
 				      unsigned long *bitmap);

@@ -68,7 +68,8 @@ static void vm_free_slot(struct hvlab_vm *vm, struct hvlab_mem_slot *slot)
 /* Validate a region without touching the VM (vm->lock held). */
 static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region *r)
 {
-	u64 max_gpa = 1ULL << boot_cpu_data.x86_phys_bits;
+	/* The 4-level EPT maps 48 bits, whatever MAXPHYADDR says */
+	u64 max_gpa = min(1ULL << boot_cpu_data.x86_phys_bits, EPT_GPA_LIMIT);
 	int i;
 
 	if (r->slot >= HVLAB_MAX_MEM_SLOTS || (r->flags & ~(HVLAB_MEM_MMIO | HVLAB_MEM_LOG_DIRTY)) ||

@@ -163,6 +163,8 @@ static void vmx_read_caps(struct hvlab_vmx_caps *caps)
 		caps->flags |= HVLAB_CAP_EPT_1G;
 	if (caps->ept_vpid_cap & EPT_CAP_EXECUTE_ONLY)
 		caps->flags |= HVLAB_CAP_EPT_EXECUTE_ONLY;
+	if (boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT))
+		caps->flags |= HVLAB_CAP_EPT_LARGE_NX;
 }
 
 /*
@@ -248,6 +250,13 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	cfg->ept_2m = caps->ept_vpid_cap & EPT_CAP_2M_PAGES;
 	cfg->ept_1g = cfg->ept_2m && (caps->ept_vpid_cap & EPT_CAP_1G_PAGES);
 	cfg->ept_execute_only = caps->ept_vpid_cap & EPT_CAP_EXECUTE_ONLY;
+	/*
+	 * iTLB multihit (CVE-2018-12207): on an affected CPU a guest that
+	 * changes its own page size under an executable large EPT page can
+	 * cause a machine check. As KVM's nx_huge_pages, large leaves do not
+	 * execute there; ept.c splits one at its first fetch.
+	 */
+	cfg->ept_large_nx = boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT);
 
 	/*
 	 * CR0/CR4 bits fixed by VMX are owned by the host: the guest reads

@@ -20,6 +20,8 @@
 #define HV_EPT_LARGE		(UINT64_C(1) << 7)
 #define HV_EPT_ACCESSED		(UINT64_C(1) << 8)
 #define HV_EPT_DIRTY		(UINT64_C(1) << 9)		/* leaf */
+/* hvlab's, ignored by the CPU: a large leaf kept from executing (iTLB multihit) */
+#define HV_EPT_NX_HUGE		(UINT64_C(1) << 52)
 #define HV_EPT_ADDR_MASK	UINT64_C(0x000ffffffffff000)
 #define HV_EPTP_AD_ENABLED	(UINT64_C(1) << 6)		/* SDM 25.6.11 */
 

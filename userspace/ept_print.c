@@ -33,17 +33,22 @@ static const char *rights_text(uint64_t entry, char buf[4])
 	return buf;
 }
 
-/* What a leaf's bits say beyond its rights: "WB ipat A D", or the MMIO marker */
+/*
+ * What a leaf's bits say beyond its rights: "WB ipat A D", "nx-huge" for a
+ * large page kept from executing (iTLB multihit: its 4 KiB pages may), or
+ * the MMIO marker
+ */
 static const char *kind_text(const struct hv_ept *ept, uint64_t bits, char *buf, size_t len)
 {
 	if (hv_ept_is_mmio(bits)) {
 		snprintf(buf, len, "MMIO (write-only: misconfigured, every access exits 49)");
 		return buf;
 	}
-	snprintf(buf, len, "%s%s%s%s", hv_ept_memtype_name(HV_EPT_MEMTYPE(bits)),
+	snprintf(buf, len, "%s%s%s%s%s", hv_ept_memtype_name(HV_EPT_MEMTYPE(bits)),
 		 bits & HV_EPT_IGNORE_PAT ? " ipat" : "",
 		 (ept->eptp & HV_EPTP_AD_ENABLED) && (bits & HV_EPT_ACCESSED) ? " A" : "",
-		 (ept->eptp & HV_EPTP_AD_ENABLED) && (bits & HV_EPT_DIRTY) ? " D" : "");
+		 (ept->eptp & HV_EPTP_AD_ENABLED) && (bits & HV_EPT_DIRTY) ? " D" : "",
+		 bits & HV_EPT_NX_HUGE ? " nx-huge" : "");
 	return buf;
 }
 
@@ -220,13 +225,14 @@ static void print_json_bits(FILE *out, const struct hv_ept *ept, uint64_t bits)
 {
 	int ad = !!(ept->eptp & HV_EPTP_AD_ENABLED);
 
-	fprintf(out, "\"read\":%s,\"write\":%s,\"execute\":%s,\"mmio\":%s,\"memtype\":\"%s\",\"ignore_pat\":%s,\"accessed\":%s,\"dirty\":%s",
+	fprintf(out, "\"read\":%s,\"write\":%s,\"execute\":%s,\"mmio\":%s,\"memtype\":\"%s\",\"ignore_pat\":%s,\"accessed\":%s,\"dirty\":%s,\"nx_huge\":%s",
 		bits & HV_EPT_READ ? "true" : "false", bits & HV_EPT_WRITE ? "true" : "false",
 		bits & HV_EPT_EXECUTE ? "true" : "false", hv_ept_is_mmio(bits) ? "true" : "false",
 		hv_ept_is_mmio(bits) ? "none" : hv_ept_memtype_name(HV_EPT_MEMTYPE(bits)),
 		bits & HV_EPT_IGNORE_PAT ? "true" : "false",
 		!ad ? "null" : bits & HV_EPT_ACCESSED ? "true" : "false",
-		!ad ? "null" : bits & HV_EPT_DIRTY ? "true" : "false");
+		!ad ? "null" : bits & HV_EPT_DIRTY ? "true" : "false",
+		bits & HV_EPT_NX_HUGE ? "true" : "false");
 }
 
 void hv_ept_print_json(FILE *out, const struct hv_ept *ept, int with_leaves)

@@ -70,6 +70,8 @@ struct hvlab_vmx_caps {
 #define HVLAB_CAP_EPT_AD		(1u << 6)
 #define HVLAB_CAP_EPT_1G		(1u << 7)
 #define HVLAB_CAP_EPT_EXECUTE_ONLY	(1u << 8)
+/* iTLB multihit: large EPT pages do not execute; a fetch splits them */
+#define HVLAB_CAP_EPT_LARGE_NX		(1u << 9)
 
 /*
  * Guest memory: a page-aligned range of the caller's memory, pinned and

@@ -160,7 +160,7 @@ hvctl ept $G/hello.bin >$T/out 2>$T/err
 [ $? = 0 ] && grep -q '^EPT: EPTP 0x[0-9a-f]* (root table at 0x[0-9a-f]*), 4-level walk, WB, A/D \(on\|off\)$' $T/out &&
 	grep -q '^0x0000000000000000-0x000000000009ffff   640K in   4K pages  RWX  WB ipat  host 0x' $T/out &&
 	grep -q '^0x0000000000100000-0x00000000001fffff     1M in   4K pages  RWX  WB ipat  host 0x' $T/out &&
-	grep -q '^0x0000000000200000-0x00000000003fffff     2M in   2M pages  RWX  WB ipat  host 0x[0-9a-f]*00000$' $T/out &&
+	grep -q '^0x0000000000200000-0x00000000003fffff     2M in   2M pages  RW\(X  WB ipat\|-  WB ipat nx-huge\)  host 0x[0-9a-f]*00000$' $T/out &&
 	grep -q '^3 ranges, 417 leaves, 4 table pages$' $T/out
 ok $? "ept: write-back ignore-PAT RAM ranges, 2-4 MiB in one 2 MiB page: 417 leaves in 4 table pages"
 hvctl run --small-pages --ept-dump $T/ept.txt $G/hello.bin >$T/out 2>$T/err
@@ -174,7 +174,7 @@ ok $? "run --hugepages, none reserved: status 4 and what to do (status $st)"
 echo 2 >/proc/sys/vm/nr_hugepages
 hvctl run --hugepages --ept-dump $T/ept.txt $G/hello.bin >$T/out 2>$T/err
 [ $? = 0 ] && grep -q '^Hello from an hvlab guest!$' $T/out &&
-	grep -q '^0x0000000000200000-0x00000000003fffff     2M in   2M pages  RWX  WB ipat' $T/ept.txt
+	grep -q '^0x0000000000200000-0x00000000003fffff     2M in   2M pages  RW\(X  WB ipat\|-  WB ipat nx-huge\)' $T/ept.txt
 ok $? "run --hugepages: hugetlbfs pages, 2-4 MiB in one 2 MiB EPT page"
 echo 0 >/proc/sys/vm/nr_hugepages
 hvctl ept --gpa 0x7c05 $G/hello.bin >$T/out 2>$T/err
@@ -186,10 +186,10 @@ grep -q 'GPA 0xa0000: no EPT entry maps it (an access is an EPT violation, exit 
 ok $? "ept --gpa in the VGA hole: no entry, an EPT violation"
 hvctl ept --tree $G/hello.bin >$T/out 2>$T/err
 [ $? = 0 ] && grep -q '^      PTE\[256-511\] RWX WB ipat  0x100000-0x1fffff  host' $T/out &&
-	grep -q '^    PDE\[1\] RWX WB ipat  0x200000-0x3fffff  host 0x[0-9a-f]*00000$' $T/out
+	grep -q '^    PDE\[1\] RW\(X WB ipat\|- WB ipat nx-huge\)  0x200000-0x3fffff  host 0x[0-9a-f]*00000$' $T/out
 ok $? "ept --tree: table entries, runs of leaves, and a 2 MiB leaf"
 hvctl ept --gpa 0x300005 $G/hello.bin >$T/out 2>$T/err
-[ $? = 0 ] && grep -q '^    PDE\[1\] 0x[0-9a-f]*000f7 RWX WB ipat  GPA 0x300005 -> host 0x[0-9a-f]*00005$' $T/out &&
+[ $? = 0 ] && grep -q '^    PDE\[1\] 0x[0-9a-f]*000f[37] RW\(X WB ipat\|- WB ipat nx-huge\)  GPA 0x300005 -> host 0x[0-9a-f]*00005$' $T/out &&
 	! grep -q '^ *PTE' $T/out
 ok $? "ept --gpa in a 2 MiB page: the walk ends at the PDE, bit 7 set"
 hvctl ept --json $G/hello.bin >$T/out 2>$T/err
