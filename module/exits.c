@@ -283,7 +283,8 @@ static int handle_gp_instead(struct hvlab_vcpu *vcpu)
  * keeps the guest's memory coherent itself and will not let it flush the
  * host's caches or sleep the host's CPU, so these are no-ops, as in KVM.
  * PAUSE and INVLPG exit only when userspace intercepts them; skipping
- * them is right too: without VPID every VM entry flushes the guest's TLB.
+ * them is right too: the next VM entry flushes the guest's TLB (without
+ * VPID every entry does; with it, hvlab_handle_exit() asks for INVVPID).
  */
 static int handle_skip_instruction(struct hvlab_vcpu *vcpu)
 {
@@ -611,8 +612,8 @@ static int handle_rdrand(struct hvlab_vcpu *vcpu)
 /*
  * SDM 26.1.3: INVPCID exits with "enable INVPCID" and "INVLPG exiting"
  * (HVLAB_INTERCEPT_INVLPG). Types above 3 are #GP(0) (the INVPCID page of
- * SDM Vol. 2); the rest is a no-op, because without VPID every VM entry
- * flushes the guest's TLB anyway.
+ * SDM Vol. 2); the rest is a no-op here: the next VM entry flushes the
+ * guest's TLB (an INVVPID that hvlab_handle_exit() asks for, with VPID).
  */
 static int handle_invpcid(struct hvlab_vcpu *vcpu)
 {
@@ -984,6 +985,14 @@ int hvlab_handle_exit(struct hvlab_vcpu *vcpu)
 	/* The EPT retry (below) is for one violation right after another */
 	if (basic != EXIT_REASON_EPT_VIOLATION && basic != EXIT_REASON_EPT_MISCONFIG)
 		vcpu->ept_retry_gpa = ~0ULL;
+	/*
+	 * What the guest asked to flush from its TLB (INVLPG, INVPCID), or
+	 * changed under it (CR0, CR3, CR4), when the handler emulates it: with
+	 * VPID a VM entry flushes nothing, so the next entry does (vcpu.c).
+	 */
+	if (basic == EXIT_REASON_CR_ACCESS || basic == EXIT_REASON_INVLPG ||
+	    basic == EXIT_REASON_INVPCID)
+		set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
 	/* As any index that comes from outside: no speculation past the end */
 	if (basic < ARRAY_SIZE(exit_handlers)) {
 		basic = array_index_nospec(basic, ARRAY_SIZE(exit_handlers));

@@ -104,6 +104,7 @@ void hvlab_vmx_free_regions(void);
 int hvlab_vmx_get_caps(void __user *argp);
 void hvlab_vmx_add_debugfs(struct dentry *root);
 void hvlab_vmx_invept_everywhere(u64 eptp);
+void hvlab_vmx_invept_on(const struct cpumask *cpus, u64 eptp);
 DECLARE_PER_CPU(bool, hvlab_vmx_is_on);
 
 /* With preemption off: may this CPU run VMX instructions? (every vCPU load) */
@@ -165,6 +166,8 @@ struct hvlab_vm {
 	u64 mem_total;
 	u64 slot_unwinds;	/* additions that failed half-way and were undone */
 	u64 dirty_pages_harvested;	/* HVLAB_GET_DIRTY_LOG: pages reported dirty */
+	u64 ept_flushes;	/* vm.c: invalidations after EPT entries shrank */
+	u64 ept_flush_cpus;	/* ... and the CPUs that had to INVEPT for them */
 	struct hvlab_vcpu *vcpus[HVLAB_MAX_VCPUS];
 	/* Backs HVLAB_APIC_BASE once a vCPU virtualizes APIC accesses. */
 	struct page *apic_access_page;
@@ -280,6 +283,7 @@ struct hvlab_vcpu {
 	int vmcs_cpu;			/* CPU the VMCS is active on, or -1: clear */
 	struct list_head active_vmcs_link;	/* on that CPU's list (vmcs.c) */
 	int last_cpu;			/* CPU of the previous load, or -1 */
+	u16 vpid;			/* its TLB tag (SDM 29.1), or 0 without VPID */
 	u32 cpu_migrations;
 	bool launched;			/* VMRESUME rather than VMLAUNCH: active, not cleared */
 	struct preempt_notifier preempt_notifier;
@@ -521,6 +525,7 @@ int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
 #define HVLAB_ENTRY_TIMER	0	/* the timer is on, or the preemption timer still set for it */
 #define HVLAB_ENTRY_MSR_LISTS	1	/* a value in the MSR-load lists changed (vmcs.c) */
 #define HVLAB_ENTRY_LOAD_AGAIN	2	/* a sched-in could not load the VMCS (vcpu.c) */
+#define HVLAB_ENTRY_FLUSH_VPID	3	/* the guest's TLB entries may be stale: INVVPID */
 
 /* timer.c: the guest's periodic interrupt, and HLT that waits for it */
 long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);

@@ -119,6 +119,7 @@ static u64 vcpu_stat(const struct hvlab_vcpu *vcpu, unsigned int i, struct hvlab
 enum { VM_STAT_VCPUS, VM_STAT_SLOTS, VM_STAT_BYTES, VM_STAT_EXITS, VM_STAT_EXITS_TO_USER,
 	VM_STAT_SLOT_UNWINDS, VM_STAT_EPT_TABLE_PAGES, VM_STAT_EPT_LEAVES_4K,
 	VM_STAT_EPT_LEAVES_2M, VM_STAT_EPT_LEAVES_1G, VM_STAT_EPT_EXEC_SPLITS,
+	VM_STAT_EPT_FLUSHES, VM_STAT_EPT_FLUSH_CPUS,
 	VM_STAT_DIRTY_PAGES };
 
 static const struct stat_def vm_stats[] = {
@@ -138,6 +139,10 @@ static const struct stat_def vm_stats[] = {
 	[VM_STAT_EPT_LEAVES_1G] = { "ept_leaves_1g", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
 	[VM_STAT_EPT_EXEC_SPLITS] = { "ept_exec_splits", HVLAB_STAT_UNIT_COUNT,
 				      HVLAB_STAT_CUMULATIVE },
+	/* vm.c: INVEPT only where a vCPU of the VM is loaded */
+	[VM_STAT_EPT_FLUSHES] = { "ept_flushes", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE },
+	[VM_STAT_EPT_FLUSH_CPUS] = { "ept_flush_cpus", HVLAB_STAT_UNIT_COUNT,
+				     HVLAB_STAT_CUMULATIVE },
 	[VM_STAT_DIRTY_PAGES] = { "dirty_pages_harvested", HVLAB_STAT_UNIT_COUNT,
 				  HVLAB_STAT_CUMULATIVE },
 };
@@ -157,6 +162,10 @@ static u64 vm_stat(struct hvlab_vm *vm, unsigned int i)
 		return vm->ept.leaves[i - VM_STAT_EPT_LEAVES_4K];
 	if (i == VM_STAT_EPT_EXEC_SPLITS)
 		return vm->ept.exec_splits;
+	if (i == VM_STAT_EPT_FLUSHES)
+		return vm->ept_flushes;
+	if (i == VM_STAT_EPT_FLUSH_CPUS)
+		return vm->ept_flush_cpus;
 	if (i == VM_STAT_DIRTY_PAGES)
 		return vm->dirty_pages_harvested;
 	for (j = 0; j < HVLAB_MAX_VCPUS; j++) {

@@ -371,6 +371,12 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	 */
 	if (unlikely(test_bit(HVLAB_ENTRY_MSR_LISTS, &vcpu->entry_work)))
 		hvlab_vmcs_update_msr_lists(vcpu);
+	/* On this CPU, with interrupts off: the entry follows here */
+	if (unlikely(test_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work))) {
+		clear_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
+		if (vcpu->vpid)
+			hvlab_invvpid(vcpu->vpid);
+	}
 	hvlab_fpu_reload_if_needed(vcpu);
 	/* The host's CR3 (PCID) and CR4 can change under a loaded VMCS. */
 	cr3 = __read_cr3();
@@ -878,6 +884,8 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case HVLAB_SET_SREGS:
 		ret = vcpu_set_sregs(vcpu, argp);
+		/* new control registers: the guest's TLB entries are not its own */
+		set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
 		break;
 	case HVLAB_GET_INTERCEPTS:
 		ret = vcpu_get_intercepts(vcpu, argp);
@@ -902,6 +910,7 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case HVLAB_SET_VMCS:
 		ret = hvlab_vcpu_set_vmcs(vcpu, argp);
+		set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
 		break;
 	case HVLAB_GET_VCPU_STATS:
 		ret = hvlab_vcpu_get_stats(vcpu, argp);
@@ -971,8 +980,26 @@ static int vcpu_mmap(struct file *file, struct vm_area_struct *vma)
 	return 0;
 }
 
+/* VPIDs 1-65535 (0 is the host's); none without VPID */
+static DEFINE_IDA(vcpu_vpids);
+
+static int vcpu_alloc_vpid(struct hvlab_vcpu *vcpu)
+{
+	int vpid;
+
+	if (!(vmx_config.proc_ctls2 & PROC2_ENABLE_VPID))
+		return 0;
+	vpid = ida_alloc_range(&vcpu_vpids, 1, 0xffff, GFP_KERNEL);
+	if (vpid < 0)
+		return vpid;
+	vcpu->vpid = vpid;
+	return 0;
+}
+
 static void vcpu_free(struct hvlab_vcpu *vcpu)
 {
+	if (vcpu->vpid)
+		ida_free(&vcpu_vpids, vcpu->vpid);
 	debugfs_remove_recursive(vcpu->debugfs);
 	hvlab_vmcs_free(vcpu);
 	hvlab_fpu_free(vcpu);
@@ -1042,7 +1069,7 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	ret = -ENOMEM;
 	if (!vcpu->run || !vcpu->console || !vcpu->coalesced || !vcpu->virtual_apic_page ||
 	    hvlab_vmcs_alloc(vcpu) ||
-	    hvlab_fpu_alloc(vcpu))
+	    hvlab_fpu_alloc(vcpu) || vcpu_alloc_vpid(vcpu))
 		goto fail;
 
 	ret = hvlab_vcpu_vmcs_enter(vcpu);
@@ -1067,6 +1094,8 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	hvlab_debugfs_add_vcpu(vcpu);
 	return fd;
 fail:
+	if (vcpu->vpid)
+		ida_free(&vcpu_vpids, vcpu->vpid);
 	if (vcpu->vmcs)
 		hvlab_vmcs_free(vcpu);
 	hvlab_fpu_free(vcpu);

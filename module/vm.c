@@ -65,6 +65,39 @@ static void vm_free_slot(struct hvlab_vm *vm, struct hvlab_mem_slot *slot)
 	slot->pages = NULL;
 }
 
+/*
+ * After EPT entries are removed or lose rights, and before the caller
+ * relies on it (pages unpinned, a dirty log handed out): no CPU may keep
+ * a translation from before. Only CPUs where one of the VM's vCPUs is
+ * loaded now need an INVEPT (SDM 29.4.3.1): a vCPU loaded later does one
+ * itself (hvlab_vmcs_load()), and no guest of this EPT runs elsewhere.
+ * The barrier pairs with the one after a load sets vcpu->cpu: either we
+ * see that CPU, or its INVEPT comes after our changes. vm->lock held.
+ */
+static void vm_flush_ept(struct hvlab_vm *vm)
+{
+	cpumask_var_t cpus;
+	int i;
+
+	if (!zalloc_cpumask_var(&cpus, GFP_KERNEL)) {
+		hvlab_vmx_invept_everywhere(vm->ept.eptp);
+		vm->ept_flush_cpus += num_online_cpus();
+		return;
+	}
+	/* Our EPT changes before the look at vcpu->cpu (pairs with hvlab_vmcs_load) */
+	smp_mb();
+	for (i = 0; i < HVLAB_MAX_VCPUS; i++) {
+		int cpu = vm->vcpus[i] ? READ_ONCE(vm->vcpus[i]->cpu) : -1;
+
+		if (cpu >= 0)
+			cpumask_set_cpu(cpu, cpus);
+	}
+	hvlab_vmx_invept_on(cpus, vm->ept.eptp);
+	vm->ept_flushes++;
+	vm->ept_flush_cpus += cpumask_weight(cpus);
+	free_cpumask_var(cpus);
+}
+
 /* Validate a region without touching the VM (vm->lock held). */
 static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region *r)
 {
@@ -149,7 +182,7 @@ static int vm_add_mmio_slot(struct hvlab_vm *vm, const struct hvlab_memory_regio
 		if (ret) {
 			hvlab_ept_unmap_range(&vm->ept, r->guest_phys_addr,
 					      (gpa - r->guest_phys_addr) >> PAGE_SHIFT);
-			hvlab_vmx_invept_everywhere(vm->ept.eptp);
+			vm_flush_ept(vm);
 			return ret;
 		}
 	}
@@ -215,7 +248,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	ret = hvlab_ept_map_pages(&vm->ept, r.guest_phys_addr, pages, npages,
 				  r.flags & HVLAB_MEM_LOG_DIRTY);
 	if (ret) {
-		hvlab_vmx_invept_everywhere(vm->ept.eptp);
+		vm_flush_ept(vm);
 		vm->slot_unwinds++;
 		unpin_user_pages(pages, npages);
 		kvfree(pages);
@@ -289,7 +322,7 @@ static long vm_set_memory_attributes(struct hvlab_vm *vm, void __user *argp)
 		goto out;
 	}
 	ret = hvlab_ept_set_rights(&vm->ept, a.gpa, a.size >> PAGE_SHIFT, a.rights);
-	hvlab_vmx_invept_everywhere(vm->ept.eptp);
+	vm_flush_ept(vm);
 out:
 	mutex_unlock(&vm->lock);
 	return ret;
@@ -332,7 +365,7 @@ static long vm_get_dirty_log(struct hvlab_vm *vm, void __user *argp)
 	}
 	found = hvlab_ept_harvest_dirty(&vm->ept, slot->gpa, slot->npages, bitmap);
 	if (found)
-		hvlab_vmx_invept_everywhere(vm->ept.eptp);
+		vm_flush_ept(vm);
 	vm->dirty_pages_harvested += found;
 	mutex_unlock(&vm->lock);
 	if (copy_to_user(u64_to_user_ptr(log.bitmap), bitmap, bytes))

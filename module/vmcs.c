@@ -684,6 +684,8 @@ int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
 	unsigned int errors = this_cpu_read(vmcs_access_errors);
 
 	vmcs_write_controls(vcpu);
+	if (vmx_config.proc_ctls2 & PROC2_ENABLE_VPID)
+		vmcs_write16(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
 	vmcs_write_host_constant_state(vcpu);
 	vmcs_write_host_cpu_state(vcpu);
 	vmcs_write_guest_reset_state(vcpu);
@@ -856,8 +858,13 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 		vmcs_leave_none_current();
 		return;
 	}
+	/* Entries of its VPID here may be from before a move away, or another vCPU's */
+	if (vcpu->last_cpu != cpu)
+		set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
 	vcpu->cpu = cpu;
 	vcpu->last_cpu = cpu;
+	/* Seen by vm_flush_ept() (vm.c), or our INVEPT below sees its changes */
+	smp_mb();
 	hvlab_spec_vcpu_load(vcpu);
 	vmcs_save_host_segments(vcpu);
 	if (vcpu->host_state_cpu < 0) {

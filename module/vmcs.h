@@ -163,6 +163,17 @@ static inline void vmx_invept(unsigned long type, u64 eptp)
 	asm volatile("invept %0, %1" : : "m" (desc), "r" (type) : "cc", "memory");
 }
 
+#define INVVPID_SINGLE_CONTEXT	1
+
+/* This CPU's cached linear translations of one VPID (SDM Vol. 2, INVVPID) */
+static inline void hvlab_invvpid(u16 vpid)
+{
+	struct { u64 vpid, linear_address; } desc = { vpid, 0 };
+
+	asm volatile("invvpid %0, %1" : : "m" (desc), "r" ((unsigned long)INVVPID_SINGLE_CONTEXT)
+		     : "cc", "memory");
+}
+
 /* This CPU's translations for one EPT root: single-context where it can. */
 static inline void hvlab_invept(u64 eptp)
 {

@@ -61,6 +61,7 @@
 #define EPT_CAP_AD_BITS			(1ULL << 21)
 #define EPT_CAP_INVEPT_SINGLE		(1ULL << 25)
 #define VPID_CAP_INVVPID		(1ULL << 32)
+#define VPID_CAP_INVVPID_SINGLE		(1ULL << 41)
 
 struct hvlab_vmx_config vmx_config;
 DEFINE_PER_CPU(unsigned int, vmcs_access_errors);
@@ -214,6 +215,18 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 				 PROC2_WBINVD_EXITING,
 				 &cfg->proc_ctls2))
 		return -EOPNOTSUPP;
+	/*
+	 * VPID (SDM 29.1): the guest's TLB entries are tagged with its vCPU's
+	 * VPID, so VM entries and exits need not flush them, as they must
+	 * without. hvlab then flushes them itself, with INVVPID, where the
+	 * guest or hvlab changed what they cache (vcpu.c): a move to another
+	 * CPU, an emulated MOV to CR0/CR3/CR4, INVLPG or INVPCID, state set
+	 * from userspace.
+	 */
+	if ((caps->procbased_ctls2 >> 32 & PROC2_ENABLE_VPID) &&
+	    (caps->ept_vpid_cap & VPID_CAP_INVVPID) &&
+	    (caps->ept_vpid_cap & VPID_CAP_INVVPID_SINGLE))
+		cfg->proc_ctls2 |= PROC2_ENABLE_VPID;
 	if (!vmx_adjust_controls("VM-exit", caps->exit_ctls,
 				 EXIT_CTL_HOST_ADDR_SPACE_SIZE | EXIT_CTL_SAVE_DEBUG_CONTROLS |
 				 EXIT_CTL_SAVE_IA32_PAT | EXIT_CTL_LOAD_IA32_PAT |
@@ -548,6 +561,12 @@ static void vmx_invept_this_cpu(void *eptp)
 void hvlab_vmx_invept_everywhere(u64 eptp)
 {
 	on_each_cpu(vmx_invept_this_cpu, &eptp, 1);
+}
+
+/* The same on @cpus only (vm.c knows where the VM's vCPUs are loaded) */
+void hvlab_vmx_invept_on(const struct cpumask *cpus, u64 eptp)
+{
+	on_each_cpu_mask(cpus, vmx_invept_this_cpu, &eptp, true);
 }
 
 void hvlab_vmx_free_regions(void)

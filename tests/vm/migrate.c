@@ -23,6 +23,8 @@
 #include <sys/mount.h>
 #include <sys/stat.h>
 
+#include <x86intrin.h>
+
 #include "hvtest.h"
 
 /* The grader boots the lab VM with two CPUs for these tests (scripts/labs test_cpus) */
@@ -205,6 +207,62 @@ TEST(external_interrupt_from_another_cpu)
 	EXPECT_GT(external, 0);
 	free(d);
 	free(v);
+	hv_close(&sp.vm);
+}
+
+static void *spin_until_signalled(void *arg)
+{
+	struct spinner *sp = arg;
+
+	sp->ret = hv_run(&sp->vm);
+	sp->done = 1;
+	return NULL;
+}
+
+/*
+ * The invalidation policy (vm.c: vm_flush_ept): when EPT entries lose
+ * rights, INVEPT runs only on CPUs where a vCPU of the VM is loaded now,
+ * as the IPI's count says; a vCPU loaded later INVEPTs itself.
+ */
+TEST(ept_flush_only_where_a_vcpu_is_loaded)
+{
+	static const uint8_t spin_forever[] = { 0xfb, 0xeb, 0xfe };	/* sti; 1: jmp 1b */
+	struct sigaction sa = { .sa_handler = on_sigusr1 };	/* no SA_RESTART */
+	struct spinner sp = { 0 };
+	uint64_t t0, remote, local;
+	pthread_t t;
+
+	if (sysconf(_SC_NPROCESSORS_ONLN) < 2)
+		SKIP(return, "needs two CPUs (labs/vm/run --cpus 2)");
+	ASSERT_EQ(0, sigaction(SIGUSR1, &sa, NULL));
+	ASSERT_EQ(0, hv_open(&sp.vm));
+	ASSERT_EQ(0, hv_create(&sp.vm, HV_DEFAULT_MEM));
+	ASSERT_EQ(0, hv_load_raw(&sp.vm, spin_forever, sizeof(spin_forever)));
+	ASSERT_EQ(0, pin(pthread_self(), 0));
+	ASSERT_EQ(0, pthread_create(&t, NULL, spin_until_signalled, &sp));
+	ASSERT_EQ(0, pin(t, 1));
+	/* the guest runs on CPU 1 once the kernel has handled an exit of it */
+	while (!hvtest_stat(sp.vm.vm_fd, HVLAB_GET_VM_STATS, "exits") && !sp.done)
+		usleep(1000);
+	t0 = __rdtsc();
+	ASSERT_EQ(0, hv_set_memory_rights(&sp.vm, 0x5000, 4096, HVLAB_MEM_ATTR_READ));
+	remote = __rdtsc() - t0;
+	EXPECT_EQ(1, hvtest_stat(sp.vm.vm_fd, HVLAB_GET_VM_STATS, "ept_flushes"));
+	EXPECT_EQ(1, hvtest_stat(sp.vm.vm_fd, HVLAB_GET_VM_STATS, "ept_flush_cpus"));
+	while (!sp.done) {
+		pthread_kill(t, SIGUSR1);
+		usleep(1000);
+	}
+	pthread_join(t, NULL);
+	EXPECT_EQ(-EINTR, sp.ret);
+	/* No vCPU loaded anywhere: no CPU needs an INVEPT */
+	t0 = __rdtsc();
+	ASSERT_EQ(0, hv_set_memory_rights(&sp.vm, 0x5000, 4096, HVLAB_MEM_ATTR_RWX));
+	local = __rdtsc() - t0;
+	EXPECT_EQ(2, hvtest_stat(sp.vm.vm_fd, HVLAB_GET_VM_STATS, "ept_flushes"));
+	EXPECT_EQ(1, hvtest_stat(sp.vm.vm_fd, HVLAB_GET_VM_STATS, "ept_flush_cpus"));
+	TH_LOG("HVLAB_SET_MEMORY_ATTRIBUTES: %llu ticks with an INVEPT IPI to the vCPU's CPU, %llu with none",
+	       (unsigned long long)remote, (unsigned long long)local);
 	hv_close(&sp.vm);
 }
 
