@@ -283,13 +283,20 @@ static int handle_gp_instead(struct hvlab_vcpu *vcpu)
  * keeps the guest's memory coherent itself and will not let it flush the
  * host's caches or sleep the host's CPU, so these are no-ops, as in KVM.
  * PAUSE and INVLPG exit only when userspace intercepts them; skipping
- * them is right too: the next VM entry flushes the guest's TLB (without
- * VPID every entry does; with it, hvlab_handle_exit() asks for INVVPID).
+ * them is right too, with the guest's TLB flushed at the next entry
+ * (handle_invlpg()).
  */
 static int handle_skip_instruction(struct hvlab_vcpu *vcpu)
 {
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
+}
+
+/* SDM 26.1.3, INVLPG exiting: the flush the guest asked for, at the next entry */
+static int handle_invlpg(struct hvlab_vcpu *vcpu)
+{
+	hvlab_vcpu_flush_tlb(vcpu);
+	return handle_skip_instruction(vcpu);
 }
 
 /*
@@ -508,6 +515,8 @@ static int handle_cr_access(struct hvlab_vcpu *vcpu)
 	unsigned int cr = CR_QUAL_NUMBER(qual);
 	u64 value;
 
+	/* With VPID no entry flushes the TLB: whatever changes here, the next does */
+	hvlab_vcpu_flush_tlb(vcpu);
 	switch (CR_QUAL_ACCESS(qual)) {
 	case CR_ACCESS_MOV_TO_CR:
 		value = hvlab_read_gpr(vcpu, CR_QUAL_GPR(qual));
@@ -612,8 +621,8 @@ static int handle_rdrand(struct hvlab_vcpu *vcpu)
 /*
  * SDM 26.1.3: INVPCID exits with "enable INVPCID" and "INVLPG exiting"
  * (HVLAB_INTERCEPT_INVLPG). Types above 3 are #GP(0) (the INVPCID page of
- * SDM Vol. 2); the rest is a no-op here: the next VM entry flushes the
- * guest's TLB (an INVVPID that hvlab_handle_exit() asks for, with VPID).
+ * SDM Vol. 2); the rest flushes the guest's whole TLB at the next entry,
+ * which is more than any type asks for.
  */
 static int handle_invpcid(struct hvlab_vcpu *vcpu)
 {
@@ -624,6 +633,7 @@ static int handle_invpcid(struct hvlab_vcpu *vcpu)
 		type = (u32)type;
 	if (type > 3)
 		return handle_gp_instead(vcpu);
+	hvlab_vcpu_flush_tlb(vcpu);
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
 }
@@ -773,6 +783,21 @@ static int handle_io_exit(struct hvlab_vcpu *vcpu)
 #define EPT_QUAL_NMI_UNBLOCKED	(1ULL << 12)	/* as INTR_INFO_UNBLOCK_NMI */
 
 /*
+ * An EPT violation where the tables say there should be none: retry once,
+ * as the CPU forgets the old entry at a violation (SDM 29.4.3.1). True if
+ * the exit before this one was such a retry at @gpa, which would make
+ * this one an hvlab bug; else note this one.
+ */
+static bool ept_retried_just_now(struct hvlab_vcpu *vcpu, u64 gpa)
+{
+	if (vcpu->ept_retry_gpa == gpa && vcpu->ept_retry_exit + 1 == vcpu->exit_count)
+		return true;
+	vcpu->ept_retry_gpa = gpa;
+	vcpu->ept_retry_exit = vcpu->exit_count;
+	return false;
+}
+
+/*
  * SDM 29.3.3.2: a violation on a RAM page whose rights userspace took
  * away (HVLAB_SET_MEMORY_ATTRIBUTES) goes to userspace as
  * HVLAB_EXIT_MEMORY_ACCESS, the qualification decoded. Returns -ENOENT
@@ -809,10 +834,8 @@ static int ept_violation_memory_access(struct hvlab_vcpu *vcpu)
 	 * 29.4.3.1): enter again, once; twice would be an hvlab bug.
 	 */
 	if (!(access & ~rights)) {
-		if (vcpu->ept_retry_gpa != gpa) {
-			vcpu->ept_retry_gpa = gpa;
+		if (!ept_retried_just_now(vcpu, gpa))
 			return 1;
-		}
 		hvlab_vcpu_kill(vcpu, "EPT violation at gpa 0x%llx that its rights (%d) allow (qualification 0x%llx): an hvlab bug",
 				gpa, rights, qual);
 		return 0;
@@ -864,10 +887,8 @@ static int handle_ept_violation(struct hvlab_vcpu *vcpu)
 	 * violation at the same address would be an hvlab bug.
 	 */
 	if (hvlab_gpa_to_page(vcpu->vm, gpa)) {
-		if (vcpu->ept_retry_gpa != gpa) {
-			vcpu->ept_retry_gpa = gpa;
+		if (!ept_retried_just_now(vcpu, gpa))
 			return 1;
-		}
 		hvlab_vcpu_kill(vcpu, "EPT violation at mapped gpa 0x%llx (qualification 0x%llx): an hvlab bug",
 				gpa, qual);
 		return 0;
@@ -953,7 +974,7 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_MONITOR]			= handle_skip_instruction,
 	[EXIT_REASON_MWAIT]			= handle_skip_instruction,
 	[EXIT_REASON_PAUSE]			= handle_skip_instruction,
-	[EXIT_REASON_INVLPG]			= handle_skip_instruction,
+	[EXIT_REASON_INVLPG]			= handle_invlpg,
 	[EXIT_REASON_RDTSC]			= handle_rdtsc,
 	[EXIT_REASON_RDTSCP]			= handle_rdtsc,
 	[EXIT_REASON_VMCLEAR]			= handle_vmx_instruction,
@@ -982,17 +1003,6 @@ int hvlab_handle_exit(struct hvlab_vcpu *vcpu)
 {
 	u32 basic = HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason);
 
-	/* The EPT retry (below) is for one violation right after another */
-	if (basic != EXIT_REASON_EPT_VIOLATION && basic != EXIT_REASON_EPT_MISCONFIG)
-		vcpu->ept_retry_gpa = ~0ULL;
-	/*
-	 * What the guest asked to flush from its TLB (INVLPG, INVPCID), or
-	 * changed under it (CR0, CR3, CR4), when the handler emulates it: with
-	 * VPID a VM entry flushes nothing, so the next entry does (vcpu.c).
-	 */
-	if (basic == EXIT_REASON_CR_ACCESS || basic == EXIT_REASON_INVLPG ||
-	    basic == EXIT_REASON_INVPCID)
-		set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
 	/* As any index that comes from outside: no speculation past the end */
 	if (basic < ARRAY_SIZE(exit_handlers)) {
 		basic = array_index_nospec(basic, ARRAY_SIZE(exit_handlers));

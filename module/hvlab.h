@@ -369,6 +369,7 @@ struct hvlab_vcpu {
 	u32 entry_insn_error;		/* VM-instruction error of the last VMfailValid */
 
 	u64 ept_retry_gpa;		/* exits.c: a violation retried there, or ~0 */
+	u64 ept_retry_exit;		/* ... at this exit_count */
 	bool dead;			/* a broken guest ends its own VM */
 	char dead_reason[96];
 };
@@ -526,6 +527,12 @@ int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
 #define HVLAB_ENTRY_MSR_LISTS	1	/* a value in the MSR-load lists changed (vmcs.c) */
 #define HVLAB_ENTRY_LOAD_AGAIN	2	/* a sched-in could not load the VMCS (vcpu.c) */
 #define HVLAB_ENTRY_FLUSH_VPID	3	/* the guest's TLB entries may be stale: INVVPID */
+
+/* The guest's TLB may hold what it should not: flush it before the next entry */
+static inline void hvlab_vcpu_flush_tlb(struct hvlab_vcpu *vcpu)
+{
+	set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
+}
 
 /* timer.c: the guest's periodic interrupt, and HLT that waits for it */
 long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);

@@ -369,12 +369,12 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	 * the host's TSC_AUX in them (vmcs.c) at any time until interrupts
 	 * are off.
 	 */
-	if (unlikely(test_bit(HVLAB_ENTRY_MSR_LISTS, &vcpu->entry_work)))
-		hvlab_vmcs_update_msr_lists(vcpu);
-	/* On this CPU, with interrupts off: the entry follows here */
-	if (unlikely(test_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work))) {
-		clear_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
-		if (vcpu->vpid)
+	if (unlikely(READ_ONCE(vcpu->entry_work) &
+		     (BIT(HVLAB_ENTRY_MSR_LISTS) | BIT(HVLAB_ENTRY_FLUSH_VPID)))) {
+		if (test_bit(HVLAB_ENTRY_MSR_LISTS, &vcpu->entry_work))
+			hvlab_vmcs_update_msr_lists(vcpu);
+		/* On this CPU, with interrupts off: the entry follows here */
+		if (test_and_clear_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work) && vcpu->vpid)
 			hvlab_invvpid(vcpu->vpid);
 	}
 	hvlab_fpu_reload_if_needed(vcpu);
@@ -885,7 +885,7 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case HVLAB_SET_SREGS:
 		ret = vcpu_set_sregs(vcpu, argp);
 		/* new control registers: the guest's TLB entries are not its own */
-		set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
+		hvlab_vcpu_flush_tlb(vcpu);
 		break;
 	case HVLAB_GET_INTERCEPTS:
 		ret = vcpu_get_intercepts(vcpu, argp);
@@ -910,7 +910,7 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 		break;
 	case HVLAB_SET_VMCS:
 		ret = hvlab_vcpu_set_vmcs(vcpu, argp);
-		set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
+		hvlab_vcpu_flush_tlb(vcpu);
 		break;
 	case HVLAB_GET_VCPU_STATS:
 		ret = hvlab_vcpu_get_stats(vcpu, argp);

@@ -860,7 +860,7 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 	}
 	/* Entries of its VPID here may be from before a move away, or another vCPU's */
 	if (vcpu->last_cpu != cpu)
-		set_bit(HVLAB_ENTRY_FLUSH_VPID, &vcpu->entry_work);
+		hvlab_vcpu_flush_tlb(vcpu);
 	vcpu->cpu = cpu;
 	vcpu->last_cpu = cpu;
 	/* Seen by vm_flush_ept() (vm.c), or our INVEPT below sees its changes */
