@@ -515,8 +515,13 @@ static int handle_cr_access(struct hvlab_vcpu *vcpu)
 	unsigned int cr = CR_QUAL_NUMBER(qual);
 	u64 value;
 
-	/* With VPID no entry flushes the TLB: whatever changes here, the next does */
-	hvlab_vcpu_flush_tlb(vcpu);
+	/*
+	 * With VPID no entry flushes the TLB: a write to CR0, CR3 or CR4
+	 * (CLTS and LMSW write CR0) asks the next entry to. Not CR8, nor reads.
+	 */
+	if ((CR_QUAL_ACCESS(qual) == CR_ACCESS_MOV_TO_CR && cr != 8) ||
+	    CR_QUAL_ACCESS(qual) == CR_ACCESS_CLTS || CR_QUAL_ACCESS(qual) == CR_ACCESS_LMSW)
+		hvlab_vcpu_flush_tlb(vcpu);
 	switch (CR_QUAL_ACCESS(qual)) {
 	case CR_ACCESS_MOV_TO_CR:
 		value = hvlab_read_gpr(vcpu, CR_QUAL_GPR(qual));

@@ -322,10 +322,13 @@ u64 hvlab_segment_linear(unsigned int seg, u64 offset)
 /*
  * Make the next VM entry deliver the #PF that the access got. VM entry
  * does not load CR2 (SDM 27.6.1 leaves that to software): vcpu.c loads
- * vcpu->cr2 before entering the guest.
+ * vcpu->cr2 before entering the guest. A real #PF also drops what the
+ * TLB held for the address (SDM 4.10.4.1), which guests rely on after
+ * giving a page more rights: with VPID, hvlab flushes at the next entry.
  */
 void hvlab_inject_page_fault(struct hvlab_vcpu *vcpu, const struct hvlab_mem_fault *fault)
 {
+	hvlab_vcpu_flush_tlb(vcpu);
 	vcpu->cr2 = fault->linear;
 	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_PF, true, fault->error_code);
 }

@@ -1069,7 +1069,10 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	ret = -ENOMEM;
 	if (!vcpu->run || !vcpu->console || !vcpu->coalesced || !vcpu->virtual_apic_page ||
 	    hvlab_vmcs_alloc(vcpu) ||
-	    hvlab_fpu_alloc(vcpu) || vcpu_alloc_vpid(vcpu))
+	    hvlab_fpu_alloc(vcpu))
+		goto fail;
+	ret = vcpu_alloc_vpid(vcpu);	/* -ENOSPC: all 65,535 VPIDs in use */
+	if (ret)
 		goto fail;
 
 	ret = hvlab_vcpu_vmcs_enter(vcpu);

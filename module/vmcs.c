@@ -861,7 +861,7 @@ void hvlab_vmcs_load(struct hvlab_vcpu *vcpu, int cpu)
 	/* Entries of its VPID here may be from before a move away, or another vCPU's */
 	if (vcpu->last_cpu != cpu)
 		hvlab_vcpu_flush_tlb(vcpu);
-	vcpu->cpu = cpu;
+	WRITE_ONCE(vcpu->cpu, cpu);	/* vm_flush_ept() reads it */
 	vcpu->last_cpu = cpu;
 	/* Seen by vm_flush_ept() (vm.c), or our INVEPT below sees its changes */
 	smp_mb();
@@ -899,7 +899,7 @@ void hvlab_vmcs_put(struct hvlab_vcpu *vcpu)
 	rdmsrl(MSR_KERNEL_GS_BASE, vcpu->guest_kernel_gs_base);
 	if (vcpu->syscall_msrs_loaded)
 		vmcs_put_guest_syscall_msrs(vcpu);
-	vcpu->cpu = -1;
+	WRITE_ONCE(vcpu->cpu, -1);
 	vmcs_restore_host_segments(vcpu);
 	/* After the GS selector, whose reload set the user GS base too */
 	wrmsrl(MSR_KERNEL_GS_BASE, vcpu->host_kernel_gs_base);

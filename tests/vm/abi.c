@@ -493,18 +493,10 @@ TEST(guest_string_io_from_mmio)
  */
 TEST(unhandled_exit_reaches_userspace)
 {
-	static const uint64_t gdt[] = {
-		0,
-		0x00cf9b000000ffffULL,		/* 0x08: code, base 0, 4 GiB, 32-bit */
-		0x00cf93000000ffffULL,		/* 0x10: data, base 0, 4 GiB */
-		0x0000890020000067ULL,		/* 0x18: available 32-bit TSS at 0x2000 */
-	};
+	static const uint64_t tss = 0x0000890020000067ULL;	/* available 32-bit TSS at 0x2000 */
 	static const uint8_t code[] = {
 		0xea, 0x00, 0x00, 0x00, 0x00, 0x18, 0x00,	/* ljmp $0x18, $0 */
 		0xfa, 0xf4,					/* cli; hlt */
-	};
-	struct hvlab_segment flat = {
-		.limit = 0xffffffff, .selector = 0x10, .access_rights = 0xc093,
 	};
 	struct hvlab_sregs sregs;
 	struct hvlab_regs regs;
@@ -515,15 +507,11 @@ TEST(unhandled_exit_reaches_userspace)
 	ASSERT_EQ(0, hv_open(&vm));
 	ASSERT_EQ(0, hv_create(&vm, 2 << 20));
 	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
-	memcpy(vm.mem + 0x1000, gdt, sizeof(gdt));
+	/* flat 32-bit code and data at 0x08 and 0x10, and the TSS at 0x18 */
+	ASSERT_EQ(0, hvtest_enter_flat32(&vm));
+	memcpy(vm.mem + 0x1000 + 0x18, &tss, sizeof(tss));
 	ASSERT_EQ(0, hv_get_sregs(&vm, &sregs));
-	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat;
-	sregs.cs = flat;
-	sregs.cs.selector = 0x08;
-	sregs.cs.access_rights = 0xc09b;
-	sregs.gdt.base = 0x1000;
-	sregs.gdt.limit = sizeof(gdt) - 1;
-	sregs.cr0 |= 1;				/* PE */
+	sregs.gdt.limit = 0x18 + 7;
 	ASSERT_EQ(0, hv_set_sregs(&vm, &sregs));
 
 	run = vm.run;

@@ -97,26 +97,31 @@ TEST(vpid_is_on_with_a_tag_per_vcpu)
 	hv_close(&b);
 }
 
-TEST(an_intercepted_invlpg_flushes_the_guests_tlb)
+/* Each way a guest flushes, intercepted so that hvlab emulates it */
+TEST(an_intercepted_flush_flushes_the_guests_tlb)
 {
-	static const uint8_t invlpg[7] = { 0x0f, 0x01, 0x3d, 0x00, 0x50, 0x00, 0x00 };
-	struct hv_vm vm;
+	static const struct {
+		const char *name;
+		uint8_t code[7];
+		uint32_t intercept, exit_reason;
+		int exits;
+	} flushes[] = {
+		{ "INVLPG", { 0x0f, 0x01, 0x3d, 0x00, 0x50, 0x00, 0x00 },	/* invlpg 0x5000 */
+		  HVLAB_INTERCEPT_INVLPG, 14, 1 },
+		/* mov %cr3,%ecx; mov %ecx,%cr3; nop: two control-register exits */
+		{ "MOV to CR3", { 0x0f, 0x20, 0xd9, 0x0f, 0x22, 0xd9, 0x90 },
+		  HVLAB_INTERCEPT_CR3, 28, 2 },
+	};
+	size_t i;
 
-	create_paging_guest(_metadata, &vm, invlpg, HVLAB_INTERCEPT_INVLPG);
-	expect_new_page(_metadata, &vm, 14, 1, "INVLPG");
-	hv_close(&vm);
-}
+	for (i = 0; i < sizeof(flushes) / sizeof(flushes[0]); i++) {
+		struct hv_vm vm;
 
-TEST(an_intercepted_mov_to_cr3_flushes_the_guests_tlb)
-{
-	/* mov %cr3,%ecx; mov %ecx,%cr3; nop */
-	static const uint8_t reload_cr3[7] = { 0x0f, 0x20, 0xd9, 0x0f, 0x22, 0xd9, 0x90 };
-	struct hv_vm vm;
-
-	create_paging_guest(_metadata, &vm, reload_cr3, HVLAB_INTERCEPT_CR3);
-	/* MOV from CR3 and MOV to CR3: two control-register exits (28) */
-	expect_new_page(_metadata, &vm, 28, 2, "MOV to CR3");
-	hv_close(&vm);
+		create_paging_guest(_metadata, &vm, flushes[i].code, flushes[i].intercept);
+		expect_new_page(_metadata, &vm, flushes[i].exit_reason, flushes[i].exits,
+				flushes[i].name);
+		hv_close(&vm);
+	}
 }
 
 TEST_HARNESS_MAIN
