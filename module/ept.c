@@ -257,17 +257,28 @@ unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned l
 
 	while (i < npages) {
 		u64 at = gpa + ((u64)i << PAGE_SHIFT);
-		unsigned long n = 1;
+		unsigned long n = 1, k;
 		int level;
 		u64 *leaf = ept_find_leaf(ept, at, &level);
 
-		/* A dirty large page is all dirty: slots logged have none. */
-		if (leaf)
+		if (leaf && level == 1) {
+			/* The rest of this page table, without walking down again */
+			n = min_t(unsigned long, npages - i, 512 - EPT_INDEX(at, 1));
+			for (k = 0; k < n; k++) {
+				if ((READ_ONCE(leaf[k]) & EPT_DIRTY) &&
+				    test_and_clear_bit(ilog2(EPT_DIRTY), (unsigned long *)&leaf[k])) {
+					__set_bit(i + k, bitmap);
+					found++;
+				}
+			}
+		} else if (leaf) {
+			/* A dirty large page is all dirty: slots logged have none. */
 			n = min(npages - i, ept_pages_to_leaf_end(at, level));
-		if (leaf && (READ_ONCE(*leaf) & EPT_DIRTY) &&
-		    test_and_clear_bit(ilog2(EPT_DIRTY), (unsigned long *)leaf)) {
-			bitmap_set(bitmap, i, n);
-			found += n;
+			if ((READ_ONCE(*leaf) & EPT_DIRTY) &&
+			    test_and_clear_bit(ilog2(EPT_DIRTY), (unsigned long *)leaf)) {
+				bitmap_set(bitmap, i, n);
+				found += n;
+			}
 		}
 		i += n;
 	}
