@@ -47,7 +47,10 @@ static inline bool ept_entry_present(u64 entry)
 	return entry & EPT_RIGHTS_MASK;
 }
 
-/* Does @entry, present at @level, map a page rather than point to a table? */
+/*
+ * Does @entry, present at @level, map a page rather than point to a
+ * table? Bit 7 makes a PDE or PDPTE a page; in a PML4E it is reserved.
+ */
 static inline bool ept_entry_is_leaf(u64 entry, int level)
 {
 	return level == 1 || (level < EPT_LEVELS && (entry & EPT_LARGE_PAGE));

@@ -44,8 +44,7 @@ static unsigned int ept_dump_leaves(const struct hvlab_ept *ept, u64 gpa,
 				gpa = base + size;	/* nothing mapped here */
 				break;
 			}
-			/* bit 7 makes a PDE or PDPTE a page; in a PML4E it is reserved */
-			if (level == 1 || (level < EPT_LEVELS && (entry & EPT_LARGE_PAGE))) {
+			if (ept_entry_is_leaf(entry, level)) {
 				leaf->gpa = base;
 				leaf->level = level;
 				n++;
