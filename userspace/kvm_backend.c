@@ -151,6 +151,7 @@ int hv_kvm_create(struct hv_vm *vm, uint64_t mem_size)
 		return -errno;
 	}
 	vm->mem_size = mem_size;
+	vm->mem_map_size = mem_size;	/* what hv_close() unmaps */
 	ret = kvm_add_ram(vm, 0, 0, HV_LOW_RAM_END);
 	if (!ret && mem_size > HV_HIGH_RAM_START)
 		ret = kvm_add_ram(vm, 1, HV_HIGH_RAM_START, mem_size - HV_HIGH_RAM_START);
