@@ -286,6 +286,49 @@ unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned l
 }
 
 /*
+ * With PML (pml.c) the log says which pages were written: clear the
+ * dirty flag of each page of @npages from @gpa whose bit is set in
+ * @bitmap, so that its next write is logged again. A word of the bitmap
+ * at a time, and one walk down per page table, so that the cost is the
+ * pages written; the caller invalidates the EPT's translations.
+ */
+void hvlab_ept_clear_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
+			   const unsigned long *bitmap)
+{
+	const u64 pt_span = 1ULL << EPT_LEVEL_SHIFT(2);	/* what one page table maps */
+	u64 *pt = NULL, pt_gpa = 0;
+	unsigned long w;
+
+	for (w = 0; w < BITS_TO_LONGS(npages); w++) {
+		unsigned long bits = bitmap[w];
+
+		while (bits) {
+			unsigned long i = w * BITS_PER_LONG + __ffs(bits);
+			u64 at = gpa + ((u64)i << PAGE_SHIFT);
+			u64 *leaf;
+			int level;
+
+			bits &= bits - 1;
+			if (i >= npages)
+				return;
+			if (!pt || (at & ~(pt_span - 1)) != pt_gpa) {
+				leaf = ept_find_leaf(ept, at, &level);
+				pt = NULL;
+				if (!leaf)
+					continue;
+				if (level > 1) {
+					clear_bit(ilog2(EPT_DIRTY), (unsigned long *)leaf);
+					continue;
+				}
+				pt = leaf - EPT_INDEX(at, 1);
+				pt_gpa = at & ~(pt_span - 1);
+			}
+			clear_bit(ilog2(EPT_DIRTY), (unsigned long *)&pt[EPT_INDEX(at, 1)]);
+		}
+	}
+}
+
+/*
  * Make the large leaf *@leaf at @level a table of 512 leaves one level
  * down that map the same memory with the same bits. The CPU may set A/D
  * in the old leaf meanwhile: the swap is a compare-and-exchange, redone

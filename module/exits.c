@@ -1002,6 +1002,7 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_INVPCID]			= handle_invpcid,
 	[EXIT_REASON_GDTR_IDTR]			= hvlab_handle_descriptor_table,	/* desc.c */
 	[EXIT_REASON_LDTR_TR]			= hvlab_handle_descriptor_table,
+	[EXIT_REASON_PML_FULL]			= hvlab_handle_pml_full,	/* pml.c */
 };
 
 int hvlab_handle_exit(struct hvlab_vcpu *vcpu)

@@ -74,6 +74,7 @@ struct hvlab_vmx_config {
 	bool ept_2m, ept_1g;		/* EPT leaves of 2 MiB, 1 GiB (SDM A.10) */
 	bool ept_execute_only;		/* a leaf may grant execute without read */
 	bool ept_large_nx;		/* iTLB multihit: large leaves never execute */
+	bool pml;			/* page-modification logging (SDM 29.3.6) */
 	bool host_has_debugctl;		/* Bochs has no IA32_DEBUGCTL */
 	u64 host_xcr0;			/* 0 if the host does not use XSAVE */
 	u64 guest_xcr0;			/* XCR0 bits a guest may set (vmx.c) */
@@ -144,11 +145,14 @@ int hvlab_ept_split_for_fetch(struct hvlab_ept *ept, u64 gpa);
 void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages);
 unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
 				      unsigned long *bitmap);
+void hvlab_ept_clear_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
+			   const unsigned long *bitmap);
 
 struct hvlab_mem_slot {
 	bool used;
 	bool mmio;		/* HVLAB_MEM_MMIO: no pages, misconfigured EPT */
 	bool log_dirty;		/* HVLAB_MEM_LOG_DIRTY: 4 KiB EPT pages only */
+	unsigned long *dirty_bitmap;	/* pml.c: pages logged since the last harvest */
 	u64 gpa;
 	u64 size;
 	u64 uaddr;
@@ -166,6 +170,8 @@ struct hvlab_vm {
 	u64 mem_total;
 	u64 slot_unwinds;	/* additions that failed half-way and were undone */
 	u64 dirty_pages_harvested;	/* HVLAB_GET_DIRTY_LOG: pages reported dirty */
+	bool pml;		/* dirty log by page-modification logging (pml.c) */
+	u64 pml_entries;	/* addresses taken from the vCPUs' logs */
 	u64 ept_flushes;	/* vm.c: invalidations after EPT entries shrank */
 	u64 ept_flush_cpus;	/* ... and the CPUs that had to INVEPT for them */
 	struct hvlab_vcpu *vcpus[HVLAB_MAX_VCPUS];
@@ -370,6 +376,7 @@ struct hvlab_vcpu {
 
 	u64 ept_retry_gpa;		/* exits.c: a violation retried there, or ~0 */
 	u64 ept_retry_exit;		/* ... at this exit_count */
+	u64 *pml_log;			/* pml.c: the CPU's page-modification log */
 	bool dead;			/* a broken guest ends its own VM */
 	char dead_reason[96];
 };
@@ -593,6 +600,15 @@ int hvlab_write_guest_phys(struct hvlab_vcpu *vcpu, u64 gpa, const void *buf, u3
 
 /* hypercall.c: VMCALL (exit 18) and the paravirtual console */
 int hvlab_handle_vmcall(struct hvlab_vcpu *vcpu);
+
+/* pml.c: the dirty log kept by the CPU */
+bool hvlab_pml_wanted(void);
+int hvlab_pml_alloc(struct hvlab_vcpu *vcpu);
+void hvlab_pml_free(struct hvlab_vcpu *vcpu);
+void hvlab_pml_setup_vmcs(struct hvlab_vcpu *vcpu);
+void hvlab_pml_take_all(struct hvlab_vm *vm);
+void hvlab_pml_take_vcpu(struct hvlab_vcpu *vcpu);
+int hvlab_handle_pml_full(struct hvlab_vcpu *vcpu);
 
 /* Segment registers, numbered as in the VM-exit instruction-information field */
 enum {

@@ -120,7 +120,7 @@ enum { VM_STAT_VCPUS, VM_STAT_SLOTS, VM_STAT_BYTES, VM_STAT_EXITS, VM_STAT_EXITS
 	VM_STAT_SLOT_UNWINDS, VM_STAT_EPT_TABLE_PAGES, VM_STAT_EPT_LEAVES_4K,
 	VM_STAT_EPT_LEAVES_2M, VM_STAT_EPT_LEAVES_1G, VM_STAT_EPT_EXEC_SPLITS,
 	VM_STAT_EPT_FLUSHES, VM_STAT_EPT_FLUSH_CPUS,
-	VM_STAT_DIRTY_PAGES };
+	VM_STAT_DIRTY_PAGES, VM_STAT_PML_ENTRIES };
 
 static const struct stat_def vm_stats[] = {
 	[VM_STAT_VCPUS] = { "vcpus", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_INSTANT },
@@ -145,6 +145,8 @@ static const struct stat_def vm_stats[] = {
 				     HVLAB_STAT_CUMULATIVE },
 	[VM_STAT_DIRTY_PAGES] = { "dirty_pages_harvested", HVLAB_STAT_UNIT_COUNT,
 				  HVLAB_STAT_CUMULATIVE },
+	/* pml.c: addresses the CPU logged, taken from the vCPUs' logs */
+	[VM_STAT_PML_ENTRIES] = { "pml_entries", HVLAB_STAT_UNIT_COUNT, HVLAB_STAT_CUMULATIVE },
 };
 
 /* The value of VM statistic @i; vm->lock held (it guards slots and vcpus). */
@@ -168,6 +170,8 @@ static u64 vm_stat(struct hvlab_vm *vm, unsigned int i)
 		return vm->ept_flush_cpus;
 	if (i == VM_STAT_DIRTY_PAGES)
 		return vm->dirty_pages_harvested;
+	if (i == VM_STAT_PML_ENTRIES)
+		return vm->pml_entries;
 	for (j = 0; j < HVLAB_MAX_VCPUS; j++) {
 		const struct hvlab_vcpu *vcpu = vm->vcpus[j];
 

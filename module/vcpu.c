@@ -1003,6 +1003,7 @@ static void vcpu_free(struct hvlab_vcpu *vcpu)
 	debugfs_remove_recursive(vcpu->debugfs);
 	hvlab_vmcs_free(vcpu);
 	hvlab_fpu_free(vcpu);
+	hvlab_pml_free(vcpu);
 	free_page((unsigned long)vcpu->virtual_apic_page);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->console);
@@ -1019,6 +1020,8 @@ static int vcpu_release(struct inode *inode, struct file *file)
 	/* Under the lock, so that a new vCPU of this id can have the name. */
 	debugfs_remove_recursive(vcpu->debugfs);
 	vcpu->debugfs = NULL;
+	/* Its pages written since the last dirty log stay in the slots' bitmaps */
+	hvlab_pml_take_vcpu(vcpu);
 	vm->vcpus[vcpu->id] = NULL;
 	mutex_unlock(&vm->lock);
 	vcpu_free(vcpu);
@@ -1069,7 +1072,7 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	ret = -ENOMEM;
 	if (!vcpu->run || !vcpu->console || !vcpu->coalesced || !vcpu->virtual_apic_page ||
 	    hvlab_vmcs_alloc(vcpu) ||
-	    hvlab_fpu_alloc(vcpu))
+	    hvlab_fpu_alloc(vcpu) || hvlab_pml_alloc(vcpu))
 		goto fail;
 	ret = vcpu_alloc_vpid(vcpu);	/* -ENOSPC: all 65,535 VPIDs in use */
 	if (ret)
@@ -1102,6 +1105,7 @@ fail:
 	if (vcpu->vmcs)
 		hvlab_vmcs_free(vcpu);
 	hvlab_fpu_free(vcpu);
+	hvlab_pml_free(vcpu);
 	free_page((unsigned long)vcpu->run);
 	free_page((unsigned long)vcpu->console);
 	free_page((unsigned long)vcpu->coalesced);

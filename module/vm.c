@@ -7,6 +7,7 @@
  * and maps every page into the VM's EPT.
  */
 #include <linux/anon_inodes.h>
+#include <linux/bitmap.h>
 #include <linux/debugfs.h>
 #include <linux/file.h>
 #include <linux/fs.h>
@@ -58,6 +59,8 @@ static void vm_free_slot(struct hvlab_vm *vm, struct hvlab_mem_slot *slot)
 {
 	if (slot->mmio)
 		return;
+	bitmap_free(slot->dirty_bitmap);
+	slot->dirty_bitmap = NULL;
 	unpin_user_pages_dirty_lock(slot->pages, slot->npages, true);
 	atomic_long_sub(slot->npages, &hvlab_pages.pinned);
 	account_locked_vm(vm->mm, slot->npages, false);
@@ -200,6 +203,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	struct hvlab_mem_slot *slot;
 	unsigned long npages;
 	struct page **pages;
+	unsigned long *dirty_bitmap = NULL;
 	long pinned;
 	int ret;
 
@@ -231,12 +235,21 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	ret = -ENOMEM;
 	if (!pages)
 		goto out_unaccount;
+	/* With PML, the vCPUs' logs gather into it between two dirty logs (pml.c) */
+	if (vm->pml && (r.flags & HVLAB_MEM_LOG_DIRTY)) {
+		dirty_bitmap = bitmap_zalloc(npages, HVLAB_GFP_GUEST_MEM);
+		if (!dirty_bitmap) {
+			kvfree(pages);
+			goto out_unaccount;
+		}
+	}
 	pinned = pin_user_pages_fast(r.userspace_addr, npages,
 				     FOLL_WRITE | FOLL_LONGTERM, pages);
 	if (pinned != npages) {
 		if (pinned > 0)
 			unpin_user_pages(pages, pinned);
 		kvfree(pages);
+		bitmap_free(dirty_bitmap);
 		ret = pinned < 0 ? pinned : -EFAULT;
 		goto out_unaccount;
 	}
@@ -252,6 +265,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 		vm->slot_unwinds++;
 		unpin_user_pages(pages, npages);
 		kvfree(pages);
+		bitmap_free(dirty_bitmap);
 		goto out_unaccount;
 	}
 
@@ -263,6 +277,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	slot->pages = pages;
 	slot->npages = npages;
 	slot->log_dirty = r.flags & HVLAB_MEM_LOG_DIRTY;
+	slot->dirty_bitmap = dirty_bitmap;
 	/* Publish the slot only when filled: vm_find_slot() runs unlocked. */
 	smp_store_release(&slot->used, true);
 	vm->mem_total += r.memory_size;
@@ -329,11 +344,31 @@ out:
 }
 
 /*
- * HVLAB_GET_DIRTY_LOG: the slot's pages whose EPT dirty flag is set, and
- * the flags cleared. The INVEPT on every CPU (an IPI that also takes a
- * running vCPU out of the guest) comes before the bitmap goes to
- * userspace: a write through a translation cached with the flag set
- * happens before the call returns, so userspace's copy of the page,
+ * With PML (pml.c): the pages the vCPUs logged since the last call, and
+ * their dirty flags cleared so that the next write logs them again.
+ */
+static unsigned long vm_take_pml_dirty(struct hvlab_vm *vm, struct hvlab_mem_slot *slot,
+				       unsigned long *bitmap)
+{
+	unsigned long found;
+
+	hvlab_pml_take_all(vm);
+	found = bitmap_weight(slot->dirty_bitmap, slot->npages);
+	if (!found)
+		return 0;
+	bitmap_copy(bitmap, slot->dirty_bitmap, slot->npages);
+	bitmap_zero(slot->dirty_bitmap, slot->npages);
+	hvlab_ept_clear_dirty(&vm->ept, slot->gpa, slot->npages, bitmap);
+	return found;
+}
+
+/*
+ * HVLAB_GET_DIRTY_LOG: the slot's pages written since the last call, by
+ * the vCPUs' page-modification logs or else by a scan of the EPT dirty
+ * flags, and those flags cleared. The INVEPT on every CPU (an IPI that
+ * also takes a running vCPU out of the guest) comes before the bitmap
+ * goes to userspace: a write through a translation cached with the flag
+ * set happens before the call returns, so userspace's copy of the page,
  * made after it, has it.
  */
 static long vm_get_dirty_log(struct hvlab_vm *vm, void __user *argp)
@@ -363,7 +398,10 @@ static long vm_get_dirty_log(struct hvlab_vm *vm, void __user *argp)
 		ret = -ENOMEM;
 		goto out;
 	}
-	found = hvlab_ept_harvest_dirty(&vm->ept, slot->gpa, slot->npages, bitmap);
+	if (slot->dirty_bitmap)
+		found = vm_take_pml_dirty(vm, slot, bitmap);
+	else
+		found = hvlab_ept_harvest_dirty(&vm->ept, slot->gpa, slot->npages, bitmap);
 	if (found)
 		vm_flush_ept(vm);
 	vm->dirty_pages_harvested += found;
@@ -490,6 +528,7 @@ long hvlab_create_vm(void)
 	vm->mm = current->mm;
 	mmgrab(vm->mm);
 	vm->created_ns = ktime_get_ns();
+	vm->pml = hvlab_pml_wanted();
 	ret = vm_list_add(vm);
 	if (ret)
 		goto fail_mm;

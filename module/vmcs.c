@@ -471,9 +471,10 @@ int hvlab_vmcs_set_intercepts(struct hvlab_vcpu *vcpu, const struct hvlab_interc
 	}
 	if (in->tsc_offset)
 		proc |= PROC_USE_TSC_OFFSETTING;
-	/* Window exits belong to queued events (events.c): keep them. */
+	/* Window exits belong to queued events (events.c), PML to the dirty log: keep them. */
 	proc |= vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) &
 		(PROC_INTERRUPT_WINDOW_EXITING | PROC_NMI_WINDOW_EXITING);
+	proc2 |= vmcs_read32(SECONDARY_VM_EXEC_CONTROL) & PROC2_ENABLE_PML;
 	/* Every control must be one the CPU allows (SDM A.3): 1s and 0s alike. */
 	if ((proc & ~may_be_one) || (proc2 & ~may_be_one2) ||
 	    ((u32)vmx_config.caps.procbased_ctls & ~proc))
@@ -684,6 +685,7 @@ int hvlab_vmcs_setup(struct hvlab_vcpu *vcpu)
 	unsigned int errors = this_cpu_read(vmcs_access_errors);
 
 	vmcs_write_controls(vcpu);
+	hvlab_pml_setup_vmcs(vcpu);
 	if (vmx_config.proc_ctls2 & PROC2_ENABLE_VPID)
 		vmcs_write16(VIRTUAL_PROCESSOR_ID, vcpu->vpid);
 	vmcs_write_host_constant_state(vcpu);

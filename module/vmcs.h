@@ -57,6 +57,7 @@
 #define PROC2_RDRAND_EXITING		(1u << 11)
 #define PROC2_ENABLE_INVPCID		(1u << 12)
 #define PROC2_RDSEED_EXITING		(1u << 16)
+#define PROC2_ENABLE_PML		(1u << 17)
 #define PROC2_ENABLE_XSAVES		(1u << 20)
 
 /* VM-exit controls (SDM 25.7.1) */

@@ -195,6 +195,12 @@ static bool vmcs_guest_write_allowed(u32 enc, u64 value)
 		return value == 0;
 	if (enc == GUEST_CR4 || enc == CR4_READ_SHADOW)
 		return hvlab_cr4_allowed(value);
+	/*
+	 * The PML index says which entries of the log the CPU may still fill
+	 * (pml.c): another would let it write over addresses not taken yet.
+	 */
+	if (enc == GUEST_PML_INDEX)
+		return false;
 	/* hvlab arms the timer itself before every entry. */
 	return enc != VMX_PREEMPTION_TIMER_VALUE;
 }

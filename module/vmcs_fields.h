@@ -28,6 +28,7 @@
 #define GUEST_GS_SELECTOR		0x080a
 #define GUEST_LDTR_SELECTOR		0x080c
 #define GUEST_TR_SELECTOR		0x080e
+#define GUEST_PML_INDEX			0x0812
 /* 16-bit host-state fields */
 #define HOST_ES_SELECTOR		0x0c00
 #define HOST_CS_SELECTOR		0x0c02

@@ -166,6 +166,9 @@ static void vmx_read_caps(struct hvlab_vmx_caps *caps)
 		caps->flags |= HVLAB_CAP_EPT_EXECUTE_ONLY;
 	if (boot_cpu_has_bug(X86_BUG_ITLB_MULTIHIT))
 		caps->flags |= HVLAB_CAP_EPT_LARGE_NX;
+	if ((caps->procbased_ctls2 >> 32 & PROC2_ENABLE_PML) &&
+	    (caps->ept_vpid_cap & EPT_CAP_AD_BITS))
+		caps->flags |= HVLAB_CAP_PML;
 }
 
 /*
@@ -263,6 +266,8 @@ static int vmx_choose_controls(struct hvlab_vmx_config *cfg)
 	cfg->ept_2m = caps->ept_vpid_cap & EPT_CAP_2M_PAGES;
 	cfg->ept_1g = cfg->ept_2m && (caps->ept_vpid_cap & EPT_CAP_1G_PAGES);
 	cfg->ept_execute_only = caps->ept_vpid_cap & EPT_CAP_EXECUTE_ONLY;
+	/* PML logs the dirty flags the CPU sets: it needs them (pml.c) */
+	cfg->pml = cfg->ept_ad && (caps->procbased_ctls2 >> 32 & PROC2_ENABLE_PML);
 	/*
 	 * iTLB multihit (CVE-2018-12207): on an affected CPU a guest that
 	 * changes its own page size under an executable large EPT page can

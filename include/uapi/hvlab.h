@@ -72,6 +72,12 @@ struct hvlab_vmx_caps {
 #define HVLAB_CAP_EPT_EXECUTE_ONLY	(1u << 8)
 /* iTLB multihit: large EPT pages do not execute; a fetch splits them */
 #define HVLAB_CAP_EPT_LARGE_NX		(1u << 9)
+/*
+ * Page-modification logging (SDM 29.3.6): HVLAB_GET_DIRTY_LOG takes the
+ * pages the CPU logged, not a scan of every dirty flag, in VMs created
+ * while the module's parameter pml is on (the default).
+ */
+#define HVLAB_CAP_PML			(1u << 10)
 
 /*
  * Guest memory: a page-aligned range of the caller's memory, pinned and

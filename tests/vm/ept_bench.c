@@ -10,7 +10,8 @@
  *   memory lines up. Needs a lab VM with 2 GiB (labs/vm/run --mem 2048).
  *   Then one hugetlbfs 1 GiB page at guest-physical 1 GiB: one PDPTE leaf.
  * - A dirty-log harvest (HVLAB_GET_DIRTY_LOG) of a 64 MiB guest after it
- *   wrote every page, and after it wrote none.
+ *   wrote every page, 16 pages, or none: with page-modification logging,
+ *   and by scanning the EPT dirty flags (the module's parameter pml=0).
  * - One EPT-violation round trip to userspace (HVLAB_EXIT_MEMORY_ACCESS)
  *   against one OUT to userspace, both timed around HVLAB_RUN.
  */
@@ -150,10 +151,41 @@ TEST(ept_build_for_a_1gib_guest)
 
 /*
  * The dirty log of a 64 MiB guest that wrote every page of its 63 MiB
- * from 1 MiB: 16,128 bits, each cleared with an atomic test-and-clear,
- * then one INVEPT on every CPU; and again with nothing written, the cost
- * of looking alone.
+ * from 1 MiB (16,128 pages), 16 of them, or none: with PML the log names
+ * the pages and each one's dirty flag is cleared; by the scan every leaf
+ * of the slot is read. Then one INVEPT where a vCPU is loaded.
  */
+static uint64_t harvest_ticks(struct __test_metadata *_metadata, struct hv_vm *vm,
+			      const struct hvlab_regs *regs, uint32_t end, uint64_t *bitmap,
+			      uint64_t *set)
+{
+	struct hvlab_dirty_log log = { .slot = 1, .bitmap = (uintptr_t)bitmap };
+	uint64_t t0, ticks, best = ~0ULL;
+	struct guest_result r;
+	size_t i;
+	int k;
+
+	/* The least of three: an interrupt on the way adds its own instructions */
+	for (k = 0; k < 3; k++) {
+		/* cmp $end,%edi */
+		memcpy(vm->mem + 0x7c00 + 15, &end, sizeof(end));
+		if (end) {
+			EXPECT_EQ(0, hv_set_regs(vm, regs));
+			EXPECT_EQ(0, hvtest_run_vm(vm, 0, &r));
+			EXPECT_EQ(HVLAB_EXIT_HLT, vm->run->exit_reason);
+		}
+		t0 = __rdtsc();
+		EXPECT_EQ(0, ioctl(vm->vm_fd, HVLAB_GET_DIRTY_LOG, &log));
+		ticks = __rdtsc() - t0;
+		if (ticks < best)
+			best = ticks;
+	}
+	*set = 0;
+	for (i = 0; i < PAGES(64 * MIB) / 64; i++)
+		*set += __builtin_popcountll(bitmap[i]);
+	return best;
+}
+
 TEST(dirty_log_harvest_of_a_64mib_guest)
 {
 	static const uint8_t code[] = {
@@ -166,40 +198,42 @@ TEST(dirty_log_harvest_of_a_64mib_guest)
 	};
 	const struct hv_mem_config cfg = { .size = 64 * MIB, .log_dirty = 1 };
 	static uint64_t bitmap[PAGES(64 * MIB) / 64];
-	struct hvlab_dirty_log log = { .slot = 1, .bitmap = (uintptr_t)bitmap };
-	uint64_t ticks_all, ticks_none, t0, set = 0;
+	uint64_t all, few, none, n_all, n_few, n_none;
 	struct hvlab_vmx_caps caps;
-	struct guest_result r;
+	struct hvlab_regs regs;
 	struct hv_vm vm;
-	size_t i;
+	int pml, was;
 
 	ASSERT_EQ(0, hv_open(&vm));
 	ASSERT_EQ(0, ioctl(vm.dev_fd, HVLAB_GET_VMX_CAPS, &caps));
-	if (!(caps.flags & HVLAB_CAP_EPT_AD)) {
-		hv_close(&vm);
-		SKIP(return, "this CPU has no EPT dirty flags");
-	}
-	ASSERT_EQ(0, hv_create_mem(&vm, &cfg));
-	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
-	ASSERT_EQ(0, hvtest_enter_flat32(&vm));
-	ASSERT_EQ(0, hvtest_run_vm(&vm, 0, &r));
-	ASSERT_EQ(HVLAB_EXIT_HLT, vm.run->exit_reason);
-
-	t0 = __rdtsc();
-	ASSERT_EQ(0, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
-	ticks_all = __rdtsc() - t0;
-	for (i = 0; i < sizeof(bitmap) / sizeof(bitmap[0]); i++)
-		set += __builtin_popcountll(bitmap[i]);
-	EXPECT_EQ(PAGES(63 * MIB), set);
-	EXPECT_EQ(~0ULL, bitmap[0]);
-	t0 = __rdtsc();
-	ASSERT_EQ(0, ioctl(vm.vm_fd, HVLAB_GET_DIRTY_LOG, &log));
-	ticks_none = __rdtsc() - t0;
-	EXPECT_EQ(0, bitmap[0] | bitmap[PAGES(63 * MIB) / 64 - 1]);
-	printf("# bench: dirty-log harvest of a 64 MiB guest: %llu ticks with all %llu pages written, %llu with none\n",
-	       (unsigned long long)ticks_all, (unsigned long long)set,
-	       (unsigned long long)ticks_none);
 	hv_close(&vm);
+	if (!(caps.flags & HVLAB_CAP_EPT_AD))
+		SKIP(return, "this CPU has no EPT dirty flags");
+	for (pml = !!(caps.flags & HVLAB_CAP_PML); pml >= 0; pml--) {
+		was = hvtest_use_pml(pml);
+		ASSERT_LE(0, was);
+		ASSERT_EQ(0, hv_open(&vm));
+		ASSERT_EQ(0, hv_create_mem(&vm, &cfg));
+		ASSERT_EQ(0, hvtest_use_pml(was) < 0);
+		ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
+		ASSERT_EQ(0, hvtest_enter_flat32(&vm));
+		ASSERT_EQ(0, hv_get_regs(&vm, &regs));
+
+		all = harvest_ticks(_metadata, &vm, &regs, 0x4000000, bitmap, &n_all);
+		EXPECT_EQ(PAGES(63 * MIB), n_all);
+		EXPECT_EQ(~0ULL, bitmap[0]);
+		none = harvest_ticks(_metadata, &vm, &regs, 0, bitmap, &n_none);
+		EXPECT_EQ(0, n_none);
+		few = harvest_ticks(_metadata, &vm, &regs, 0x110000, bitmap, &n_few);
+		EXPECT_EQ(16, n_few);
+		EXPECT_EQ(0xffff, bitmap[0]);
+		printf("# bench: dirty-log harvest of a 64 MiB guest %s: %llu ticks with all %llu pages written, %llu with %llu, %llu with none\n",
+		       pml ? "with PML" : "by scanning the dirty flags",
+		       (unsigned long long)all, (unsigned long long)n_all,
+		       (unsigned long long)few, (unsigned long long)n_few,
+		       (unsigned long long)none);
+		hv_close(&vm);
+	}
 }
 
 #define TRIPS	1001

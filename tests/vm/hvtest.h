@@ -336,6 +336,26 @@ static inline long long hvtest_read_number(const char *path)
 	return v;
 }
 
+#define HVTEST_PML_PARAM	"/sys/module/hvlab/parameters/pml"
+
+/*
+ * Make the VMs created from now on log dirty pages with PML (@on) or by
+ * scanning the EPT dirty flags: the module's parameter pml. Returns what
+ * it was (0 or 1), for the caller to put back, or -errno.
+ */
+static inline int hvtest_use_pml(int on)
+{
+	FILE *f = fopen(HVTEST_PML_PARAM, "r");
+	int was, ret;
+
+	if (!f)
+		return -errno;
+	was = fgetc(f) == 'Y';
+	fclose(f);
+	ret = hvtest_write_file(HVTEST_PML_PARAM, "%d", on);
+	return ret ? ret : was;
+}
+
 /*
  * The number after @key on the first line that starts with it:
  * ("/proc/self/status", "VmLck:") or (".../hvlab/pages", "pinned "). -1
