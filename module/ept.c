@@ -154,6 +154,7 @@ int hvlab_ept_map_page(struct hvlab_ept *ept, u64 gpa, u64 hpa)
  */
 static int ept_largest_level(u64 gpa, struct page **pages, unsigned long npages)
 {
+	/* LAB 4 CHALLENGE ept_largest_level: the largest EPT page that fits here (SDM 29.3.2, Tables 29-2, 29-4) */
 	int level;
 
 	for (level = vmx_config.ept_1g ? 3 : vmx_config.ept_2m ? 2 : 1; level > 1; level--) {
@@ -168,6 +169,8 @@ static int ept_largest_level(u64 gpa, struct page **pages, unsigned long npages)
 			return level;
 	}
 	return 1;
+	/* LAB 4 END */
+	/* LAB 4 STUB: return 1; */
 }
 
 /*
@@ -253,6 +256,7 @@ void hvlab_ept_unmap_range(struct hvlab_ept *ept, u64 gpa, unsigned long npages)
 unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
 				      unsigned long *bitmap)
 {
+	/* LAB 4 CHALLENGE hvlab_ept_harvest_dirty: the dirty log from a scan of the leaves' dirty flags (SDM 29.3.5) */
 	unsigned long i = 0, found = 0;
 
 	while (i < npages) {
@@ -283,6 +287,8 @@ unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned l
 		i += n;
 	}
 	return found;
+	/* LAB 4 END */
+	/* LAB 4 STUB: return 0; */
 }
 
 /*
@@ -295,6 +301,7 @@ unsigned long hvlab_ept_harvest_dirty(struct hvlab_ept *ept, u64 gpa, unsigned l
 void hvlab_ept_clear_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
 			   const unsigned long *bitmap)
 {
+	/* LAB 4 CHALLENGE hvlab_ept_clear_dirty: with PML, clear the flags of the pages the log named */
 	const u64 pt_span = 1ULL << EPT_LEVEL_SHIFT(2);	/* what one page table maps */
 	u64 *pt = NULL, pt_gpa = 0;
 	unsigned long w;
@@ -326,6 +333,8 @@ void hvlab_ept_clear_dirty(struct hvlab_ept *ept, u64 gpa, unsigned long npages,
 			clear_bit(ilog2(EPT_DIRTY), (unsigned long *)&pt[EPT_INDEX(at, 1)]);
 		}
 	}
+	/* LAB 4 END */
+	/* LAB 4 STUB: none */
 }
 
 /*

@@ -19,8 +19,12 @@
  * the log itself: an empty entry holds PML_EMPTY, which no logged
  * address can be (their low 12 bits are 0), and each entry taken is
  * swapped back to it. The CPU writes an entry only once until the vCPU
- * resets the index, which it does only after taking every entry: so an
- * address is taken once, by either side, and none is lost.
+ * resets the index, which it does out of the guest, taking every entry
+ * before it enters again: so an address is taken once, by either side,
+ * and none is lost. Taking from a running vCPU's log relies on the order
+ * the SDM gives: the CPU sets the dirty flag, then logs the address; so
+ * the flag that the harvest clears for an address it took is set.
+ * (KVM instead kicks each vCPU out of the guest to empty its own log.)
  */
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -87,6 +91,7 @@ void hvlab_pml_setup_vmcs(struct hvlab_vcpu *vcpu)
  */
 static void pml_take(struct hvlab_vm *vm, u64 *log)
 {
+	/* LAB 4 CHALLENGE pml_take: the addresses in a vCPU's log into their slots' bitmaps (SDM 29.3.6) */
 	int i, s;
 
 	lockdep_assert_held(&vm->lock);
@@ -110,6 +115,8 @@ static void pml_take(struct hvlab_vm *vm, u64 *log)
 			}
 		}
 	}
+	/* LAB 4 END */
+	/* LAB 4 STUB: none */
 }
 
 /* Every vCPU's log, before a dirty log goes out (vm->lock held). */
@@ -148,6 +155,8 @@ int hvlab_handle_pml_full(struct hvlab_vcpu *vcpu)
 	/* An IRET that unblocked NMIs before the exit did not complete (SDM 28.2.3) */
 	if (vcpu->exit.qualification & INTR_INFO_UNBLOCK_NMI)
 		hvlab_vcpu_keep_nmis_blocked(vcpu, INTR_INFO_UNBLOCK_NMI);
+	/* The slots are host data the guest could probe through the L1D */
+	hvlab_spec_note_host_access(vcpu);
 	mutex_lock(&vm->lock);
 	pml_take(vm, vcpu->pml_log);
 	mutex_unlock(&vm->lock);

@@ -59,7 +59,7 @@ static void vm_free_slot(struct hvlab_vm *vm, struct hvlab_mem_slot *slot)
 {
 	if (slot->mmio)
 		return;
-	bitmap_free(slot->dirty_bitmap);
+	kvfree(slot->dirty_bitmap);
 	slot->dirty_bitmap = NULL;
 	unpin_user_pages_dirty_lock(slot->pages, slot->npages, true);
 	atomic_long_sub(slot->npages, &hvlab_pages.pinned);
@@ -237,7 +237,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 		goto out_unaccount;
 	/* With PML, the vCPUs' logs gather into it between two dirty logs (pml.c) */
 	if (vm->pml && (r.flags & HVLAB_MEM_LOG_DIRTY)) {
-		dirty_bitmap = bitmap_zalloc(npages, HVLAB_GFP_GUEST_MEM);
+		dirty_bitmap = kvcalloc(BITS_TO_LONGS(npages), sizeof(long), HVLAB_GFP_GUEST_MEM);
 		if (!dirty_bitmap) {
 			kvfree(pages);
 			goto out_unaccount;
@@ -249,7 +249,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 		if (pinned > 0)
 			unpin_user_pages(pages, pinned);
 		kvfree(pages);
-		bitmap_free(dirty_bitmap);
+		kvfree(dirty_bitmap);
 		ret = pinned < 0 ? pinned : -EFAULT;
 		goto out_unaccount;
 	}
@@ -265,7 +265,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 		vm->slot_unwinds++;
 		unpin_user_pages(pages, npages);
 		kvfree(pages);
-		bitmap_free(dirty_bitmap);
+		kvfree(dirty_bitmap);
 		goto out_unaccount;
 	}
 
