@@ -237,6 +237,25 @@ ok $? "step --dirty-log: 'dirty' shows the pages written before the OUT; the fil
 hvctl step --commands "dirty; c" $T/dirty.bin >$T/out 2>$T/err
 grep -q '^guest RAM is not dirty-logged: start step with --dirty-log FILE' $T/out
 ok $? "step dirty without --dirty-log: what to do"
+# dirty32.elf writes 600 pages from 0x180000: more than one PML log (512)
+hvctl run --dirty-log $T/dirty.txt $G/dirty32.elf >$T/out 2>$T/err
+st=$?
+inside=0 last=-1 ascending=1
+while read -r a; do
+	[ $((a)) -gt $last ] || ascending=0
+	last=$((a))
+	[ $((a)) -ge $((0x180000)) ] && [ $((a)) -lt $((0x3d8000)) ] && inside=$((inside + 1))
+done <$T/dirty.txt
+[ $st = 0 ] && grep -q '^dirtied 600 pages from 0x180000$' $T/out && [ $inside = 600 ] && [ $ascending = 1 ]
+ok $? "run --dirty-log dirty32.elf: all 600 pages written, ascending, the stack's and data's besides ($inside of $(wc -l <$T/dirty.txt))"
+# 4 KiB pages: a large one would log one address for its 512
+hvctl trace --small-pages $G/dirty32.elf >$T/out 2>$T/err
+if grep -q ' pml' /proc/cpuinfo && [ "$(cat /sys/module/hvlab/parameters/pml)" = Y ]; then
+	grep -qE '^PML_FULL +1 ' $T/out
+	ok $? "trace dirty32.elf: the 513th new page fills the PML log: one PML-full exit (62)" || sed 's/^/# /' $T/out
+else
+	ok 0 "trace dirty32.elf: # SKIP this CPU has no PML"
+fi
 
 echo "1..$n"
 exit $fail
