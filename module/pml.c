@@ -92,9 +92,13 @@ void hvlab_pml_setup_vmcs(struct hvlab_vcpu *vcpu)
 static void pml_take(struct hvlab_vm *vm, u64 *log)
 {
 	/* LAB 4 CHALLENGE pml_take: the addresses in a vCPU's log into their slots' bitmaps (SDM 29.3.6) */
+	struct hvlab_mem_slot *slot = NULL;	/* the last one found: the next is likely there too */
+	bool logged = false;
 	int i, s;
 
 	lockdep_assert_held(&vm->lock);
+	for (s = 0; s < HVLAB_MAX_MEM_SLOTS; s++)
+		logged |= vm->slots[s].used && vm->slots[s].dirty_bitmap;
 	for (i = 0; i < PML_ENTRIES; i++) {
 		u64 gpa;
 
@@ -105,15 +109,20 @@ static void pml_take(struct hvlab_vm *vm, u64 *log)
 		if (gpa == PML_EMPTY)
 			continue;
 		vm->pml_entries++;
-		for (s = 0; s < HVLAB_MAX_MEM_SLOTS; s++) {
-			struct hvlab_mem_slot *slot = &vm->slots[s];
-
-			if (slot->used && slot->dirty_bitmap &&
-			    gpa - slot->gpa < slot->size) {
-				__set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty_bitmap);
-				break;
+		if (!logged)
+			continue;
+		if (!slot || gpa - slot->gpa >= slot->size) {
+			for (s = 0; s < HVLAB_MAX_MEM_SLOTS; s++) {
+				slot = &vm->slots[s];
+				if (slot->used && slot->dirty_bitmap && gpa - slot->gpa < slot->size)
+					break;
+			}
+			if (s == HVLAB_MAX_MEM_SLOTS) {
+				slot = NULL;
+				continue;
 			}
 		}
+		__set_bit((gpa - slot->gpa) >> PAGE_SHIFT, slot->dirty_bitmap);
 	}
 	/* LAB 4 END */
 	/* LAB 4 STUB: none */
