@@ -35,7 +35,7 @@ endif
 CC ?= gcc
 CFLAGS ?= -O2 -g
 WARN := -Wall -Wextra -Wno-unused-parameter
-USER_CFLAGS := $(CFLAGS) $(WARN) -I$(TOP)/include
+USER_CFLAGS := $(CFLAGS) $(WARN) -I$(TOP)/include -I$(TOP)/userspace
 # Static binaries: the lab VM's initramfs has busybox and no libc.
 STATIC := -static
 
@@ -47,9 +47,11 @@ LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c user
 # compiled once into a static library that hvctl and every test links
 LIBHVLAB := $(B)/lib/libhvlab.a
 LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
+# The PC around the guest: the bus and one file per device (docs/platform.md)
+PLATFORM_SRCS := $(wildcard userspace/platform/*.c)
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
 	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c \
-	      userspace/ept_print.c userspace/walk_print.c
+	      userspace/ept_print.c userspace/walk_print.c $(PLATFORM_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
@@ -64,7 +66,7 @@ VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 VM_TESTS += $(patsubst tests/vm32/%.c,$(B)/tests/%32,$(wildcard tests/vm32/*.c))
 HOST_TESTS := $(patsubst tests/host/%.c,$(B)/host-tests/%,$(wildcard tests/host/*.c))
 # what host tests (and tests/fuzz) link besides the library: the parsers hvctl alone uses
-HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c userspace/console.c
+HOST_TEST_SRCS := $(LIB_SRCS) module/insn.c userspace/gdbstub.c userspace/console.c $(PLATFORM_SRCS)
 KSELFTEST := $(B)/kselftest/kselftest_harness.h
 
 .PHONY: all module hvctl guests tests setup payload demo check clean help lint install fuzzers fuzz \
@@ -109,7 +111,7 @@ $(B)/lib/%.o: userspace/%.c $(wildcard userspace/*.h include/uapi/*.h)
 $(LIBHVLAB): $(LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h include/uapi/*.h)
+$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h userspace/platform/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS) $(LIBHVLAB) -lcapstone
 
@@ -158,7 +160,7 @@ $(B)/tests/%32: tests/vm32/%.c $(wildcard include/uapi/*.h)
 		-idirafter /usr/include/x86_64-linux-gnu -nostdlib -static -Wl,-m,elf_i386 \
 		-Wl,--build-id=none -o $@ $<
 
-$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard userspace/*.h) | $(KSELFTEST)
+$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard userspace/*.h userspace/platform/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
 		-o $@ $< $(filter-out $(LIB_SRCS),$(HOST_TEST_SRCS)) $(LIBHVLAB)

@@ -8,10 +8,10 @@
  *   hvctl step [--until COND] GUEST     a debugger at VM exits (step.c)
  *   hvctl gdb [--port N] GUEST          serve gdb's remote protocol (gdb_main.c)
  *
- * hvctl plays the PC around the guest: a debug console on port 0xe9 and
- * COM1, an exit port at 0xf4 (as QEMU's isa-debug-exit), and nothing else:
- * other ports and addresses read as all ones, like an empty bus.
- * See docs/hvctl.md for exit statuses and the trace format.
+ * hvctl plays the PC around the guest: the devices of userspace/platform/
+ * on its port and MMIO bus (docs/platform.md); other ports and addresses
+ * read as all ones, like an empty bus. See docs/hvctl.md for exit
+ * statuses and the trace format.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -40,11 +40,6 @@
 #include "ept_print.h"
 #include "vmcs_print.h"
 
-#define DEBUG_PORT	0xe9
-#define EXIT_PORT	0xf4
-#define COM1_BASE	0x3f8
-#define COM1_LSR	(COM1_BASE + 5)
-#define LSR_TX_EMPTY	0x60	/* transmitter idle: a guest may send */
 
 volatile sig_atomic_t interrupted;
 
@@ -169,20 +164,6 @@ void drain_trace(struct session *s)
 	}
 }
 
-static void unclaimed(struct session *s, const char *what, unsigned long long where,
-		      int is_write, unsigned int size)
-{
-	fprintf(stderr, "hvctl: %s: unclaimed %s 0x%llx (%u byte%s) at rip 0x%llx: %s\n",
-		s->strict ? "error" : "warning", what, where, size, size > 1 ? "s" : "",
-		(unsigned long long)s->vm.run->guest_rip,
-		is_write ? "write dropped" : "read returns all ones");
-	if (s->strict) {
-		fprintf(stderr, "hvctl: stopping because of --strict\n");
-		s->done = 1;
-		s->status = STATUS_STRICT;
-	}
-}
-
 /*
  * The guest's console. In step mode the exits are printed on stdout too,
  * so the guest's text is gathered into lines and shown between them.
@@ -246,45 +227,106 @@ static void console_putc(struct session *s, char c)
 	s->console[s->console_len++] = c;
 }
 
-/* The PC's ports, as far as hvctl plays them. */
-static void handle_io(struct session *s)
+/* The platform's hooks: what its devices send out */
+static void platform_console_write(struct hv_platform *p, const char *buf, size_t len)
 {
-	struct hvlab_run *run = s->vm.run;
-	unsigned int port = run->io.port;
+	struct session *s = p->owner;
+	size_t i;
 
-	if (run->io.direction == HVLAB_IO_OUT) {
-		if (port == DEBUG_PORT || port == COM1_BASE) {
-			console_putc(s, run->io.data & 0xff);
-		} else if (port == EXIT_PORT) {
-			s->done = 1;
-			s->status = ((run->io.data & 0xff) << 1) | 1;
-		} else if (port > COM1_BASE && port <= COM1_BASE + 7) {
-			/* UART configuration: accepted, nothing to configure */
-		} else {
-			unclaimed(s, "I/O port", port, 1, run->io.size);
+	for (i = 0; i < len; i++)
+		console_putc(s, buf[i]);
+}
+
+static void platform_stop(struct hv_platform *p, int status)
+{
+	struct session *s = p->owner;
+
+	s->done = 1;
+	s->status = status;
+}
+
+/* The session's PC, built at its first device access */
+static struct hv_platform *session_platform(struct session *s)
+{
+	static const struct hv_platform_hooks hooks = {
+		.console_write = platform_console_write,
+		.stop = platform_stop,
+	};
+
+	if (!s->platform_ready) {
+		if (hv_platform_init(&s->platform, &hooks, s)) {
+			fprintf(stderr, "hvctl: out of memory for the platform's devices\n");
+			exit(STATUS_SETUP);
 		}
-		return;
+		s->platform_ready = 1;
 	}
-	if (port == DEBUG_PORT)
-		run->io.data = DEBUG_PORT;	/* as Bochs and QEMU answer */
-	else if (port == COM1_LSR)
-		run->io.data = LSR_TX_EMPTY;
-	else if (port >= COM1_BASE && port <= COM1_BASE + 7)
-		run->io.data = 0;
-	else {
-		run->io.data = 0xffffffffu >> (32 - 8 * run->io.size);
-		unclaimed(s, "I/O port", port, 0, run->io.size);
+	return &s->platform;
+}
+
+/*
+ * Nothing claims the port or address: said once for each, the rest only
+ * counted (the summary at the end, hvctl_report_unclaimed()).
+ */
+static void unclaimed(struct session *s, enum hv_bus_result result, enum hv_space space,
+		      uint64_t where, int is_write, unsigned int size)
+{
+	if (result == HV_BUS_CLAIMED || (result == HV_BUS_UNCLAIMED && !s->strict))
+		return;
+	fprintf(stderr, "hvctl: %s: unclaimed %s 0x%llx (%u byte%s) at rip 0x%llx: %s%s\n",
+		s->strict ? "error" : "warning", hv_space_name(space), (unsigned long long)where,
+		size, size > 1 ? "s" : "", (unsigned long long)s->vm.run->guest_rip,
+		is_write ? "write dropped" : "read returns all ones",
+		s->strict ? "" : "; more accesses there are counted, not shown");
+	if (s->strict) {
+		fprintf(stderr, "hvctl: stopping because of --strict\n");
+		s->done = 1;
+		s->status = STATUS_STRICT;
 	}
 }
 
+void hvctl_report_unclaimed(struct session *s)
+{
+	if (s->platform_ready)
+		hv_bus_print_unclaimed(&s->platform.bus, stderr, "hvctl: unclaimed: ");
+}
+
+/* An IN or OUT: to the device on the port bus */
+static void handle_io(struct session *s)
+{
+	struct hv_bus *bus = &session_platform(s)->bus;
+	struct hvlab_run *run = s->vm.run;
+	enum hv_bus_result result;
+	uint64_t value;
+
+	if (run->io.direction == HVLAB_IO_OUT) {
+		result = hv_bus_write(bus, HV_SPACE_PIO, run->io.port, run->io.size, run->io.data);
+	} else {
+		result = hv_bus_read(bus, HV_SPACE_PIO, run->io.port, run->io.size, &value);
+		run->io.data = (uint32_t)value;
+	}
+	unclaimed(s, result, HV_SPACE_PIO, run->io.port, run->io.direction == HVLAB_IO_OUT,
+		  run->io.size);
+}
+
+/* A load or store where there is no RAM: to the device on the MMIO bus */
 static void handle_mmio(struct session *s)
 {
+	struct hv_bus *bus = &session_platform(s)->bus;
 	struct hvlab_run *run = s->vm.run;
 	int is_write = run->mmio.access == HVLAB_ACCESS_WRITE;
+	unsigned int len = run->mmio.len > 8 ? 8 : run->mmio.len;
+	enum hv_bus_result result;
+	uint64_t value = 0;
 
-	if (!is_write)
+	if (is_write) {
+		memcpy(&value, run->mmio.data, len);
+		result = hv_bus_write(bus, HV_SPACE_MMIO, run->mmio.phys_addr, len, value);
+	} else {
+		result = hv_bus_read(bus, HV_SPACE_MMIO, run->mmio.phys_addr, len, &value);
 		memset(run->mmio.data, 0xff, sizeof(run->mmio.data));
-	unclaimed(s, "guest-physical address", run->mmio.phys_addr, is_write, run->mmio.len);
+		memcpy(run->mmio.data, &value, len);
+	}
+	unclaimed(s, result, HV_SPACE_MMIO, run->mmio.phys_addr, is_write, run->mmio.len);
 }
 
 static void report_fail_entry(struct session *s)
@@ -1083,6 +1125,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 
 	ret = run_loop(&s);
 	console_flush(&s);
+	hvctl_report_unclaimed(&s);
 	if (s.tracer) {
 		hv_tracer_finish(&tracer);
 		if (s.console_midline)
@@ -1106,6 +1149,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	}
 	if (dirty_path && write_dirty_log(&s, dirty_path) && !ret)
 		ret = STATUS_SETUP;
+	if (s.platform_ready)
+		hv_platform_free(&s.platform);
 	hv_close(&s.vm);
 	return ret;
 }

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hvctl.h - what hvctl's commands share: the session (one VM and how it
- * is run), the exit statuses, and the devices hvctl plays (hvctl.c).
+ * hvctl.h - what hvctl's commands share: the session (one VM, how it is
+ * run, the platform of devices around it) and the exit statuses.
  */
 #ifndef HVCTL_H
 #define HVCTL_H
@@ -10,6 +10,7 @@
 #include <stdio.h>
 
 #include "libhvlab.h"
+#include "platform/platform.h"
 #include "step.h"
 
 struct hv_tracer;
@@ -39,6 +40,8 @@ struct session {
 	struct hv_tracer *tracer;	/* hvctl trace */
 	long stop_after;	/* vmcs --exits N: stop after N exits */
 	long max_exits;		/* run, trace --max-exits N: give up after N exits */
+	struct hv_platform platform;	/* the PC's devices (userspace/platform/) */
+	int platform_ready;
 };
 
 /*
@@ -60,5 +63,7 @@ void drain_trace(struct session *s);
 void console_flush(struct session *s);
 /* Act on why HVLAB_RUN returned, as the PC would; sets s->done at the end. */
 void handle_exit(struct session *s);
+/* The accesses nothing on the bus claimed, summed up on stderr (if any) */
+void hvctl_report_unclaimed(struct session *s);
 
 #endif

@@ -1,0 +1,95 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * platform.c - the PC's devices, built from one table. docs/platform.md
+ * has what each models, port by port.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "platform/platform.h"
+
+extern const struct hv_device_type hv_debugcon_device;
+extern const struct hv_device_type hv_debug_exit_device;
+extern const struct hv_device_type hv_post_code_device;
+extern const struct hv_device_type hv_serial_device;
+extern const struct hv_device_type hv_pci_host_device;
+
+static const struct hv_device_type *const pc_devices[] = {
+	&hv_debugcon_device,		/* 0xe9: Bochs's and QEMU's debug console */
+	&hv_debug_exit_device,		/* 0xf4: QEMU's isa-debug-exit */
+	&hv_post_code_device,		/* 0x80: POST codes */
+	&hv_serial_device,		/* 0x3f8: COM1 */
+	&hv_pci_host_device,		/* 0xcf8, 0xcfc: PCI configuration, no devices */
+};
+
+int hv_platform_init(struct hv_platform *p, const struct hv_platform_hooks *hooks, void *owner)
+{
+	size_t i;
+
+	memset(p, 0, sizeof(*p));
+	if (hooks)
+		p->hooks = *hooks;
+	p->owner = owner;
+	for (i = 0; i < sizeof(pc_devices) / sizeof(pc_devices[0]); i++) {
+		struct hv_device *dev;
+
+		if (p->ndevices == HV_PLATFORM_MAX_DEVICES)
+			return -ENOSPC;
+		dev = pc_devices[i]->create(p);
+		if (!dev)
+			return -ENOMEM;
+		dev->name = pc_devices[i]->name;
+		dev->platform = p;
+		p->devices[p->ndevices++] = dev;
+	}
+	return 0;
+}
+
+void hv_platform_free(struct hv_platform *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ndevices; i++)
+		free(p->devices[i]);
+	memset(p, 0, sizeof(*p));
+}
+
+void hv_platform_reset(struct hv_platform *p)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ndevices; i++)
+		if (p->devices[i]->ops->reset)
+			p->devices[i]->ops->reset(p->devices[i]);
+}
+
+void hv_platform_state_json(struct hv_platform *p, FILE *out)
+{
+	unsigned int i;
+	int first = 1;
+
+	fputc('{', out);
+	for (i = 0; i < p->ndevices; i++) {
+		struct hv_device *dev = p->devices[i];
+
+		if (!dev->ops->state_json)
+			continue;
+		fprintf(out, "%s\"%s\":", first ? "" : ",", dev->name);
+		dev->ops->state_json(dev, out);
+		first = 0;
+	}
+	fputc('}', out);
+}
+
+void hv_platform_console_write(struct hv_platform *p, const char *buf, size_t len)
+{
+	if (p->hooks.console_write)
+		p->hooks.console_write(p, buf, len);
+}
+
+void hv_platform_stop(struct hv_platform *p, int status)
+{
+	if (p->hooks.stop)
+		p->hooks.stop(p, status);
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * platform.h - the PC that hvctl gives a guest: its bus and devices. Each
+ * device is one file (debugcon.c, serial.c, ...) exporting a struct
+ * hv_device_type; platform.c's table lists them, so a new device is one
+ * file and one line. Devices print nothing themselves: what they send
+ * out (console bytes, a request to end the run) goes through the hooks
+ * of whoever runs the guest (hvctl's run, step and gdb).
+ */
+#ifndef HV_PLATFORM_H
+#define HV_PLATFORM_H
+
+#include <stddef.h>
+
+#include "platform/bus.h"
+
+#define HV_PLATFORM_MAX_DEVICES	16
+
+struct hv_platform_hooks {
+	/* bytes the guest sent to a console device (port 0xe9, COM1) */
+	void (*console_write)(struct hv_platform *p, const char *buf, size_t len);
+	/* the guest asked to end the run (isa-debug-exit), with this exit status */
+	void (*stop)(struct hv_platform *p, int status);
+};
+
+struct hv_platform {
+	struct hv_bus bus;
+	struct hv_device *devices[HV_PLATFORM_MAX_DEVICES];
+	unsigned int ndevices;
+	struct hv_platform_hooks hooks;
+	void *owner;		/* the hooks' caller (hvctl's session) */
+};
+
+/* A kind of device: create() allocates one and claims its ranges on p->bus. */
+struct hv_device_type {
+	const char *name;
+	struct hv_device *(*create)(struct hv_platform *p);
+};
+
+/* Build the PC's devices: 0, or -errno (hv_platform_free() then tidies up). */
+int hv_platform_init(struct hv_platform *p, const struct hv_platform_hooks *hooks, void *owner);
+void hv_platform_free(struct hv_platform *p);
+void hv_platform_reset(struct hv_platform *p);
+/* {"name": {...state...}, ...} of the devices that have state to show */
+void hv_platform_state_json(struct hv_platform *p, FILE *out);
+
+/* For devices: send console bytes, end the run. */
+void hv_platform_console_write(struct hv_platform *p, const char *buf, size_t len);
+void hv_platform_stop(struct hv_platform *p, int status);
+
+#endif
