@@ -14,6 +14,7 @@ extern const struct hv_device_type hv_debug_exit_device;
 extern const struct hv_device_type hv_post_code_device;
 extern const struct hv_device_type hv_serial_device;
 extern const struct hv_device_type hv_pci_host_device;
+extern const struct hv_device_type hv_pic_device;
 
 static const struct hv_device_type *const pc_devices[] = {
 	&hv_debugcon_device,		/* 0xe9: Bochs's and QEMU's debug console */
@@ -21,6 +22,7 @@ static const struct hv_device_type *const pc_devices[] = {
 	&hv_post_code_device,		/* 0x80: POST codes */
 	&hv_serial_device,		/* 0x3f8: COM1 */
 	&hv_pci_host_device,		/* 0xcf8, 0xcfc: PCI configuration, no devices */
+	&hv_pic_device,			/* 0x20, 0xa0, 0x4d0: the 8259A pair and ELCR */
 };
 
 int hv_platform_init(struct hv_platform *p, const struct hv_platform_hooks *hooks, void *owner)
@@ -92,4 +94,20 @@ void hv_platform_stop(struct hv_platform *p, int status)
 {
 	if (p->hooks.stop)
 		p->hooks.stop(p, status);
+}
+
+void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level)
+{
+	if (p->irqchip && irq < HV_NR_ISA_IRQS)
+		p->irqchip_ops->set_irq(p->irqchip, irq, level);
+}
+
+int hv_platform_interrupt_pending(struct hv_platform *p)
+{
+	return p->irqchip ? p->irqchip_ops->output(p->irqchip) : 0;
+}
+
+int hv_platform_acknowledge_interrupt(struct hv_platform *p)
+{
+	return p->irqchip ? p->irqchip_ops->acknowledge(p->irqchip) : -1;
 }

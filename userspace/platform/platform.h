@@ -23,12 +23,28 @@ struct hv_platform_hooks {
 	void (*stop)(struct hv_platform *p, int status);
 };
 
+/*
+ * The interrupt controller the ISA IRQ lines go to (pic.c): devices set
+ * their line's level, the run loop asks whether the controller's output
+ * is raised and, when the guest can take it, acknowledges it for the
+ * vector, as the CPU's INTA cycles do.
+ */
+struct hv_irqchip_ops {
+	void (*set_irq)(struct hv_device *chip, unsigned int irq, int level);
+	int (*output)(struct hv_device *chip);		/* INT raised? */
+	int (*acknowledge)(struct hv_device *chip);	/* the vector */
+};
+
+#define HV_NR_ISA_IRQS	16
+
 struct hv_platform {
 	struct hv_bus bus;
 	struct hv_device *devices[HV_PLATFORM_MAX_DEVICES];
 	unsigned int ndevices;
 	struct hv_platform_hooks hooks;
 	void *owner;		/* the hooks' caller (hvctl's session) */
+	struct hv_device *irqchip;
+	const struct hv_irqchip_ops *irqchip_ops;
 };
 
 /* A kind of device: create() allocates one and claims its ranges on p->bus. */
@@ -44,8 +60,13 @@ void hv_platform_reset(struct hv_platform *p);
 /* {"name": {...state...}, ...} of the devices that have state to show */
 void hv_platform_state_json(struct hv_platform *p, FILE *out);
 
-/* For devices: send console bytes, end the run. */
+/* For devices: send console bytes, end the run, set an ISA IRQ line's level. */
 void hv_platform_console_write(struct hv_platform *p, const char *buf, size_t len);
 void hv_platform_stop(struct hv_platform *p, int status);
+void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level);
+
+/* For the run loop: is an interrupt waiting, and (INTA) which vector; -1 without a controller */
+int hv_platform_interrupt_pending(struct hv_platform *p);
+int hv_platform_acknowledge_interrupt(struct hv_platform *p);
 
 #endif
