@@ -205,6 +205,7 @@ lint: module
 	@set -o pipefail; $(MAKE) -s -C $(KDIR) M=$(KMOD) C=2 CHECK=sparse modules 2>&1 | \
 		{ grep -v "Skipping BTF generation" || true; } | tee $(B)/sparse.log
 	@test ! -s $(B)/sparse.log
+	@scripts/labs lint >$(B)/labs-lint.log || { cat $(B)/labs-lint.log; false; }
 
 demo: setup
 	@$(MAKE) --no-print-directory all
