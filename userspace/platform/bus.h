@@ -36,6 +36,14 @@ struct hv_device_ops {
 	void (*reset)(struct hv_device *dev);
 	/* the registers as one JSON object, for step's devices command (may be NULL) */
 	void (*state_json)(struct hv_device *dev, FILE *out);
+	/*
+	 * Devices that keep time (may be NULL): bring the outputs up to
+	 * @now_ns (the platform's clock), raising IRQ lines on the way; and
+	 * when, at the earliest, an output will change by itself next
+	 * (UINT64_MAX: not unless the guest does something).
+	 */
+	void (*advance)(struct hv_device *dev, uint64_t now_ns);
+	uint64_t (*next_event)(struct hv_device *dev, uint64_t now_ns);
 };
 
 /* Each device's own struct begins with this. */

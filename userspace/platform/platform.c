@@ -6,6 +6,7 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "platform/platform.h"
 
@@ -15,6 +16,7 @@ extern const struct hv_device_type hv_post_code_device;
 extern const struct hv_device_type hv_serial_device;
 extern const struct hv_device_type hv_pci_host_device;
 extern const struct hv_device_type hv_pic_device;
+extern const struct hv_device_type hv_pit_device;
 
 static const struct hv_device_type *const pc_devices[] = {
 	&hv_debugcon_device,		/* 0xe9: Bochs's and QEMU's debug console */
@@ -23,6 +25,7 @@ static const struct hv_device_type *const pc_devices[] = {
 	&hv_serial_device,		/* 0x3f8: COM1 */
 	&hv_pci_host_device,		/* 0xcf8, 0xcfc: PCI configuration, no devices */
 	&hv_pic_device,			/* 0x20, 0xa0, 0x4d0: the 8259A pair and ELCR */
+	&hv_pit_device,			/* 0x40-0x43, 0x61: the 8254 and its gate, IRQ 0 */
 };
 
 int hv_platform_init(struct hv_platform *p, const struct hv_platform_hooks *hooks, void *owner)
@@ -94,6 +97,44 @@ void hv_platform_stop(struct hv_platform *p, int status)
 {
 	if (p->hooks.stop)
 		p->hooks.stop(p, status);
+}
+
+uint64_t hv_platform_now(struct hv_platform *p)
+{
+	struct timespec ts;
+
+	if (p->hooks.now_ns)
+		return p->hooks.now_ns(p);
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+void hv_platform_advance(struct hv_platform *p)
+{
+	uint64_t now = hv_platform_now(p);
+	unsigned int i;
+
+	for (i = 0; i < p->ndevices; i++)
+		if (p->devices[i]->ops->advance)
+			p->devices[i]->ops->advance(p->devices[i], now);
+}
+
+uint64_t hv_platform_next_event(struct hv_platform *p)
+{
+	uint64_t now = hv_platform_now(p), next = UINT64_MAX;
+	unsigned int i;
+
+	for (i = 0; i < p->ndevices; i++) {
+		struct hv_device *dev = p->devices[i];
+		uint64_t t;
+
+		if (dev->ops->next_event) {
+			t = dev->ops->next_event(dev, now);
+			if (t < next)
+				next = t;
+		}
+	}
+	return next;
 }
 
 void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level)

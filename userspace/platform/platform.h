@@ -21,6 +21,8 @@ struct hv_platform_hooks {
 	void (*console_write)(struct hv_platform *p, const char *buf, size_t len);
 	/* the guest asked to end the run (isa-debug-exit), with this exit status */
 	void (*stop)(struct hv_platform *p, int status);
+	/* the time base, in ns (NULL: CLOCK_MONOTONIC); tests give their own */
+	uint64_t (*now_ns)(struct hv_platform *p);
 };
 
 /*
@@ -64,6 +66,11 @@ void hv_platform_state_json(struct hv_platform *p, FILE *out);
 void hv_platform_console_write(struct hv_platform *p, const char *buf, size_t len);
 void hv_platform_stop(struct hv_platform *p, int status);
 void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level);
+
+/* The platform's time, and the devices brought up to it; the next device event (ns) */
+uint64_t hv_platform_now(struct hv_platform *p);
+void hv_platform_advance(struct hv_platform *p);
+uint64_t hv_platform_next_event(struct hv_platform *p);
 
 /* For the run loop: is an interrupt waiting, and (INTA) which vector; -1 without a controller */
 int hv_platform_interrupt_pending(struct hv_platform *p);
