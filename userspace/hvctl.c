@@ -254,7 +254,9 @@ static struct hv_platform *session_platform(struct session *s)
 	};
 
 	if (!s->platform_ready) {
-		if (hv_platform_init(&s->platform, &hooks, s)) {
+		const struct hv_platform_config cfg = { .ram_bytes = s->vm.mem_size, .cpus = 1 };
+
+		if (hv_platform_init(&s->platform, &cfg, &hooks, s)) {
 			fprintf(stderr, "hvctl: out of memory for the platform's devices\n");
 			exit(STATUS_SETUP);
 		}

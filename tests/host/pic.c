@@ -64,7 +64,7 @@ FIXTURE(pic) {
 
 FIXTURE_SETUP(pic)
 {
-	ASSERT_EQ(0, hv_platform_init(&self->p, NULL, NULL));
+	ASSERT_EQ(0, hv_platform_init(&self->p, NULL, NULL, NULL));
 	init_like_linux(&self->p, 0x01);
 }
 
@@ -186,7 +186,7 @@ TEST(automatic_eoi_leaves_nothing_in_service)
 {
 	struct hv_platform p;
 
-	ASSERT_EQ(0, hv_platform_init(&p, NULL, NULL));
+	ASSERT_EQ(0, hv_platform_init(&p, NULL, NULL, NULL));
 	init_like_linux(&p, 0x03);		/* ICW4: AEOI */
 	pulse(&p, 6);
 	EXPECT_EQ(MASTER_VECTOR + 6, hv_platform_acknowledge_interrupt(&p));

@@ -56,7 +56,7 @@ FIXTURE(pit) {
 FIXTURE_SETUP(pit)
 {
 	self->clock.now = 1000000000ull;	/* any time: only differences count */
-	ASSERT_EQ(0, hv_platform_init(&self->p, &hooks, &self->clock));
+	ASSERT_EQ(0, hv_platform_init(&self->p, NULL, &hooks, &self->clock));
 	/* The PIC as Linux sets it up, IRQ 0 at vector 0x30 */
 	out(&self->p, 0x20, 0x11);
 	out(&self->p, 0x21, 0x30);

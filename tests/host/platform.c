@@ -60,7 +60,7 @@ FIXTURE(pc) {
 FIXTURE_SETUP(pc)
 {
 	memset(&self->r, 0, sizeof(self->r));
-	ASSERT_EQ(0, hv_platform_init(&self->p, &hooks, &self->r));
+	ASSERT_EQ(0, hv_platform_init(&self->p, NULL, &hooks, &self->r));
 }
 
 FIXTURE_TEARDOWN(pc)

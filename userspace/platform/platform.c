@@ -17,6 +17,7 @@ extern const struct hv_device_type hv_serial_device;
 extern const struct hv_device_type hv_pci_host_device;
 extern const struct hv_device_type hv_pic_device;
 extern const struct hv_device_type hv_pit_device;
+extern const struct hv_device_type hv_rtc_device;
 
 static const struct hv_device_type *const pc_devices[] = {
 	&hv_debugcon_device,		/* 0xe9: Bochs's and QEMU's debug console */
@@ -26,13 +27,16 @@ static const struct hv_device_type *const pc_devices[] = {
 	&hv_pci_host_device,		/* 0xcf8, 0xcfc: PCI configuration, no devices */
 	&hv_pic_device,			/* 0x20, 0xa0, 0x4d0: the 8259A pair and ELCR */
 	&hv_pit_device,			/* 0x40-0x43, 0x61: the 8254 and its gate, IRQ 0 */
+	&hv_rtc_device,			/* 0x70, 0x71: the MC146818 RTC and CMOS, IRQ 8 */
 };
 
-int hv_platform_init(struct hv_platform *p, const struct hv_platform_hooks *hooks, void *owner)
+int hv_platform_init(struct hv_platform *p, const struct hv_platform_config *cfg,
+		     const struct hv_platform_hooks *hooks, void *owner)
 {
 	size_t i;
 
 	memset(p, 0, sizeof(*p));
+	p->config = cfg ? *cfg : (struct hv_platform_config){ .ram_bytes = 4 << 20, .cpus = 1 };
 	if (hooks)
 		p->hooks = *hooks;
 	p->owner = owner;
@@ -106,6 +110,16 @@ uint64_t hv_platform_now(struct hv_platform *p)
 	if (p->hooks.now_ns)
 		return p->hooks.now_ns(p);
 	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+uint64_t hv_platform_wall_time(struct hv_platform *p)
+{
+	struct timespec ts;
+
+	if (p->hooks.wall_ns)
+		return p->hooks.wall_ns(p);
+	clock_gettime(CLOCK_REALTIME, &ts);
 	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
 }
 

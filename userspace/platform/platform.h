@@ -23,6 +23,14 @@ struct hv_platform_hooks {
 	void (*stop)(struct hv_platform *p, int status);
 	/* the time base, in ns (NULL: CLOCK_MONOTONIC); tests give their own */
 	uint64_t (*now_ns)(struct hv_platform *p);
+	/* the date and time, in ns since 1970 UTC (NULL: CLOCK_REALTIME), for the RTC */
+	uint64_t (*wall_ns)(struct hv_platform *p);
+};
+
+/* What the devices report about the machine (CMOS memory sizes, fw_cfg) */
+struct hv_platform_config {
+	uint64_t ram_bytes;
+	unsigned int cpus;
 };
 
 /*
@@ -44,6 +52,7 @@ struct hv_platform {
 	struct hv_device *devices[HV_PLATFORM_MAX_DEVICES];
 	unsigned int ndevices;
 	struct hv_platform_hooks hooks;
+	struct hv_platform_config config;
 	void *owner;		/* the hooks' caller (hvctl's session) */
 	struct hv_device *irqchip;
 	const struct hv_irqchip_ops *irqchip_ops;
@@ -55,8 +64,12 @@ struct hv_device_type {
 	struct hv_device *(*create)(struct hv_platform *p);
 };
 
-/* Build the PC's devices: 0, or -errno (hv_platform_free() then tidies up). */
-int hv_platform_init(struct hv_platform *p, const struct hv_platform_hooks *hooks, void *owner);
+/*
+ * Build the PC's devices for @cfg (NULL: 4 MiB, one CPU): 0, or -errno
+ * (hv_platform_free() then tidies up).
+ */
+int hv_platform_init(struct hv_platform *p, const struct hv_platform_config *cfg,
+		     const struct hv_platform_hooks *hooks, void *owner);
 void hv_platform_free(struct hv_platform *p);
 void hv_platform_reset(struct hv_platform *p);
 /* {"name": {...state...}, ...} of the devices that have state to show */
@@ -69,6 +82,7 @@ void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level);
 
 /* The platform's time, and the devices brought up to it; the next device event (ns) */
 uint64_t hv_platform_now(struct hv_platform *p);
+uint64_t hv_platform_wall_time(struct hv_platform *p);
 void hv_platform_advance(struct hv_platform *p);
 uint64_t hv_platform_next_event(struct hv_platform *p);
 
