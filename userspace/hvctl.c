@@ -245,12 +245,22 @@ static void platform_stop(struct hv_platform *p, int status)
 	s->status = status;
 }
 
+static void platform_reset_request(struct hv_platform *p, const char *how)
+{
+	struct session *s = p->owner;
+
+	fprintf(stderr, "hvctl: the guest requested a reset (%s)\n", how);
+	s->done = 1;
+	s->status = STATUS_RESET;
+}
+
 /* The session's PC, built at its first device access */
 static struct hv_platform *session_platform(struct session *s)
 {
 	static const struct hv_platform_hooks hooks = {
 		.console_write = platform_console_write,
 		.stop = platform_stop,
+		.reset_request = platform_reset_request,
 	};
 
 	if (!s->platform_ready) {

@@ -22,6 +22,7 @@ struct hv_tracer;
 #define STATUS_GUEST_CRASHED	6	/* triple fault, failed entry, unhandled exit */
 #define STATUS_STRICT		8	/* --strict: an access nothing claims */
 #define STATUS_MAX_EXITS	10	/* --max-exits: the guest had not ended */
+#define STATUS_RESET		12	/* the guest asked for a reset (i8042, 0xcf9) */
 #define STATUS_INTERRUPTED	130
 
 struct session {

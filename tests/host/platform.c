@@ -16,6 +16,7 @@ struct recorder {
 	char console[64];
 	size_t console_len;
 	int stopped, status;
+	const char *reset;	/* how the guest asked for a reset, or NULL */
 };
 
 static void record_console(struct hv_platform *p, const char *buf, size_t len)
@@ -34,9 +35,15 @@ static void record_stop(struct hv_platform *p, int status)
 	r->status = status;
 }
 
+static void record_reset(struct hv_platform *p, const char *how)
+{
+	((struct recorder *)p->owner)->reset = how;
+}
+
 static const struct hv_platform_hooks hooks = {
 	.console_write = record_console,
 	.stop = record_stop,
+	.reset_request = record_reset,
 };
 
 static uint64_t in(struct hv_platform *p, uint16_t port, unsigned int size)
@@ -208,9 +215,74 @@ TEST_F(pc, uart_loopback_fifo_and_overrun)
 	EXPECT_EQ(0xb0 | 0x04, in(&self->p, 0x3fe, 1));	/* TERI: RI went 1 -> 0 */
 }
 
+/* The keyboard controller as Linux's i8042 driver probes it, and the resets */
+TEST_F(pc, i8042_self_test_configuration_and_reset)
+{
+	EXPECT_EQ(0x14, in(&self->p, 0x64, 1));		/* SYS, not inhibited, nothing to read */
+	out(&self->p, 0x64, 1, 0xaa);			/* self test */
+	EXPECT_EQ(0x1d, in(&self->p, 0x64, 1));		/* OBF, and the last write a command */
+	EXPECT_EQ(0x55, in(&self->p, 0x60, 1));
+	EXPECT_EQ(0x1c, in(&self->p, 0x64, 1));
+	out(&self->p, 0x64, 1, 0x20);			/* read the configuration byte */
+	EXPECT_EQ(0x45, in(&self->p, 0x60, 1));
+	out(&self->p, 0x64, 1, 0x60);			/* write it */
+	out(&self->p, 0x60, 1, 0x47);
+	out(&self->p, 0x64, 1, 0x20);
+	EXPECT_EQ(0x47, in(&self->p, 0x60, 1));
+	out(&self->p, 0x64, 1, 0xd3);			/* as if from the mouse */
+	out(&self->p, 0x60, 1, 0xab);
+	EXPECT_EQ(0x25, in(&self->p, 0x64, 1) & 0x25);	/* OBF, aux data */
+	EXPECT_EQ(0xab, in(&self->p, 0x60, 1));
+	out(&self->p, 0x60, 1, 0xff);			/* to the keyboard: none there */
+	EXPECT_EQ(0, in(&self->p, 0x64, 1) & 1);
+	EXPECT_EQ(NULL, self->r.reset);
+	out(&self->p, 0x64, 1, 0xfe);			/* pulse the reset line */
+	EXPECT_STREQ("i8042 command 0xfe", self->r.reset);
+	self->r.reset = NULL;
+	out(&self->p, 0x64, 1, 0xd1);			/* output port, bit 0 low */
+	out(&self->p, 0x60, 1, 0xfe);
+	EXPECT_STREQ("i8042 output port", self->r.reset);
+	self->r.reset = NULL;
+	out(&self->p, 0xcf9, 1, 0x02);			/* PIIX reset control: no reset bit */
+	EXPECT_EQ(NULL, self->r.reset);
+	out(&self->p, 0xcf9, 1, 0x06);
+	EXPECT_STREQ("port 0xcf9", self->r.reset);
+}
+
+static void fw_cfg_item(struct hv_platform *p, uint16_t key, uint8_t *buf, size_t len)
+{
+	size_t i;
+
+	out(p, 0x510, 2, key);
+	for (i = 0; i < len; i++)
+		buf[i] = in(p, 0x511, 1);
+}
+
+TEST(fw_cfg_items)
+{
+	const struct hv_platform_config cfg = { .ram_bytes = 256ull << 20, .cpus = 3 };
+	struct hv_platform p;
+	uint8_t b[10];
+
+	ASSERT_EQ(0, hv_platform_init(&p, &cfg, NULL, NULL));
+	fw_cfg_item(&p, 0x00, b, 5);
+	EXPECT_EQ(0, memcmp(b, "QEMU\0", 5));		/* 0 past the end */
+	fw_cfg_item(&p, 0x01, b, 4);
+	EXPECT_EQ(0, memcmp(b, "\x01\0\0\0", 4));	/* traditional interface, no DMA */
+	fw_cfg_item(&p, 0x03, b, 8);
+	EXPECT_EQ(0, memcmp(b, "\0\0\0\x10\0\0\0\0", 8));	/* 256 MiB, little-endian */
+	fw_cfg_item(&p, 0x05, b, 2);
+	EXPECT_EQ(3, b[0] | b[1] << 8);
+	fw_cfg_item(&p, 0x19, b, 4);
+	EXPECT_EQ(0, b[0] | b[1] | b[2] | b[3]);	/* no files */
+	fw_cfg_item(&p, 0x1234, b, 2);
+	EXPECT_EQ(0, b[0] | b[1]);
+	hv_platform_free(&p);
+}
+
 TEST_F(pc, state_as_json)
 {
-	char text[1024];
+	char text[4096];
 	FILE *f = fmemopen(text, sizeof(text), "w");
 
 	ASSERT_NE(NULL, f);

@@ -34,6 +34,13 @@ st=$?
 	grep -q "^hvctl: unclaimed: I/O port 0x99: 1 read, 1000 writes$" $T/err
 ok $? "run: 1,000 writes to an unclaimed port: one warning, and the count at the end (status $st)" || sed 's/^/# /' $T/err
 
+# mov $0xfe,%al; out %al,$0x64; hlt: the keyboard controller's reset line
+printf '\xb0\xfe\xe6\x64\xf4' > $T/reset.bin
+hvctl run $T/reset.bin >$T/out 2>$T/err
+st=$?
+[ $st = 12 ] && grep -q "^hvctl: the guest requested a reset (i8042 command 0xfe)$" $T/err
+ok $? "run: i8042 command 0xfe ends the run as a reset, status 12 (got $st)"
+
 hvctl run --strict $T/poll99.bin >$T/out 2>$T/err
 ok $([ $? = 8 ]; echo $?) "run --strict: stops at the first unclaimed access with status 8"
 

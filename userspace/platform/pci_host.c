@@ -5,7 +5,9 @@
  * write puts there (Linux's pci_check_type1() reads it back to find the
  * mechanism), and CONFIG_DATA reads all ones, which is "no function
  * here" to every probe (vendor ID 0xffff). As on Intel's PIIX, only
- * 32-bit accesses reach CONFIG_ADDRESS; narrower ones float.
+ * 32-bit accesses reach CONFIG_ADDRESS; narrower ones float, but for a
+ * byte written to 0xcf9, the reset control register: bit 2 resets (one
+ * of the ways Linux reboots, "reboot=pci").
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -15,6 +17,8 @@
 #define CONFIG_ADDRESS	0xcf8
 #define CONFIG_DATA	0xcfc
 #define ADDRESS_BITS	0x80fffffcu	/* enable, bus, device, function, register */
+#define RESET_CONTROL	0xcf9		/* PIIX's reset control register, a byte */
+#define RC_RESET_CPU	0x04
 
 struct pci_host {
 	struct hv_device dev;
@@ -38,6 +42,8 @@ static void pci_host_write(struct hv_device *dev, enum hv_space space, uint64_t 
 
 	if (addr == CONFIG_ADDRESS && size == 4)
 		h->address = (uint32_t)value & ADDRESS_BITS;
+	else if (addr == RESET_CONTROL && size == 1 && (value & RC_RESET_CPU))
+		hv_platform_request_reset(dev->platform, "port 0xcf9");
 }
 
 static void pci_host_reset(struct hv_device *dev)

@@ -18,6 +18,8 @@ extern const struct hv_device_type hv_pci_host_device;
 extern const struct hv_device_type hv_pic_device;
 extern const struct hv_device_type hv_pit_device;
 extern const struct hv_device_type hv_rtc_device;
+extern const struct hv_device_type hv_i8042_device;
+extern const struct hv_device_type hv_fw_cfg_device;
 
 static const struct hv_device_type *const pc_devices[] = {
 	&hv_debugcon_device,		/* 0xe9: Bochs's and QEMU's debug console */
@@ -28,6 +30,8 @@ static const struct hv_device_type *const pc_devices[] = {
 	&hv_pic_device,			/* 0x20, 0xa0, 0x4d0: the 8259A pair and ELCR */
 	&hv_pit_device,			/* 0x40-0x43, 0x61: the 8254 and its gate, IRQ 0 */
 	&hv_rtc_device,			/* 0x70, 0x71: the MC146818 RTC and CMOS, IRQ 8 */
+	&hv_i8042_device,		/* 0x60, 0x64: the keyboard controller, and reset */
+	&hv_fw_cfg_device,		/* 0x510, 0x511: QEMU's firmware configuration */
 };
 
 int hv_platform_init(struct hv_platform *p, const struct hv_platform_config *cfg,
@@ -101,6 +105,12 @@ void hv_platform_stop(struct hv_platform *p, int status)
 {
 	if (p->hooks.stop)
 		p->hooks.stop(p, status);
+}
+
+void hv_platform_request_reset(struct hv_platform *p, const char *how)
+{
+	if (p->hooks.reset_request)
+		p->hooks.reset_request(p, how);
 }
 
 uint64_t hv_platform_now(struct hv_platform *p)

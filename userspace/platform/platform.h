@@ -21,6 +21,8 @@ struct hv_platform_hooks {
 	void (*console_write)(struct hv_platform *p, const char *buf, size_t len);
 	/* the guest asked to end the run (isa-debug-exit), with this exit status */
 	void (*stop)(struct hv_platform *p, int status);
+	/* the guest asked for a reset (i8042 command 0xfe, port 0xcf9): @how says which */
+	void (*reset_request)(struct hv_platform *p, const char *how);
 	/* the time base, in ns (NULL: CLOCK_MONOTONIC); tests give their own */
 	uint64_t (*now_ns)(struct hv_platform *p);
 	/* the date and time, in ns since 1970 UTC (NULL: CLOCK_REALTIME), for the RTC */
@@ -78,6 +80,7 @@ void hv_platform_state_json(struct hv_platform *p, FILE *out);
 /* For devices: send console bytes, end the run, set an ISA IRQ line's level. */
 void hv_platform_console_write(struct hv_platform *p, const char *buf, size_t len);
 void hv_platform_stop(struct hv_platform *p, int status);
+void hv_platform_request_reset(struct hv_platform *p, const char *how);
 void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level);
 
 /* The platform's time, and the devices brought up to it; the next device event (ns) */
