@@ -254,8 +254,8 @@ static void platform_reset_request(struct hv_platform *p, const char *how)
 	s->status = STATUS_RESET;
 }
 
-/* The session's PC, built at its first device access */
-static struct hv_platform *session_platform(struct session *s)
+/* The session's PC, built at its first device access (or look: step's devices) */
+struct hv_platform *hvctl_platform(struct session *s)
 {
 	static const struct hv_platform_hooks hooks = {
 		.console_write = platform_console_write,
@@ -305,7 +305,7 @@ void hvctl_report_unclaimed(struct session *s)
 /* An IN or OUT: to the device on the port bus */
 static void handle_io(struct session *s)
 {
-	struct hv_bus *bus = &session_platform(s)->bus;
+	struct hv_bus *bus = &hvctl_platform(s)->bus;
 	struct hvlab_run *run = s->vm.run;
 	enum hv_bus_result result;
 	uint64_t value;
@@ -323,7 +323,7 @@ static void handle_io(struct session *s)
 /* A load or store where there is no RAM: to the device on the MMIO bus */
 static void handle_mmio(struct session *s)
 {
-	struct hv_bus *bus = &session_platform(s)->bus;
+	struct hv_bus *bus = &hvctl_platform(s)->bus;
 	struct hvlab_run *run = s->vm.run;
 	int is_write = run->mmio.access == HVLAB_ACCESS_WRITE;
 	unsigned int len = run->mmio.len > 8 ? 8 : run->mmio.len;

@@ -64,6 +64,8 @@ void drain_trace(struct session *s);
 void console_flush(struct session *s);
 /* Act on why HVLAB_RUN returned, as the PC would; sets s->done at the end. */
 void handle_exit(struct session *s);
+/* The session's platform of devices, built at the first use */
+struct hv_platform *hvctl_platform(struct session *s);
 /* The accesses nothing on the bus claimed, summed up on stderr (if any) */
 void hvctl_report_unclaimed(struct session *s);
 

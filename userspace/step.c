@@ -33,7 +33,7 @@
 
 enum cmd_kind {
 	CMD_NEXT, CMD_CONTINUE, CMD_UNTIL, CMD_STEPI, CMD_REGS, CMD_VMCS, CMD_EPT,
-	CMD_WALK, CMD_DIRTY, CMD_X, CMD_DIS, CMD_SAVE, CMD_QUIT, CMD_HELP,
+	CMD_WALK, CMD_DIRTY, CMD_DEVICES, CMD_X, CMD_DIS, CMD_SAVE, CMD_QUIT, CMD_HELP,
 };
 
 struct step_cmd {
@@ -59,6 +59,7 @@ static const struct {
 	{ "ept", "e", "[tree|GPA]", "the EPT as guest-physical ranges; tree: every table entry; GPA: the walk to it", CMD_EPT },
 	{ "walk", "w", "GVA [json|svg FILE]", "the two-dimensional walk of linear GVA: each guest entry through EPT, then the GPA", CMD_WALK },
 	{ "dirty", NULL, "", "the pages the guest wrote since the last look (the EPT dirty log)", CMD_DIRTY },
+	{ "devices", NULL, "[NAME]", "the platform's devices and their registers, as JSON (docs/platform.md)", CMD_DEVICES },
 	{ "x", NULL, "ADDR [LEN]", "guest memory in hex at linear ADDR (x/p: physical), LEN bytes (64)", CMD_X },
 	{ "dis", "d", "[ADDR] [N]", "disassemble N instructions (8) at linear ADDR (the current RIP)", CMD_DIS },
 	{ "save", NULL, "FILE", "write the state (registers, segments, ...) as JSON, for run --state", CMD_SAVE },
@@ -221,6 +222,11 @@ static int parse_command(const char *line, struct step_cmd *cmd, char *err, size
 		if (nwords != 2)
 			goto usage;
 		snprintf(cmd->arg, sizeof(cmd->arg), "%s", words[1]);
+		return 0;
+	case CMD_DEVICES:
+		if (nwords > 2)
+			goto usage;
+		snprintf(cmd->arg, sizeof(cmd->arg), "%s", nwords == 2 ? words[1] : "");
 		return 0;
 	default:
 		if (nwords != 1)
@@ -899,6 +905,29 @@ static void cmd_dirty(struct stepper *st)
 	free(gpas);
 }
 
+/* Each device of the platform (or the one named) and its registers */
+static void cmd_devices(struct stepper *st, const char *name)
+{
+	struct hv_platform *p = hvctl_platform(st->s);
+	unsigned int i, shown = 0;
+
+	for (i = 0; i < p->ndevices; i++) {
+		struct hv_device *dev = p->devices[i];
+
+		if (*name && strcmp(name, dev->name))
+			continue;
+		printf("%-11s", dev->name);
+		if (dev->ops->state_json)
+			dev->ops->state_json(dev, stdout);
+		else
+			printf("(no state)");
+		putchar('\n');
+		shown++;
+	}
+	if (!shown)
+		printf("no device '%s': type devices for the list\n", name);
+}
+
 static void cmd_x(struct stepper *st, const struct step_cmd *cmd)
 {
 	struct hv_state cur;
@@ -1090,6 +1119,9 @@ static int prompt(struct stepper *st)
 			break;
 		case CMD_DIRTY:
 			cmd_dirty(st);
+			break;
+		case CMD_DEVICES:
+			cmd_devices(st, cmd.arg);
 			break;
 		case CMD_X:
 			cmd_x(st, &cmd);

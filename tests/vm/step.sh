@@ -252,5 +252,13 @@ hvctl run --until exit=IO $G/hello.bin >/dev/null 2>$T/err
 [ $? = 2 ] && grep -q -- "--until is an option of hvctl step" $T/err
 ok $? "run --until: status 2, a step option" || show $T/err
 
+# The platform's devices at the prompt: a guest that initializes the master PIC as Linux does, then CPUID
+printf '\xb0\x11\xe6\x20\xb0\x30\xe6\x21\xb0\x04\xe6\x21\xb0\x01\xe6\x21\x0f\xa2\xf4' >$T/pic.bin
+hvctl step --commands 'until exit=CPUID; devices pic; devices; devices nope; c' $T/pic.bin >$T/out 2>$T/err
+grep -q '^pic  *{"master":{"irr":0,"isr":0,"imr":0,"elcr":0,"vector_base":48,"auto_eoi":false,"lowest_priority":7,"initializing":false},' $T/out &&
+	grep -q '^serial  *{"ier":0,"iir":1,' $T/out && grep -q '^rtc  *{"index":' $T/out &&
+	grep -q "^no device 'nope': type devices for the list$" $T/out
+ok $? "devices: the PIC after ICW1-4 (vector base 0x30), every device, an unknown name" || show $T/out
+
 echo "1..$n"
 exit $fail
