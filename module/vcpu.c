@@ -652,6 +652,12 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	hvlab_fpu_load_guest(vcpu);
 
 	for (;;) {
+		/* The caller's deadline (hvctl --timeout): a load and a test when unset */
+		if (unlikely(READ_ONCE(run->deadline_ns)) &&
+		    ktime_get_ns() >= READ_ONCE(run->deadline_ns)) {
+			run->exit_reason = HVLAB_EXIT_DEADLINE;
+			break;
+		}
 		/*
 		 * A signal, or work the kernel queued for this thread's return
 		 * to userspace (the recovery of a machine check in guest

@@ -67,6 +67,7 @@ const char *hv_run_exit_name(uint32_t exit_reason)
 		[HVLAB_EXIT_EXCEPTION] = "EXCEPTION",
 		[HVLAB_EXIT_CONSOLE] = "CONSOLE",
 		[HVLAB_EXIT_MEMORY_ACCESS] = "MEMORY_ACCESS",
+		[HVLAB_EXIT_DEADLINE] = "DEADLINE",
 	};
 
 	return exit_reason < sizeof(names) / sizeof(names[0]) && names[exit_reason] ?

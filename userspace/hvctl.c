@@ -22,6 +22,8 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/ioctl.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "../include/uapi/hvlab_exit_reasons.h"
@@ -47,6 +49,33 @@ static void on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+}
+
+/* --timeout: the alarm takes HVLAB_RUN or KVM_RUN out with -EINTR */
+static volatile sig_atomic_t timed_out;
+
+static void on_sigalrm(int sig)
+{
+	(void)sig;
+	timed_out = 1;
+}
+
+static uint64_t monotonic_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000u + ts.tv_nsec;
+}
+
+static int report_timeout(struct session *s)
+{
+	struct hvlab_run *run = s->vm.run;
+
+	fprintf(stderr, "hvctl: stopped after %g s (--timeout): the guest had not ended; the last exit #%llu at rip 0x%llx (%s)\n",
+		s->timeout, (unsigned long long)run->exit_count, (unsigned long long)run->guest_rip,
+		hv_exit_name(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason)));
+	return STATUS_TIMEOUT;
 }
 
 static void usage(FILE *out)
@@ -103,6 +132,8 @@ static void usage(FILE *out)
 		"                           np,ss,gp,pf,mf,ac,mc,xm (e.g. ud,bp,gp)\n"
 		"      --max-exits N        run, trace: give up after N VM exits, handled in\n"
 		"                           the kernel or not (exit status 10)\n"
+		"      --timeout SECONDS    run, trace: give up after that long, even if the\n"
+		"                           guest spins with interrupts off (exit status 14)\n"
 		"  -b, --backend B          run with hvlab (default) or kvm (/dev/kvm, for\n"
 		"                           comparison; not with step, --trace-json,\n"
 		"                           --intercept, --exceptions)\n"
@@ -490,6 +521,23 @@ static int run_loop(struct session *s)
 	 */
 	run->request_flags = (s->trace || s->tracer || s->max_exits ? HVLAB_RUN_TRACE : 0) |
 			     (s->stop_after ? HVLAB_RUN_STOP_EVERY_EXIT : 0);
+	/*
+	 * --timeout: the kernel looks at the deadline whenever the guest
+	 * comes back to it, the VMX-preemption timer making sure it does (a
+	 * guest spinning with interrupts off leaves the lab VM's host timer
+	 * waiting: docs/labvm.md); the alarm is for the KVM backend.
+	 */
+	if (s->timeout > 0) {
+		struct sigaction sa = { .sa_handler = on_sigalrm };
+		struct itimerval it = { .it_value = {
+			.tv_sec = (time_t)s->timeout,
+			.tv_usec = (suseconds_t)((s->timeout - (time_t)s->timeout) * 1e6) } };
+
+		if (s->vm.backend == HV_BACKEND_HVLAB)
+			run->deadline_ns = monotonic_ns() + (uint64_t)(s->timeout * 1e9);
+		sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: RUN returns -EINTR */
+		setitimer(ITIMER_REAL, &it, NULL);
+	}
 	while (!s->done) {
 		/* hvctl trace: what userspace spent on the last exit is its cost too */
 		if (s->tracer && returned && run->exit_reason != HVLAB_EXIT_TRACE_FULL)
@@ -509,6 +557,9 @@ static int run_loop(struct session *s)
 			fprintf(stderr, "hvctl: interrupted\n");
 			return STATUS_INTERRUPTED;
 		}
+		if (timed_out || (s->vm.backend == HV_BACKEND_HVLAB &&
+				  run->exit_reason == HVLAB_EXIT_DEADLINE))
+			return report_timeout(s);
 		if (ret == -EINTR)
 			continue;
 		if (ret) {
@@ -804,7 +855,7 @@ static int write_dirty_log(struct session *s, const char *path)
 enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
 	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE, OPT_EPT_DUMP, OPT_DIRTY_LOG,
-	OPT_HUGEPAGES, OPT_SMALL_PAGES,
+	OPT_HUGEPAGES, OPT_SMALL_PAGES, OPT_TIMEOUT,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -813,6 +864,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "state", required_argument, NULL, OPT_STATE },
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
+		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
 		{ "timer", required_argument, NULL, OPT_TIMER },
 		{ "coalesce", required_argument, NULL, OPT_COALESCE },
 		{ "ept-dump", required_argument, NULL, OPT_EPT_DUMP },
@@ -915,6 +967,14 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		case OPT_RAW_CONSOLE:
 			s.raw_console = 1;
 			break;
+		case OPT_TIMEOUT:
+			s.timeout = strtod(optarg, &end);
+			if (*end || !(s.timeout > 0) || s.timeout > 1e6) {
+				fprintf(stderr, "hvctl: --timeout '%s': give a number of seconds, e.g. --timeout 30\n",
+					optarg);
+				return STATUS_USAGE;
+			}
+			break;
 		case OPT_MAX_EXITS:
 			s.max_exits = strtol(optarg, &end, 0);
 			if (*end || s.max_exits <= 0) {
@@ -1002,6 +1062,10 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		return STATUS_USAGE;
 	}
 	guest = argv[optind];
+	if (s.timeout > 0 && step) {
+		fprintf(stderr, "hvctl: --timeout is an option of run and trace\n");
+		return STATUS_USAGE;
+	}
 	if (s.max_exits && step) {
 		fprintf(stderr, "hvctl: --max-exits is an option of run and trace; step stops after N exits with --count N\n");
 		return STATUS_USAGE;

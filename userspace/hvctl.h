@@ -23,6 +23,7 @@ struct hv_tracer;
 #define STATUS_STRICT		8	/* --strict: an access nothing claims */
 #define STATUS_MAX_EXITS	10	/* --max-exits: the guest had not ended */
 #define STATUS_RESET		12	/* the guest asked for a reset (i8042, 0xcf9) */
+#define STATUS_TIMEOUT		14	/* --timeout: the guest had not ended */
 #define STATUS_INTERRUPTED	130
 
 struct session {
@@ -41,6 +42,7 @@ struct session {
 	struct hv_tracer *tracer;	/* hvctl trace */
 	long stop_after;	/* vmcs --exits N: stop after N exits */
 	long max_exits;		/* run, trace --max-exits N: give up after N exits */
+	double timeout;		/* run, trace --timeout SECONDS: give up after that long */
 	struct hv_platform platform;	/* the PC's devices (userspace/platform/) */
 	int platform_ready;
 };

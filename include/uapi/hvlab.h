@@ -280,6 +280,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_EXCEPTION	= 13,	/* HVLAB_INTERCEPT_EXCEPTION_EXIT: run->exception */
 	HVLAB_EXIT_CONSOLE	= 14,	/* the guest printed by hypercall: run->console */
 	HVLAB_EXIT_MEMORY_ACCESS = 15,	/* an access HVLAB_SET_MEMORY_ATTRIBUTES denies */
+	HVLAB_EXIT_DEADLINE	= 16,	/* run->deadline_ns passed; RUN again to go on */
 };
 
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
@@ -477,6 +478,15 @@ struct hvlab_run {
 	__u64 exit_state_seq;
 	struct hvlab_regs exit_regs;
 	struct hvlab_sregs exit_sregs;
+
+	/*
+	 * in: a CLOCK_MONOTONIC time, in ns; once it has passed, HVLAB_RUN
+	 * returns HVLAB_EXIT_DEADLINE at the guest's next return to the
+	 * kernel, which the VMX-preemption timer makes come at least every
+	 * preemption_tsc TSC ticks (the module's parameter), even for a
+	 * guest that spins with interrupts off. 0: no deadline.
+	 */
+	__u64 deadline_ns;
 };
 
 /*

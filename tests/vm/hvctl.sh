@@ -41,6 +41,21 @@ st=$?
 [ $st = 12 ] && grep -q "^hvctl: the guest requested a reset (i8042 command 0xfe)$" $T/err
 ok $? "run: i8042 command 0xfe ends the run as a reset, status 12 (got $st)"
 
+# cli; 1: jmp 1b: a guest that never exits, interrupts off; and one that loops on CPUID (kernel-handled exits)
+printf '\xfa\xeb\xfe' > $T/spin_cli.bin
+printf '\x0f\xa2\xeb\xfc' > $T/cpuid_loop.bin
+for g in spin_cli cpuid_loop; do
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	hvctl run --timeout 0.1 $T/$g.bin >$T/out 2>$T/err
+	st=$?
+	took=$(awk -v t0="$t0" '{ printf "%d", $1 - t0 }' /proc/uptime)
+	[ $st = 14 ] && grep -q "^hvctl: stopped after 0.1 s (--timeout): the guest had not ended; the last exit #[0-9]* at rip 0x7c0" $T/err
+	ok $? "run --timeout 0.1 $g: status 14 and where it was (got $st after ${took} s of lab time)" || sed 's/^/# /' $T/err
+done
+hvctl run --timeout 0 $T/spin_cli.bin >$T/out 2>$T/err
+[ $? = 2 ] && grep -q "give a number of seconds" $T/err
+ok $? "run --timeout 0: status 2 and advice"
+
 hvctl run --strict $T/poll99.bin >$T/out 2>$T/err
 ok $([ $? = 8 ]; echo $?) "run --strict: stops at the first unclaimed access with status 8"
 
