@@ -72,9 +72,15 @@ static int report_timeout(struct session *s)
 {
 	struct hvlab_run *run = s->vm.run;
 
-	fprintf(stderr, "hvctl: stopped after %g s (--timeout): the guest had not ended; the last exit #%llu at rip 0x%llx (%s)\n",
-		s->timeout, (unsigned long long)run->exit_count, (unsigned long long)run->guest_rip,
-		hv_exit_name(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason)));
+	const char *name = hv_exit_name(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason));
+
+	if (!run->exit_count)
+		fprintf(stderr, "hvctl: stopped after %g s (--timeout): the guest had not ended, and had not exited once\n",
+			s->timeout);
+	else
+		fprintf(stderr, "hvctl: stopped after %g s (--timeout): the guest had not ended; the last exit #%llu at rip 0x%llx (%s)\n",
+			s->timeout, (unsigned long long)run->exit_count,
+			(unsigned long long)run->guest_rip, name ? name : "?");
 	return STATUS_TIMEOUT;
 }
 
@@ -528,17 +534,28 @@ static int run_loop(struct session *s)
 	 * waiting: docs/labvm.md); the alarm is for the KVM backend.
 	 */
 	if (s->timeout > 0) {
-		struct sigaction sa = { .sa_handler = on_sigalrm };
-		struct itimerval it = { .it_value = {
-			.tv_sec = (time_t)s->timeout,
-			.tv_usec = (suseconds_t)((s->timeout - (time_t)s->timeout) * 1e6) } };
+		/*
+		 * SA_RESTART spares hvctl's own writes; HVLAB_RUN and KVM_RUN
+		 * return -EINTR whatever it says. The alarm repeats (every
+		 * 50 ms after the first), so that one landing while hvctl is
+		 * out here, after its look at timed_out, is not the last.
+		 */
+		struct sigaction sa = { .sa_handler = on_sigalrm, .sa_flags = SA_RESTART };
+		long usec = (long)((s->timeout - (time_t)s->timeout) * 1e6);
+		struct itimerval it = {
+			.it_value = { .tv_sec = (time_t)s->timeout,
+				      .tv_usec = !(time_t)s->timeout && usec < 1 ? 1 : usec },
+			.it_interval = { .tv_usec = 50000 },
+		};
 
 		if (s->vm.backend == HV_BACKEND_HVLAB)
 			run->deadline_ns = monotonic_ns() + (uint64_t)(s->timeout * 1e9);
-		sigaction(SIGALRM, &sa, NULL);	/* no SA_RESTART: RUN returns -EINTR */
+		sigaction(SIGALRM, &sa, NULL);
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	while (!s->done) {
+		if (timed_out)
+			return report_timeout(s);
 		/* hvctl trace: what userspace spent on the last exit is its cost too */
 		if (s->tracer && returned && run->exit_reason != HVLAB_EXIT_TRACE_FULL)
 			hv_tracer_user_time(s->tracer, returned, __builtin_ia32_rdtsc());
@@ -573,7 +590,7 @@ static int run_loop(struct session *s)
 		if (s->max_exits && run->exit_count >= (uint64_t)s->max_exits) {
 			fprintf(stderr, "hvctl: stopped after %llu exits (--max-exits): the guest had not ended; the last at rip 0x%llx (%s)\n",
 				(unsigned long long)run->exit_count, (unsigned long long)run->guest_rip,
-				hv_exit_name(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason)));
+				hv_exit_name(HVLAB_VMX_EXIT_BASIC(run->vmx_exit_reason)) ?: "?");
 			return STATUS_MAX_EXITS;
 		}
 		if (s->stop_after && run->exit_count >= (uint64_t)s->stop_after)
@@ -1200,6 +1217,11 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = run_loop(&s);
+	if (s.timeout > 0) {
+		const struct itimerval off = { 0 };
+
+		setitimer(ITIMER_REAL, &off, NULL);	/* the --timeout alarm, done */
+	}
 	console_flush(&s);
 	hvctl_report_unclaimed(&s);
 	if (s.tracer) {

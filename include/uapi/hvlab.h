@@ -280,7 +280,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_EXCEPTION	= 13,	/* HVLAB_INTERCEPT_EXCEPTION_EXIT: run->exception */
 	HVLAB_EXIT_CONSOLE	= 14,	/* the guest printed by hypercall: run->console */
 	HVLAB_EXIT_MEMORY_ACCESS = 15,	/* an access HVLAB_SET_MEMORY_ATTRIBUTES denies */
-	HVLAB_EXIT_DEADLINE	= 16,	/* run->deadline_ns passed; RUN again to go on */
+	HVLAB_EXIT_DEADLINE	= 16,	/* run->deadline_ns passed; move or clear it to go on */
 };
 
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
@@ -484,7 +484,8 @@ struct hvlab_run {
 	 * returns HVLAB_EXIT_DEADLINE at the guest's next return to the
 	 * kernel, which the VMX-preemption timer makes come at least every
 	 * preemption_tsc TSC ticks (the module's parameter), even for a
-	 * guest that spins with interrupts off. 0: no deadline.
+	 * guest that spins with interrupts off. It is looked at before each
+	 * entry: to go on, move it or set it to 0. 0: no deadline.
 	 */
 	__u64 deadline_ns;
 };

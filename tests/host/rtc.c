@@ -129,6 +129,22 @@ TEST_F(rtc, set_stops_the_clock_and_the_time_written_runs_on)
 	EXPECT_EQ(0x06, cmos(p, 0x00));
 }
 
+/* Times a guest can write but 64-bit nanoseconds cannot hold: 1970-2199 */
+TEST_F(rtc, times_out_of_range_are_held_to_1970_2199)
+{
+	struct hv_platform *p = &self->p;
+
+	set_cmos(p, 0x32, 0x23);		/* the 2300s */
+	EXPECT_EQ(0x21, cmos(p, 0x32));
+	EXPECT_EQ(0x99, cmos(p, 0x09));
+	EXPECT_EQ(0x12, cmos(p, 0x08));
+	set_cmos(p, 0x32, 0x19);
+	set_cmos(p, 0x09, 0x50);		/* 1950 */
+	EXPECT_EQ(0x19, cmos(p, 0x32));
+	EXPECT_EQ(0x70, cmos(p, 0x09));
+	EXPECT_EQ(0x01, cmos(p, 0x08));
+}
+
 /* UIP: high from 244 us before the update to the end of its 1984 us */
 TEST_F(rtc, uip_around_each_update)
 {

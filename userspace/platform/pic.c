@@ -137,9 +137,13 @@ static void chip_set_line(struct i8259 *c, unsigned int ir, int level)
  */
 static void pic_update_cascade(struct pic *pic)
 {
+	int request = chip_request(&pic->chip[1], 0) >= 0;
+
 	if (pic->chip[0].icw1 & ICW1_SNGL)
 		return;
-	if (chip_request(&pic->chip[1], 0) >= 0) {
+	if (is_level(&pic->chip[0], CASCADE_IRQ)) {	/* ICW1's LTIM: IR2 follows the slave */
+		chip_set_line(&pic->chip[0], CASCADE_IRQ, request);
+	} else if (request) {
 		chip_set_line(&pic->chip[0], CASCADE_IRQ, 1);
 		chip_set_line(&pic->chip[0], CASCADE_IRQ, 0);
 	}

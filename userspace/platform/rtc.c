@@ -140,6 +140,25 @@ static int rtc_alarm_matches(struct rtc *r, time_t secs)
 	       ((h & 0xc0) == 0xc0 || hour_from_reg(r, h) == (unsigned int)tm.tm_hour);
 }
 
+/*
+ * The guest's clock set to @secs now, plus @ns_into_it: the times a
+ * guest can write (1900-2099 and more, in garbage BCD) are held to
+ * 1970-2199, so that the offset fits in signed 64-bit nanoseconds. The
+ * updates skipped by the jump are not counted (no flags, no alarm walk).
+ */
+static void rtc_set_guest_time(struct rtc *r, int64_t secs, uint64_t ns_into_it)
+{
+	const int64_t last = 7258118399;	/* 2199-12-31 23:59:59 UTC */
+
+	if (secs < 0)
+		secs = 0;
+	if (secs > last)
+		secs = last;
+	r->offset_ns = secs * (int64_t)NS + (int64_t)ns_into_it -
+		       (int64_t)hv_platform_wall_time(r->dev.platform);
+	r->checked_wall = guest_ns(r);
+}
+
 static int running(const struct rtc *r)
 {
 	return (r->cmos[REG_A] & 0x70) == A_DV_NORMAL;
@@ -262,9 +281,8 @@ static void rtc_write(struct hv_device *dev, enum hv_space space, uint64_t addr,
 		if (!(r->cmos[REG_B] & B_SET))
 			rtc_store_time(r, (time_t)(guest_ns(r) / NS));
 		r->cmos[r->index] = v;
-		if (!(r->cmos[REG_B] & B_SET))
-			r->offset_ns = (int64_t)rtc_load_time(r) * (int64_t)NS -
-				       (int64_t)(hv_platform_wall_time(dev->platform) / NS * NS);
+		if (!(r->cmos[REG_B] & B_SET))	/* the second goes on where it was */
+			rtc_set_guest_time(r, (int64_t)rtc_load_time(r), guest_ns(r) % NS);
 		break;
 	case REG_A:
 		r->cmos[REG_A] = v & ~A_UIP;
@@ -278,9 +296,7 @@ static void rtc_write(struct hv_device *dev, enum hv_space space, uint64_t addr,
 		if (!(v & B_SET) && (r->cmos[REG_B] & B_SET)) {
 			r->cmos[REG_B] = v;
 			/* The time written counts on from the start of its second */
-			r->offset_ns = (int64_t)rtc_load_time(r) * (int64_t)NS -
-				       (int64_t)hv_platform_wall_time(dev->platform);
-			r->checked_wall = guest_ns(r);
+			rtc_set_guest_time(r, (int64_t)rtc_load_time(r), 0);
 		}
 		r->cmos[REG_B] = v;
 		hv_platform_set_irq(dev->platform, RTC_IRQ, !!(rtc_reg_c(r) & C_IRQF));
