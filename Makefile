@@ -160,7 +160,7 @@ $(B)/tests/%32: tests/vm32/%.c $(wildcard include/uapi/*.h)
 		-idirafter /usr/include/x86_64-linux-gnu -nostdlib -static -Wl,-m,elf_i386 \
 		-Wl,--build-id=none -o $@ $<
 
-$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard userspace/*.h userspace/platform/*.h) | $(KSELFTEST)
+$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard tests/host/*.h userspace/*.h userspace/platform/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
 		-o $@ $< $(filter-out $(LIB_SRCS),$(HOST_TEST_SRCS)) $(LIBHVLAB)

@@ -9,38 +9,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "platform/platform.h"
-
-#define MASTER_VECTOR	0x30	/* Linux's ISA_IRQ_VECTOR(0) */
-#define SLAVE_VECTOR	0x38
-
-static uint8_t in(struct hv_platform *p, uint16_t port)
-{
-	uint64_t v;
-
-	hv_bus_read(&p->bus, HV_SPACE_PIO, port, 1, &v);
-	return v;
-}
-
-static void out(struct hv_platform *p, uint16_t port, uint8_t v)
-{
-	hv_bus_write(&p->bus, HV_SPACE_PIO, port, 1, v);
-}
-
-/* init_8259A(): ICW1-4 on both, the slave on IR2, everything unmasked */
-static void init_like_linux(struct hv_platform *p, uint8_t icw4)
-{
-	out(p, 0x20, 0x11);		/* ICW1: edge, cascade, ICW4 follows */
-	out(p, 0x21, MASTER_VECTOR);	/* ICW2 */
-	out(p, 0x21, 0x04);		/* ICW3: slave on IR2 */
-	out(p, 0x21, icw4);		/* ICW4: 8086 mode (auto-EOI with 0x03) */
-	out(p, 0xa0, 0x11);
-	out(p, 0xa1, SLAVE_VECTOR);
-	out(p, 0xa1, 0x02);		/* ICW3: my cascade identity */
-	out(p, 0xa1, 0x01);
-	out(p, 0x21, 0x00);		/* OCW1: unmask all */
-	out(p, 0xa1, 0x00);
-}
+#include "pc_io.h"
 
 static void pulse(struct hv_platform *p, unsigned int irq)
 {
@@ -65,7 +34,7 @@ FIXTURE(pic) {
 FIXTURE_SETUP(pic)
 {
 	ASSERT_EQ(0, hv_platform_init(&self->p, NULL, NULL, NULL));
-	init_like_linux(&self->p, 0x01);
+	init_pic_like_linux(&self->p, 0x01);
 }
 
 FIXTURE_TEARDOWN(pic)
@@ -187,7 +156,7 @@ TEST(automatic_eoi_leaves_nothing_in_service)
 	struct hv_platform p;
 
 	ASSERT_EQ(0, hv_platform_init(&p, NULL, NULL, NULL));
-	init_like_linux(&p, 0x03);		/* ICW4: AEOI */
+	init_pic_like_linux(&p, 0x03);		/* ICW4: AEOI */
 	pulse(&p, 6);
 	EXPECT_EQ(MASTER_VECTOR + 6, hv_platform_acknowledge_interrupt(&p));
 	EXPECT_EQ(0x00, isr(&p, 0x20));

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "platform/platform.h"
+#include "pc_io.h"
 
 #define PIT_HZ		1193182ull
 #define CLOCK_NS(n)	(((n) * 1000000000ull + PIT_HZ - 1) / PIT_HZ)	/* when clock n ticks */
@@ -24,19 +24,6 @@ static uint64_t fake_now(struct hv_platform *p)
 }
 
 static const struct hv_platform_hooks hooks = { .now_ns = fake_now };
-
-static uint8_t in(struct hv_platform *p, uint16_t port)
-{
-	uint64_t v;
-
-	hv_bus_read(&p->bus, HV_SPACE_PIO, port, 1, &v);
-	return v;
-}
-
-static void out(struct hv_platform *p, uint16_t port, uint8_t v)
-{
-	hv_bus_write(&p->bus, HV_SPACE_PIO, port, 1, v);
-}
 
 /* The count of channel @ch through the counter latch command */
 static uint16_t latched(struct hv_platform *p, int ch)
@@ -57,12 +44,7 @@ FIXTURE_SETUP(pit)
 {
 	self->clock.now = 1000000000ull;	/* any time: only differences count */
 	ASSERT_EQ(0, hv_platform_init(&self->p, NULL, &hooks, &self->clock));
-	/* The PIC as Linux sets it up, IRQ 0 at vector 0x30 */
-	out(&self->p, 0x20, 0x11);
-	out(&self->p, 0x21, 0x30);
-	out(&self->p, 0x21, 0x04);
-	out(&self->p, 0x21, 0x01);
-	out(&self->p, 0x21, 0x00);
+	init_pic_like_linux(&self->p, 0x01);	/* IRQ 0 at vector 0x30 */
 }
 
 FIXTURE_TEARDOWN(pit)

@@ -10,7 +10,7 @@
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "platform/platform.h"
+#include "pc_io.h"
 
 #define NS		1000000000ull
 #define T0		(1796503447ull * NS + NS / 2)	/* Sat 2026-12-05 20:44:07.5 UTC */
@@ -164,23 +164,11 @@ TEST_F(rtc, uip_around_each_update)
 	EXPECT_EQ(0x00, cmos(p, 0x0a) & 0x80);
 }
 
-static void init_pic(struct hv_platform *p)
-{
-	static const uint8_t seq[][2] = {
-		{ 0x20, 0x11 }, { 0x21, 0x30 }, { 0x21, 0x04 }, { 0x21, 0x01 }, { 0x21, 0x00 },
-		{ 0xa0, 0x11 }, { 0xa1, 0x38 }, { 0xa1, 0x02 }, { 0xa1, 0x01 }, { 0xa1, 0x00 },
-	};
-	size_t i;
-
-	for (i = 0; i < sizeof(seq) / sizeof(seq[0]); i++)
-		hv_bus_write(&p->bus, HV_SPACE_PIO, seq[i][0], 1, seq[i][1]);
-}
-
 TEST_F(rtc, update_and_periodic_interrupts_on_irq_8)
 {
 	struct hv_platform *p = &self->p;
 
-	init_pic(p);
+	init_pic_like_linux(p, 0x01);
 	set_cmos(p, 0x0b, 0x12);		/* UIE */
 	EXPECT_EQ(self->c.mono + NS / 2, hv_platform_next_event(p));
 	pass(&self->c, NS / 4);
@@ -191,8 +179,8 @@ TEST_F(rtc, update_and_periodic_interrupts_on_irq_8)
 	EXPECT_EQ(0x38, hv_platform_acknowledge_interrupt(p));
 	EXPECT_EQ(0xd0, cmos(p, 0x0c));		/* IRQF, UF; and PF: set at 1024 Hz, enabled or not */
 	EXPECT_EQ(0x00, cmos(p, 0x0c));		/* read: cleared */
-	hv_bus_write(&p->bus, HV_SPACE_PIO, 0xa0, 1, 0x20);
-	hv_bus_write(&p->bus, HV_SPACE_PIO, 0x20, 1, 0x20);
+	out(p, 0xa0, 0x20);
+	out(p, 0x20, 0x20);
 	/* Periodic at 1024 Hz: a flag each 976.5625 us, and the line again */
 	set_cmos(p, 0x0b, 0x42);		/* PIE */
 	self->c.mono += 1000000;
