@@ -108,8 +108,9 @@ static int vm_check_region(struct hvlab_vm *vm, const struct hvlab_memory_region
 	u64 max_gpa = min(1ULL << boot_cpu_data.x86_phys_bits, EPT_GPA_LIMIT);
 	int i;
 
-	if (r->slot >= HVLAB_MAX_MEM_SLOTS || (r->flags & ~(HVLAB_MEM_MMIO | HVLAB_MEM_LOG_DIRTY)) ||
-	    (r->flags & HVLAB_MEM_MMIO && r->flags & HVLAB_MEM_LOG_DIRTY))
+	if (r->slot >= HVLAB_MAX_MEM_SLOTS ||
+	    (r->flags & ~(HVLAB_MEM_MMIO | HVLAB_MEM_LOG_DIRTY | HVLAB_MEM_SMALL_PAGES)) ||
+	    (r->flags & HVLAB_MEM_MMIO && r->flags & (HVLAB_MEM_LOG_DIRTY | HVLAB_MEM_SMALL_PAGES)))
 		return -EINVAL;
 	if ((r->flags & HVLAB_MEM_MMIO) &&
 	    (r->userspace_addr || r->memory_size > HVLAB_MAX_MMIO_SIZE))
@@ -259,7 +260,7 @@ static long vm_set_memory_region(struct hvlab_vm *vm, void __user *argp)
 	 * EPT code backs them out, and every CPU forgets them, before unpinning.
 	 */
 	ret = hvlab_ept_map_pages(&vm->ept, r.guest_phys_addr, pages, npages,
-				  r.flags & HVLAB_MEM_LOG_DIRTY);
+				  r.flags & (HVLAB_MEM_LOG_DIRTY | HVLAB_MEM_SMALL_PAGES));
 	if (ret) {
 		vm_flush_ept(vm);
 		vm->slot_unwinds++;

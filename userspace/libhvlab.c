@@ -66,7 +66,8 @@ static int hv_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t si
 		.guest_phys_addr = gpa,
 		.memory_size = size,
 		.userspace_addr = (uintptr_t)(vm->mem + gpa),
-		.flags = vm->log_dirty ? HVLAB_MEM_LOG_DIRTY : 0,
+		.flags = (vm->log_dirty ? HVLAB_MEM_LOG_DIRTY : 0) |
+			 (vm->small_pages ? HVLAB_MEM_SMALL_PAGES : 0),
 	};
 
 	return ioctl(vm->vm_fd, HVLAB_SET_MEMORY_REGION, &region) ? -errno : 0;
@@ -154,6 +155,7 @@ int hv_create_mem(struct hv_vm *vm, const struct hv_mem_config *cfg)
 	if (mem == MAP_FAILED)
 		return -errno;
 	vm->log_dirty = cfg->log_dirty;
+	vm->small_pages = cfg->backing == HV_MEM_SMALL;
 	return hv_create_over(vm, mem, cfg->size);
 }
 

@@ -80,6 +80,7 @@ struct hv_vm {
 	int mem_borrowed;	/* hv_create_in(): the caller's, not unmapped here */
 	size_t mem_map_size;	/* the host mapping's length (hugetlbfs rounds up) */
 	int log_dirty;		/* the RAM slots are dirty-logged */
+	int small_pages;	/* ... and mapped with 4 KiB EPT pages only */
 	enum hv_backend backend;
 	struct hv_kvm *kvm;	/* HV_BACKEND_KVM: kvm_backend.c's state */
 };

@@ -90,7 +90,9 @@ struct hvlab_vmx_caps {
  *
  * HVLAB_MEM_LOG_DIRTY maps the slot with 4 KiB pages only, so that
  * HVLAB_GET_DIRTY_LOG can tell each page's writes apart (KVM's
- * KVM_MEM_LOG_DIRTY_PAGES).
+ * KVM_MEM_LOG_DIRTY_PAGES). HVLAB_MEM_SMALL_PAGES maps it with 4 KiB
+ * pages only, whatever the host memory: 4 KiB host pages can still come
+ * as an aligned, contiguous run by chance (hvctl --small-pages).
  *
  * With HVLAB_MEM_MMIO the slot is a device range instead (userspace_addr
  * must be 0): no memory, and EPT entries that hvlab makes malformed on
@@ -104,10 +106,11 @@ struct hvlab_vmx_caps {
 #define HVLAB_MAX_MMIO_SIZE	(16ULL << 20)	/* per MMIO slot */
 #define HVLAB_MEM_MMIO		(1u << 0)
 #define HVLAB_MEM_LOG_DIRTY	(1u << 1)
+#define HVLAB_MEM_SMALL_PAGES	(1u << 2)
 
 struct hvlab_memory_region {
 	__u32 slot;
-	__u32 flags;			/* 0, HVLAB_MEM_MMIO or HVLAB_MEM_LOG_DIRTY */
+	__u32 flags;			/* 0, HVLAB_MEM_MMIO, or LOG_DIRTY and SMALL_PAGES */
 	__u64 guest_phys_addr;
 	__u64 memory_size;
 	__u64 userspace_addr;

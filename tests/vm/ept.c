@@ -338,7 +338,10 @@ TEST(dirty_log_returns_exactly_the_pages_written)
 
 		EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_SET_MEMORY_REGION, &bad));
 		EXPECT_EQ(EINVAL, errno);
-		bad.flags = HVLAB_MEM_MMIO | 4;
+		bad.flags = HVLAB_MEM_MMIO | HVLAB_MEM_SMALL_PAGES;
+		EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_SET_MEMORY_REGION, &bad));
+		EXPECT_EQ(EINVAL, errno);
+		bad.flags = HVLAB_MEM_MMIO | 8;
 		EXPECT_EQ(-1, ioctl(vm.vm_fd, HVLAB_SET_MEMORY_REGION, &bad));
 		EXPECT_EQ(EINVAL, errno);
 	}
