@@ -51,7 +51,7 @@ LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 PLATFORM_SRCS := $(wildcard userspace/platform/*.c)
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
 	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c \
-	      userspace/ept_print.c userspace/walk_print.c $(PLATFORM_SRCS)
+	      userspace/ept_print.c userspace/walk_print.c userspace/vcpu_events.c $(PLATFORM_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.

@@ -171,8 +171,7 @@ void hvlab_vcpu_keep_nmis_blocked(struct hvlab_vcpu *vcpu, u32 exit_info)
 		     vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) | BLOCKING_BY_NMI);
 }
 
-/* (__maybe_unused: lab 6's handout cuts out its only caller) */
-static void __maybe_unused set_proc_control(u32 bit, bool on)
+static void set_proc_control(u32 bit, bool on)
 {
 	u32 proc = vmcs_read32(CPU_BASED_VM_EXEC_CONTROL);
 
@@ -241,6 +240,40 @@ int hvlab_vcpu_inject_queued_events(struct hvlab_vcpu *vcpu)
 	return 0;
 	/* LAB 6 END */
 	/* LAB 6 STUB: hvlab_todo_exit(vcpu, 6, __func__); return -1; */
+}
+
+/*
+ * HVLAB_RUN_IRQ_WINDOW: userspace's interrupt controller has an interrupt
+ * for the guest, and will acknowledge it only when the guest can take it,
+ * so that the guest's own masking and priorities keep working until then
+ * (an 8259A is asked for the vector by the CPU's INTA cycles, which come
+ * only once IF = 1). Before each entry: true if the guest can take an
+ * interrupt now (return to userspace for it); otherwise interrupt-window
+ * exiting brings it back here at the first instruction boundary where it
+ * can (SDM 26.7.5). Events of hvlab's own (queued, re-injected, being
+ * injected with this entry) go first.
+ */
+bool hvlab_vcpu_irq_window(struct hvlab_vcpu *vcpu, bool requested)
+{
+	bool own = vcpu->queued_irq >= 0 || vcpu->interrupted_irq >= 0;
+	u32 blocking;
+
+	if (!requested) {
+		/* Userspace has nothing now: the window exit is only for our own */
+		vcpu->irq_window_armed = false;
+		if (!own)
+			set_proc_control(PROC_INTERRUPT_WINDOW_EXITING, false);
+		return false;
+	}
+	blocking = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
+	if (!own && !(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) &&
+	    (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF) &&
+	    !(blocking & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS)))
+		return true;
+	/* (again each time: the queued events' code turns it off when it is done) */
+	set_proc_control(PROC_INTERRUPT_WINDOW_EXITING, true);
+	vcpu->irq_window_armed = true;
+	return false;
 }
 
 /*

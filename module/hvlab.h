@@ -251,6 +251,7 @@ struct hvlab_vcpu_stats {
 	u64 timer_ticks;		/* HVLAB_SET_TIMER ticks queued (timer.c) */
 	u64 timer_ticks_missed;		/* ticks that found the last one still waiting */
 	u64 halts_in_kernel;		/* HLTs that waited in the kernel, not in userspace */
+	u64 irq_window_exits;		/* HVLAB_EXIT_IRQ_WINDOW returns (events.c) */
 	u64 hypercalls;			/* VMCALLs (hypercall.c) */
 	u64 console_bytes;		/* bytes the guest printed by hypercall */
 	u64 coalesced_bytes;		/* OUTs kept in the coalesced ring (coalesced.c) */
@@ -340,6 +341,8 @@ struct hvlab_vcpu {
 	int queued_exception;
 	u32 queued_error_code;
 	bool queued_nmi;
+	/* Interrupt-window exiting is on for HVLAB_RUN_IRQ_WINDOW (events.c) */
+	bool irq_window_armed;
 
 	/* HVLAB_SET_TIMER (timer.c): 0 = off */
 	u64 timer_period_ns;
@@ -528,6 +531,7 @@ void hvlab_vcpu_keep_nmis_blocked(struct hvlab_vcpu *vcpu, u32 exit_info);
 int hvlab_vcpu_raise_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
 			       u32 error_code);
 int hvlab_handle_event_window(struct hvlab_vcpu *vcpu);
+bool hvlab_vcpu_irq_window(struct hvlab_vcpu *vcpu, bool requested);
 
 /* Bit numbers in vcpu->entry_work */
 #define HVLAB_ENTRY_TIMER	0	/* the timer is on, or the preemption timer still set for it */
@@ -545,6 +549,7 @@ static inline void hvlab_vcpu_flush_tlb(struct hvlab_vcpu *vcpu)
 long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);
 void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu);
 bool hvlab_vcpu_halt(struct hvlab_vcpu *vcpu);
+void hvlab_vcpu_arm_deadline(struct hvlab_vcpu *vcpu, u64 deadline_ns);
 
 /* coalesced.c: one port's bytes kept in a ring instead of exiting (lab 9) */
 int hvlab_vcpu_set_coalesced_port(struct hvlab_vcpu *vcpu, void __user *argp);

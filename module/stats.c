@@ -48,6 +48,7 @@ static const struct stat_def vcpu_stats[] = {
 	VCPU_STAT(timer_ticks, COUNT, CUMULATIVE),
 	VCPU_STAT(timer_ticks_missed, COUNT, CUMULATIVE),
 	VCPU_STAT(halts_in_kernel, COUNT, CUMULATIVE),
+	VCPU_STAT(irq_window_exits, COUNT, CUMULATIVE),
 	VCPU_STAT(hypercalls, COUNT, CUMULATIVE),
 	VCPU_STAT(console_bytes, BYTES, CUMULATIVE),
 	VCPU_STAT(coalesced_bytes, BYTES, CUMULATIVE),

@@ -103,6 +103,30 @@ void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu)
 }
 
 /*
+ * Before a VM entry with run->deadline_ns set: the VMX-preemption timer
+ * expires by the deadline (or sooner, for HVLAB_SET_TIMER's tick or the
+ * host's slice), so that the run loop sees the deadline on time even if
+ * the guest spins without exits. A VMM makes its next device event the
+ * deadline: its timers then fire within a few microseconds.
+ */
+void hvlab_vcpu_arm_deadline(struct hvlab_vcpu *vcpu, u64 deadline_ns)
+{
+	u64 now = ktime_get_ns(), ticks;
+	u32 value;
+
+	if (!(vmx_config.pin_ctls & PIN_PREEMPTION_TIMER))
+		return;
+	ticks = deadline_ns > now ? mul_u64_u32_div(deadline_ns - now, tsc_khz, NSEC_PER_MSEC) >>
+				    vmx_config.caps.preemption_timer_shift : 0;
+	value = test_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work) ?
+		vmcs_read32(VMX_PREEMPTION_TIMER_VALUE) : vmx_config.preemption_timer_value;
+	if (ticks < value)
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, max_t(u64, ticks, 1));
+	/* The next entry without a deadline puts the host's slice back (timer.c) */
+	set_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work);
+}
+
+/*
  * The guest executed HLT, and exits.c sent it on to userspace. If the
  * kernel knows what wakes it, wait here instead and return true: the
  * guest resumes after the HLT and takes the interrupt. An NMI, or an

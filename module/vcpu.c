@@ -664,7 +664,8 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		 * memory; on 6.12 the scheduler's mm_cid scan, every 100 ms):
 		 * go there, and come back if it likes.
 		 */
-		if (signal_pending(current) || task_work_pending(current)) {
+		if (signal_pending(current) || task_work_pending(current) ||
+		    READ_ONCE(run->immediate_exit)) {
 			run->exit_reason = HVLAB_EXIT_INTR;
 			vcpu->stats.signal_exits++;
 			ret = -EINTR;
@@ -680,6 +681,15 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 			/* A sched-in could not load the VMCS, and it still cannot be */
 			if (vcpu->cpu < 0 && !vcpu->dead)
 				ret = -EIO;
+			break;
+		}
+		if (unlikely(READ_ONCE(run->deadline_ns)))
+			hvlab_vcpu_arm_deadline(vcpu, READ_ONCE(run->deadline_ns));
+		/* Userspace's interrupt controller waits for the guest (events.c) */
+		if (unlikely((flags & HVLAB_RUN_IRQ_WINDOW) || vcpu->irq_window_armed) &&
+		    hvlab_vcpu_irq_window(vcpu, flags & HVLAB_RUN_IRQ_WINDOW)) {
+			run->exit_reason = HVLAB_EXIT_IRQ_WINDOW;
+			vcpu->stats.irq_window_exits++;
 			break;
 		}
 		if (step) {

@@ -68,6 +68,7 @@ const char *hv_run_exit_name(uint32_t exit_reason)
 		[HVLAB_EXIT_CONSOLE] = "CONSOLE",
 		[HVLAB_EXIT_MEMORY_ACCESS] = "MEMORY_ACCESS",
 		[HVLAB_EXIT_DEADLINE] = "DEADLINE",
+		[HVLAB_EXIT_IRQ_WINDOW] = "IRQ_WINDOW",
 	};
 
 	return exit_reason < sizeof(names) / sizeof(names[0]) && names[exit_reason] ?

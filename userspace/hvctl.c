@@ -282,6 +282,14 @@ static void platform_stop(struct hv_platform *p, int status)
 	s->status = status;
 }
 
+/* COM1 looked for input: stdin is the guest's from now on (run, trace) */
+static void platform_input_wanted(struct hv_platform *p)
+{
+	struct session *s = p->owner;
+
+	hv_events_start_input(&s->events);
+}
+
 static void platform_reset_request(struct hv_platform *p, const char *how)
 {
 	struct session *s = p->owner;
@@ -298,6 +306,7 @@ struct hv_platform *hvctl_platform(struct session *s)
 		.console_write = platform_console_write,
 		.stop = platform_stop,
 		.reset_request = platform_reset_request,
+		.input_wanted = platform_input_wanted,
 	};
 
 	if (!s->platform_ready) {
@@ -308,6 +317,8 @@ struct hv_platform *hvctl_platform(struct session *s)
 			exit(STATUS_SETUP);
 		}
 		s->platform_ready = 1;
+		if (s->events.vm)
+			s->events.platform = &s->platform;
 	}
 	return &s->platform;
 }
@@ -396,6 +407,27 @@ static void report_fail_entry(struct session *s)
 	s->status = STATUS_GUEST_CRASHED;
 }
 
+/* --timeout's time has come (the alarm, or the clock seen first) */
+static int past_timeout(const struct session *s)
+{
+	return timed_out || (s->events.timeout_ns && monotonic_ns() >= s->events.timeout_ns);
+}
+
+/*
+ * HLT with interrupts on: sleep until a device raises an interrupt (1),
+ * or say that none ever will (0). A signal, the timeout or Ctrl-A x
+ * end the sleep early, and the run loop stops.
+ */
+static int wait_for_interrupt(struct session *s)
+{
+	int ret;
+
+	do {
+		ret = hv_events_halt(&s->events);
+	} while (ret == 1 && !interrupted && !past_timeout(s) && !s->events.quit);
+	return ret >= 0;
+}
+
 /* Act on why HVLAB_RUN returned; sets s->done when the run is over. */
 void handle_exit(struct session *s)
 {
@@ -418,8 +450,12 @@ void handle_exit(struct session *s)
 		break;
 	}
 	case HVLAB_EXIT_HLT:
-		if (!hv_get_regs(&s->vm, &regs) && (regs.rflags & 0x200))
-			fprintf(stderr, "hvctl: the guest halted with interrupts enabled, and nothing will wake it: hvctl models no interrupt source (--timer US gives it a timer)\n");
+		if (!hv_get_regs(&s->vm, &regs) && (regs.rflags & 0x200)) {
+			/* As a CPU: asleep until an interrupt comes (run, trace) */
+			if (s->events.vm && wait_for_interrupt(s))
+				break;
+			fprintf(stderr, "hvctl: the guest halted with interrupts enabled, and nothing will wake it: no device timer is running and no input can come (--timer US gives it hvlab's timer)\n");
+		}
 		s->done = 1;
 		s->status = STATUS_HALTED;
 		break;
@@ -486,6 +522,8 @@ void handle_exit(struct session *s)
 	}
 	case HVLAB_EXIT_HANDLED:
 	case HVLAB_EXIT_TRACE_FULL:
+	case HVLAB_EXIT_DEADLINE:	/* a device's timer is due (vcpu_events.c) */
+	case HVLAB_EXIT_IRQ_WINDOW:	/* injected by hv_events_after_exit() */
 	case HVLAB_EXIT_STEP:		/* --intercept mtf: shown by step, else just go on */
 		break;
 	default:
@@ -509,14 +547,27 @@ static void drain_coalesced(struct session *s)
 	} while (n == sizeof(buf));
 }
 
-static int run_loop(struct session *s)
+/* Why the run must stop now (interrupted, quit, the timeout), as its status; or -1 */
+static int run_stopped(struct session *s)
+{
+	if (interrupted) {
+		fprintf(stderr, "hvctl: interrupted\n");
+		return STATUS_INTERRUPTED;
+	}
+	if (s->events.quit) {
+		fprintf(stderr, "hvctl: quit (Ctrl-A x)\n");
+		return STATUS_INTERRUPTED;
+	}
+	if (past_timeout(s))
+		return report_timeout(s);
+	return -1;
+}
+
+static int run_guest(struct session *s)
 {
 	struct hvlab_run *run = s->vm.run;
 	uint64_t returned = 0;
-	int ret;
-
-	if (s->step)
-		return step_loop(s);
+	int ret, result;
 	/*
 	 * The trace ring only when something reads it: else the exits the
 	 * kernel handles stay there, instead of a round trip to hvctl every
@@ -548,20 +599,22 @@ static int run_loop(struct session *s)
 			.it_interval = { .tv_usec = 50000 },
 		};
 
-		if (s->vm.backend == HV_BACKEND_HVLAB)
-			run->deadline_ns = monotonic_ns() + (uint64_t)(s->timeout * 1e9);
+		s->events.timeout_ns = monotonic_ns() + (uint64_t)(s->timeout * 1e9);
 		sigaction(SIGALRM, &sa, NULL);
 		setitimer(ITIMER_REAL, &it, NULL);
 	}
 	while (!s->done) {
-		if (timed_out)
-			return report_timeout(s);
+		ret = run_stopped(s);
+		if (ret >= 0)
+			return ret;
 		/* hvctl trace: what userspace spent on the last exit is its cost too */
 		if (s->tracer && returned && run->exit_reason != HVLAB_EXIT_TRACE_FULL)
 			hv_tracer_user_time(s->tracer, returned, __builtin_ia32_rdtsc());
-		ret = hv_run(&s->vm);
+		hv_events_before_run(&s->events);
+		result = hv_run(&s->vm);
 		if (s->tracer)
 			returned = __builtin_ia32_rdtsc();
+		hv_events_after_exit(&s->events);
 		drain_trace(s);
 		/* The bytes came before this exit, or before the error or signal */
 		drain_coalesced(s);
@@ -570,18 +623,14 @@ static int run_loop(struct session *s)
 		 * here (draining the trace) has run its handler, and the next
 		 * HVLAB_RUN would never see it.
 		 */
-		if (interrupted) {
-			fprintf(stderr, "hvctl: interrupted\n");
-			return STATUS_INTERRUPTED;
-		}
-		if (timed_out || (s->vm.backend == HV_BACKEND_HVLAB &&
-				  run->exit_reason == HVLAB_EXIT_DEADLINE))
-			return report_timeout(s);
-		if (ret == -EINTR)
+		ret = run_stopped(s);
+		if (ret >= 0)
+			return ret;
+		if (result == -EINTR)
 			continue;
-		if (ret) {
+		if (result) {
 			fprintf(stderr, "hvctl: %s failed: %s\n",
-				s->vm.backend == HV_BACKEND_KVM ? "KVM_RUN" : "HVLAB_RUN", strerror(-ret));
+				s->vm.backend == HV_BACKEND_KVM ? "KVM_RUN" : "HVLAB_RUN", strerror(-result));
 			return STATUS_SETUP;
 		}
 		handle_exit(s);
@@ -597,6 +646,24 @@ static int run_loop(struct session *s)
 			return STATUS_HALTED;
 	}
 	return s->status;
+}
+
+static int run_loop(struct session *s)
+{
+	int ret;
+
+	if (s->step)
+		return step_loop(s);
+	ret = hv_events_init(&s->events, &s->vm);
+	if (ret) {
+		fprintf(stderr, "hvctl: cannot set up the run loop's events: %s\n", strerror(-ret));
+		return STATUS_SETUP;
+	}
+	if (s->platform_ready)
+		s->events.platform = &s->platform;
+	ret = run_guest(s);
+	hv_events_free(&s->events);
+	return ret;
 }
 
 /* Parse "ud,bp,13" into an exception bitmap; -1 for an unknown name. */

@@ -12,6 +12,7 @@
 #include "libhvlab.h"
 #include "platform/platform.h"
 #include "step.h"
+#include "vcpu_events.h"
 
 struct hv_tracer;
 
@@ -45,6 +46,7 @@ struct session {
 	double timeout;		/* run, trace --timeout SECONDS: give up after that long */
 	struct hv_platform platform;	/* the PC's devices (userspace/platform/) */
 	int platform_ready;
+	struct hv_events events;	/* run, trace: timers, input, interrupts (vcpu_events.h) */
 };
 
 /*

@@ -18,6 +18,7 @@
 
 /* The VMX exit reason an exit corresponds to, for run->vmx_exit_reason */
 #define VMX_EXIT_TRIPLE_FAULT	2
+#define VMX_EXIT_INTERRUPT_WINDOW 7
 #define VMX_EXIT_HLT		12
 #define VMX_EXIT_CR_ACCESS	28
 #define VMX_EXIT_IO		30
@@ -324,6 +325,10 @@ static void kvm_translate_exit(struct hv_vm *vm)
 		run->exit_reason = HVLAB_EXIT_HANDLED;
 		run->vmx_exit_reason = VMX_EXIT_CR_ACCESS;
 		break;
+	case KVM_EXIT_IRQ_WINDOW_OPEN:
+		run->exit_reason = HVLAB_EXIT_IRQ_WINDOW;
+		run->vmx_exit_reason = VMX_EXIT_INTERRUPT_WINDOW;
+		break;
 	case KVM_EXIT_HLT:
 		run->exit_reason = HVLAB_EXIT_HLT;
 		run->vmx_exit_reason = VMX_EXIT_HLT;
@@ -379,6 +384,7 @@ int hv_kvm_run(struct hv_vm *vm)
 	}
 	if (kvm_hand_back(vm))
 		return 0;	/* the next element of an INS/OUTS */
+	k->kvm_run->request_interrupt_window = !!(run->request_flags & HVLAB_RUN_IRQ_WINDOW);
 	if (ioctl(vm->vcpu_fd, KVM_RUN, 0)) {
 		int err = errno;
 
@@ -514,4 +520,17 @@ int hv_kvm_get_fpu(struct hv_vm *vm, struct hvlab_fpu *fpu)
 	if (kvm_finish_write(vm) || ioctl(vm->vcpu_fd, KVM_GET_XSAVE, fpu))
 		return -errno;
 	return 0;
+}
+
+/* KVM_INTERRUPT: without KVM's in-kernel irqchip, the vector for the next entry */
+int hv_kvm_inject_interrupt(struct hv_vm *vm, unsigned int vector)
+{
+	struct kvm_interrupt irq = { .irq = vector };
+
+	return ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) ? -errno : 0;
+}
+
+volatile uint8_t *hv_kvm_immediate_exit(struct hv_vm *vm)
+{
+	return &vm->kvm->kvm_run->immediate_exit;
 }

@@ -640,6 +640,22 @@ int hv_run(struct hv_vm *vm)
 	return ioctl(vm->vcpu_fd, HVLAB_RUN, 0) ? -errno : 0;
 }
 
+int hv_inject_interrupt(struct hv_vm *vm, unsigned int vector)
+{
+	struct hvlab_event ev = { .type = HVLAB_EVENT_INTERRUPT, .vector = vector };
+
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_inject_interrupt(vm, vector);
+	return ioctl(vm->vcpu_fd, HVLAB_INJECT, &ev) ? -errno : 0;
+}
+
+volatile uint8_t *hv_immediate_exit(struct hv_vm *vm)
+{
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_immediate_exit(vm);
+	return &vm->run->immediate_exit;
+}
+
 int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs)
 {
 	if (vm->backend == HV_BACKEND_KVM)

@@ -132,6 +132,16 @@ int64_t hv_parse_size(const char *text);
 
 int hv_run(struct hv_vm *vm);	/* HVLAB_RUN: 0 or -errno */
 /*
+ * An external interrupt, @vector (32-255), for the next entry: after
+ * HVLAB_EXIT_IRQ_WINDOW, when the guest can take it. 0 or -errno.
+ */
+int hv_inject_interrupt(struct hv_vm *vm, unsigned int vector);
+/*
+ * The byte a signal handler sets to kick the vCPU out of hv_run() without
+ * a race (run->immediate_exit, or KVM's); the run loop clears it.
+ */
+volatile uint8_t *hv_immediate_exit(struct hv_vm *vm);
+/*
  * HVLAB_SET_COALESCED_PORT: one-byte OUTs to @port go to the coalesced
  * ring instead of exiting (port -1: off). 0 or -errno; -ENOSPC if the
  * vCPU mapping has no ring page (an older hvlab.ko, or KVM).

@@ -154,6 +154,91 @@ static inline void hv_load_idt(uintptr_t base, unsigned int vectors)
 	__asm__ volatile("lidt %0" : : "m"(idtr));
 }
 
+/*
+ * An interrupt handler that calls the C function @fn (void fn(void)) with
+ * the caller-saved registers kept, and returns with IRET: the interrupted
+ * code never knows. For hardware interrupts, which push no error code.
+ */
+#ifdef __x86_64__
+#define HV_IRQ_HANDLER(name, fn)					\
+	__asm__(".text\n" #name ":\n"					\
+		"push %rax; push %rcx; push %rdx; push %rsi; push %rdi\n"	\
+		"push %r8; push %r9; push %r10; push %r11\n"		\
+		"cld; call " #fn "\n"					\
+		"pop %r11; pop %r10; pop %r9; pop %r8\n"		\
+		"pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rax\n"	\
+		"iretq\n");						\
+	extern char name[]
+#else
+#define HV_IRQ_HANDLER(name, fn)					\
+	__asm__(".text\n" #name ":\n"					\
+		"pushal; cld; call " #fn "; popal; iret\n");		\
+	extern char name[]
+#endif
+
+/*
+ * The PC's interrupt controllers and timer, programmed as Linux does
+ * (arch/x86/kernel/i8259.c, i8253.c): the 8259A pair with IRQ 0-7 at
+ * vectors @base..@base+7 and IRQ 8-15 after them, all masked; the 8254's
+ * channel 0 as a rate generator (mode 2) at @hz.
+ */
+#define HV_PIC1		0x20
+#define HV_PIC2		0xa0
+#define HV_PIC_EOI	0x20
+
+static inline void hv_pic_init(uint8_t base)
+{
+	outb(HV_PIC1 + 1, 0xff);
+	outb(HV_PIC2 + 1, 0xff);
+	outb(HV_PIC1, 0x11);		/* ICW1: edge, cascade, ICW4 */
+	outb(HV_PIC1 + 1, base);	/* ICW2: vectors */
+	outb(HV_PIC1 + 1, 1 << 2);	/* ICW3: the slave on IRQ 2 */
+	outb(HV_PIC1 + 1, 0x01);	/* ICW4: 8086 mode, normal EOI */
+	outb(HV_PIC2, 0x11);
+	outb(HV_PIC2 + 1, base + 8);
+	outb(HV_PIC2 + 1, 2);		/* ICW3: its cascade identity */
+	outb(HV_PIC2 + 1, 0x01);
+	outb(HV_PIC1 + 1, 0xfb);	/* all masked but the cascade */
+	outb(HV_PIC2 + 1, 0xff);
+}
+
+/* Unmask an ISA IRQ line */
+static inline void hv_pic_unmask(unsigned int irq)
+{
+	uint16_t port = irq < 8 ? HV_PIC1 + 1 : HV_PIC2 + 1;
+
+	outb(port, inb(port) & ~(1u << (irq & 7)));
+}
+
+/* Non-specific EOI, to the slave too for its lines */
+static inline void hv_pic_eoi(unsigned int irq)
+{
+	if (irq >= 8)
+		outb(HV_PIC2, HV_PIC_EOI);
+	outb(HV_PIC1, HV_PIC_EOI);
+}
+
+#define HV_PIT_HZ	1193182u
+
+static inline void hv_pit_periodic(unsigned int hz)
+{
+	uint16_t divisor = (HV_PIT_HZ + hz / 2) / hz;
+
+	outb(0x43, 0x34);		/* channel 0, lobyte/hibyte, mode 2 */
+	outb(0x40, divisor & 0xff);
+	outb(0x40, divisor >> 8);
+}
+
+static inline void hv_sti_hlt(void)
+{
+	__asm__ volatile("sti; hlt" : : : "memory");
+}
+
+static inline void hv_cli(void)
+{
+	__asm__ volatile("cli" : : : "memory");
+}
+
 /* lib.c */
 void hv_putc(char c);
 void hv_puts(const char *s);

@@ -270,7 +270,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_NONE		= 0,
 	HVLAB_EXIT_IO		= 1,	/* IN/OUT: see run->io */
 	HVLAB_EXIT_MMIO		= 2,	/* access outside guest memory: run->mmio */
-	HVLAB_EXIT_HLT		= 3,	/* HLT with RFLAGS.IF=0: nothing can wake it */
+	HVLAB_EXIT_HLT		= 3,	/* HLT that nothing in the kernel will end: RIP is past it */
 	HVLAB_EXIT_SHUTDOWN	= 4,	/* triple fault */
 	HVLAB_EXIT_FAIL_ENTRY	= 5,	/* VM entry failed: run->fail_entry */
 	HVLAB_EXIT_UNHANDLED	= 6,	/* an exit hvlab does not handle (raw info) */
@@ -284,6 +284,7 @@ enum hvlab_exit {
 	HVLAB_EXIT_CONSOLE	= 14,	/* the guest printed by hypercall: run->console */
 	HVLAB_EXIT_MEMORY_ACCESS = 15,	/* an access HVLAB_SET_MEMORY_ATTRIBUTES denies */
 	HVLAB_EXIT_DEADLINE	= 16,	/* run->deadline_ns passed; move or clear it to go on */
+	HVLAB_EXIT_IRQ_WINDOW	= 17,	/* HVLAB_RUN_IRQ_WINDOW: the guest can take an interrupt now */
 };
 
 /* hvlab_run.request_flags, set by userspace before HVLAB_RUN */
@@ -295,8 +296,18 @@ enum hvlab_exit {
  * has it, else RFLAGS.TF with #DB intercepted, hidden from the guest.
  */
 #define HVLAB_RUN_SINGLE_STEP		(1u << 2)
+/*
+ * Userspace holds an interrupt for the guest (its device models raised a
+ * line of their interrupt controller): return HVLAB_EXIT_IRQ_WINDOW as
+ * soon as the guest can take one, RFLAGS.IF = 1, no STI or MOV SS shadow,
+ * no event of its own being delivered; at once, without entering, if it
+ * can already. Userspace then acknowledges its controller and gives the
+ * vector with HVLAB_INJECT, which goes in with the next entry. Clear the
+ * flag when nothing is pending. As KVM's request_interrupt_window.
+ */
+#define HVLAB_RUN_IRQ_WINDOW		(1u << 3)
 #define HVLAB_RUN_FLAGS_ALL		(HVLAB_RUN_STOP_EVERY_EXIT | HVLAB_RUN_TRACE | \
-					 HVLAB_RUN_SINGLE_STEP)
+					 HVLAB_RUN_SINGLE_STEP | HVLAB_RUN_IRQ_WINDOW)
 
 /* One VM exit as recorded in the trace ring. */
 struct hvlab_exit_record {
@@ -488,9 +499,22 @@ struct hvlab_run {
 	 * kernel, which the VMX-preemption timer makes come at least every
 	 * preemption_tsc TSC ticks (the module's parameter), even for a
 	 * guest that spins with interrupts off. It is looked at before each
-	 * entry: to go on, move it or set it to 0. 0: no deadline.
+	 * entry: to go on, move it or set it to 0. 0: no deadline. While
+	 * one is set, the preemption timer is set to expire by it, so a VMM
+	 * can make it the time of its next device event.
 	 */
 	__u64 deadline_ns;
+
+	/*
+	 * in: when not 0, HVLAB_RUN finishes an IN or MMIO read still
+	 * pending and returns -EINTR (HVLAB_EXIT_INTR) before any entry.
+	 * It is how a VMM kicks its vCPU thread out of the guest without
+	 * a race: another thread sends it a signal, whose handler sets this
+	 * byte; a signal landing just before HVLAB_RUN would be lost, the
+	 * byte is not. Userspace clears it. As KVM's immediate_exit.
+	 */
+	__u8 immediate_exit;
+	__u8 padding1[7];
 };
 
 /*

@@ -17,6 +17,7 @@ struct recorder {
 	size_t console_len;
 	int stopped, status;
 	const char *reset;	/* how the guest asked for a reset, or NULL */
+	int input_wanted;	/* times the UART asked for the host's input */
 };
 
 static void record_console(struct hv_platform *p, const char *buf, size_t len)
@@ -40,10 +41,16 @@ static void record_reset(struct hv_platform *p, const char *how)
 	((struct recorder *)p->owner)->reset = how;
 }
 
+static void record_input_wanted(struct hv_platform *p)
+{
+	((struct recorder *)p->owner)->input_wanted++;
+}
+
 static const struct hv_platform_hooks hooks = {
 	.console_write = record_console,
 	.stop = record_stop,
 	.reset_request = record_reset,
+	.input_wanted = record_input_wanted,
 };
 
 static uint64_t in(struct hv_platform *p, uint16_t port, unsigned int size)
@@ -181,6 +188,59 @@ TEST_F(pc, uart_thr_empty_interrupt)
 	EXPECT_EQ(0x01, in(&self->p, 0x3fa, 1));	/* read once: gone */
 	out(&self->p, 0x3f8, 1, 'x');
 	EXPECT_EQ(0x02, in(&self->p, 0x3fa, 1));	/* sent: THR empty again */
+}
+
+/*
+ * The host's input and IRQ 4, as Linux's 8250 driver sets the port up:
+ * FIFOs on, OUT2 (the PC's gate of the IRQ line), the receive interrupt.
+ * The input goes in as far as the FIFO has room; the data-available
+ * interrupt reaches the PIC as vector base + 4 and ends when the FIFO is
+ * empty; without OUT2, or in loopback, no interrupt reaches the PIC.
+ */
+TEST_F(pc, uart_input_raises_irq4_through_out2)
+{
+	static const uint8_t text[20] = "0123456789abcdefghij";
+	int i;
+
+	out(&self->p, 0x20, 1, 0x11);			/* the 8259A pair, as Linux */
+	out(&self->p, 0x21, 1, 0x30);
+	out(&self->p, 0x21, 1, 0x04);
+	out(&self->p, 0x21, 1, 0x01);
+	out(&self->p, 0xa0, 1, 0x11);
+	out(&self->p, 0xa1, 1, 0x38);
+	out(&self->p, 0xa1, 1, 0x02);
+	out(&self->p, 0xa1, 1, 0x01);
+	out(&self->p, 0x21, 1, 0x00);
+	out(&self->p, 0x3fa, 1, 0x07);			/* FCR: FIFOs on, cleared */
+	out(&self->p, 0x3fc, 1, 0x03);			/* MCR: DTR, RTS, no OUT2 */
+	EXPECT_EQ(0, self->r.input_wanted);
+	out(&self->p, 0x3f9, 1, 0x01);			/* IER: data available */
+	EXPECT_EQ(1, self->r.input_wanted);
+	in(&self->p, 0x3fd, 1);				/* LSR: asked once only */
+	EXPECT_EQ(1, self->r.input_wanted);
+	EXPECT_EQ(16, hv_platform_console_input(&self->p, text, sizeof(text)));
+	EXPECT_EQ(0xc4, in(&self->p, 0x3fa, 1));	/* IIR: data available, FIFOs */
+	EXPECT_EQ(0, hv_platform_interrupt_pending(&self->p));	/* OUT2 off */
+	out(&self->p, 0x3fc, 1, 0x0b);			/* OUT2 on: the line rises */
+	EXPECT_EQ(1, hv_platform_interrupt_pending(&self->p));
+	EXPECT_EQ(0x34, hv_platform_acknowledge_interrupt(&self->p));
+	for (i = 0; i < 16; i++)
+		EXPECT_EQ(text[i], in(&self->p, 0x3f8, 1));
+	EXPECT_EQ(0xc1, in(&self->p, 0x3fa, 1));	/* empty: no interrupt */
+	EXPECT_EQ(0, hv_platform_console_input(&self->p, text, 0));
+	out(&self->p, 0x20, 1, 0x20);			/* EOI */
+	EXPECT_EQ(0, hv_platform_interrupt_pending(&self->p));
+	/* The rest: a new edge, a new interrupt */
+	EXPECT_EQ(4, hv_platform_console_input(&self->p, text + 16, 4));
+	EXPECT_EQ(1, hv_platform_interrupt_pending(&self->p));
+	EXPECT_EQ(0x34, hv_platform_acknowledge_interrupt(&self->p));
+	EXPECT_EQ('g', in(&self->p, 0x3f8, 1));
+	out(&self->p, 0x20, 1, 0x20);
+	/* Loopback: the host's input is refused, and OUT2 is internal */
+	out(&self->p, 0x3fc, 1, 0x1b);
+	EXPECT_EQ(0, hv_platform_console_input(&self->p, text, 4));
+	out(&self->p, 0x3f8, 1, 'z');			/* comes back, data available */
+	EXPECT_EQ(0, hv_platform_interrupt_pending(&self->p));
 }
 
 /* Loopback: transmitted bytes come back, the FIFO holds 16, overrun after */

@@ -602,6 +602,89 @@ TEST(inject_refusals)
 	hv_close(&vm);
 }
 
+/*
+ * HVLAB_RUN_IRQ_WINDOW: userspace holds an interrupt. The run comes back
+ * only where the guest can take it: not while IF = 0, not in STI's
+ * shadow; there the vector given goes in with the next entry. A guest
+ * that can take it at once is not entered at all.
+ */
+TEST(irq_window_after_sti_shadow)
+{
+	static const uint8_t code[] = {
+		0xfa,			/* 7c00: cli */
+		0xe6, 0x80,		/* 7c01: out %al, $0x80 */
+		0xb9, 0x05, 0x00,	/* 7c03: mov $5, %cx */
+		0xe2, 0xfe,		/* 7c06: loop . */
+		0xfb,			/* 7c08: sti */
+		0x90,			/* 7c09: nop (STI's shadow) */
+		0xe6, 0x81,		/* 7c0a: out %al, $0x81 */
+		0xf4,			/* 7c0c: hlt */
+		0xe6, 0x82,		/* 7c0d: vector 0x20: out %al, $0x82 */
+		0xcf,			/* 7c0f: iret */
+	};
+	struct hvlab_regs regs;
+	struct hv_vm vm;
+	uint64_t exits;
+
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, hv_create(&vm, 2 << 20));
+	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
+	vm.mem[0x20 * 4] = 0x0d;	/* IVT: 0000:7c0d */
+	vm.mem[0x20 * 4 + 1] = 0x7c;
+	vm.run->request_flags = HVLAB_RUN_IRQ_WINDOW;
+	/* IF = 0: the OUT exits first, then the window after STI and the NOP */
+	ASSERT_EQ(0, hv_run(&vm));
+	ASSERT_EQ(HVLAB_EXIT_IO, vm.run->exit_reason);
+	EXPECT_EQ(0x80, vm.run->io.port);
+	ASSERT_EQ(0, hv_run(&vm));
+	ASSERT_EQ(HVLAB_EXIT_IRQ_WINDOW, vm.run->exit_reason);
+	ASSERT_EQ(0, hv_get_regs(&vm, &regs));
+	EXPECT_EQ(0x7c0a, regs.rip);
+	EXPECT_EQ(7, vm.run->vmx_exit_reason);		/* interrupt window */
+	/* Ready, and still asked: back at once, without an entry */
+	exits = vm.run->exit_count;
+	ASSERT_EQ(0, hv_run(&vm));
+	EXPECT_EQ(HVLAB_EXIT_IRQ_WINDOW, vm.run->exit_reason);
+	EXPECT_EQ(exits, vm.run->exit_count);
+	/* The vector goes in: its handler runs before the OUT at 7c0a */
+	vm.run->request_flags = 0;
+	ASSERT_EQ(0, hv_inject_interrupt(&vm, 0x20));
+	ASSERT_EQ(0, hv_run(&vm));
+	ASSERT_EQ(HVLAB_EXIT_IO, vm.run->exit_reason);
+	EXPECT_EQ(0x82, vm.run->io.port);
+	ASSERT_EQ(0, hv_run(&vm));
+	ASSERT_EQ(HVLAB_EXIT_IO, vm.run->exit_reason);
+	EXPECT_EQ(0x81, vm.run->io.port);
+	/* The flag off: HLT with IF = 1 and nothing queued goes to userspace */
+	ASSERT_EQ(0, hv_run(&vm));
+	EXPECT_EQ(HVLAB_EXIT_HLT, vm.run->exit_reason);
+	EXPECT_LT(0, hvtest_vcpu_stat(&vm, "irq_window_exits"));
+	hv_close(&vm);
+}
+
+/*
+ * run->immediate_exit: HVLAB_RUN returns -EINTR before any entry (a
+ * VMM's kick that no signal race can lose), and runs again once cleared.
+ */
+TEST(immediate_exit_enters_nothing)
+{
+	static const uint8_t code[] = { 0xe6, 0x80, 0xf4 };	/* out %al, $0x80; hlt */
+	struct hv_vm vm;
+
+	ASSERT_EQ(0, hv_open(&vm));
+	ASSERT_EQ(0, hv_create(&vm, 2 << 20));
+	ASSERT_EQ(0, hv_load_raw(&vm, code, sizeof(code)));
+	*hv_immediate_exit(&vm) = 1;
+	EXPECT_EQ(-EINTR, hv_run(&vm));
+	EXPECT_EQ(HVLAB_EXIT_INTR, vm.run->exit_reason);
+	EXPECT_EQ(0, vm.run->exit_count);
+	*hv_immediate_exit(&vm) = 0;
+	ASSERT_EQ(0, hv_run(&vm));
+	EXPECT_EQ(HVLAB_EXIT_IO, vm.run->exit_reason);
+	EXPECT_EQ(1, vm.run->exit_count);
+	hv_close(&vm);
+}
+
 /* HVLAB_SET_TIMER refuses a period too short or too long, a vector outside 32-255, flags and reserved bits. */
 TEST(timer_refusals)
 {

@@ -56,6 +56,36 @@ hvctl run --timeout 0 $T/spin_cli.bin >$T/out 2>$T/err
 [ $? = 2 ] && grep -q "give a number of seconds" $T/err
 ok $? "run --timeout 0: status 2 and advice"
 
+# Interrupts: the PIT's IRQ 0 through the 8259A, in STI; HLT (hvctl sleeps
+# until the next tick and never spins: about one HLT exit a tick), with
+# IRQ 0 in service (the next waits for the EOI) and while spinning
+for m in 32 64; do
+	hvctl trace --timeout 60 $G/pic_timer$m.elf >$T/out 2>$T/err
+	st=$?
+	hlts=$(awk '$1 == "HLT" { print $2 }' $T/out)
+	[ $st = 0 ] && [ "${hlts:-0}" -ge 102 ] && [ "$hlts" -le 110 ] && grep -q "^pic_timer: 100 PIT interrupts, each after a HLT: yes$" $T/out &&
+		grep -q "^pic_timer: 0 interrupts in three periods with IRQ 0 in service$" $T/out &&
+		grep -q "^pic_timer: a tick waits while IRQ 0 is in service, and comes after its EOI$" $T/out &&
+		grep -q "^pic_timer: 5 ticks while spinning with interrupts on$" $T/out
+	ok $? "trace pic_timer$m: 100 PIT interrupts in sti;hlt ($hlts HLT exits), ISR priority, ticks while spinning (status $st)" ||
+		sed 's/^/# /' $T/out $T/err
+done
+
+# COM1's receiver: stdin, a byte at a time as the FIFO has room, IRQ 4
+printf 'hello\nworld\nbye\n' | hvctl run --timeout 60 $G/uart_echo64.elf >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && [ "$(tr -d '\r' <$T/out | head -4)" = "$(printf 'uart_echo: ready\necho: hello\necho: world\nuart_echo: bye')" ]
+ok $? "run uart_echo64: stdin reaches the guest's interrupt-driven UART, lines echoed (status $st)" ||
+	sed 's/^/# /' $T/out $T/err
+(printf 'one\r\n'; sleep 1; printf 'two\r\nbye\r\n') | hvctl run --timeout 60 $G/uart_echo32.elf >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && [ "$(tr -d '\r' <$T/out | grep -c '^echo: ')" = 2 ]
+ok $? "run uart_echo32: input that comes later wakes the halted guest (status $st)" || sed 's/^/# /' $T/out $T/err
+hvctl run --timeout 60 $G/uart_echo32.elf </dev/null >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q "^hvctl: the guest halted with interrupts enabled, and nothing will wake it: no device timer is running and no input can come" $T/err
+ok $? "run uart_echo32 </dev/null: halted with nothing to wake it, status 0 (got $st)" || sed 's/^/# /' $T/err
+
 hvctl run --strict $T/poll99.bin >$T/out 2>$T/err
 ok $([ $? = 8 ]; echo $?) "run --strict: stops at the first unclaimed access with status 8"
 

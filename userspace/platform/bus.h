@@ -44,6 +44,11 @@ struct hv_device_ops {
 	 */
 	void (*advance)(struct hv_device *dev, uint64_t now_ns);
 	uint64_t (*next_event)(struct hv_device *dev, uint64_t now_ns);
+	/*
+	 * A console device's receiver (may be NULL): take up to @len bytes
+	 * typed at the host; returns how many it had room for.
+	 */
+	size_t (*input)(struct hv_device *dev, const uint8_t *buf, size_t len);
 };
 
 /* Each device's own struct begins with this. */

@@ -113,6 +113,22 @@ void hv_platform_request_reset(struct hv_platform *p, const char *how)
 		p->hooks.reset_request(p, how);
 }
 
+void hv_platform_input_wanted(struct hv_platform *p)
+{
+	if (p->hooks.input_wanted)
+		p->hooks.input_wanted(p);
+}
+
+size_t hv_platform_console_input(struct hv_platform *p, const uint8_t *buf, size_t len)
+{
+	unsigned int i;
+
+	for (i = 0; i < p->ndevices; i++)
+		if (p->devices[i]->ops->input)
+			return p->devices[i]->ops->input(p->devices[i], buf, len);
+	return 0;
+}
+
 uint64_t hv_platform_now(struct hv_platform *p)
 {
 	struct timespec ts;

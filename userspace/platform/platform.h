@@ -27,6 +27,8 @@ struct hv_platform_hooks {
 	uint64_t (*now_ns)(struct hv_platform *p);
 	/* the date and time, in ns since 1970 UTC (NULL: CLOCK_REALTIME), for the RTC */
 	uint64_t (*wall_ns)(struct hv_platform *p);
+	/* the guest looked for console input (COM1): the host's may start */
+	void (*input_wanted)(struct hv_platform *p);
 };
 
 /* What the devices report about the machine (CMOS memory sizes, fw_cfg) */
@@ -82,6 +84,10 @@ void hv_platform_console_write(struct hv_platform *p, const char *buf, size_t le
 void hv_platform_stop(struct hv_platform *p, int status);
 void hv_platform_request_reset(struct hv_platform *p, const char *how);
 void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level);
+void hv_platform_input_wanted(struct hv_platform *p);
+
+/* Console input for the guest (COM1's receiver): how many of @len bytes it took */
+size_t hv_platform_console_input(struct hv_platform *p, const uint8_t *buf, size_t len);
 
 /* The platform's time, and the devices brought up to it; the next device event (ns) */
 uint64_t hv_platform_now(struct hv_platform *p);

@@ -8,8 +8,11 @@
  * byte written to THR is console output, and THR is empty again before
  * the guest can look.
  *
- * Not yet (issue 12): the interrupt line to a PIC (IRQ 4), and hvctl's
- * stdin feeding the receiver; until then only loopback fills it.
+ * The interrupt output goes to IRQ 4 through MCR's OUT2, as on every PC
+ * (drivers set OUT2 to enable it; the datasheet leaves OUT2 to the
+ * board, whose IBM wiring gates the IRQ line with it). hvctl's stdin
+ * fills the receiver (the input op), as fast as the FIFO has room: the
+ * host is never faster than the guest takes it, so no overrun.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +20,7 @@
 #include "platform/platform.h"
 
 #define COM1_BASE	0x3f8
+#define COM1_IRQ	4
 #define RX_FIFO		16
 
 /* Register offsets (PC16550D Table 2) */
@@ -62,6 +66,7 @@ struct serial {
 	int thre_pending;	/* the THR-empty interrupt, until IIR shows it or THR is written */
 	uint8_t msr_lines;	/* MSR 7:4 at the last MSR read, for the delta bits */
 	uint8_t msr_deltas;
+	int input_wanted;	/* the guest has looked for input: say so once */
 };
 
 /* The modem inputs: in loopback the outputs, else a modem that is there (as QEMU) */
@@ -110,6 +115,26 @@ static uint8_t serial_iir(const struct serial *u)
 	return fifos | IIR_NONE;
 }
 
+/*
+ * The INTR output, after every register access: any interrupt IIR shows,
+ * to IRQ 4 if OUT2 is set; never in loopback, where OUT2 is internal.
+ */
+static void serial_update_irq(struct serial *u)
+{
+	int level = !(serial_iir(u) & IIR_NONE) && (u->mcr & (MCR_OUT2 | MCR_LOOP)) == MCR_OUT2;
+
+	hv_platform_set_irq(u->dev.platform, COM1_IRQ, level);
+}
+
+/* The guest enabled the receive interrupt or polled LSR: the host's input may come */
+static void serial_wants_input(struct serial *u)
+{
+	if (!u->input_wanted) {
+		u->input_wanted = 1;
+		hv_platform_input_wanted(u->dev.platform);
+	}
+}
+
 static void serial_receive(struct serial *u, uint8_t byte)
 {
 	unsigned int room = u->fcr & FCR_ENABLE ? RX_FIFO : 1;
@@ -121,10 +146,8 @@ static void serial_receive(struct serial *u, uint8_t byte)
 	u->rx[(u->rx_head + u->rx_count++) % RX_FIFO] = byte;
 }
 
-static uint64_t serial_read(struct hv_device *dev, enum hv_space space, uint64_t addr,
-			    unsigned int size)
+static uint64_t serial_read_register(struct serial *u, uint64_t addr)
 {
-	struct serial *u = (struct serial *)dev;
 	uint8_t v;
 
 	switch (addr - COM1_BASE) {
@@ -150,6 +173,7 @@ static uint64_t serial_read(struct hv_device *dev, enum hv_space space, uint64_t
 	case MCR:
 		return u->mcr;
 	case LSR:
+		serial_wants_input(u);
 		v = serial_lsr(u);
 		u->lsr_errors = 0;	/* reading LSR clears the error bits */
 		return v;
@@ -163,12 +187,18 @@ static uint64_t serial_read(struct hv_device *dev, enum hv_space space, uint64_t
 	}
 }
 
-static void serial_write(struct hv_device *dev, enum hv_space space, uint64_t addr,
-			 unsigned int size, uint64_t value)
+static uint64_t serial_read(struct hv_device *dev, enum hv_space space, uint64_t addr,
+			    unsigned int size)
 {
 	struct serial *u = (struct serial *)dev;
-	uint8_t v = (uint8_t)value;
+	uint64_t v = serial_read_register(u, addr);
 
+	serial_update_irq(u);
+	return v;
+}
+
+static void serial_write_register(struct serial *u, uint64_t addr, uint8_t v)
+{
 	switch (addr - COM1_BASE) {
 	case RBR_THR_DLL:
 		if (u->lcr & LCR_DLAB) {
@@ -177,7 +207,7 @@ static void serial_write(struct hv_device *dev, enum hv_space space, uint64_t ad
 			if (u->mcr & MCR_LOOP)
 				serial_receive(u, v);
 			else
-				hv_platform_console_write(dev->platform, (const char *)&v, 1);
+				hv_platform_console_write(u->dev.platform, (const char *)&v, 1);
 			u->thre_pending = 1;	/* sent at once: THR is empty again */
 		}
 		break;
@@ -189,6 +219,8 @@ static void serial_write(struct hv_device *dev, enum hv_space space, uint64_t ad
 			if (!(u->ier & IER_THRE) && (v & IER_THRE))
 				u->thre_pending = 1;
 			u->ier = v & 0x0f;
+			if (v & IER_RX_DATA)
+				serial_wants_input(u);
 		}
 		break;
 	case IIR_FCR:
@@ -213,12 +245,42 @@ static void serial_write(struct hv_device *dev, enum hv_space space, uint64_t ad
 	}
 }
 
+static void serial_write(struct hv_device *dev, enum hv_space space, uint64_t addr,
+			 unsigned int size, uint64_t value)
+{
+	struct serial *u = (struct serial *)dev;
+
+	serial_write_register(u, addr, (uint8_t)value);
+	serial_update_irq(u);
+}
+
+/* Bytes from the host (hvctl's stdin): what the FIFO has room for; none in loopback */
+static size_t serial_input(struct hv_device *dev, const uint8_t *buf, size_t len)
+{
+	struct serial *u = (struct serial *)dev;
+	unsigned int room = u->fcr & FCR_ENABLE ? RX_FIFO : 1;
+	size_t n = 0;
+
+	if (u->mcr & MCR_LOOP)
+		return 0;
+	while (n < len && u->rx_count < room)
+		serial_receive(u, buf[n++]);
+	if (n)
+		serial_update_irq(u);
+	return n;
+}
+
 static void serial_reset(struct hv_device *dev)
 {
 	struct serial *u = (struct serial *)dev;
 
+	int wanted = u->input_wanted;
+
 	memset((char *)u + sizeof(u->dev), 0, sizeof(*u) - sizeof(u->dev));
+	u->input_wanted = wanted;
 	u->msr_lines = serial_msr_lines(u);
+	if (u->dev.platform)
+		serial_update_irq(u);
 }
 
 static void serial_state_json(struct hv_device *dev, FILE *out)
@@ -235,6 +297,7 @@ static const struct hv_device_ops serial_ops = {
 	.write = serial_write,
 	.reset = serial_reset,
 	.state_json = serial_state_json,
+	.input = serial_input,
 };
 
 static struct hv_device *serial_create(struct hv_platform *p)
