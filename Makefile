@@ -43,7 +43,8 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 	       $(wildcard include/uapi/*.h)
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
-	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c userspace/walk2d.c
+	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c userspace/walk2d.c \
+	    userspace/loaders/linux.c
 # compiled once into a static library that hvctl and every test links
 LIBHVLAB := $(B)/lib/libhvlab.a
 LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
@@ -61,6 +62,8 @@ ELF_GUESTS_32_ONLY := task_switch mmio_paging slot_poll scan long_mode paging_mo
 ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)32.elf) \
 	      $(foreach g,$(filter-out $(ELF_GUESTS_32_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)64.elf)
 GUESTS += $(ELF_GUESTS)
+# A bzImage that checks what the Linux loader promises (guests/bzimage/)
+GUESTS += $(B)/guests/fake_linux.bin
 VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 # 32-bit, freestanding (the lab VM has no 32-bit C library): tests/vm32/NAME.c -> NAME32
 VM_TESTS += $(patsubst tests/vm32/%.c,$(B)/tests/%32,$(wildcard tests/vm32/*.c))
@@ -105,13 +108,13 @@ PREFIX ?= /usr/local
 install: $(B)/bin/hvctl
 	install -D -m 0755 $(B)/bin/hvctl $(DESTDIR)$(PREFIX)/bin/hvctl
 	install -D -m 0644 docs/hvctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/hvctl.1
-$(B)/lib/%.o: userspace/%.c $(wildcard userspace/*.h include/uapi/*.h)
+$(B)/lib/%.o: userspace/%.c $(wildcard userspace/*.h userspace/loaders/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c -o $@ $<
 $(LIBHVLAB): $(LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h userspace/platform/*.h include/uapi/*.h)
+$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h userspace/platform/*.h userspace/loaders/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS) $(LIBHVLAB) -lcapstone
 
@@ -127,6 +130,11 @@ $(B)/bin/crossings: userspace/crossings.c $(LIBHVLAB) $(wildcard userspace/*.h i
 
 # Guests: 16-bit code assembled into flat binaries that start at 0x7c00.
 guests: $(GUESTS)
+$(B)/guests/fake_linux.bin: guests/bzimage/fake_linux.S
+	@mkdir -p $(dir $@)
+	$(CC) -m64 -c -o $(B)/guests/fake_linux.o $<
+	ld -m elf_x86_64 -Ttext=0 --oformat=binary -e start -o $@ $(B)/guests/fake_linux.o
+
 $(B)/guests/%.bin: guests/%.S guests/guest.h include/uapi/hvlab_hypercall.h
 	@mkdir -p $(dir $@)
 	$(CC) -m32 -c -Iguests -Iinclude -o $(B)/guests/$*.o $<

@@ -9,6 +9,7 @@
  * never a crash, never a silent resume.
  */
 #include <linux/highmem.h>
+#include <linux/hrtimer.h>
 #include <linux/kernel.h>
 #include <linux/nospec.h>
 #include <linux/random.h>
@@ -241,6 +242,20 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
 }
 
 /*
+ * SDM 26.1.2: CPUID, lab 3's answer corrected by hvlab's policy for an
+ * unmodified OS (cpuid.c): what the OS sees, it may use.
+ */
+static int handle_cpuid_with_policy(struct hvlab_vcpu *vcpu)
+{
+	u32 leaf = vcpu->gprs[GPR_RAX], subleaf = vcpu->gprs[GPR_RCX];
+	int ret = handle_cpuid(vcpu);
+
+	if (ret > 0)
+		hvlab_cpuid_apply_policy(vcpu, leaf, subleaf);
+	return ret;
+}
+
+/*
  * SDM 26.1.3 ("HLT exiting"): hvlab has no virtual interrupt sources yet,
  * so a halted vCPU can never wake; userspace decides what that means.
  */
@@ -261,8 +276,32 @@ static int handle_hlt(struct hvlab_vcpu *vcpu)
 static int handle_hlt_or_wait(struct hvlab_vcpu *vcpu)
 {
 	int ret = handle_hlt(vcpu);
+	bool irqs_on;
+	u64 deadline;
 
-	if (ret == 0 && !vcpu->dead && hvlab_vcpu_halt(vcpu))
+	if (ret != 0 || vcpu->dead)
+		return ret;
+	irqs_on = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_IF;
+	/* Userspace holds an interrupt for it (HVLAB_RUN_IRQ_WINDOW): taken now */
+	if (irqs_on && (vcpu->run_flags & HVLAB_RUN_IRQ_WINDOW))
+		return 1;
+	/*
+	 * With the timer on, the kernel sleeps until its tick; but not past
+	 * the run's deadline (a device event of userspace's), which the run
+	 * loop then reports.
+	 */
+	deadline = READ_ONCE(vcpu->run->deadline_ns);
+	if (irqs_on && vcpu->timer_period_ns && deadline &&
+	    deadline < ktime_to_ns(vcpu->timer_deadline) && vcpu->queued_irq < 0 &&
+	    vcpu->interrupted_irq < 0 && !vcpu->queued_nmi) {
+		ktime_t until = ns_to_ktime(deadline);
+
+		vcpu->stats.halts_in_kernel++;
+		set_current_state(TASK_INTERRUPTIBLE);
+		schedule_hrtimeout(&until, HRTIMER_MODE_ABS);
+		return 1;
+	}
+	if (hvlab_vcpu_halt(vcpu))
 		return 1;
 	return ret;
 }
@@ -961,7 +1000,7 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_TRIPLE_FAULT]		= handle_triple_fault,
 	[EXIT_REASON_INTERRUPT_WINDOW]		= hvlab_handle_event_window,	/* events.c */
 	[EXIT_REASON_NMI_WINDOW]		= hvlab_handle_event_window,
-	[EXIT_REASON_CPUID]			= handle_cpuid,
+	[EXIT_REASON_CPUID]			= handle_cpuid_with_policy,
 	[EXIT_REASON_HLT]			= handle_hlt_or_wait,
 	[EXIT_REASON_VMCALL]			= hvlab_handle_vmcall,	/* hypercall.c */
 	[EXIT_REASON_IO_INSTRUCTION]		= handle_io_exit,

@@ -306,6 +306,7 @@ struct hvlab_vcpu {
 	/* STAR, LSTAR, CSTAR, SFMASK: in the real MSRs while the vCPU is loaded */
 	u64 guest_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 	bool syscall_msrs_loaded;	/* the guest's are in the real MSRs */
+	u64 misc_enable;		/* IA32_MISC_ENABLE (msr.c) */
 	bool l1d_flush_needed;		/* host code ran since the last entry (spec.c) */
 
 	struct hvlab_intercepts intercepts;	/* what userspace asked to see */
@@ -549,6 +550,16 @@ static inline void hvlab_vcpu_flush_tlb(struct hvlab_vcpu *vcpu)
 long hvlab_vcpu_set_timer(struct hvlab_vcpu *vcpu, void __user *argp);
 void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu);
 bool hvlab_vcpu_halt(struct hvlab_vcpu *vcpu);
+
+/* IA32_MISC_ENABLE after reset: fast strings; no BTS, no PEBS (msr.c) */
+#define HVLAB_MISC_ENABLE_RESET	(MSR_IA32_MISC_ENABLE_FAST_STRING | \
+				 MSR_IA32_MISC_ENABLE_BTS_UNAVAIL | \
+				 MSR_IA32_MISC_ENABLE_PEBS_UNAVAIL)
+#define HVLAB_UCODE_REV		0x100000000ULL
+
+/* cpuid.c */
+void hvlab_cpuid_init(void);
+void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf);
 void hvlab_vcpu_arm_deadline(struct hvlab_vcpu *vcpu, u64 deadline_ns);
 
 /* coalesced.c: one port's bytes kept in a ring instead of exiting (lab 9) */

@@ -56,6 +56,7 @@ static int __init hvlab_init(void)
 	if (ret)
 		return ret;
 	hvlab_vmcs_init_active_lists();
+	hvlab_cpuid_init();
 	ret = hvlab_msr_bitmap_init();
 	if (ret)
 		return ret;

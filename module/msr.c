@@ -17,6 +17,7 @@
 #include <linux/gfp.h>
 #include <asm/cpufeature.h>
 #include <asm/msr.h>
+#include <asm/tsc.h>
 
 #include "hvlab.h"
 #include "lab.h"
@@ -135,8 +136,42 @@ static int msr_read(struct hvlab_vcpu *vcpu, u32 index, u64 *value)
 			return -EINVAL;
 		*value = vcpu->msr_lists->entry_load[0].value;
 		return 0;
+	case MSR_IA32_MISC_ENABLE:
+		*value = vcpu->misc_enable;
+		return 0;
+	case MSR_IA32_UCODE_REV:
+		/* A revision in 63:32; never a real one, no microcode to load (as KVM) */
+		*value = HVLAB_UCODE_REV;
+		return 0;
+	case MSR_PLATFORM_INFO:
+		/* 15:8 the maximum non-turbo ratio to the 100 MHz bus; no CPUID faulting */
+		*value = (u64)(min_t(u32, tsc_khz / 100000, 0xff)) << 8;
+		return 0;
 	default:
 		return -EINVAL;
+	}
+}
+
+/*
+ * WRMSR of the MSRs an OS expects of any PC (cpuid.c says which features
+ * imply them): -ENOENT for every other, which msr_write() then takes.
+ * IA32_MISC_ENABLE: only fast strings may change; a write that would
+ * limit CPUID, disable XD or touch anything else is #GP (-EINVAL).
+ * IA32_BIOS_UPDT_TRIG and the revision: accepted, nothing loads.
+ */
+static int msr_write_pc(struct hvlab_vcpu *vcpu, u32 index, u64 value)
+{
+	switch (index) {
+	case MSR_IA32_MISC_ENABLE:
+		if ((value ^ vcpu->misc_enable) & ~MSR_IA32_MISC_ENABLE_FAST_STRING)
+			return -EINVAL;
+		vcpu->misc_enable = value;
+		return 0;
+	case MSR_IA32_UCODE_REV:	/* Linux writes 0 before it reads */
+	case MSR_IA32_UCODE_WRITE:
+		return 0;
+	default:
+		return -ENOENT;
 	}
 }
 
@@ -237,8 +272,12 @@ int hvlab_handle_rdmsr(struct hvlab_vcpu *vcpu)
 int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu)
 {
 	u64 value = (u32)vcpu->gprs[GPR_RAX] | (vcpu->gprs[GPR_RDX] << 32);
+	u32 index = vcpu->gprs[GPR_RCX];
+	int ret = msr_write_pc(vcpu, index, value);
 
-	if (msr_write(vcpu, vcpu->gprs[GPR_RCX], value)) {
+	if (ret == -ENOENT)
+		ret = msr_write(vcpu, index, value);
+	if (ret) {
 		hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_GP, true, 0);
 		return 1;
 	}

@@ -111,19 +111,22 @@ void hvlab_vcpu_timer_prepare_entry(struct hvlab_vcpu *vcpu)
  */
 void hvlab_vcpu_arm_deadline(struct hvlab_vcpu *vcpu, u64 deadline_ns)
 {
-	u64 now = ktime_get_ns(), ticks;
+	u64 now = ktime_get_ns(), left, ticks;
 	u32 value;
 
 	if (!(vmx_config.pin_ctls & PIN_PREEMPTION_TIMER))
 		return;
-	ticks = deadline_ns > now ? mul_u64_u32_div(deadline_ns - now, tsc_khz, NSEC_PER_MSEC) >>
-				    vmx_config.caps.preemption_timer_shift : 0;
+	/* (bounded: a deadline of "never" must not overflow the product) */
+	left = deadline_ns > now ? min_t(u64, deadline_ns - now, HVLAB_TIMER_MAX_PERIOD_NS) : 0;
+	ticks = mul_u64_u32_div(left, tsc_khz, NSEC_PER_MSEC) >>
+		vmx_config.caps.preemption_timer_shift;
 	value = test_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work) ?
 		vmcs_read32(VMX_PREEMPTION_TIMER_VALUE) : vmx_config.preemption_timer_value;
-	if (ticks < value)
+	if (ticks < value) {
 		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, max_t(u64, ticks, 1));
-	/* The next entry without a deadline puts the host's slice back (timer.c) */
-	set_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work);
+		/* The next entry without a deadline puts the host's slice back (timer.c) */
+		set_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work);
+	}
 }
 
 /*

@@ -686,8 +686,9 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		if (unlikely(READ_ONCE(run->deadline_ns)))
 			hvlab_vcpu_arm_deadline(vcpu, READ_ONCE(run->deadline_ns));
 		/* Userspace's interrupt controller waits for the guest (events.c) */
-		if (unlikely((flags & HVLAB_RUN_IRQ_WINDOW) || vcpu->irq_window_armed) &&
-		    hvlab_vcpu_irq_window(vcpu, flags & HVLAB_RUN_IRQ_WINDOW)) {
+		/* (not while stepping: a step must not take an interrupt) */
+		if (unlikely(((flags & HVLAB_RUN_IRQ_WINDOW) && !step) || vcpu->irq_window_armed) &&
+		    hvlab_vcpu_irq_window(vcpu, (flags & HVLAB_RUN_IRQ_WINDOW) && !step)) {
 			run->exit_reason = HVLAB_EXIT_IRQ_WINDOW;
 			vcpu->stats.irq_window_exits++;
 			break;
@@ -1077,6 +1078,7 @@ long hvlab_create_vcpu(struct hvlab_vm *vm, unsigned long id)
 	vcpu->interrupted_irq = -1;
 	vcpu->ept_retry_gpa = ~0ULL;
 	vcpu->queued_exception = -1;
+	vcpu->misc_enable = HVLAB_MISC_ENABLE_RESET;
 	/* After RESET, EDX holds the CPU's signature, as CPUID leaf 1 EAX (SDM 10.1.2) */
 	vcpu->gprs[GPR_RDX] = cpuid_eax(1);
 	mutex_init(&vcpu->mutex);

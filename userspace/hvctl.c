@@ -35,6 +35,7 @@
 #include "gdbstub.h"
 #include "hvctl.h"
 #include "libhvlab.h"
+#include "loaders/loaders.h"
 #include "kvm_backend.h"
 #include "state.h"
 #include "tracer.h"
@@ -49,6 +50,7 @@ static void on_sigint(int sig)
 {
 	(void)sig;
 	interrupted = 1;
+	hv_events_wake();	/* a HLT's sleep must see it */
 }
 
 /* --timeout: the alarm takes HVLAB_RUN or KVM_RUN out with -EINTR */
@@ -58,6 +60,7 @@ static void on_sigalrm(int sig)
 {
 	(void)sig;
 	timed_out = 1;
+	hv_events_wake();
 }
 
 static uint64_t monotonic_ns(void)
@@ -614,7 +617,10 @@ static int run_guest(struct session *s)
 		result = hv_run(&s->vm);
 		if (s->tracer)
 			returned = __builtin_ia32_rdtsc();
-		hv_events_after_exit(&s->events);
+		if (!result)
+			hv_events_after_exit(&s->events);
+		else
+			*hv_immediate_exit(&s->vm) = 0;
 		drain_trace(s);
 		/* The bytes came before this exit, or before the error or signal */
 		drain_coalesced(s);
@@ -626,6 +632,13 @@ static int run_guest(struct session *s)
 		ret = run_stopped(s);
 		if (ret >= 0)
 			return ret;
+		if (s->events.inject_error) {
+			fprintf(stderr, "hvctl: cannot inject the PIC's vector 0x%x: %s%s\n",
+				s->events.bad_vector, strerror(-s->events.inject_error),
+				s->events.bad_vector < 32 ?
+				" (the guest gave the 8259A a vector base below 32, as a BIOS does; an OS moves it to 32 or above: ICW2)" : "");
+			return STATUS_GUEST_CRASHED;
+		}
 		if (result == -EINTR)
 			continue;
 		if (result) {
@@ -828,6 +841,13 @@ static int cmd_info(int argc, char **argv)
 int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem_config *mem,
 		     const char *guest, enum hv_guest_format *format, const char *prog)
 {
+	return hvctl_open_os(vm, backend, mem, guest, NULL, format, prog);
+}
+
+int hvctl_open_os(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem_config *mem,
+		  const char *guest, const struct hv_boot_args *args,
+		  enum hv_guest_format *format, const char *prog)
+{
 	static const struct hv_mem_config default_mem = { .size = HV_DEFAULT_MEM };
 	enum hv_guest_format unused;
 	const char *why = NULL;
@@ -842,7 +862,7 @@ int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, const struct hv_
 		hv_close(vm);
 		return STATUS_SETUP;
 	}
-	ret = guest ? hv_load_file(vm, guest, format ? format : &unused, &why) : 0;
+	ret = guest ? hv_load_file_args(vm, guest, args, format ? format : &unused, &why) : 0;
 	if (ret) {
 		fprintf(stderr, "%s: cannot load '%s': %s\n", prog, guest, why ? why : strerror(-ret));
 		hv_close(vm);
@@ -939,7 +959,7 @@ static int write_dirty_log(struct session *s, const char *path)
 enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
 	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE, OPT_EPT_DUMP, OPT_DIRTY_LOG,
-	OPT_HUGEPAGES, OPT_SMALL_PAGES, OPT_TIMEOUT,
+	OPT_HUGEPAGES, OPT_SMALL_PAGES, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
 };
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
@@ -949,6 +969,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "until", required_argument, NULL, OPT_UNTIL },
 		{ "max-exits", required_argument, NULL, OPT_MAX_EXITS },
 		{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+		{ "kernel", required_argument, NULL, OPT_KERNEL },
+		{ "initrd", required_argument, NULL, OPT_INITRD },
+		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "timer", required_argument, NULL, OPT_TIMER },
 		{ "coalesce", required_argument, NULL, OPT_COALESCE },
 		{ "ept-dump", required_argument, NULL, OPT_EPT_DUMP },
@@ -988,6 +1011,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	enum hv_backend backend = HV_BACKEND_HVLAB;
 	FILE *regs_out = NULL;
 	struct hv_mem_config mem = { .size = HV_DEFAULT_MEM };
+	struct hv_boot_args boot = { 0 };
+	const char *kernel = NULL;
+	int mem_given = 0;
 	int64_t size;
 	struct sigaction sa = { .sa_handler = on_sigint };
 	const char *state_path = NULL, *step_only = NULL;
@@ -1002,6 +1028,16 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			if (size < 0)
 				return STATUS_USAGE;
 			mem.size = size;
+			mem_given = 1;
+			break;
+		case OPT_KERNEL:
+			kernel = optarg;
+			break;
+		case OPT_INITRD:
+			boot.initrd = optarg;
+			break;
+		case OPT_APPEND:
+			boot.cmdline = optarg;
 			break;
 		case OPT_HUGEPAGES:
 			mem.backing = HV_MEM_HUGETLB;
@@ -1136,8 +1172,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			return STATUS_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "hvctl: %s needs exactly one GUEST file (try: hvctl %s guests/hello.bin)\n",
+	if (optind != argc - !kernel) {
+		fprintf(stderr, kernel ? "hvctl: %s --kernel FILE takes no GUEST file besides\n" :
+			"hvctl: %s needs exactly one GUEST file (try: hvctl %s guests/hello.bin)\n",
 			mode_names[mode], mode_names[mode]);
 		return STATUS_USAGE;
 	}
@@ -1145,7 +1182,10 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		fprintf(stderr, "hvctl: --chrome belongs to 'hvctl trace', --json to trace and step (try: hvctl trace --chrome t.json GUEST)\n");
 		return STATUS_USAGE;
 	}
-	guest = argv[optind];
+	guest = kernel ? kernel : argv[optind];
+	/* A Linux kernel's RAM, unless --mem says otherwise: 256M, as QEMU's default for it */
+	if (!mem_given && !hv_guess_format(guest, &format) && format == HV_GUEST_LINUX64)
+		mem.size = HV_LINUX_DEFAULT_MEM;
 	if (s.timeout > 0 && step) {
 		fprintf(stderr, "hvctl: --timeout is an option of run and trace\n");
 		return STATUS_USAGE;
@@ -1198,8 +1238,14 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 					   "KVM has no raw VMCS access; delete \"vmcs\" from the file to replay the rest");
 	}
 
-	if (hvctl_open_guest(&s.vm, backend, &mem, guest, &format, "hvctl"))
+	if (hvctl_open_os(&s.vm, backend, &mem, guest, &boot, &format, "hvctl"))
 		return STATUS_SETUP;
+	if ((boot.initrd || boot.cmdline) && format != HV_GUEST_LINUX64 && format != HV_GUEST_LINUX32) {
+		fprintf(stderr, "hvctl: --initrd and --append are for a Linux kernel (a bzImage); %s is %s\n",
+			guest, hv_guest_format_name(format));
+		hv_close(&s.vm);
+		return STATUS_USAGE;
+	}
 	if (state_path) {
 		ret = hv_state_apply(&s.vm, &state);
 		if (ret) {

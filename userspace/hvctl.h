@@ -56,6 +56,10 @@ struct session {
  */
 int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem_config *mem,
 		     const char *guest, enum hv_guest_format *format, const char *prog);
+/* The same for an operating system's kernel, with its loader's arguments */
+int hvctl_open_os(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem_config *mem,
+		  const char *guest, const struct hv_boot_args *args,
+		  enum hv_guest_format *format, const char *prog);
 /* --mem: the size in bytes, or -1 after saying what a good one is. */
 int64_t hvctl_parse_mem(const char *text, const char *prog);
 

@@ -81,7 +81,7 @@ const char *hv_kvm_strerror(int err)
 	}
 }
 
-static int kvm_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size)
+int hv_kvm_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size)
 {
 	struct kvm_userspace_memory_region region = {
 		.slot = slot,
@@ -153,9 +153,9 @@ int hv_kvm_create(struct hv_vm *vm, uint64_t mem_size)
 	}
 	vm->mem_size = mem_size;
 	vm->mem_map_size = mem_size;	/* what hv_close() unmaps */
-	ret = kvm_add_ram(vm, 0, 0, HV_LOW_RAM_END);
+	ret = hv_kvm_add_ram(vm, 0, 0, HV_LOW_RAM_END);
 	if (!ret && mem_size > HV_HIGH_RAM_START)
-		ret = kvm_add_ram(vm, 1, HV_HIGH_RAM_START, mem_size - HV_HIGH_RAM_START);
+		ret = hv_kvm_add_ram(vm, 1, HV_HIGH_RAM_START, mem_size - HV_HIGH_RAM_START);
 	if (ret)
 		return ret;
 	/* No KVM_CREATE_IRQCHIP: without a local APIC in the kernel, HLT exits to us. */

@@ -35,6 +35,8 @@ int hv_kvm_get_regs(struct hv_vm *vm, struct hvlab_regs *regs);
 int hv_kvm_set_regs(struct hv_vm *vm, const struct hvlab_regs *regs);
 int hv_kvm_get_sregs(struct hv_vm *vm, struct hvlab_sregs *sregs);
 int hv_kvm_set_sregs(struct hv_vm *vm, const struct hvlab_sregs *sregs);
+/* KVM_SET_USER_MEMORY_REGION over vm->mem + gpa: 0 or -errno */
+int hv_kvm_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size);
 /* KVM_INTERRUPT (0 or -errno), and where a signal handler kicks KVM_RUN */
 int hv_kvm_inject_interrupt(struct hv_vm *vm, unsigned int vector);
 volatile uint8_t *hv_kvm_immediate_exit(struct hv_vm *vm);

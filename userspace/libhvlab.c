@@ -13,6 +13,7 @@
 
 #include "libhvlab.h"
 #include "kvm_backend.h"
+#include "loaders/loaders.h"
 
 #define HV_CR0_ET	0x10	/* CR0 as a BIOS hands over to a boot sector */
 
@@ -290,8 +291,27 @@ int hv_gpa_is_ram(const struct hv_vm *vm, uint64_t gpa, uint64_t len)
 
 	if (end < gpa)
 		return 0;
+	if (vm->bios_area)
+		return end <= vm->mem_size;
 	return end <= HV_LOW_RAM_END ||
 	       (gpa >= HV_HIGH_RAM_START && end <= vm->mem_size);
+}
+
+int hv_map_bios_area(struct hv_vm *vm)
+{
+	uint64_t size = HV_HIGH_RAM_START - HV_LOW_RAM_END;
+	int ret;
+
+	if (vm->bios_area)
+		return 0;
+	memset(vm->mem + HV_LOW_RAM_END, 0, size);
+	if (vm->backend == HV_BACKEND_KVM)
+		ret = hv_kvm_add_ram(vm, HV_BIOS_AREA_SLOT, HV_LOW_RAM_END, size);
+	else
+		ret = hv_add_ram(vm, HV_BIOS_AREA_SLOT, HV_LOW_RAM_END, size);
+	if (!ret)
+		vm->bios_area = 1;
+	return ret;
 }
 
 int hv_load_raw(struct hv_vm *vm, const void *image, size_t size)
@@ -331,11 +351,28 @@ int hv_load_raw(struct hv_vm *vm, const void *image, size_t size)
 #define AR_TSS_BUSY	0x008bu		/* P, busy 32/64-bit TSS */
 
 /* A GDT descriptor (SDM 3.4.5) from base, 20-bit limit and access rights. */
-static uint64_t gdt_descriptor(uint32_t base, uint32_t limit, uint32_t ar)
+uint64_t hv_gdt_descriptor(uint32_t base, uint32_t limit, uint32_t ar)
 {
 	return (limit & 0xffff) | (uint64_t)(base & 0xffffff) << 16 |
 	       (uint64_t)(ar & 0xff) << 40 | (uint64_t)((limit >> 16) & 0xf) << 48 |
 	       (uint64_t)((ar >> 12) & 0xf) << 52 | (uint64_t)(base >> 24) << 56;
+}
+
+void hv_build_identity_map(struct hv_vm *vm)
+{
+	uint64_t *pml4 = (uint64_t *)(vm->mem + HV_PML4_ADDR);
+	uint64_t *pdpt = (uint64_t *)(vm->mem + HV_PDPT_ADDR);
+	uint64_t *pd = (uint64_t *)(vm->mem + HV_PD_ADDR);
+	unsigned int i;
+
+	/* Identity map 0-4 GiB: present, writable, 2 MiB pages (SDM 4.5). */
+	memset(pml4, 0, 4096);
+	pml4[0] = HV_PDPT_ADDR | 0x3;
+	memset(pdpt, 0, 4096);
+	for (i = 0; i < 4; i++)
+		pdpt[i] = (HV_PD_ADDR + i * 4096) | 0x3;
+	for (i = 0; i < 4 * 512; i++)
+		pd[i] = ((uint64_t)i << 21) | 0x83;
 }
 
 static struct hvlab_segment flat_segment(uint16_t selector, uint32_t ar)
@@ -355,27 +392,16 @@ static int elf_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
 	uint64_t *gdt = (uint64_t *)(vm->mem + HV_GDT_ADDR);
 	struct hvlab_sregs sregs;
 	struct hvlab_regs regs;
-	unsigned int i;
 
 	memset(vm->mem + HV_GDT_ADDR, 0, HV_BOOT_AREA_END - HV_GDT_ADDR);
-	gdt[HV_SEL_CODE32 / 8] = gdt_descriptor(0, 0xfffff, AR_CODE32);
-	gdt[HV_SEL_DATA / 8] = gdt_descriptor(0, 0xfffff, AR_DATA);
-	gdt[HV_SEL_CODE64 / 8] = gdt_descriptor(0, 0xfffff, AR_CODE64);
+	gdt[HV_SEL_CODE32 / 8] = hv_gdt_descriptor(0, 0xfffff, AR_CODE32);
+	gdt[HV_SEL_DATA / 8] = hv_gdt_descriptor(0, 0xfffff, AR_DATA);
+	gdt[HV_SEL_CODE64 / 8] = hv_gdt_descriptor(0, 0xfffff, AR_CODE64);
 	/* In long mode a TSS descriptor takes two slots; the second is 0 here. */
-	gdt[HV_SEL_TSS / 8] = gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
+	gdt[HV_SEL_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
 
-	if (long_mode) {
-		uint64_t *pml4 = (uint64_t *)(vm->mem + HV_PML4_ADDR);
-		uint64_t *pdpt = (uint64_t *)(vm->mem + HV_PDPT_ADDR);
-		uint64_t *pd = (uint64_t *)(vm->mem + HV_PD_ADDR);
-
-		/* Identity map 0-4 GiB: present, writable, 2 MiB pages (SDM 4.5). */
-		pml4[0] = HV_PDPT_ADDR | 0x3;
-		for (i = 0; i < 4; i++)
-			pdpt[i] = (HV_PD_ADDR + i * 4096) | 0x3;
-		for (i = 0; i < 4 * 512; i++)
-			pd[i] = ((uint64_t)i << 21) | 0x83;
-	}
+	if (long_mode)
+		hv_build_identity_map(vm);
 
 	if (hv_get_sregs(vm, &sregs))
 		return -errno;
@@ -561,20 +587,22 @@ const char *hv_guest_format_name(enum hv_guest_format format)
 		return "ELF32, 32-bit protected mode";
 	case HV_GUEST_ELF64:
 		return "ELF64, 64-bit long mode";
+	case HV_GUEST_LINUX64:
+		return "Linux bzImage, 64-bit boot protocol";
+	case HV_GUEST_LINUX32:
+		return "Linux bzImage, 32-bit boot protocol";
 	}
 	return "?";
 }
 
-int hv_load_file(struct hv_vm *vm, const char *path, enum hv_guest_format *format,
-		 const char **why)
+int hv_read_file(const char *path, uint64_t max, void **buf, size_t *len, const char **why)
 {
 	struct stat st;
-	void *buf;
-	int fd, ret;
+	size_t done = 0;
 	ssize_t n;
+	int fd;
 
-	*why = NULL;
-	*format = HV_GUEST_RAW16;
+	*buf = NULL;
 	fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -583,26 +611,81 @@ int hv_load_file(struct hv_vm *vm, const char *path, enum hv_guest_format *forma
 		*why = "not a regular, non-empty file";
 		return -EINVAL;
 	}
-	if ((uint64_t)st.st_size > vm->mem_size) {
+	if ((uint64_t)st.st_size > max) {
 		close(fd);
 		*why = "larger than guest memory";
 		return -EFBIG;
 	}
-	buf = malloc(st.st_size);
-	if (!buf) {
+	*buf = malloc(st.st_size);
+	if (!*buf) {
 		close(fd);
 		return -ENOMEM;
 	}
-	n = read(fd, buf, st.st_size);
+	while (done < (size_t)st.st_size) {
+		n = read(fd, (char *)*buf + done, st.st_size - done);
+		if (n <= 0)
+			break;
+		done += n;
+	}
 	close(fd);
-	if (n != st.st_size)
-		ret = -EIO;
-	else if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG))
+	if (done != (size_t)st.st_size) {
+		free(*buf);
+		*buf = NULL;
+		return -EIO;
+	}
+	*len = done;
+	return 0;
+}
+
+int hv_load_file_args(struct hv_vm *vm, const char *path, const struct hv_boot_args *args,
+		      enum hv_guest_format *format, const char **why)
+{
+	static const struct hv_boot_args none;
+	size_t n;
+	void *buf;
+	int ret;
+
+	*why = NULL;
+	*format = HV_GUEST_RAW16;
+	ret = hv_read_file(path, vm->mem_size, &buf, &n, why);
+	if (ret)
+		return ret;
+	if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG))
 		ret = hv_load_elf(vm, buf, n, format, why);
+	else if (hv_is_linux_image(buf, n))
+		ret = hv_load_linux(vm, buf, n, args ? args : &none, format, why);
 	else if ((ret = hv_load_raw(vm, buf, n)) == -EFBIG)
 		*why = "larger than the 0x7c00-0x9ffff boot area";
 	free(buf);
 	return ret;
+}
+
+int hv_load_file(struct hv_vm *vm, const char *path, enum hv_guest_format *format,
+		 const char **why)
+{
+	return hv_load_file_args(vm, path, NULL, format, why);
+}
+
+int hv_guess_format(const char *path, enum hv_guest_format *format)
+{
+	unsigned char head[1024];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	n = read(fd, head, sizeof(head));
+	close(fd);
+	if (n < 0)
+		return -errno;
+	if (n >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG))
+		*format = n > EI_CLASS && head[EI_CLASS] == ELFCLASS64 ? HV_GUEST_ELF64 : HV_GUEST_ELF32;
+	else if (hv_is_linux_image(head, n))
+		*format = HV_GUEST_LINUX64;
+	else
+		*format = HV_GUEST_RAW16;
+	return 0;
 }
 
 int64_t hv_parse_size(const char *text)

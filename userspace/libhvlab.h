@@ -18,6 +18,7 @@
 #define HV_HIGH_RAM_START	0x100000ULL	/* 1 MiB */
 #define HV_BOOT_ADDRESS		0x7c00ULL	/* where a boot sector is loaded */
 #define HV_DEFAULT_MEM		(4ULL << 20)
+#define HV_BIOS_AREA_SLOT	2	/* hv_map_bios_area(): 0xa0000-0xfffff */
 
 /*
  * What hvctl builds in low guest memory for an ELF guest: a GDT, a TSS,
@@ -44,6 +45,14 @@ enum hv_guest_format {
 	HV_GUEST_RAW16,		/* boot sector: 16-bit real mode at 0000:7c00 */
 	HV_GUEST_ELF32,		/* ELF32 i386: 32-bit protected mode, paging off */
 	HV_GUEST_ELF64,		/* ELF64 x86-64: 64-bit long mode, identity-mapped */
+	HV_GUEST_LINUX64,	/* bzImage: the boot protocol's 64-bit entry */
+	HV_GUEST_LINUX32,	/* bzImage without one: the 32-bit entry, paging off */
+};
+
+/* What an operating system's loader takes besides the kernel (QEMU's options) */
+struct hv_boot_args {
+	const char *initrd;	/* --initrd FILE: Linux's initial RAM disk */
+	const char *cmdline;	/* --append CMDLINE */
 };
 
 /*
@@ -81,6 +90,7 @@ struct hv_vm {
 	size_t mem_map_size;	/* the host mapping's length (hugetlbfs rounds up) */
 	int log_dirty;		/* the RAM slots are dirty-logged */
 	int small_pages;	/* ... and mapped with 4 KiB EPT pages only */
+	int bios_area;		/* 0xa0000-0xfffff is RAM too (hv_map_bios_area()) */
 	enum hv_backend backend;
 	struct hv_kvm *kvm;	/* HV_BACKEND_KVM: kvm_backend.c's state */
 };
@@ -108,6 +118,19 @@ const char *hv_strerror(int err);
 /* Is guest-physical [gpa, gpa+len) guest RAM? */
 int hv_gpa_is_ram(const struct hv_vm *vm, uint64_t gpa, uint64_t len);
 
+/*
+ * Make 0xa0000-0xfffff RAM too, zeroed, as the BIOS and option-ROM area a
+ * real PC has there: an OS kernel scans it (for the ACPI RSDP, the MP
+ * table, DMI, ROM signatures) with instructions that MMIO emulation need
+ * not know, and finds nothing. The e820 map says it is reserved.
+ */
+int hv_map_bios_area(struct hv_vm *vm);
+
+/* The identity map of the low 4 GiB (2 MiB pages) at HV_PML4_ADDR, for long mode */
+void hv_build_identity_map(struct hv_vm *vm);
+/* A GDT descriptor (SDM 3.4.5) from base, 20-bit limit and VMX-format access rights */
+uint64_t hv_gdt_descriptor(uint32_t base, uint32_t limit, uint32_t ar);
+
 /* Copy a raw boot-sector style image to 0x7c00 and set real-mode state. */
 int hv_load_raw(struct hv_vm *vm, const void *image, size_t size);
 
@@ -125,6 +148,16 @@ int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
  */
 int hv_load_file(struct hv_vm *vm, const char *path, enum hv_guest_format *format,
 		 const char **why);
+/* The same, with an OS loader's arguments (@args may be NULL) */
+int hv_load_file_args(struct hv_vm *vm, const char *path, const struct hv_boot_args *args,
+		      enum hv_guest_format *format, const char **why);
+/* A whole regular file of at most @max bytes, malloc'ed: 0 or -errno (*why) */
+int hv_read_file(const char *path, uint64_t max, void **buf, size_t *len, const char **why);
+/*
+ * The format of the file at @path, from its first bytes, before a VM is
+ * made for it (hvctl sizes a Linux guest's RAM by it); -errno.
+ */
+int hv_guess_format(const char *path, enum hv_guest_format *format);
 const char *hv_guest_format_name(enum hv_guest_format format);
 
 /* Parse "4M", "512K", "1G", "65536" into bytes; -1 if invalid. */

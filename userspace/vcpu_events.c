@@ -16,14 +16,26 @@
 
 /* Where the kick signal's handler writes: the vCPU's immediate_exit byte */
 static volatile uint8_t *kick_byte;
+/* The eventfd that ends a sleep in hv_events_halt() (hv_events_wake()) */
+static volatile int wake_fd = -1;
 /* The terminal to put back, whatever way hvctl ends */
-static struct hv_events *tty_owner;
+static struct termios saved_termios;
+static volatile int tty_raw;
 
 static void on_kick(int sig)
 {
 	(void)sig;
 	if (kick_byte)
 		*kick_byte = 1;
+}
+
+void hv_events_wake(void)
+{
+	uint64_t one = 1;
+	int fd = wake_fd;
+
+	if (fd >= 0 && write(fd, &one, sizeof(one)) < 0)
+		return;		/* full: it is readable already */
 }
 
 static uint64_t monotonic_ns(void)
@@ -36,7 +48,8 @@ static uint64_t monotonic_ns(void)
 
 int hv_events_init(struct hv_events *ev, struct hv_vm *vm)
 {
-	struct sigaction sa = { .sa_handler = on_kick };
+	/* SA_RESTART spares hvctl's own writes; HVLAB_RUN, KVM_RUN, ppoll() end anyway */
+	struct sigaction sa = { .sa_handler = on_kick, .sa_flags = SA_RESTART };
 
 	memset(ev, 0, sizeof(*ev));
 	ev->vm = vm;
@@ -48,25 +61,33 @@ int hv_events_init(struct hv_events *ev, struct hv_vm *vm)
 		return -errno;
 	pthread_mutex_init(&ev->lock, NULL);
 	pthread_cond_init(&ev->room, NULL);
-	kick_byte = hv_immediate_exit(vm);
-	/* No SA_RESTART: a kick must end a sleep in ppoll() too */
-	sigemptyset(&sa.sa_mask);
-	sigaction(KICK_SIGNAL, &sa, NULL);
 	if (vm->backend == HV_BACKEND_KVM) {
-		struct sigevent sev = { .sigev_notify = SIGEV_SIGNAL, .sigev_signo = KICK_SIGNAL };
+		/* The timer's signal to this thread, not to any (the input thread) */
+		struct sigevent sev = {
+			.sigev_notify = SIGEV_THREAD_ID, .sigev_signo = KICK_SIGNAL,
+		};
 
-		if (timer_create(CLOCK_MONOTONIC, &sev, &ev->kvm_timer))
-			return -errno;
+		sev._sigev_un._tid = gettid();	/* (glibc 2.36 has no sigev_notify_thread_id) */
+		if (timer_create(CLOCK_MONOTONIC, &sev, &ev->kvm_timer)) {
+			int err = -errno;
+
+			close(ev->wake_fd);
+			return err;
+		}
 		ev->kvm_timer_made = 1;
 	}
+	kick_byte = hv_immediate_exit(vm);
+	wake_fd = ev->wake_fd;
+	sigemptyset(&sa.sa_mask);
+	sigaction(KICK_SIGNAL, &sa, NULL);
 	return 0;
 }
 
 static void restore_terminal(void)
 {
-	if (tty_owner && tty_owner->input_tty) {
-		tcsetattr(STDIN_FILENO, TCSAFLUSH, &tty_owner->saved_termios);
-		tty_owner->input_tty = 0;
+	if (tty_raw) {
+		tcsetattr(STDIN_FILENO, TCSADRAIN, &saved_termios);
+		tty_raw = 0;
 	}
 }
 
@@ -82,19 +103,19 @@ void hv_events_free(struct hv_events *ev)
 	restore_terminal();
 	if (ev->kvm_timer_made)
 		timer_delete(ev->kvm_timer);
+	kick_byte = NULL;
+	wake_fd = -1;
 	if (ev->wake_fd >= 0)
 		close(ev->wake_fd);
-	kick_byte = NULL;
+	pthread_mutex_destroy(&ev->lock);
+	pthread_cond_destroy(&ev->room);
 	ev->vm = NULL;
 }
 
 /* Get the vCPU out of the guest, or out of its sleep in hv_events_halt() */
 static void kick(struct hv_events *ev)
 {
-	uint64_t one = 1;
-
-	if (write(ev->wake_fd, &one, sizeof(one)) < 0 && errno != EAGAIN)
-		return;
+	hv_events_wake();
 	pthread_kill(ev->vcpu_thread, KICK_SIGNAL);
 }
 
@@ -113,7 +134,14 @@ static void take_byte(struct hv_events *ev, uint8_t c)
 		ev->escape = 1;
 		return;
 	}
-	ev->input[(ev->input_head + ev->input_count++) % HV_INPUT_BUFFER] = c;
+	/* Full (a terminal's keys when the guest takes none): the byte is lost */
+	if (ev->input_count < HV_INPUT_BUFFER)
+		ev->input[(ev->input_head + ev->input_count++) % HV_INPUT_BUFFER] = c;
+}
+
+static void unlock(void *lock)
+{
+	pthread_mutex_unlock(lock);
 }
 
 static void *input_main(void *arg)
@@ -124,11 +152,17 @@ static void *input_main(void *arg)
 	ssize_t n;
 
 	for (;;) {
+		/*
+		 * A pipe or a file waits for room, so nothing is lost; a
+		 * terminal is always read, so that Ctrl-A x gets through to a
+		 * guest that takes no input.
+		 */
 		pthread_mutex_lock(&ev->lock);
-		while (ev->input_count == HV_INPUT_BUFFER)
+		pthread_cleanup_push(unlock, &ev->lock);
+		while (!ev->input_tty && ev->input_count == HV_INPUT_BUFFER)
 			pthread_cond_wait(&ev->room, &ev->lock);
-		space = HV_INPUT_BUFFER - ev->input_count;
-		pthread_mutex_unlock(&ev->lock);
+		space = ev->input_tty ? sizeof(buf) : HV_INPUT_BUFFER - ev->input_count;
+		pthread_cleanup_pop(1);
 		n = read(STDIN_FILENO, buf, space < sizeof(buf) ? space : sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -146,29 +180,33 @@ static void *input_main(void *arg)
 
 void hv_events_start_input(struct hv_events *ev)
 {
-	sigset_t kick_set, old;
+	sigset_t all, old;
 	struct termios raw;
 
 	if (!ev->vm || ev->input_on)
 		return;
-	if (isatty(STDIN_FILENO) && !tcgetattr(STDIN_FILENO, &ev->saved_termios)) {
+	/* A terminal, if hvctl is its foreground job (else SIGTTOU would stop it) */
+	if (isatty(STDIN_FILENO) && tcgetpgrp(STDIN_FILENO) == getpgrp() &&
+	    !tcgetattr(STDIN_FILENO, &saved_termios)) {
 		/* Raw input, but output as before: hvctl's own lines keep their newlines */
-		raw = ev->saved_termios;
+		raw = saved_termios;
 		raw.c_iflag &= ~(IGNBRK | BRKINT | PARMRK | ISTRIP | INLCR | IGNCR | ICRNL | IXON);
 		raw.c_lflag &= ~(ECHO | ECHONL | ICANON | ISIG | IEXTEN);
 		raw.c_cc[VMIN] = 1;
 		raw.c_cc[VTIME] = 0;
-		if (!tcsetattr(STDIN_FILENO, TCSAFLUSH, &raw)) {
+		if (!tcsetattr(STDIN_FILENO, TCSADRAIN, &raw)) {
+			static int registered;
+
 			ev->input_tty = 1;
-			tty_owner = ev;
-			atexit(restore_terminal);
+			tty_raw = 1;
+			if (!registered++)
+				atexit(restore_terminal);
 			fprintf(stderr, "hvctl: the terminal is the guest's serial console now: Ctrl-A x quits\n");
 		}
 	}
-	/* The kick is for the vCPU thread: the input thread never takes it */
-	sigemptyset(&kick_set);
-	sigaddset(&kick_set, KICK_SIGNAL);
-	pthread_sigmask(SIG_BLOCK, &kick_set, &old);
+	/* Signals are for the vCPU thread (its kick, Ctrl-C, the alarm): never this one */
+	sigfillset(&all);
+	pthread_sigmask(SIG_BLOCK, &all, &old);
 	if (!pthread_create(&ev->input_thread, NULL, input_main, ev))
 		ev->input_on = 1;
 	pthread_sigmask(SIG_SETMASK, &old, NULL);
@@ -262,7 +300,12 @@ void hv_events_after_exit(struct hv_events *ev)
 		if (hv_platform_interrupt_pending(ev->platform) <= 0)
 			break;
 		vector = hv_platform_acknowledge_interrupt(ev->platform);
-		if (vector >= 0 && !hv_inject_interrupt(ev->vm, vector))
+		if (vector < 0)
+			break;
+		ev->inject_error = hv_inject_interrupt(ev->vm, vector);
+		if (ev->inject_error)
+			ev->bad_vector = vector;
+		else
 			ev->interrupts_injected++;
 		break;
 	case HVLAB_EXIT_IO:
@@ -293,8 +336,9 @@ int hv_events_halt(struct hv_events *ev)
 		if (ev->timeout_ns && now >= ev->timeout_ns)
 			return 1;
 		until = ev->platform ? ev->next_event : UINT64_MAX;
+		/* (bytes left over after the end: the UART has no room, nothing wakes it) */
 		pthread_mutex_lock(&ev->lock);
-		input_to_come = ev->input_on && (!ev->input_eof || ev->input_count);
+		input_to_come = ev->input_on && !ev->input_eof;
 		pthread_mutex_unlock(&ev->lock);
 		if (until == UINT64_MAX && !input_to_come)
 			return -1;
@@ -305,12 +349,17 @@ int hv_events_halt(struct hv_events *ev)
 			ts.tv_sec = until / 1000000000u;
 			ts.tv_nsec = until % 1000000000u;
 		}
-		if (ppoll(&pfd, 1, until == UINT64_MAX ? NULL : &ts, NULL) < 0) {
-			if (errno == EINTR)
-				return 1;
-		} else if (pfd.revents & POLLIN) {
+		/*
+		 * A signal, input or hv_events_wake() (which hvctl's signal
+		 * handlers call, so that one landing just before the sleep
+		 * is not slept through) ends it: the caller looks why.
+		 */
+		if (ppoll(&pfd, 1, until == UINT64_MAX ? NULL : &ts, NULL) < 0)
+			return 1;
+		if (pfd.revents & POLLIN) {
 			if (read(ev->wake_fd, &drain, sizeof(drain)) < 0 && errno != EAGAIN)
 				return 1;
+			return 1;
 		}
 	}
 }

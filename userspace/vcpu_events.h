@@ -43,7 +43,6 @@ struct hv_events {
 	/* stdin, read by its own thread */
 	int input_on;
 	int input_tty;			/* stdin is a terminal, now in raw mode */
-	struct termios saved_termios;
 	pthread_t input_thread, vcpu_thread;
 	pthread_mutex_t lock;
 	pthread_cond_t room;
@@ -56,11 +55,15 @@ struct hv_events {
 
 	/* what it did, for --stats */
 	uint64_t interrupts_injected, halts_waited;
+	int inject_error, bad_vector;	/* the last HVLAB_INJECT refused (-errno), and its vector */
 };
 
 /* Set up for @vm (the kick signal's handler among others); 0 or -errno. */
 int hv_events_init(struct hv_events *ev, struct hv_vm *vm);
 void hv_events_free(struct hv_events *ev);
+
+/* End a sleep in hv_events_halt(): async-signal-safe, for signal handlers */
+void hv_events_wake(void);
 
 /* Start reading stdin for the guest's console (the platform's input_wanted). */
 void hv_events_start_input(struct hv_events *ev);

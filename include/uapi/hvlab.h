@@ -501,7 +501,10 @@ struct hvlab_run {
 	 * guest that spins with interrupts off. It is looked at before each
 	 * entry: to go on, move it or set it to 0. 0: no deadline. While
 	 * one is set, the preemption timer is set to expire by it, so a VMM
-	 * can make it the time of its next device event.
+	 * can make it the time of its next device event (without a
+	 * preemption timer, HVLAB_CAP_PREEMPTION_TIMER, or with the module's
+	 * preemption_tsc=0, only the guest's own exits bring it back). A HLT
+	 * that waits in the kernel for HVLAB_SET_TIMER's tick ends by it too.
 	 */
 	__u64 deadline_ns;
 

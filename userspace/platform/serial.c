@@ -126,7 +126,7 @@ static void serial_update_irq(struct serial *u)
 	hv_platform_set_irq(u->dev.platform, COM1_IRQ, level);
 }
 
-/* The guest enabled the receive interrupt or polled LSR: the host's input may come */
+/* The guest enabled the receive interrupt or read RBR: the host's input may come */
 static void serial_wants_input(struct serial *u)
 {
 	if (!u->input_wanted) {
@@ -154,6 +154,7 @@ static uint64_t serial_read_register(struct serial *u, uint64_t addr)
 	case RBR_THR_DLL:
 		if (u->lcr & LCR_DLAB)
 			return u->divisor & 0xff;
+		serial_wants_input(u);
 		v = u->rx_count ? u->rx[u->rx_head] : 0;
 		if (u->rx_count) {
 			u->rx_head = (u->rx_head + 1) % RX_FIFO;
@@ -173,7 +174,6 @@ static uint64_t serial_read_register(struct serial *u, uint64_t addr)
 	case MCR:
 		return u->mcr;
 	case LSR:
-		serial_wants_input(u);
 		v = serial_lsr(u);
 		u->lsr_errors = 0;	/* reading LSR clears the error bits */
 		return v;
@@ -208,7 +208,13 @@ static void serial_write_register(struct serial *u, uint64_t addr, uint8_t v)
 				serial_receive(u, v);
 			else
 				hv_platform_console_write(u->dev.platform, (const char *)&v, 1);
-			u->thre_pending = 1;	/* sent at once: THR is empty again */
+			/*
+			 * Writing THR clears its interrupt; sent at once, THR is
+			 * empty again and raises it anew: a new edge for the PIC
+			 */
+			u->thre_pending = 0;
+			serial_update_irq(u);
+			u->thre_pending = 1;
 		}
 		break;
 	case IER_DLM:

@@ -1,0 +1,115 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * cpuid.c - the CPU that tells the truth: what CPUID says beyond lab 3's
+ * handle_cpuid() (exits.c), so that an unmodified kernel believes it.
+ *
+ * A real kernel reads CPUID once and then trusts it: every feature bit
+ * it sees, it uses, and every MSR the feature implies, it touches, often
+ * before it has an IDT to survive a #GP. So a bit that hvlab does not
+ * virtualize must not be seen. Lab 3's handle_cpuid() hides the features
+ * whose control registers hvlab keeps (VMX, XSAVE without host support,
+ * PKU, CET, ...); this is the rest of the policy, applied after it. The
+ * table in docs/cpuid.md lists every leaf and bit, and why.
+ *
+ *   - machine checks (MCE, MCA): their MSRs are not virtualized;
+ *   - MTRRs: no MSRs; hvlab maps RAM write-back whatever they say;
+ *   - x2APIC, the TSC deadline timer: there is no local APIC (hvctl
+ *     plays the PIC and PIT);
+ *   - TSC_ADJUST, and every speculation-control bit (IA32_SPEC_CTRL,
+ *     PRED_CMD, ARCH_CAPABILITIES, FLUSH_CMD, CORE_CAPABILITIES): no such
+ *     MSRs; a guest then takes the mitigations a CPU without them needs;
+ *   - performance monitoring (leaf 0xA) and power management (leaf 6):
+ *     zero, no counters, no thermal or energy MSRs;
+ *   - the topology (leaves 4, 0xB, 0x1F): one thread of one core;
+ *   - the TSC's frequency in leaves 0x15 and 0x16, exactly the host's
+ *     tsc_khz (the guest's TSC is the host's plus an offset), so that the
+ *     guest need not calibrate it against the PIT.
+ */
+#include <asm/processor.h>
+#include <asm/tsc.h>
+
+#include "hvlab.h"
+
+#define CPUID_TSC_LEAF		0x15	/* TSC / crystal clock ratio */
+#define CPUID_FREQ_LEAF		0x16	/* processor frequency */
+#define CRYSTAL_HZ		25000000u	/* leaf 0x15 ECX: a 25 MHz crystal */
+
+/* Leaf 1 EDX: MCE (7), MTRR (12), MCA (14); ECX: DCA (18), x2APIC (21) */
+#define CPUID1_EDX_POLICY	(BIT(7) | BIT(12) | BIT(14))
+#define CPUID1_ECX_POLICY	(BIT(18) | BIT(21))
+/* Leaf 7 EBX: TSC_ADJUST (1), RDT monitoring and allocation (12, 15), PT (25) */
+#define CPUID7_EBX_POLICY	(BIT(1) | BIT(12) | BIT(15) | BIT(25))
+/*
+ * Leaf 7 EDX: hybrid (15), PCONFIG (18), arch LBR (19), IBRS/IBPB (26),
+ * STIBP (27), L1D_FLUSH (28), ARCH_CAPABILITIES (29), CORE_CAPABILITIES
+ * (30), SSBD (31)
+ */
+#define CPUID7_EDX_POLICY	(BIT(15) | BIT(18) | BIT(19) | BIT(26) | BIT(27) | BIT(28) | \
+				 BIT(29) | BIT(30) | BIT(31))
+
+/* The host's highest basic leaf: above it the CPU repeats its last (SDM CPUID) */
+static u32 host_max_basic_leaf;
+
+void hvlab_cpuid_init(void)
+{
+	host_max_basic_leaf = cpuid_eax(0);
+}
+
+/*
+ * After lab 3's handle_cpuid() put @leaf/@subleaf's answer in the guest's
+ * RAX..RDX: correct it by the policy above.
+ */
+void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
+{
+	u64 *g = vcpu->gprs;
+
+	switch (leaf) {
+	case 0:
+		/* leaves 0x15 and 0x16 exist, whatever the host has */
+		if ((u32)g[GPR_RAX] < CPUID_FREQ_LEAF)
+			g[GPR_RAX] = CPUID_FREQ_LEAF;
+		return;
+	case 1:
+		g[GPR_RDX] &= ~CPUID1_EDX_POLICY;
+		g[GPR_RCX] &= ~CPUID1_ECX_POLICY;
+		return;
+	case 4:
+		/* EAX 31:26 cores per package - 1, 25:14 threads sharing - 1: one */
+		g[GPR_RAX] &= 0x3fff;
+		return;
+	case 7:
+		if (subleaf == 0) {
+			g[GPR_RBX] &= ~CPUID7_EBX_POLICY;
+			g[GPR_RDX] &= ~CPUID7_EDX_POLICY;
+		} else if (subleaf == 2) {
+			g[GPR_RDX] = 0;		/* more speculation controls */
+		}
+		return;
+	case 6:		/* thermal and power management */
+	case 0xa:	/* performance monitoring */
+	case 0xb:	/* x2APIC topology */
+	case 0xf:	/* RDT monitoring */
+	case 0x10:	/* RDT allocation */
+	case 0x12:	/* SGX */
+	case 0x14:	/* processor trace */
+	case 0x1f:	/* V2 topology */
+		g[GPR_RAX] = g[GPR_RBX] = g[GPR_RCX] = g[GPR_RDX] = 0;
+		return;
+	case CPUID_TSC_LEAF:
+		/* TSC Hz = ECX * EBX / EAX = 25 MHz * tsc_khz / 25000 */
+		g[GPR_RAX] = CRYSTAL_HZ / 1000;
+		g[GPR_RBX] = tsc_khz;
+		g[GPR_RCX] = CRYSTAL_HZ;
+		g[GPR_RDX] = 0;
+		return;
+	case CPUID_FREQ_LEAF:
+		g[GPR_RAX] = tsc_khz / 1000;	/* base MHz */
+		g[GPR_RBX] = tsc_khz / 1000;	/* maximum MHz */
+		g[GPR_RCX] = 100;		/* bus MHz */
+		g[GPR_RDX] = 0;
+		return;
+	}
+	/* Basic leaves the host does not have: nothing, not its last leaf again */
+	if (leaf > host_max_basic_leaf && leaf < 0x40000000)
+		g[GPR_RAX] = g[GPR_RBX] = g[GPR_RCX] = g[GPR_RDX] = 0;
+}

@@ -1,0 +1,266 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * linux.c - the Linux x86 boot protocol (Documentation/arch/x86/boot.rst,
+ * zero-page.rst), as a boot loader that skips the kernel's real-mode
+ * setup code: it does the setup's work itself, filling in the zero page
+ * (struct boot_params) and entering the protected-mode kernel directly,
+ * at its 64-bit entry point where the kernel has one (XLF_KERNEL_64,
+ * protocol 2.12) and at code32_start otherwise. QEMU's -kernel,
+ * kvmtool and Firecracker boot Linux this way.
+ *
+ * A bzImage is the setup (its first setup_sects + 1 sectors: the boot
+ * sector, whose setup header sits at 0x1f1, and the real-mode code) and
+ * the compressed protected-mode kernel after it. The setup header says
+ * what the kernel needs (its protocol version, how much memory it
+ * decompresses into, where an initrd may go) and takes what the loader
+ * tells it (where the command line and initrd are, who loaded it). The
+ * rest of the zero page is what the BIOS calls would have found: here
+ * only the memory map (e820) matters; the screen is a serial port.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loaders/loaders.h"
+
+/* Offsets in the zero page (zero-page.rst) and the setup header (boot.rst) */
+#define BP_EXT_RAMDISK_IMAGE	0x0c0
+#define BP_EXT_RAMDISK_SIZE	0x0c4
+#define BP_EXT_CMD_LINE_PTR	0x0c8
+#define BP_E820_ENTRIES		0x1e8
+#define BP_E820_TABLE		0x2d0
+#define BP_E820_MAX		128
+#define HDR_START		0x1f1	/* setup_sects: where the header begins */
+#define HDR_SETUP_SECTS		0x1f1
+#define HDR_BOOT_FLAG		0x1fe	/* 0xaa55 */
+#define HDR_JUMP		0x200	/* a short jump over the header: its end */
+#define HDR_MAGIC		0x202	/* "HdrS" */
+#define HDR_VERSION		0x206
+#define HDR_TYPE_OF_LOADER	0x210
+#define HDR_LOADFLAGS		0x211
+#define HDR_CODE32_START	0x214
+#define HDR_RAMDISK_IMAGE	0x218
+#define HDR_RAMDISK_SIZE	0x21c
+#define HDR_HEAP_END_PTR	0x224
+#define HDR_CMD_LINE_PTR	0x228
+#define HDR_INITRD_ADDR_MAX	0x22c
+#define HDR_XLOADFLAGS		0x236
+#define HDR_CMDLINE_SIZE	0x238
+#define HDR_INIT_SIZE		0x260
+
+#define LOADED_HIGH		0x01	/* loadflags: the kernel goes at 1 MiB */
+#define CAN_USE_HEAP		0x80
+#define XLF_KERNEL_64		0x01	/* xloadflags: a 64-bit entry at +0x200 */
+#define LOADER_UNDEFINED	0xff	/* type_of_loader: not one of the registered */
+#define MIN_PROTOCOL		0x0206	/* cmdline_size, initrd_addr_max, ... */
+
+#define E820_RAM		1
+#define E820_RESERVED		2
+
+/* The GDT the protocol asks for: __BOOT_CS 0x10 and __BOOT_DS 0x18, flat */
+#define BOOT_CS			0x10
+#define BOOT_DS			0x18
+#define BOOT_TSS		0x20	/* VM entry wants a usable TR (SDM 27.3.1.2) */
+#define AR_CODE64		0xa09bu
+#define AR_CODE32		0xc09bu
+#define AR_DATA			0xc093u
+#define AR_TSS_BUSY		0x008bu
+
+static uint16_t get16(const uint8_t *p, size_t off)
+{
+	return p[off] | p[off + 1] << 8;
+}
+
+static uint32_t get32(const uint8_t *p, size_t off)
+{
+	return get16(p, off) | (uint32_t)get16(p, off + 2) << 16;
+}
+
+static void put32(uint8_t *p, size_t off, uint32_t v)
+{
+	memcpy(p + off, &v, sizeof(v));
+}
+
+int hv_is_linux_image(const void *image, size_t size)
+{
+	const uint8_t *p = image;
+
+	return size >= 0x250 && get16(p, HDR_BOOT_FLAG) == 0xaa55 &&
+	       !memcmp(p + HDR_MAGIC, "HdrS", 4);
+}
+
+/* One e820 entry: 8-byte address, 8-byte size, 4-byte type (packed) */
+static void e820_add(uint8_t *zp, uint64_t addr, uint64_t size, uint32_t type)
+{
+	uint8_t *e = zp + BP_E820_TABLE + 20 * zp[BP_E820_ENTRIES]++;
+
+	memcpy(e, &addr, 8);
+	memcpy(e + 8, &size, 8);
+	memcpy(e + 16, &type, 4);
+}
+
+/*
+ * What a PC's BIOS reports (INT 15h, E820h), as QEMU's does: conventional
+ * memory less the last KiB (the extended BIOS data area), the BIOS at
+ * 0xf0000 reserved, and RAM from 1 MiB. Linux reserves the rest of the
+ * ISA hole itself.
+ */
+static void fill_e820(struct hv_vm *vm, uint8_t *zp)
+{
+	zp[BP_E820_ENTRIES] = 0;
+	e820_add(zp, 0, 0x9fc00, E820_RAM);
+	e820_add(zp, 0x9fc00, HV_LOW_RAM_END - 0x9fc00, E820_RESERVED);
+	e820_add(zp, 0xf0000, HV_HIGH_RAM_START - 0xf0000, E820_RESERVED);
+	e820_add(zp, HV_HIGH_RAM_START, vm->mem_size - HV_HIGH_RAM_START, E820_RAM);
+}
+
+/*
+ * The CPU as the protocol wants it at either entry: flat __BOOT_CS and
+ * __BOOT_DS, interrupts off, ESI/RSI the zero page; for the 64-bit entry,
+ * long mode with the loaded kernel, zero page and command line
+ * identity-mapped (hvctl maps the low 4 GiB).
+ */
+static int linux_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
+{
+	uint64_t *gdt = (uint64_t *)(vm->mem + HV_GDT_ADDR);
+	struct hvlab_segment data = {
+		.selector = BOOT_DS, .limit = 0xffffffff, .access_rights = AR_DATA,
+	};
+	struct hvlab_sregs sregs;
+	struct hvlab_regs regs;
+
+	memset(gdt, 0, 8 * 8);
+	gdt[BOOT_CS / 8] = hv_gdt_descriptor(0, 0xfffff, long_mode ? AR_CODE64 : AR_CODE32);
+	gdt[BOOT_DS / 8] = hv_gdt_descriptor(0, 0xfffff, AR_DATA);
+	gdt[BOOT_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
+	memset(vm->mem + HV_TSS_ADDR, 0, 0x68);
+	if (long_mode)
+		hv_build_identity_map(vm);
+	if (hv_get_sregs(vm, &sregs))
+		return -errno;
+	sregs.cs = (struct hvlab_segment){
+		.selector = BOOT_CS, .limit = 0xffffffff,
+		.access_rights = long_mode ? AR_CODE64 : AR_CODE32,
+	};
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
+	sregs.tr = (struct hvlab_segment){
+		.selector = BOOT_TSS, .base = HV_TSS_ADDR, .limit = 0x67,
+		.access_rights = AR_TSS_BUSY,
+	};
+	sregs.ldtr = (struct hvlab_segment){ .access_rights = HVLAB_AR_UNUSABLE };
+	sregs.gdt = (struct hvlab_dtable){ .base = HV_GDT_ADDR, .limit = 6 * 8 - 1 };
+	sregs.idt = (struct hvlab_dtable){ .base = 0, .limit = 0 };
+	sregs.cr0 = long_mode ? 0x80000031 : 0x11;	/* (PG, NE,) ET, PE */
+	sregs.cr3 = long_mode ? HV_PML4_ADDR : 0;
+	sregs.cr4 = long_mode ? 0x20 : 0;		/* PAE */
+	sregs.efer = long_mode ? 0x500 : 0;		/* LME, LMA */
+	if (hv_set_sregs(vm, &sregs))
+		return -errno;
+	memset(&regs, 0, sizeof(regs));
+	regs.rip = entry;
+	regs.rsi = HV_LINUX_ZERO_PAGE;
+	regs.rflags = 0x2;
+	return hv_set_regs(vm, &regs) ? -errno : 0;
+}
+
+int hv_load_linux(struct hv_vm *vm, const void *image, size_t size,
+		  const struct hv_boot_args *args, enum hv_guest_format *format,
+		  const char **why)
+{
+	const uint8_t *k = image;
+	uint8_t *zp = vm->mem + HV_LINUX_ZERO_PAGE;
+	unsigned int setup_sects, hdr_end, version;
+	uint64_t setup_size, kernel_size, kernel_end, initrd_max, initrd_at = 0;
+	uint32_t cmdline_max, init_size;
+	size_t cmdline_len = args->cmdline ? strlen(args->cmdline) : 0;
+	void *initrd = NULL;
+	size_t initrd_size = 0;
+	int long_mode, ret;
+
+	if (!hv_is_linux_image(image, size)) {
+		*why = "not a bzImage: no setup header";
+		return -ENOEXEC;
+	}
+	version = get16(k, HDR_VERSION);
+	if (version < MIN_PROTOCOL) {
+		*why = "boot protocol older than 2.06: too old a kernel";
+		return -ENOEXEC;
+	}
+	if (!(k[HDR_LOADFLAGS] & LOADED_HIGH)) {
+		*why = "a zImage, loaded low: only bzImages are supported";
+		return -ENOEXEC;
+	}
+	setup_sects = k[HDR_SETUP_SECTS] ? k[HDR_SETUP_SECTS] : 4;
+	setup_size = (setup_sects + 1) * 512ULL;
+	hdr_end = HDR_JUMP + 2 + k[HDR_JUMP + 1];
+	if (setup_size >= size || hdr_end > setup_size || hdr_end > 0x1000) {
+		*why = "a setup header that does not fit the file";
+		return -ENOEXEC;
+	}
+	kernel_size = size - setup_size;
+	init_size = get32(k, HDR_INIT_SIZE);
+	kernel_end = HV_LINUX_KERNEL + (init_size > kernel_size ? init_size : kernel_size);
+	if (kernel_end > vm->mem_size) {
+		*why = "the kernel does not fit in guest RAM: give more (--mem 256M)";
+		return -EFBIG;
+	}
+	cmdline_max = get32(k, HDR_CMDLINE_SIZE);
+	if (cmdline_len > cmdline_max || cmdline_len >= HV_LINUX_KERNEL - HV_LINUX_CMDLINE) {
+		*why = "the command line (--append) is longer than the kernel takes (cmdline_size)";
+		return -E2BIG;
+	}
+	if (args->initrd) {
+		ret = hv_read_file(args->initrd, vm->mem_size, &initrd, &initrd_size, why);
+		if (ret) {
+			if (!*why)
+				*why = "cannot read the initrd";
+			return ret;
+		}
+		/* At the top of RAM, below what the kernel takes, page-aligned */
+		initrd_max = (uint64_t)get32(k, HDR_INITRD_ADDR_MAX) + 1;
+		if (initrd_max > vm->mem_size)
+			initrd_max = vm->mem_size;
+		if (initrd_size < initrd_max)
+			initrd_at = (initrd_max - initrd_size) & ~0xfffULL;
+		if (initrd_at < kernel_end) {
+			free(initrd);
+			*why = "the initrd does not fit in guest RAM above the kernel: give more (--mem)";
+			return -EFBIG;
+		}
+	}
+	ret = hv_map_bios_area(vm);
+	if (ret) {
+		free(initrd);
+		*why = "cannot map the BIOS area";
+		return ret;
+	}
+
+	memcpy(vm->mem + HV_LINUX_KERNEL, k + setup_size, kernel_size);
+	if (initrd) {
+		memcpy(vm->mem + initrd_at, initrd, initrd_size);
+		free(initrd);
+	}
+	memset(vm->mem + HV_LINUX_CMDLINE, 0, cmdline_len + 1);
+	memcpy(vm->mem + HV_LINUX_CMDLINE, args->cmdline ? args->cmdline : "", cmdline_len);
+
+	/* The zero page: all zero, but the setup header as the image has it */
+	memset(zp, 0, 4096);
+	memcpy(zp + HDR_START, k + HDR_START, hdr_end - HDR_START);
+	zp[HDR_TYPE_OF_LOADER] = LOADER_UNDEFINED;
+	zp[HDR_LOADFLAGS] |= CAN_USE_HEAP;
+	zp[HDR_HEAP_END_PTR] = 0x00;		/* the real-mode heap: unused, but sane */
+	zp[HDR_HEAP_END_PTR + 1] = 0xfe;
+	put32(zp, HDR_CMD_LINE_PTR, HV_LINUX_CMDLINE);
+	put32(zp, BP_EXT_CMD_LINE_PTR, 0);
+	put32(zp, HDR_RAMDISK_IMAGE, initrd_at);
+	put32(zp, HDR_RAMDISK_SIZE, initrd_size);
+	put32(zp, BP_EXT_RAMDISK_IMAGE, 0);
+	put32(zp, BP_EXT_RAMDISK_SIZE, 0);
+	fill_e820(vm, zp);
+
+	/* 64-bit entry: startup_64, 0x200 past the 32-bit one (boot.rst) */
+	long_mode = version >= 0x020c && (get16(k, HDR_XLOADFLAGS) & XLF_KERNEL_64);
+	*format = long_mode ? HV_GUEST_LINUX64 : HV_GUEST_LINUX32;
+	return linux_set_cpu_state(vm, long_mode,
+				   long_mode ? HV_LINUX_KERNEL + 0x200 : HV_LINUX_KERNEL);
+}
