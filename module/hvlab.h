@@ -558,6 +558,17 @@ bool hvlab_vcpu_halt(struct hvlab_vcpu *vcpu);
 #define HVLAB_UCODE_REV		0x100000000ULL
 
 /* cpuid.c */
+#define HVLAB_CPUID_MAX_LEAF	0x16	/* leaves 0x15 and 0x16 give the TSC's frequency */
+extern u32 hvlab_cpuid_policy_mask;	/* the basic leaves 0-31 the policy corrects */
+extern u32 hvlab_cpuid_host_max_leaf;
+
+static inline bool hvlab_cpuid_policy_leaf(u32 leaf)
+{
+	if (leaf < 32)
+		return hvlab_cpuid_policy_mask & BIT(leaf);
+	return leaf > hvlab_cpuid_host_max_leaf && leaf < 0x40000000;
+}
+
 void hvlab_cpuid_init(void);
 void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf);
 void hvlab_vcpu_arm_deadline(struct hvlab_vcpu *vcpu, u64 deadline_ns);

@@ -608,12 +608,38 @@ static bool vcpu_trace_full(struct hvlab_run *run)
 	return run->trace_head - READ_ONCE(run->trace_tail) >= HVLAB_TRACE_ENTRIES;
 }
 
+/*
+ * Before an entry, with a deadline or an interrupt window asked for:
+ * HVLAB_EXIT_DEADLINE once the caller's deadline (hvctl's --timeout, its
+ * next device event) has passed, else the preemption timer set to bring
+ * the guest back by it (timer.c); HVLAB_EXIT_IRQ_WINDOW once the guest
+ * can take the interrupt userspace holds (events.c); else 0: enter.
+ */
+static noinline u32 vcpu_run_extras(struct hvlab_vcpu *vcpu, u32 flags)
+{
+	u64 deadline = READ_ONCE(vcpu->run->deadline_ns);
+	/* (not while stepping: a step must not take an interrupt) */
+	bool want_window = (flags & HVLAB_RUN_IRQ_WINDOW) && !(flags & HVLAB_RUN_SINGLE_STEP);
+
+	if (deadline) {
+		if (ktime_get_ns() >= deadline)
+			return HVLAB_EXIT_DEADLINE;
+		hvlab_vcpu_arm_deadline(vcpu, deadline);
+	}
+	if ((want_window || vcpu->irq_window_armed) && hvlab_vcpu_irq_window(vcpu, want_window)) {
+		vcpu->stats.irq_window_exits++;
+		return HVLAB_EXIT_IRQ_WINDOW;
+	}
+	return 0;
+}
+
 static long vcpu_run(struct hvlab_vcpu *vcpu)
 {
 	struct hvlab_run *run = vcpu->run;
 	u32 flags = READ_ONCE(run->request_flags);
 	bool step = flags & HVLAB_RUN_SINGLE_STEP;
 	unsigned long rip = 0;
+	bool extras;
 	long ret = 0;
 
 	if (flags & ~HVLAB_RUN_FLAGS_ALL)
@@ -650,22 +676,29 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		}
 	}
 	hvlab_fpu_load_guest(vcpu);
+	/* A kick that came before this HVLAB_RUN (uapi: immediate_exit) */
+	if (unlikely(READ_ONCE(run->immediate_exit))) {
+		run->exit_reason = HVLAB_EXIT_INTR;
+		ret = -EINTR;
+		goto put_fpu;
+	}
+	/*
+	 * The deadline and the interrupt window, looked at before each entry
+	 * (vcpu_run_extras()); one test when there are none: the round
+	 * trips that benchmarks count have none. (Only the window code arms
+	 * the window: without work for it now, there is none this run.)
+	 */
+	extras = READ_ONCE(run->deadline_ns) || (flags & HVLAB_RUN_IRQ_WINDOW) ||
+		 vcpu->irq_window_armed;
 
 	for (;;) {
-		/* The caller's deadline (hvctl --timeout): a load and a test when unset */
-		if (unlikely(READ_ONCE(run->deadline_ns)) &&
-		    ktime_get_ns() >= READ_ONCE(run->deadline_ns)) {
-			run->exit_reason = HVLAB_EXIT_DEADLINE;
-			break;
-		}
 		/*
 		 * A signal, or work the kernel queued for this thread's return
 		 * to userspace (the recovery of a machine check in guest
 		 * memory; on 6.12 the scheduler's mm_cid scan, every 100 ms):
 		 * go there, and come back if it likes.
 		 */
-		if (signal_pending(current) || task_work_pending(current) ||
-		    READ_ONCE(run->immediate_exit)) {
+		if (signal_pending(current) || task_work_pending(current)) {
 			run->exit_reason = HVLAB_EXIT_INTR;
 			vcpu->stats.signal_exits++;
 			ret = -EINTR;
@@ -683,15 +716,10 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 				ret = -EIO;
 			break;
 		}
-		if (unlikely(READ_ONCE(run->deadline_ns)))
-			hvlab_vcpu_arm_deadline(vcpu, READ_ONCE(run->deadline_ns));
-		/* Userspace's interrupt controller waits for the guest (events.c) */
-		/* (not while stepping: a step must not take an interrupt) */
-		if (unlikely(((flags & HVLAB_RUN_IRQ_WINDOW) && !step) || vcpu->irq_window_armed) &&
-		    hvlab_vcpu_irq_window(vcpu, (flags & HVLAB_RUN_IRQ_WINDOW) && !step)) {
-			run->exit_reason = HVLAB_EXIT_IRQ_WINDOW;
-			vcpu->stats.irq_window_exits++;
-			break;
+		if (unlikely(extras)) {
+			run->exit_reason = vcpu_run_extras(vcpu, flags);
+			if (run->exit_reason)
+				break;
 		}
 		if (step) {
 			hvlab_step_arm(vcpu);
@@ -729,6 +757,7 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	}
 	if (vcpu->cpu >= 0)
 		hvlab_step_disarm(vcpu);
+put_fpu:
 	hvlab_fpu_put_guest(vcpu);
 out:
 	if (run->exit_reason == HVLAB_EXIT_STEP)

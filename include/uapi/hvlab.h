@@ -494,7 +494,8 @@ struct hvlab_run {
 	struct hvlab_sregs exit_sregs;
 
 	/*
-	 * in: a CLOCK_MONOTONIC time, in ns; once it has passed, HVLAB_RUN
+	 * in: a CLOCK_MONOTONIC time, in ns (set before HVLAB_RUN: one set
+	 * while it runs counts from the next); once it has passed, HVLAB_RUN
 	 * returns HVLAB_EXIT_DEADLINE at the guest's next return to the
 	 * kernel, which the VMX-preemption timer makes come at least every
 	 * preemption_tsc TSC ticks (the module's parameter), even for a

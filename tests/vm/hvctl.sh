@@ -86,6 +86,38 @@ st=$?
 [ $st = 0 ] && grep -q "^hvctl: the guest halted with interrupts enabled, and nothing will wake it: no device timer is running and no input can come" $T/err
 ok $? "run uart_echo32 </dev/null: halted with nothing to wake it, status 0 (got $st)" || sed 's/^/# /' $T/err
 
+# The CPU tells the truth (docs/cpuid.md): every feature CPUID shows works;
+# what hvlab does not virtualize (machine checks, MTRRs, the APIC, the
+# speculation MSRs) is not shown, so not tried
+hvctl run $G/cpu_truth64.elf >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q "^cpu_truth: [0-9]* advertised features tried, 0 failed$" $T/out &&
+	grep -q "^cpu_truth: leaves 0x15/0x16: the TSC's frequency: works$" $T/out &&
+	grep -q "^cpu_truth: IA32_MISC_ENABLE: fast strings off and on, no CPUID limit: works$" $T/out &&
+	! grep -qE "MCE|MCA|MTRR|APIC|SPEC_CTRL|ARCH_CAPABILITIES|TSC_ADJUST" $T/out
+ok $? "run cpu_truth64: every advertised feature works, the unvirtualized are hidden (status $st)" ||
+	sed 's/^/# /' $T/out
+
+# The Linux loader (userspace/loaders/linux.c): fake_linux.bin checks what
+# the boot protocol promises at the 64-bit entry, then prints what it got
+printf 'the initrd, first line\nsecond line\n' >$T/initrd
+hvctl run --kernel $G/fake_linux.bin --initrd $T/initrd --append "console=ttyS0 -- echo hi" >$T/out 2>$T/err
+st=$?
+[ $st = 1 ] && [ "$(cat $T/out)" = "$(printf 'fake_linux: command line: console=ttyS0 -- echo hi\nfake_linux: initrd: the initrd, first line')" ]
+ok $? "run --kernel fake_linux.bin --initrd --append: zero page, e820, command line and initrd as the boot protocol says (status $st)" ||
+	sed 's/^/# /' $T/out $T/err
+hvctl run $G/fake_linux.bin >$T/out 2>$T/err
+st=$?
+ok $([ $st = 17 ]; echo $?) "run fake_linux.bin: a bzImage is known by its header; without an initrd its check 8 fails (status 17, got $st)"
+hvctl run --kernel $G/fake_linux.bin --append "$(printf '%0300d' 0)" >$T/out 2>$T/err
+st=$?
+[ $st = 4 ] && grep -q "longer than the kernel takes (cmdline_size)" $T/err
+ok $? "run --kernel --append: a command line over cmdline_size is refused (status $st)" || sed 's/^/# /' $T/err
+hvctl run --append quiet $G/hello.bin >$T/out 2>$T/err
+st=$?
+[ $st = 2 ] && grep -q "are for a Linux kernel" $T/err
+ok $? "run --append with a boot sector: refused, status 2 (got $st)"
+
 hvctl run --strict $T/poll99.bin >$T/out 2>$T/err
 ok $([ $? = 8 ]; echo $?) "run --strict: stops at the first unclaimed access with status 8"
 
