@@ -32,20 +32,26 @@
 
 #define CPUID_TSC_LEAF		0x15	/* TSC / crystal clock ratio */
 #define CPUID_FREQ_LEAF		0x16	/* processor frequency */
-#define CRYSTAL_HZ		25000000u	/* leaf 0x15 ECX: a 25 MHz crystal */
 
 /* Leaf 1 EDX: MCE (7), MTRR (12), MCA (14); ECX: DCA (18), x2APIC (21) */
 #define CPUID1_EDX_POLICY	(BIT(7) | BIT(12) | BIT(14))
 #define CPUID1_ECX_POLICY	(BIT(18) | BIT(21))
-/* Leaf 7 EBX: TSC_ADJUST (1), RDT monitoring and allocation (12, 15), PT (25) */
-#define CPUID7_EBX_POLICY	(BIT(1) | BIT(12) | BIT(15) | BIT(25))
+/* Leaf 7 EBX: TSC_ADJUST (1), SGX (2), RDT monitoring and allocation (12, 15), PT (25) */
+#define CPUID7_EBX_POLICY	(BIT(1) | BIT(2) | BIT(12) | BIT(15) | BIT(25))
 /*
- * Leaf 7 EDX: hybrid (15), PCONFIG (18), arch LBR (19), IBRS/IBPB (26),
+ * Leaf 7 ECX: WAITPKG (5: UMWAIT and TPAUSE #UD without "enable user wait
+ * and pause"), TME (13: IA32_TME_ACTIVATE), bus-lock detection (24:
+ * IA32_DEBUGCTL), SGX launch control (30)
+ */
+#define CPUID7_ECX_POLICY	(BIT(5) | BIT(13) | BIT(24) | BIT(30))
+/*
+ * Leaf 7 EDX: RTM_ALWAYS_ABORT (11), TSX_FORCE_ABORT (13: MSR 0x10f),
+ * hybrid (15), PCONFIG (18), arch LBR (19), IBRS/IBPB (26),
  * STIBP (27), L1D_FLUSH (28), ARCH_CAPABILITIES (29), CORE_CAPABILITIES
  * (30), SSBD (31)
  */
-#define CPUID7_EDX_POLICY	(BIT(15) | BIT(18) | BIT(19) | BIT(26) | BIT(27) | BIT(28) | \
-				 BIT(29) | BIT(30) | BIT(31))
+#define CPUID7_EDX_POLICY	(BIT(11) | BIT(13) | BIT(15) | BIT(18) | BIT(19) | BIT(26) | \
+				 BIT(27) | BIT(28) | BIT(29) | BIT(30) | BIT(31))
 
 /* The host's highest basic leaf: above it the CPU repeats its last (SDM CPUID) */
 u32 hvlab_cpuid_host_max_leaf;
@@ -74,6 +80,12 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 {
 	u64 *g = vcpu->gprs;
 
+	/* (a leaf the host lacks is zero, whatever the switch would mask) */
+	if (leaf > hvlab_cpuid_host_max_leaf && leaf < 0x40000000 &&
+	    leaf != CPUID_TSC_LEAF && leaf != CPUID_FREQ_LEAF) {
+		g[GPR_RAX] = g[GPR_RBX] = g[GPR_RCX] = g[GPR_RDX] = 0;
+		return;
+	}
 	switch (leaf) {
 	case 1:
 		g[GPR_RDX] &= ~CPUID1_EDX_POLICY;
@@ -86,6 +98,7 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 	case 7:
 		if (subleaf == 0) {
 			g[GPR_RBX] &= ~CPUID7_EBX_POLICY;
+			g[GPR_RCX] &= ~CPUID7_ECX_POLICY;
 			g[GPR_RDX] &= ~CPUID7_EDX_POLICY;
 		} else if (subleaf == 2) {
 			g[GPR_RDX] = 0;		/* more speculation controls */
@@ -102,10 +115,21 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 		g[GPR_RAX] = g[GPR_RBX] = g[GPR_RCX] = g[GPR_RDX] = 0;
 		return;
 	case CPUID_TSC_LEAF:
-		/* TSC Hz = ECX * EBX / EAX = 25 MHz * tsc_khz / 25000 */
-		g[GPR_RAX] = CRYSTAL_HZ / 1000;
-		g[GPR_RBX] = tsc_khz;
-		g[GPR_RCX] = CRYSTAL_HZ;
+		/*
+		 * TSC Hz = ECX * EBX / EAX. Linux 6.12 computes it in 32 bits
+		 * (native_calibrate_tsc(): ECX / 1000 * EBX / EAX), so: the
+		 * crystal is the TSC itself, ratio 1/1, where its Hz fit in
+		 * ECX; else a 1 kHz crystal times tsc_khz.
+		 */
+		if (tsc_khz <= U32_MAX / 1000) {
+			g[GPR_RAX] = 1;
+			g[GPR_RBX] = 1;
+			g[GPR_RCX] = tsc_khz * 1000;
+		} else {
+			g[GPR_RAX] = 1;
+			g[GPR_RBX] = tsc_khz;
+			g[GPR_RCX] = 1000;
+		}
 		g[GPR_RDX] = 0;
 		return;
 	case CPUID_FREQ_LEAF:
@@ -115,7 +139,13 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 		g[GPR_RDX] = 0;
 		return;
 	}
-	/* Basic leaves the host does not have: nothing, not its last leaf again */
-	if (leaf > hvlab_cpuid_host_max_leaf && leaf < 0x40000000)
+	/*
+	 * Basic leaves the host does not have: nothing, not its last leaf
+	 * again; and hypervisor leaves past hvlab's (0x40000100 up), where
+	 * the lab VM's own hypervisor may have KVM's or Xen's, which a guest
+	 * would take for its own.
+	 */
+	if ((leaf > hvlab_cpuid_host_max_leaf && leaf < 0x40000000) ||
+	    (leaf >= 0x40000100 && leaf < 0x50000000))
 		g[GPR_RAX] = g[GPR_RBX] = g[GPR_RCX] = g[GPR_RDX] = 0;
 }

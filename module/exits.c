@@ -255,7 +255,7 @@ static int handle_cpuid_with_policy(struct hvlab_vcpu *vcpu)
 	 * hot; leaf 0's highest leaf too, the one benchmarks use)
 	 */
 	if (leaf == 0) {
-		if ((u32)vcpu->gprs[GPR_RAX] < HVLAB_CPUID_MAX_LEAF)
+		if (likely(ret > 0) && (u32)vcpu->gprs[GPR_RAX] < HVLAB_CPUID_MAX_LEAF)
 			vcpu->gprs[GPR_RAX] = HVLAB_CPUID_MAX_LEAF;
 	} else if (hvlab_cpuid_policy_leaf(leaf) && likely(ret > 0)) {
 		hvlab_cpuid_apply_policy(vcpu, leaf, subleaf);
@@ -298,8 +298,10 @@ static int handle_hlt_or_wait(struct hvlab_vcpu *vcpu)
 	 * the run's deadline (a device event of userspace's), which the run
 	 * loop then reports.
 	 */
-	deadline = READ_ONCE(vcpu->run->deadline_ns);
+	/* (the deadline in force for this run: vcpu_run() took it at its start) */
+	deadline = vcpu->run_deadline_ns;
 	if (irqs_on && vcpu->timer_period_ns && deadline &&
+	    !(vcpu->run_flags & HVLAB_RUN_SINGLE_STEP) &&
 	    deadline < ktime_to_ns(vcpu->timer_deadline) && vcpu->queued_irq < 0 &&
 	    vcpu->interrupted_irq < 0 && !vcpu->queued_nmi) {
 		ktime_t until = ns_to_ktime(deadline);

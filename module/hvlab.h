@@ -322,6 +322,7 @@ struct hvlab_vcpu {
 	u8 *virtual_apic_page;		/* the TPR shadow at offset 0x80 (SDM 29.1) */
 	struct hvlab_run *run;		/* shared with userspace by mmap */
 	u32 run_flags;			/* request_flags of the HVLAB_RUN under way */
+	u64 run_deadline_ns;		/* its run->deadline_ns, taken at its start */
 	struct hvlab_exit_info exit;
 	u64 exit_count;
 
@@ -566,7 +567,8 @@ static inline bool hvlab_cpuid_policy_leaf(u32 leaf)
 {
 	if (leaf < 32)
 		return hvlab_cpuid_policy_mask & BIT(leaf);
-	return leaf > hvlab_cpuid_host_max_leaf && leaf < 0x40000000;
+	return (leaf > hvlab_cpuid_host_max_leaf && leaf < 0x40000000) ||
+	       (leaf >= 0x40000100 && leaf < 0x50000000);
 }
 
 void hvlab_cpuid_init(void);

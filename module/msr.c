@@ -145,7 +145,7 @@ static int msr_read(struct hvlab_vcpu *vcpu, u32 index, u64 *value)
 		return 0;
 	case MSR_PLATFORM_INFO:
 		/* 15:8 the maximum non-turbo ratio to the 100 MHz bus; no CPUID faulting */
-		*value = (u64)(min_t(u32, tsc_khz / 100000, 0xff)) << 8;
+		*value = (u64)(min_t(u32, DIV_ROUND_CLOSEST(tsc_khz, 100000), 0xff)) << 8;
 		return 0;
 	default:
 		return -EINVAL;

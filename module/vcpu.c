@@ -617,7 +617,7 @@ static bool vcpu_trace_full(struct hvlab_run *run)
  */
 static noinline u32 vcpu_run_extras(struct hvlab_vcpu *vcpu, u32 flags)
 {
-	u64 deadline = READ_ONCE(vcpu->run->deadline_ns);
+	u64 deadline = vcpu->run_deadline_ns;
 	/* (not while stepping: a step must not take an interrupt) */
 	bool want_window = (flags & HVLAB_RUN_IRQ_WINDOW) && !(flags & HVLAB_RUN_SINGLE_STEP);
 
@@ -688,7 +688,8 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	 * trips that benchmarks count have none. (Only the window code arms
 	 * the window: without work for it now, there is none this run.)
 	 */
-	extras = READ_ONCE(run->deadline_ns) || (flags & HVLAB_RUN_IRQ_WINDOW) ||
+	vcpu->run_deadline_ns = READ_ONCE(run->deadline_ns);
+	extras = vcpu->run_deadline_ns || (flags & HVLAB_RUN_IRQ_WINDOW) ||
 		 vcpu->irq_window_armed;
 
 	for (;;) {

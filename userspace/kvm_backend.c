@@ -26,6 +26,9 @@
 
 #define CPUID1_ECX_VMX		(1u << 5)
 #define CPUID1_ECX_HYPERVISOR	(1u << 31)
+#define CPUID1_ECX_X2APIC	(1u << 21)
+#define CPUID1_ECX_TSC_DEADLINE	(1u << 24)
+#define CPUID1_EDX_APIC		(1u << 9)
 
 /* What the last exit handed to userspace still owes KVM. */
 enum kvm_pending {
@@ -97,7 +100,10 @@ int hv_kvm_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size)
  * The guest sees the host's CPU as KVM can offer it, like QEMU's -cpu host,
  * and what hvlab changes in CPUID (module/exits.c): no VMX, since neither
  * offers it here (a VMX bit would also let CR4.VMXE be set), and the
- * hypervisor bit. Leaves 0x40000000+ stay KVM's own.
+ * hypervisor bit. Leaves 0x40000000+ stay KVM's own. And no local APIC,
+ * x2APIC or TSC deadline timer: KVM emulates them only with its in-kernel
+ * irqchip, which hvctl does not create (its PIC and PIT are in userspace),
+ * so a guest that saw them would find nothing behind them.
  */
 static int kvm_set_cpuid(struct hv_vm *vm)
 {
@@ -120,8 +126,10 @@ static int kvm_set_cpuid(struct hv_vm *vm)
 	}
 	for (i = 0; i < cpuid->nent; i++) {
 		if (cpuid->entries[i].function == 1) {
-			cpuid->entries[i].ecx &= ~CPUID1_ECX_VMX;
+			cpuid->entries[i].ecx &= ~(CPUID1_ECX_VMX | CPUID1_ECX_X2APIC |
+						   CPUID1_ECX_TSC_DEADLINE);
 			cpuid->entries[i].ecx |= CPUID1_ECX_HYPERVISOR;
+			cpuid->entries[i].edx &= ~CPUID1_EDX_APIC;
 		}
 	}
 	ret = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) ? -errno : 0;

@@ -57,7 +57,7 @@ grep "^init: reached" $T/hvlab.out | sed 's/^/# linux: hvlab: /'
 # (a kernel's splats, not "RETBleed: WARNING: ..." and the like)
 ! grep -qE "WARNING: CPU:|BUG:|Oops|Kernel panic|cut here" $T/hvlab.out
 ok $? "hvlab: the guest's log has no WARNING splat, BUG, Oops or panic" ||
-	grep -E "WARNING: CPU:|BUG:|Oops|Kernel panic|cut here" $T/hvlab.out | sed 's/^/# /'"
+	grep -E "WARNING: CPU:|BUG:|Oops|Kernel panic|cut here" $T/hvlab.out | sed 's/^/# /'
 
 # KVM: the same boot, the same output (differential.sh's dance for VT-x)
 rmmod hvlab && load-kvm >$T/load-kvm.log 2>&1

@@ -45,7 +45,10 @@
 #define HDR_CMD_LINE_PTR	0x228
 #define HDR_INITRD_ADDR_MAX	0x22c
 #define HDR_XLOADFLAGS		0x236
+#define HDR_KERNEL_ALIGNMENT	0x230
+#define HDR_RELOCATABLE		0x234
 #define HDR_CMDLINE_SIZE	0x238
+#define HDR_PREF_ADDRESS	0x258
 #define HDR_INIT_SIZE		0x260
 
 #define LOADED_HIGH		0x01	/* loadflags: the kernel goes at 1 MiB */
@@ -53,6 +56,8 @@
 #define XLF_KERNEL_64		0x01	/* xloadflags: a 64-bit entry at +0x200 */
 #define LOADER_UNDEFINED	0xff	/* type_of_loader: not one of the registered */
 #define MIN_PROTOCOL		0x0206	/* cmdline_size, initrd_addr_max, ... */
+#define PROTOCOL_2_10		0x020a	/* pref_address, init_size */
+#define DEFAULT_PREF_ADDRESS	0x1000000ULL	/* LOAD_PHYSICAL_ADDR before 2.10 */
 
 #define E820_RAM		1
 #define E820_RESERVED		2
@@ -74,6 +79,31 @@ static uint16_t get16(const uint8_t *p, size_t off)
 static uint32_t get32(const uint8_t *p, size_t off)
 {
 	return get16(p, off) | (uint32_t)get16(p, off + 2) << 16;
+}
+
+static uint64_t get64(const uint8_t *p, size_t off)
+{
+	return get32(p, off) | (uint64_t)get32(p, off + 4) << 32;
+}
+
+/*
+ * Where the kernel decompresses itself and runs (boot.rst, init_size):
+ * a relocatable kernel at its load address raised to pref_address and
+ * aligned to kernel_alignment, any other at pref_address. From there it
+ * needs init_size bytes, which the initrd must stay out of.
+ */
+static uint64_t runtime_start(const uint8_t *k, unsigned int version)
+{
+	uint64_t pref = version >= PROTOCOL_2_10 ? get64(k, HDR_PREF_ADDRESS) : DEFAULT_PREF_ADDRESS;
+	uint64_t align = get32(k, HDR_KERNEL_ALIGNMENT), start = HV_LINUX_KERNEL;
+
+	if (!k[HDR_RELOCATABLE])
+		return pref;
+	if (start < pref)
+		start = pref;
+	if (align && !(align & (align - 1)))
+		start = (start + align - 1) & ~(align - 1);
+	return start;
 }
 
 static void put32(uint8_t *p, size_t off, uint32_t v)
@@ -198,14 +228,18 @@ int hv_load_linux(struct hv_vm *vm, const void *image, size_t size,
 		return -ENOEXEC;
 	}
 	kernel_size = size - setup_size;
-	init_size = get32(k, HDR_INIT_SIZE);
-	kernel_end = HV_LINUX_KERNEL + (init_size > kernel_size ? init_size : kernel_size);
+	/* (bounded: a hostile pref_address must not wrap the sum) */
+	init_size = version >= PROTOCOL_2_10 ? get32(k, HDR_INIT_SIZE) : 0;
+	kernel_end = runtime_start(k, version);
+	kernel_end = kernel_end < vm->mem_size ? kernel_end + init_size : UINT64_MAX;
+	if (kernel_end < HV_LINUX_KERNEL + kernel_size)
+		kernel_end = HV_LINUX_KERNEL + kernel_size;
 	if (kernel_end > vm->mem_size) {
 		*why = "the kernel does not fit in guest RAM: give more (--mem 256M)";
 		return -EFBIG;
 	}
 	cmdline_max = get32(k, HDR_CMDLINE_SIZE);
-	if (cmdline_len > cmdline_max || cmdline_len >= HV_LINUX_KERNEL - HV_LINUX_CMDLINE) {
+	if (cmdline_len > cmdline_max || cmdline_len >= 0x9fc00 - HV_LINUX_CMDLINE) {
 		*why = "the command line (--append) is longer than the kernel takes (cmdline_size)";
 		return -E2BIG;
 	}
