@@ -382,33 +382,17 @@ static struct hvlab_segment flat_segment(uint16_t selector, uint32_t ar)
 	};
 }
 
-/*
- * The GDT, TSS and (for long mode) page tables in low memory, and the
- * registers a guest finds at its entry point: what a small OS loader such
- * as GRUB's multiboot path would leave behind.
- */
-static int elf_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
+int hv_enter_flat_mode(struct hv_vm *vm, const struct hv_flat_entry *e)
 {
-	uint64_t *gdt = (uint64_t *)(vm->mem + HV_GDT_ADDR);
 	struct hvlab_sregs sregs;
 	struct hvlab_regs regs;
 
-	memset(vm->mem + HV_GDT_ADDR, 0, HV_BOOT_AREA_END - HV_GDT_ADDR);
-	gdt[HV_SEL_CODE32 / 8] = hv_gdt_descriptor(0, 0xfffff, AR_CODE32);
-	gdt[HV_SEL_DATA / 8] = hv_gdt_descriptor(0, 0xfffff, AR_DATA);
-	gdt[HV_SEL_CODE64 / 8] = hv_gdt_descriptor(0, 0xfffff, AR_CODE64);
-	/* In long mode a TSS descriptor takes two slots; the second is 0 here. */
-	gdt[HV_SEL_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
-
-	if (long_mode)
+	if (e->long_mode)
 		hv_build_identity_map(vm);
-
 	if (hv_get_sregs(vm, &sregs))
 		return -errno;
-	sregs.cs = flat_segment(long_mode ? HV_SEL_CODE64 : HV_SEL_CODE32,
-				long_mode ? AR_CODE64 : AR_CODE32);
-	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss =
-		flat_segment(HV_SEL_DATA, AR_DATA);
+	sregs.cs = flat_segment(e->cs, e->long_mode ? AR_CODE64 : AR_CODE32);
+	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = flat_segment(e->ds, AR_DATA);
 	sregs.tr = (struct hvlab_segment){
 		.selector = HV_SEL_TSS, .base = HV_TSS_ADDR, .limit = 0x67,
 		.access_rights = AR_TSS_BUSY,
@@ -420,7 +404,7 @@ static int elf_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
 	sregs.cr3 = 0;
 	sregs.cr4 = 0;
 	sregs.efer = 0;
-	if (long_mode) {
+	if (e->long_mode) {
 		sregs.cr0 = 0x80000031;	/* PG, NE, ET, PE */
 		sregs.cr3 = HV_PML4_ADDR;
 		sregs.cr4 = 0x20;	/* PAE */
@@ -430,10 +414,33 @@ static int elf_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
 		return -errno;
 
 	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rsp = HV_ELF_STACK_TOP;
+	regs.rip = e->entry;
+	regs.rsp = e->rsp;
+	regs.rsi = e->rsi;
 	regs.rflags = 0x2;
 	return hv_set_regs(vm, &regs) ? -errno : 0;
+}
+
+/*
+ * The GDT, TSS and (for long mode) page tables in low memory, and the
+ * registers a guest finds at its entry point: what a small OS loader such
+ * as GRUB's multiboot path would leave behind.
+ */
+static int elf_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
+{
+	uint64_t *gdt = (uint64_t *)(vm->mem + HV_GDT_ADDR);
+	const struct hv_flat_entry e = {
+		.long_mode = long_mode, .cs = long_mode ? HV_SEL_CODE64 : HV_SEL_CODE32,
+		.ds = HV_SEL_DATA, .entry = entry, .rsp = HV_ELF_STACK_TOP,
+	};
+
+	memset(vm->mem + HV_GDT_ADDR, 0, HV_BOOT_AREA_END - HV_GDT_ADDR);
+	gdt[HV_SEL_CODE32 / 8] = hv_gdt_descriptor(0, 0xfffff, AR_CODE32);
+	gdt[HV_SEL_DATA / 8] = hv_gdt_descriptor(0, 0xfffff, AR_DATA);
+	gdt[HV_SEL_CODE64 / 8] = hv_gdt_descriptor(0, 0xfffff, AR_CODE64);
+	/* In long mode a TSS descriptor takes two slots; the second is 0 here. */
+	gdt[HV_SEL_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
+	return hv_enter_flat_mode(vm, &e);
 }
 
 /* One PT_LOAD segment, in the width-independent form. */

@@ -126,6 +126,19 @@ int hv_gpa_is_ram(const struct hv_vm *vm, uint64_t gpa, uint64_t len);
  */
 int hv_map_bios_area(struct hv_vm *vm);
 
+/*
+ * A flat start, after the caller wrote the GDT at HV_GDT_ADDR (6 slots,
+ * its TSS descriptor at HV_SEL_TSS for the TSS at HV_TSS_ADDR): CS and the
+ * data segments flat 4 GiB from those selectors, paging off in 32-bit
+ * mode, or long mode on hv_build_identity_map()'s tables; interrupts off.
+ */
+struct hv_flat_entry {
+	int long_mode;
+	uint16_t cs, ds;		/* GDT selectors */
+	uint64_t entry, rsp, rsi;
+};
+int hv_enter_flat_mode(struct hv_vm *vm, const struct hv_flat_entry *e);
+
 /* The identity map of the low 4 GiB (2 MiB pages) at HV_PML4_ADDR, for long mode */
 void hv_build_identity_map(struct hv_vm *vm);
 /* A GDT descriptor (SDM 3.4.5) from base, 20-bit limit and VMX-format access rights */

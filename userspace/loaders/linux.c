@@ -65,7 +65,6 @@
 /* The GDT the protocol asks for: __BOOT_CS 0x10 and __BOOT_DS 0x18, flat */
 #define BOOT_CS			0x10
 #define BOOT_DS			0x18
-#define BOOT_TSS		0x20	/* VM entry wants a usable TR (SDM 27.3.1.2) */
 #define AR_CODE64		0xa09bu
 #define AR_CODE32		0xc09bu
 #define AR_DATA			0xc093u
@@ -153,44 +152,18 @@ static void fill_e820(struct hv_vm *vm, uint8_t *zp)
 static int linux_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
 {
 	uint64_t *gdt = (uint64_t *)(vm->mem + HV_GDT_ADDR);
-	struct hvlab_segment data = {
-		.selector = BOOT_DS, .limit = 0xffffffff, .access_rights = AR_DATA,
+	const struct hv_flat_entry e = {
+		.long_mode = long_mode, .cs = BOOT_CS, .ds = BOOT_DS,
+		.entry = entry, .rsi = HV_LINUX_ZERO_PAGE,
 	};
-	struct hvlab_sregs sregs;
-	struct hvlab_regs regs;
 
 	memset(gdt, 0, 8 * 8);
 	gdt[BOOT_CS / 8] = hv_gdt_descriptor(0, 0xfffff, long_mode ? AR_CODE64 : AR_CODE32);
 	gdt[BOOT_DS / 8] = hv_gdt_descriptor(0, 0xfffff, AR_DATA);
-	gdt[BOOT_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
+	/* VM entry wants a usable TR (SDM 27.3.1.2): a TSS nobody uses */
+	gdt[HV_SEL_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
 	memset(vm->mem + HV_TSS_ADDR, 0, 0x68);
-	if (long_mode)
-		hv_build_identity_map(vm);
-	if (hv_get_sregs(vm, &sregs))
-		return -errno;
-	sregs.cs = (struct hvlab_segment){
-		.selector = BOOT_CS, .limit = 0xffffffff,
-		.access_rights = long_mode ? AR_CODE64 : AR_CODE32,
-	};
-	sregs.ds = sregs.es = sregs.fs = sregs.gs = sregs.ss = data;
-	sregs.tr = (struct hvlab_segment){
-		.selector = BOOT_TSS, .base = HV_TSS_ADDR, .limit = 0x67,
-		.access_rights = AR_TSS_BUSY,
-	};
-	sregs.ldtr = (struct hvlab_segment){ .access_rights = HVLAB_AR_UNUSABLE };
-	sregs.gdt = (struct hvlab_dtable){ .base = HV_GDT_ADDR, .limit = 6 * 8 - 1 };
-	sregs.idt = (struct hvlab_dtable){ .base = 0, .limit = 0 };
-	sregs.cr0 = long_mode ? 0x80000031 : 0x11;	/* (PG, NE,) ET, PE */
-	sregs.cr3 = long_mode ? HV_PML4_ADDR : 0;
-	sregs.cr4 = long_mode ? 0x20 : 0;		/* PAE */
-	sregs.efer = long_mode ? 0x500 : 0;		/* LME, LMA */
-	if (hv_set_sregs(vm, &sregs))
-		return -errno;
-	memset(&regs, 0, sizeof(regs));
-	regs.rip = entry;
-	regs.rsi = HV_LINUX_ZERO_PAGE;
-	regs.rflags = 0x2;
-	return hv_set_regs(vm, &regs) ? -errno : 0;
+	return hv_enter_flat_mode(vm, &e);
 }
 
 int hv_load_linux(struct hv_vm *vm, const void *image, size_t size,
