@@ -305,8 +305,6 @@ void hv_events_after_exit(struct hv_events *ev)
 		ev->inject_error = hv_inject_interrupt(ev->vm, vector);
 		if (ev->inject_error)
 			ev->bad_vector = vector;
-		else
-			ev->interrupts_injected++;
 		break;
 	case HVLAB_EXIT_IO:
 	case HVLAB_EXIT_MMIO:
@@ -323,7 +321,6 @@ int hv_events_halt(struct hv_events *ev)
 	uint64_t drain;
 	int input_to_come;
 
-	ev->halts_waited++;
 	for (;;) {
 		if (ev->platform) {
 			advance(ev);

@@ -53,8 +53,6 @@ struct hv_events {
 	volatile int quit;		/* Ctrl-A x */
 	int wake_fd;			/* eventfd: input came (for hv_events_halt) */
 
-	/* what it did, for --stats */
-	uint64_t interrupts_injected, halts_waited;
 	int inject_error, bad_vector;	/* the last HVLAB_INJECT refused (-errno), and its vector */
 };
 
