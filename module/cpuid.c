@@ -13,8 +13,8 @@
  *
  *   - machine checks (MCE, MCA): their MSRs are not virtualized;
  *   - MTRRs: no MSRs; hvlab maps RAM write-back whatever they say;
- *   - x2APIC, the TSC deadline timer: there is no local APIC (hvctl
- *     plays the PIC and PIT);
+ *   - the local APIC only where the VMM emulates one (HVLAB_CPU_LAPIC:
+ *     hvctl does, in userspace); never x2APIC or the TSC deadline timer;
  *   - TSC_ADJUST, and every speculation-control bit (IA32_SPEC_CTRL,
  *     PRED_CMD, ARCH_CAPABILITIES, FLUSH_CMD, CORE_CAPABILITIES): no such
  *     MSRs; a guest then takes the mitigations a CPU without them needs;
@@ -25,6 +25,10 @@
  *     tsc_khz (the guest's TSC is the host's plus an offset), so that the
  *     guest need not calibrate it against the PIT.
  */
+#include <linux/math64.h>
+#include <linux/string.h>
+#include <linux/uaccess.h>
+#include <asm/msr-index.h>
 #include <asm/processor.h>
 #include <asm/tsc.h>
 
@@ -36,6 +40,7 @@
 /* Leaf 1 EDX: MCE (7), MTRR (12), MCA (14); ECX: DCA (18), x2APIC (21) */
 #define CPUID1_EDX_POLICY	(BIT(7) | BIT(12) | BIT(14))
 #define CPUID1_ECX_POLICY	(BIT(18) | BIT(21))
+#define CPUID1_EDX_APIC		BIT(9)
 /* Leaf 7 EBX: TSC_ADJUST (1), SGX (2), RDT monitoring and allocation (12, 15), PT (25) */
 #define CPUID7_EBX_POLICY	(BIT(1) | BIT(2) | BIT(12) | BIT(15) | BIT(25))
 /*
@@ -72,6 +77,23 @@ void hvlab_cpuid_init(void)
 }
 
 /*
+ * Leaf 0x15's crystal: the TSC itself (ratio 1) where its Hz fit in ECX,
+ * else the TSC divided by the smallest whole @ratio that fits. Linux 6.12
+ * computes the TSC's rate in 32 bits (native_calibrate_tsc(): ECX / 1000
+ * * EBX / EAX), and its local APIC timer's period from the crystal, which
+ * is why the VMM's APIC timer counts at it (HVLAB_GET_VMX_CAPS).
+ */
+u32 hvlab_cpuid_crystal_hz(u32 *ratio)
+{
+	u64 tsc_hz = (u64)tsc_khz * 1000;
+	u32 r = max_t(u64, 1, DIV_ROUND_UP_ULL(tsc_hz, U32_MAX));
+
+	if (ratio)
+		*ratio = r;
+	return div_u64(tsc_hz, r);
+}
+
+/*
  * After lab 3's handle_cpuid() put @leaf/@subleaf's answer (leaf 0's
  * highest basic leaf is raised to HVLAB_CPUID_MAX_LEAF inline, exits.c) in the guest's
  * RAX..RDX: correct it by the policy above.
@@ -90,6 +112,9 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 	case 1:
 		g[GPR_RDX] &= ~CPUID1_EDX_POLICY;
 		g[GPR_RCX] &= ~CPUID1_ECX_POLICY;
+		/* (lab 3 hides the APIC: there is one if the VMM says so) */
+		if (vcpu->apic_base)
+			g[GPR_RDX] |= CPUID1_EDX_APIC;
 		return;
 	case 4:
 		/* EAX 31:26 cores per package - 1, 25:14 threads sharing - 1: one */
@@ -114,24 +139,16 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 	case 0x1f:	/* V2 topology */
 		g[GPR_RAX] = g[GPR_RBX] = g[GPR_RCX] = g[GPR_RDX] = 0;
 		return;
-	case CPUID_TSC_LEAF:
-		/*
-		 * TSC Hz = ECX * EBX / EAX. Linux 6.12 computes it in 32 bits
-		 * (native_calibrate_tsc(): ECX / 1000 * EBX / EAX), so: the
-		 * crystal is the TSC itself, ratio 1/1, where its Hz fit in
-		 * ECX; else a 1 kHz crystal times tsc_khz.
-		 */
-		if (tsc_khz <= U32_MAX / 1000) {
-			g[GPR_RAX] = 1;
-			g[GPR_RBX] = 1;
-			g[GPR_RCX] = tsc_khz * 1000;
-		} else {
-			g[GPR_RAX] = 1;
-			g[GPR_RBX] = tsc_khz;
-			g[GPR_RCX] = 1000;
-		}
+	case CPUID_TSC_LEAF: {
+		/* TSC Hz = ECX * EBX / EAX */
+		u32 ratio;
+
+		g[GPR_RCX] = hvlab_cpuid_crystal_hz(&ratio);
+		g[GPR_RBX] = ratio;
+		g[GPR_RAX] = 1;
 		g[GPR_RDX] = 0;
 		return;
+	}
 	case CPUID_FREQ_LEAF:
 		g[GPR_RAX] = tsc_khz / 1000;	/* base MHz */
 		g[GPR_RBX] = tsc_khz / 1000;	/* maximum MHz */
@@ -148,4 +165,26 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 	if ((leaf > hvlab_cpuid_host_max_leaf && leaf < 0x40000000) ||
 	    (leaf >= 0x40000100 && leaf < 0x50000000))
 		g[GPR_RAX] = g[GPR_RBX] = g[GPR_RCX] = g[GPR_RDX] = 0;
+}
+
+/*
+ * HVLAB_SET_CPU_FEATURES: what the VMM emulates for this CPU. Only before
+ * the guest first ran: a CPU's features do not change under an OS that
+ * read them.
+ */
+long hvlab_vcpu_set_cpu_features(struct hvlab_vcpu *vcpu, void __user *argp)
+{
+	struct hvlab_cpu_features in;
+
+	if (copy_from_user(&in, argp, sizeof(in)))
+		return -EFAULT;
+	if ((in.flags & ~HVLAB_CPU_FEATURES_ALL) || in.padding ||
+	    memchr_inv(in.reserved, 0, sizeof(in.reserved)))
+		return -EINVAL;
+	if (vcpu->exit_count)
+		return -EBUSY;
+	hvlab_vcpu_set_apic_base(vcpu, !(in.flags & HVLAB_CPU_LAPIC) ? 0 :
+				 HVLAB_APIC_BASE | MSR_IA32_APICBASE_ENABLE |
+				 (vcpu->id == 0 ? MSR_IA32_APICBASE_BSP : 0));
+	return 0;
 }

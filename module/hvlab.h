@@ -307,6 +307,8 @@ struct hvlab_vcpu {
 	u64 guest_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 	bool syscall_msrs_loaded;	/* the guest's are in the real MSRs */
 	u64 misc_enable;		/* IA32_MISC_ENABLE (msr.c) */
+	/* IA32_APIC_BASE with HVLAB_CPU_LAPIC (cpuid.c, msr.c); 0: no APIC */
+	u64 apic_base;
 	bool l1d_flush_needed;		/* host code ran since the last entry (spec.c) */
 
 	struct hvlab_intercepts intercepts;	/* what userspace asked to see */
@@ -573,6 +575,9 @@ static inline bool hvlab_cpuid_policy_leaf(u32 leaf)
 
 void hvlab_cpuid_init(void);
 void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf);
+u32 hvlab_cpuid_crystal_hz(u32 *ratio);
+long hvlab_vcpu_set_cpu_features(struct hvlab_vcpu *vcpu, void __user *argp);
+void hvlab_vcpu_set_apic_base(struct hvlab_vcpu *vcpu, u64 value);
 void hvlab_vcpu_arm_deadline(struct hvlab_vcpu *vcpu, u64 deadline_ns);
 
 /* coalesced.c: one port's bytes kept in a ring instead of exiting (lab 9) */

@@ -143,6 +143,11 @@ static int msr_read(struct hvlab_vcpu *vcpu, u32 index, u64 *value)
 		/* A revision in 63:32; never a real one, no microcode to load (as KVM) */
 		*value = HVLAB_UCODE_REV;
 		return 0;
+	case MSR_IA32_APICBASE:	/* the VMM's local APIC (HVLAB_CPU_LAPIC) */
+		if (!vcpu->apic_base)
+			return -EINVAL;
+		*value = vcpu->apic_base;
+		return 0;
 	case MSR_PLATFORM_INFO:
 		/* 15:8 the maximum non-turbo ratio to the 100 MHz bus; no CPUID faulting */
 		*value = (u64)(min_t(u32, DIV_ROUND_CLOSEST(tsc_khz, 100000), 0xff)) << 8;
@@ -152,13 +157,25 @@ static int msr_read(struct hvlab_vcpu *vcpu, u32 index, u64 *value)
 	}
 }
 
+/* IA32_APIC_BASE changed: the VMM's APIC learns it from the run page. */
+void hvlab_vcpu_set_apic_base(struct hvlab_vcpu *vcpu, u64 value)
+{
+	vcpu->apic_base = value;
+	WRITE_ONCE(vcpu->run->apic_base, value);
+}
+
 /*
  * WRMSR of the MSRs an OS expects of any PC (cpuid.c says which features
  * imply them): -ENOENT for every other, which msr_write() then takes.
  * IA32_MISC_ENABLE: only fast strings may change; a write that would
  * limit CPUID, disable XD or touch anything else is #GP (-EINVAL).
  * IA32_BIOS_UPDT_TRIG and the revision: accepted, nothing loads.
+ * IA32_APIC_BASE (with the VMM's local APIC): the guest may disable it
+ * and enable it again (bit 11); the BSP flag is the CPU's; a new base or
+ * x2APIC mode (bit 10, not in CPUID) is #GP: the VMM's APIC stays where
+ * it is.
  */
+
 static int msr_write_pc(struct hvlab_vcpu *vcpu, u32 index, u64 value)
 {
 	switch (index) {
@@ -166,6 +183,15 @@ static int msr_write_pc(struct hvlab_vcpu *vcpu, u32 index, u64 value)
 		if ((value ^ vcpu->misc_enable) & ~MSR_IA32_MISC_ENABLE_FAST_STRING)
 			return -EINVAL;
 		vcpu->misc_enable = value;
+		return 0;
+	case MSR_IA32_APICBASE:
+		if (!vcpu->apic_base)
+			return -ENOENT;
+		if ((value ^ vcpu->apic_base) &
+		    ~(MSR_IA32_APICBASE_ENABLE | MSR_IA32_APICBASE_BSP))
+			return -EINVAL;
+		hvlab_vcpu_set_apic_base(vcpu, (vcpu->apic_base & ~MSR_IA32_APICBASE_ENABLE) |
+					 (value & MSR_IA32_APICBASE_ENABLE));
 		return 0;
 	case MSR_IA32_UCODE_REV:	/* Linux writes 0 before it reads */
 	case MSR_IA32_UCODE_WRITE:

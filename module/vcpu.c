@@ -968,6 +968,9 @@ static long vcpu_ioctl(struct file *file, unsigned int cmd, unsigned long arg)
 	case HVLAB_SET_FPU:
 		ret = hvlab_vcpu_set_fpu(vcpu, argp);
 		break;
+	case HVLAB_SET_CPU_FEATURES:
+		ret = hvlab_vcpu_set_cpu_features(vcpu, argp);
+		break;
 	default:
 		ret = -ENOTTY;
 		break;

@@ -152,6 +152,7 @@ static void vmx_read_caps(struct hvlab_vmx_caps *caps)
 	caps->revision_id = caps->basic & 0x7fffffff;
 	caps->vmcs_size = (caps->basic >> 32) & 0x1fff;
 	caps->preemption_timer_shift = caps->misc & 0x1f;
+	caps->crystal_hz = hvlab_cpuid_crystal_hz(NULL);	/* CPUID leaf 0x15 */
 	if (true_ctls)
 		caps->flags |= HVLAB_CAP_TRUE_CTLS;
 	if (caps->pinbased_ctls >> 32 & PIN_PREEMPTION_TIMER)

@@ -308,6 +308,13 @@ static void platform_reset_request(struct hv_platform *p, const char *how)
 	s->status = STATUS_RESET;
 }
 
+static uint64_t platform_apic_base(struct hv_platform *p)
+{
+	struct session *s = p->owner;
+
+	return hv_apic_base(&s->vm);
+}
+
 /* The session's PC, built at its first device access (or look: step's devices) */
 struct hv_platform *hvctl_platform(struct session *s)
 {
@@ -316,10 +323,15 @@ struct hv_platform *hvctl_platform(struct session *s)
 		.stop = platform_stop,
 		.reset_request = platform_reset_request,
 		.input_wanted = platform_input_wanted,
+		.apic_base = platform_apic_base,
 	};
 
 	if (!s->platform_ready) {
-		const struct hv_platform_config cfg = { .ram_bytes = s->vm.mem_size, .cpus = 1 };
+		const struct hv_platform_config cfg = {
+			.ram_bytes = s->vm.mem_size,
+			.cpus = 1,
+			.apic_timer_hz = hv_apic_base(&s->vm) ? hv_apic_timer_hz(&s->vm) : 0,
+		};
 
 		if (hv_platform_init(&s->platform, &cfg, &hooks, s)) {
 			fprintf(stderr, "hvctl: out of memory for the platform's devices\n");
@@ -862,6 +874,9 @@ int hvctl_open_os(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem
 	ret = backend == HV_BACKEND_KVM ? hv_kvm_open(vm) : hv_open(vm);
 	if (!ret)
 		ret = hv_create_mem(vm, mem ? mem : &default_mem);
+	/* The platform's local APIC (platform/lapic.c), if its timer can be clocked */
+	if (!ret && hv_apic_timer_hz(vm))
+		ret = hv_set_cpu_features(vm, HVLAB_CPU_LAPIC);
 	if (ret) {
 		fprintf(stderr, "%s: cannot create the VM: %s\n", prog,
 			backend == HV_BACKEND_KVM ? hv_kvm_strerror(ret) : hv_strerror(ret));

@@ -43,6 +43,7 @@ struct hv_kvm {
 	enum kvm_pending pending;
 	uint32_t io_index;		/* INS/OUTS: which of io.count is in vm->run */
 	int dead;			/* the guest shut down: run no more */
+	uint32_t tsc_khz;		/* the guest's TSC rate (KVM_GET_TSC_KHZ) */
 };
 
 int hv_kvm_open(struct hv_vm *vm)
@@ -97,22 +98,82 @@ int hv_kvm_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size)
 }
 
 /*
+ * Leaf 0x15's crystal as hvlab's (module/cpuid.c): the TSC, or the TSC
+ * divided by the smallest whole ratio that fits in 32 bits.
+ */
+static uint32_t crystal_hz(uint32_t tsc_khz, uint32_t *ratio)
+{
+	uint64_t hz = (uint64_t)tsc_khz * 1000;
+	uint32_t r = (uint32_t)((hz + UINT32_MAX - 1) / UINT32_MAX);
+
+	if (!r)
+		r = 1;
+	if (ratio)
+		*ratio = r;
+	return (uint32_t)(hz / r);
+}
+
+/* @cpuid's entry for @function (subleaf 0), appended if there is @room; or NULL */
+static struct kvm_cpuid_entry2 *kvm_cpuid_entry(struct kvm_cpuid2 *cpuid, uint32_t room,
+						uint32_t function)
+{
+	struct kvm_cpuid_entry2 *e;
+	uint32_t i;
+
+	for (i = 0; i < cpuid->nent; i++)
+		if (cpuid->entries[i].function == function)
+			return &cpuid->entries[i];
+	if (cpuid->nent >= room)
+		return NULL;
+	e = &cpuid->entries[cpuid->nent++];
+	memset(e, 0, sizeof(*e));
+	e->function = function;
+	return e;
+}
+
+/* Leaves 0x15 and 0x16 as hvlab's (module/cpuid.c): the TSC's rate, the crystal */
+static void kvm_cpuid_tsc_leaves(struct hv_vm *vm, struct kvm_cpuid2 *cpuid, uint32_t room)
+{
+	uint32_t khz = vm->kvm->tsc_khz;
+	struct kvm_cpuid_entry2 *e = kvm_cpuid_entry(cpuid, room, 0);
+
+	if (!khz || !e)
+		return;
+	if (e->eax < 0x16)
+		e->eax = 0x16;
+	e = kvm_cpuid_entry(cpuid, room, 0x15);
+	if (e) {
+		e->eax = 1;
+		e->ecx = crystal_hz(khz, &e->ebx);
+		e->edx = 0;
+	}
+	e = kvm_cpuid_entry(cpuid, room, 0x16);
+	if (e) {
+		e->eax = e->ebx = khz / 1000;	/* base and maximum MHz */
+		e->ecx = 100;			/* bus MHz */
+		e->edx = 0;
+	}
+}
+
+/*
  * The guest sees the host's CPU as KVM can offer it, like QEMU's -cpu host,
  * and what hvlab changes in CPUID (module/exits.c): no VMX, since neither
  * offers it here (a VMX bit would also let CR4.VMXE be set), and the
- * hypervisor bit. Leaves 0x40000000+ stay KVM's own. And no local APIC,
- * x2APIC or TSC deadline timer: KVM emulates them only with its in-kernel
- * irqchip, which hvctl does not create (its PIC and PIT are in userspace),
- * so a guest that saw them would find nothing behind them.
+ * hypervisor bit. Leaves 0x40000000+ stay KVM's own. No x2APIC or TSC
+ * deadline timer: KVM emulates them only with its in-kernel irqchip,
+ * which hvctl does not create (its devices are in userspace). The local
+ * APIC only with HVLAB_CPU_LAPIC (hvctl's lapic.c), and then leaf 0x15
+ * says that its timer counts at the TSC's rate, as hvlab's does.
  */
-static int kvm_set_cpuid(struct hv_vm *vm)
+static int kvm_set_cpuid(struct hv_vm *vm, uint32_t features)
 {
 	struct kvm_cpuid2 *cpuid;
 	int nent = 64, ret;
 	uint32_t i;
 
 	for (;;) {
-		cpuid = calloc(1, sizeof(*cpuid) + nent * sizeof(cpuid->entries[0]));
+		/* (room for two more: leaves 0x15 and 0x16) */
+		cpuid = calloc(1, sizeof(*cpuid) + (nent + 2) * sizeof(cpuid->entries[0]));
 		if (!cpuid)
 			return -ENOMEM;
 		cpuid->nent = nent;
@@ -130,8 +191,12 @@ static int kvm_set_cpuid(struct hv_vm *vm)
 						   CPUID1_ECX_TSC_DEADLINE);
 			cpuid->entries[i].ecx |= CPUID1_ECX_HYPERVISOR;
 			cpuid->entries[i].edx &= ~CPUID1_EDX_APIC;
+			if (features & HVLAB_CPU_LAPIC)
+				cpuid->entries[i].edx |= CPUID1_EDX_APIC;
 		}
 	}
+	if (features & HVLAB_CPU_LAPIC)
+		kvm_cpuid_tsc_leaves(vm, cpuid, nent + 2);
 	ret = ioctl(vm->vcpu_fd, KVM_SET_CPUID2, cpuid) ? -errno : 0;
 	free(cpuid);
 	return ret;
@@ -170,7 +235,9 @@ int hv_kvm_create(struct hv_vm *vm, uint64_t mem_size)
 	vm->vcpu_fd = ioctl(vm->vm_fd, KVM_CREATE_VCPU, 0);
 	if (vm->vcpu_fd < 0)
 		return -errno;
-	ret = kvm_set_cpuid(vm);
+	ret = ioctl(vm->vcpu_fd, KVM_GET_TSC_KHZ, 0);
+	k->tsc_khz = ret > 0 ? ret : 0;
+	ret = kvm_set_cpuid(vm, 0);
 	if (ret)
 		return ret;
 	k->kvm_run_size = ioctl(vm->dev_fd, KVM_GET_VCPU_MMAP_SIZE, 0);
@@ -536,6 +603,22 @@ int hv_kvm_inject_interrupt(struct hv_vm *vm, unsigned int vector)
 	struct kvm_interrupt irq = { .irq = vector };
 
 	return ioctl(vm->vcpu_fd, KVM_INTERRUPT, &irq) ? -errno : 0;
+}
+
+/* HVLAB_CPU_*: KVM_SET_CPUID2 again, which KVM takes before the first KVM_RUN */
+int hv_kvm_set_cpu_features(struct hv_vm *vm, uint32_t flags)
+{
+	return kvm_set_cpuid(vm, flags);
+}
+
+uint64_t hv_kvm_apic_base(const struct hv_vm *vm)
+{
+	return vm->kvm->kvm_run->apic_base;
+}
+
+uint32_t hv_kvm_apic_timer_hz(const struct hv_vm *vm)
+{
+	return crystal_hz(vm->kvm->tsc_khz, NULL);
 }
 
 volatile uint8_t *hv_kvm_immediate_exit(struct hv_vm *vm)

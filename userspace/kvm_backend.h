@@ -40,6 +40,9 @@ int hv_kvm_add_ram(struct hv_vm *vm, uint32_t slot, uint64_t gpa, uint64_t size)
 /* KVM_INTERRUPT (0 or -errno), and where a signal handler kicks KVM_RUN */
 int hv_kvm_inject_interrupt(struct hv_vm *vm, unsigned int vector);
 volatile uint8_t *hv_kvm_immediate_exit(struct hv_vm *vm);
+int hv_kvm_set_cpu_features(struct hv_vm *vm, uint32_t flags);
+uint64_t hv_kvm_apic_base(const struct hv_vm *vm);
+uint32_t hv_kvm_apic_timer_hz(const struct hv_vm *vm);
 /* KVM_GET_XSAVE, whose struct kvm_xsave is laid out as struct hvlab_fpu: 0 or -errno */
 int hv_kvm_get_fpu(struct hv_vm *vm, struct hvlab_fpu *fpu);
 

@@ -746,6 +746,31 @@ volatile uint8_t *hv_immediate_exit(struct hv_vm *vm)
 	return &vm->run->immediate_exit;
 }
 
+int hv_set_cpu_features(struct hv_vm *vm, uint32_t flags)
+{
+	struct hvlab_cpu_features f = { .flags = flags };
+
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_set_cpu_features(vm, flags);
+	return ioctl(vm->vcpu_fd, HVLAB_SET_CPU_FEATURES, &f) ? -errno : 0;
+}
+
+uint64_t hv_apic_base(const struct hv_vm *vm)
+{
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_apic_base(vm);
+	return vm->run->apic_base;
+}
+
+uint32_t hv_apic_timer_hz(struct hv_vm *vm)
+{
+	struct hvlab_vmx_caps caps;
+
+	if (vm->backend == HV_BACKEND_KVM)
+		return hv_kvm_apic_timer_hz(vm);
+	return ioctl(vm->dev_fd, HVLAB_GET_VMX_CAPS, &caps) ? 0 : caps.crystal_hz;
+}
+
 int hv_get_regs(struct hv_vm *vm, struct hvlab_regs *regs)
 {
 	if (vm->backend == HV_BACKEND_KVM)

@@ -187,6 +187,12 @@ int hv_inject_interrupt(struct hv_vm *vm, unsigned int vector);
  * a race (run->immediate_exit, or KVM's); the run loop clears it.
  */
 volatile uint8_t *hv_immediate_exit(struct hv_vm *vm);
+/* What the VMM emulates for the vCPU (HVLAB_CPU_*), before it first runs */
+int hv_set_cpu_features(struct hv_vm *vm, uint32_t flags);
+/* The vCPU's IA32_APIC_BASE as the guest left it (0: no local APIC) */
+uint64_t hv_apic_base(const struct hv_vm *vm);
+/* The local APIC timer's clock: CPUID leaf 0x15's crystal, in Hz (0: unknown) */
+uint32_t hv_apic_timer_hz(struct hv_vm *vm);
 /*
  * HVLAB_SET_COALESCED_PORT: one-byte OUTs to @port go to the coalesced
  * ring instead of exiting (port -1: off). 0 or -errno; -ENOSPC if the

@@ -163,6 +163,12 @@ int main(void)
 		if (advertised(f->leaf, f->subleaf, f->reg, f->bit))
 			report(f->name, !try_rdmsr(f->msr, &v));
 	}
+	/* The local APIC: its registers answer where IA32_APIC_BASE says */
+	if (advertised(1, 0, 3, 9) && !try_rdmsr(0x1b, &v)) {
+		uint32_t version = *(volatile uint32_t *)(uintptr_t)((v & ~0xfffull) + 0x30);
+
+		report("APIC: its version register", (version & 0xff) >= 0x10 && (version & 0xff) <= 0x15);
+	}
 	/* Performance counters: leaf 0xA's version, then the first counter */
 	if (has_leaf(0xa)) {
 		cpuid(0xa, 0, r);

@@ -229,6 +229,51 @@ static inline void hv_pit_periodic(unsigned int hz)
 	outb(0x40, divisor >> 8);
 }
 
+/*
+ * The local APIC (xAPIC, SDM Vol. 3A chapter 11) at its default address:
+ * 32-bit registers at 16-byte steps. The ELF guests reach it by its
+ * physical address (paging off, or the identity map of the low 4 GiB).
+ */
+#define HV_APIC_ADDR		0xfee00000u
+#define HV_APIC_ID		0x020
+#define HV_APIC_VERSION		0x030
+#define HV_APIC_TPR		0x080
+#define HV_APIC_PPR		0x0a0
+#define HV_APIC_EOI		0x0b0
+#define HV_APIC_SPIV		0x0f0
+#define HV_APIC_ISR		0x100
+#define HV_APIC_IRR		0x200
+#define HV_APIC_ESR		0x280
+#define HV_APIC_ICR_LOW		0x300
+#define HV_APIC_ICR_HIGH	0x310
+#define HV_APIC_LVT_TIMER	0x320
+#define HV_APIC_LVT_LINT0	0x350
+#define HV_APIC_LVT_ERROR	0x370
+#define HV_APIC_TIMER_INITIAL	0x380
+#define HV_APIC_TIMER_CURRENT	0x390
+#define HV_APIC_TIMER_DIVIDE	0x3e0
+#define HV_APIC_LVT_MASKED	(1u << 16)
+#define HV_APIC_TIMER_PERIODIC	(1u << 17)
+#define HV_APIC_SPIV_ENABLE	(1u << 8)
+#define HV_APIC_ICR_SELF	(1u << 18)	/* destination shorthand: self */
+#define HV_MSR_APIC_BASE	0x1b
+
+static inline uint32_t hv_apic_read(uint32_t reg)
+{
+	return *(volatile uint32_t *)(uintptr_t)(HV_APIC_ADDR + reg);
+}
+
+static inline void hv_apic_write(uint32_t reg, uint32_t v)
+{
+	*(volatile uint32_t *)(uintptr_t)(HV_APIC_ADDR + reg) = v;
+}
+
+/* Is @vector set in the ISR or IRR (@reg: HV_APIC_ISR, HV_APIC_IRR)? */
+static inline int hv_apic_vector_set(uint32_t reg, unsigned int vector)
+{
+	return (hv_apic_read(reg + vector / 32 * 16) >> (vector % 32)) & 1;
+}
+
 static inline void hv_sti_hlt(void)
 {
 	__asm__ volatile("sti; hlt" : : : "memory");

@@ -57,7 +57,13 @@ struct hvlab_vmx_caps {
 	__u32 used_proc_ctls2;
 	__u32 used_exit_ctls;
 	__u32 used_entry_ctls;
-	__u32 reserved32;
+	/*
+	 * CPUID leaf 0x15's core crystal clock in Hz (ECX): the TSC, or the
+	 * TSC divided by the smallest whole ratio that fits 32 bits. A VMM's
+	 * local APIC timer counts at it, as Linux assumes when it takes the
+	 * timer's period from CPUID.
+	 */
+	__u32 crystal_hz;
 	__u64 reserved[5];
 };
 
@@ -519,6 +525,13 @@ struct hvlab_run {
 	 */
 	__u8 immediate_exit;
 	__u8 padding1[7];
+
+	/*
+	 * out: the guest's IA32_APIC_BASE with HVLAB_CPU_LAPIC (0 without),
+	 * kept up to date as the guest writes it: bit 11 says whether the
+	 * VMM's local APIC is enabled at all.
+	 */
+	__u64 apic_base;
 };
 
 /*
@@ -532,6 +545,27 @@ struct hvlab_run {
  * VMX-preemption timer value is rewritten by hvlab at every entry. A batch
  * with a bad field is refused whole, with nothing written.
  */
+/*
+ * HVLAB_SET_CPU_FEATURES (vCPU fd, before the vCPU first enters the
+ * guest, else -EBUSY): what the VMM emulates for this CPU, so that CPUID
+ * and the MSRs tell the guest the truth about it (docs/cpuid.md).
+ */
+struct hvlab_cpu_features {
+	__u32 flags;			/* HVLAB_CPU_* */
+	__u32 padding;			/* must be 0 */
+	__u64 reserved[3];		/* must be 0 */
+};
+
+/*
+ * The VMM emulates this CPU's local APIC in xAPIC mode at HVLAB_APIC_BASE
+ * (its accesses come as MMIO exits): CPUID.1:EDX.APIC is set, and
+ * IA32_APIC_BASE reads HVLAB_APIC_BASE | enabled (bit 11) | BSP (bit 8,
+ * vCPU 0) after reset. The guest may disable and enable it again; moving
+ * it, or x2APIC mode, is #GP. run->apic_base shows the value.
+ */
+#define HVLAB_CPU_LAPIC			(1u << 0)
+#define HVLAB_CPU_FEATURES_ALL		HVLAB_CPU_LAPIC
+
 #define HVLAB_VMCS_MAX_FIELDS		256
 #define HVLAB_VMCS_FIELD_UNSUPPORTED	(1u << 0)
 /*
@@ -704,5 +738,6 @@ struct hvlab_memory_attributes {
 #define HVLAB_SET_FPU		_IOW(HVLAB_IO, 0x2c, struct hvlab_fpu)
 #define HVLAB_SET_TIMER		_IOW(HVLAB_IO, 0x2d, struct hvlab_timer)
 #define HVLAB_SET_COALESCED_PORT _IOW(HVLAB_IO, 0x2e, struct hvlab_coalesced_port)
+#define HVLAB_SET_CPU_FEATURES	_IOW(HVLAB_IO, 0x2f, struct hvlab_cpu_features)
 
 #endif /* _UAPI_HVLAB_H */

@@ -685,6 +685,99 @@ TEST(immediate_exit_enters_nothing)
 	hv_close(&vm);
 }
 
+/*
+ * HVLAB_SET_CPU_FEATURES: bad flags, padding and pointers refused; the
+ * local APIC in CPUID and IA32_APIC_BASE only with HVLAB_CPU_LAPIC (#GP
+ * without); its enable bit writable and shown in run->apic_base, its base
+ * fixed (#GP); refused once the vCPU ran.
+ */
+static const uint8_t apic_msr_code[] = {
+	0x66, 0xb8, 0x01, 0x00, 0x00, 0x00,	/* 7c00: mov $1, %eax */
+	0x66, 0x31, 0xc9,			/* 7c06: xor %ecx, %ecx */
+	0x0f, 0xa2,				/* 7c09: cpuid */
+	0xe6, 0x80,				/* 7c0b: out %al, $0x80 */
+	0x66, 0xb9, 0x1b, 0x00, 0x00, 0x00,	/* 7c0d: mov $0x1b, %ecx */
+	0x0f, 0x32,				/* 7c13: rdmsr */
+	0xe6, 0x81,				/* 7c15: out %al, $0x81 */
+	0x66, 0x25, 0xff, 0xf7, 0xff, 0xff,	/* 7c17: and $~0x800, %eax */
+	0x0f, 0x30,				/* 7c1d: wrmsr */
+	0xe6, 0x82,				/* 7c1f: out %al, $0x82 */
+	0x66, 0xb8, 0x00, 0x09, 0xd0, 0xfe,	/* 7c21: mov $0xfed00900, %eax */
+	0x0f, 0x30,				/* 7c27: wrmsr: #GP */
+	0xe6, 0x84,				/* 7c29: out %al, $0x84 */
+	0xf4,					/* 7c2b: hlt */
+	0xe6, 0x8d,				/* 7c2c: #GP (IVT 13): out %al, $0x8d */
+	0xf4,					/* 7c2e: hlt */
+};
+
+static void apic_msr_vm(struct __test_metadata *_metadata, struct hv_vm *vm)
+{
+	ASSERT_EQ(0, hv_open(vm));
+	ASSERT_EQ(0, hv_create(vm, 2 << 20));
+	ASSERT_EQ(0, hv_load_raw(vm, apic_msr_code, sizeof(apic_msr_code)));
+	vm->mem[13 * 4] = 0x2c;		/* IVT 13: 0000:7c2c */
+	vm->mem[13 * 4 + 1] = 0x7c;
+}
+
+static uint16_t run_to_port(struct __test_metadata *_metadata, struct hv_vm *vm,
+			    struct hvlab_regs *regs)
+{
+	EXPECT_EQ(0, hv_run(vm));
+	EXPECT_EQ(HVLAB_EXIT_IO, vm->run->exit_reason);
+	EXPECT_EQ(0, hv_get_regs(vm, regs));
+	return vm->run->io.port;
+}
+
+TEST(cpu_features_lapic)
+{
+	struct hvlab_cpu_features f = { 0 };
+	struct hvlab_regs regs;
+	struct hv_vm vm;
+
+	/* Without: no APIC in CPUID, IA32_APIC_BASE is #GP */
+	apic_msr_vm(_metadata, &vm);
+	EXPECT_EQ(0x80, run_to_port(_metadata, &vm, &regs));
+	EXPECT_EQ(0, regs.rdx >> 9 & 1);
+	EXPECT_EQ(0x8d, run_to_port(_metadata, &vm, &regs));
+	EXPECT_EQ(0, vm.run->apic_base);
+	f.flags = HVLAB_CPU_LAPIC;
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_CPU_FEATURES, &f));
+	EXPECT_EQ(EBUSY, errno);	/* the vCPU ran */
+	hv_close(&vm);
+
+	apic_msr_vm(_metadata, &vm);
+	f.flags = 1u << 1;
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_CPU_FEATURES, &f));
+	EXPECT_EQ(EINVAL, errno);
+	f.flags = HVLAB_CPU_LAPIC;
+	f.padding = 1;
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_CPU_FEATURES, &f));
+	EXPECT_EQ(EINVAL, errno);
+	f.padding = 0;
+	f.reserved[2] = 1;
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_CPU_FEATURES, &f));
+	EXPECT_EQ(EINVAL, errno);
+	EXPECT_EQ(-1, ioctl(vm.vcpu_fd, HVLAB_SET_CPU_FEATURES, (void *)8));
+	EXPECT_EQ(EFAULT, errno);
+	EXPECT_EQ(0, vm.run->apic_base);	/* refused: nothing changed */
+	f.reserved[2] = 0;
+	ASSERT_EQ(0, ioctl(vm.vcpu_fd, HVLAB_SET_CPU_FEATURES, &f));
+	EXPECT_EQ(0xfee00900ull, vm.run->apic_base);	/* enabled, the BSP */
+
+	/* With: CPUID.1:EDX.APIC, the MSR's reset value, the enable bit */
+	EXPECT_EQ(0x80, run_to_port(_metadata, &vm, &regs));
+	EXPECT_EQ(1, regs.rdx >> 9 & 1);
+	EXPECT_EQ(0x81, run_to_port(_metadata, &vm, &regs));
+	EXPECT_EQ(0xfee00900ull, regs.rax & 0xffffffff);
+	EXPECT_EQ(0, regs.rdx & 0xffffffff);
+	EXPECT_EQ(0x82, run_to_port(_metadata, &vm, &regs));
+	EXPECT_EQ(0xfee00100ull, vm.run->apic_base);
+	/* Moving it is #GP, and changes nothing */
+	EXPECT_EQ(0x8d, run_to_port(_metadata, &vm, &regs));
+	EXPECT_EQ(0xfee00100ull, vm.run->apic_base);
+	hv_close(&vm);
+}
+
 /* HVLAB_SET_TIMER refuses a period too short or too long, a vector outside 32-255, flags and reserved bits. */
 TEST(timer_refusals)
 {

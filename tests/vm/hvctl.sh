@@ -71,6 +71,24 @@ for m in 32 64; do
 		sed 's/^/# /' $T/out $T/err
 done
 
+# The local APIC (platform/lapic.c): CPUID and IA32_APIC_BASE, firmware's
+# virtual wire, the timer periodic (100 interrupts in sti;hlt) and one-shot,
+# self-IPIs, TPR, ESR, software and global disable, the PIC through LINT0
+for m in 32 64; do
+	hvctl trace --timeout 60 $G/lapic$m.elf >$T/out 2>$T/err
+	st=$?
+	hlts=$(awk '$1 == "HLT" { print $2 }' $T/out)
+	[ $st = 0 ] && grep -q "^lapic: 100 periodic timer interrupts at 1 kHz, each after a HLT: yes" $T/out &&
+		grep -q "^lapic: one-shot: one interrupt, the current count down to 0$" $T/out &&
+		grep -q "^lapic: self-IPIs by shorthand and destination" $T/out &&
+		grep -q "^lapic: TPR: an IPI of its class waits in the IRR" $T/out &&
+		grep -q "^lapic: the PIC through LINT0 (ExtINT); LINT0 masked keeps it out$" $T/out &&
+		grep -q "^lapic: IA32_APIC_BASE: disabled, the PIC goes direct; enabled again, powered up$" $T/out
+	ok $? "trace lapic$m: the APIC timer, IPIs, priorities, LINT0 and the global enable ($hlts HLT exits, status $st)" ||
+		sed 's/^/# /' $T/out $T/err
+	grep "^lapic: \(TSC ticks\|100 periodic\)" $T/out | sed 's/^/# /'
+done
+
 # COM1's receiver: stdin, a byte at a time as the FIFO has room, IRQ 4
 printf 'hello\nworld\nbye\n' | hvctl run --timeout 60 $G/uart_echo64.elf >$T/out 2>$T/err
 st=$?
@@ -86,15 +104,17 @@ st=$?
 [ $st = 0 ] && grep -q "^hvctl: the guest halted with interrupts enabled, and nothing will wake it: no device timer is running and no input can come" $T/err
 ok $? "run uart_echo32 </dev/null: halted with nothing to wake it, status 0 (got $st)" || sed 's/^/# /' $T/err
 
-# The CPU tells the truth (docs/cpuid.md): every feature CPUID shows works;
-# what hvlab does not virtualize (machine checks, MTRRs, the APIC, the
-# speculation MSRs) is not shown, so not tried
+# The CPU tells the truth (docs/cpuid.md): every feature CPUID shows works,
+# the local APIC too (hvctl's); what hvlab does not virtualize (machine
+# checks, MTRRs, x2APIC, the speculation MSRs) is not shown, so not tried
 hvctl run $G/cpu_truth64.elf >$T/out 2>$T/err
 st=$?
 [ $st = 0 ] && grep -q "^cpu_truth: [0-9]* advertised features tried, 0 failed$" $T/out &&
 	grep -q "^cpu_truth: leaves 0x15/0x16: the TSC's frequency: works$" $T/out &&
 	grep -q "^cpu_truth: IA32_MISC_ENABLE: hvlab refuses the CPUID limit: works$" $T/out &&
-	! grep -qE "MCE|MCA|MTRR|APIC|SPEC_CTRL|ARCH_CAPABILITIES|TSC_ADJUST" $T/out
+	grep -q "^cpu_truth: APIC: IA32_APIC_BASE: works$" $T/out &&
+	grep -q "^cpu_truth: APIC: its version register: works$" $T/out &&
+	! grep -qE "MCE|MCA|MTRR|x2APIC|TSC deadline|SPEC_CTRL|ARCH_CAPABILITIES|TSC_ADJUST" $T/out
 ok $? "run cpu_truth64: every advertised feature works, the unvirtualized are hidden (status $st)" ||
 	sed 's/^/# /' $T/out
 

@@ -35,4 +35,4 @@ static struct hv_device *debug_exit_create(struct hv_platform *p)
 	return dev;
 }
 
-const struct hv_device_type hv_debug_exit_device = { "debug-exit", debug_exit_create };
+const struct hv_device_type hv_debug_exit_device = { .name = "debug-exit", .create = debug_exit_create };

@@ -43,4 +43,4 @@ static struct hv_device *debugcon_create(struct hv_platform *p)
 	return dev;
 }
 
-const struct hv_device_type hv_debugcon_device = { "debugcon", debugcon_create };
+const struct hv_device_type hv_debugcon_device = { .name = "debugcon", .create = debugcon_create };

@@ -125,4 +125,4 @@ static struct hv_device *fw_cfg_create(struct hv_platform *p)
 	return &f->dev;
 }
 
-const struct hv_device_type hv_fw_cfg_device = { "fw_cfg", fw_cfg_create };
+const struct hv_device_type hv_fw_cfg_device = { .name = "fw_cfg", .create = fw_cfg_create };

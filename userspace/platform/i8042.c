@@ -182,4 +182,4 @@ static struct hv_device *i8042_create(struct hv_platform *p)
 	return &k->dev;
 }
 
-const struct hv_device_type hv_i8042_device = { "i8042", i8042_create };
+const struct hv_device_type hv_i8042_device = { .name = "i8042", .create = i8042_create };

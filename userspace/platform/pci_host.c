@@ -77,4 +77,4 @@ static struct hv_device *pci_host_create(struct hv_platform *p)
 	return &h->dev;
 }
 
-const struct hv_device_type hv_pci_host_device = { "pci-host", pci_host_create };
+const struct hv_device_type hv_pci_host_device = { .name = "pci-host", .create = pci_host_create };

@@ -386,4 +386,4 @@ static struct hv_device *pic_create(struct hv_platform *p)
 	return &pic->dev;
 }
 
-const struct hv_device_type hv_pic_device = { "pic", pic_create };
+const struct hv_device_type hv_pic_device = { .name = "pic", .create = pic_create };

@@ -424,4 +424,4 @@ static struct hv_device *pit_create(struct hv_platform *p)
 	return &pit->dev;
 }
 
-const struct hv_device_type hv_pit_device = { "pit", pit_create };
+const struct hv_device_type hv_pit_device = { .name = "pit", .create = pit_create };

@@ -20,6 +20,7 @@ extern const struct hv_device_type hv_pit_device;
 extern const struct hv_device_type hv_rtc_device;
 extern const struct hv_device_type hv_i8042_device;
 extern const struct hv_device_type hv_fw_cfg_device;
+extern const struct hv_device_type hv_lapic_device;
 
 static const struct hv_device_type *const pc_devices[] = {
 	&hv_debugcon_device,		/* 0xe9: Bochs's and QEMU's debug console */
@@ -32,6 +33,7 @@ static const struct hv_device_type *const pc_devices[] = {
 	&hv_rtc_device,			/* 0x70, 0x71: the MC146818 RTC and CMOS, IRQ 8 */
 	&hv_i8042_device,		/* 0x60, 0x64: the keyboard controller, and reset */
 	&hv_fw_cfg_device,		/* 0x510, 0x511: QEMU's firmware configuration */
+	&hv_lapic_device,		/* 0xfee00000: the CPU's local APIC */
 };
 
 int hv_platform_init(struct hv_platform *p, const struct hv_platform_config *cfg,
@@ -47,6 +49,8 @@ int hv_platform_init(struct hv_platform *p, const struct hv_platform_config *cfg
 	for (i = 0; i < sizeof(pc_devices) / sizeof(pc_devices[0]); i++) {
 		struct hv_device *dev;
 
+		if (pc_devices[i]->wanted && !pc_devices[i]->wanted(&p->config))
+			continue;
 		if (p->ndevices == HV_PLATFORM_MAX_DEVICES)
 			return -ENOSPC;
 		dev = pc_devices[i]->create(p);
@@ -183,12 +187,35 @@ void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level)
 		p->irqchip_ops->set_irq(p->irqchip, irq, level);
 }
 
-int hv_platform_interrupt_pending(struct hv_platform *p)
+uint64_t hv_platform_apic_base(struct hv_platform *p)
+{
+	return p->hooks.apic_base ? p->hooks.apic_base(p) : 0xfee00900;
+}
+
+static int pic_output(struct hv_platform *p)
 {
 	return p->irqchip ? p->irqchip_ops->output(p->irqchip) : 0;
 }
 
+int hv_platform_interrupt_pending(struct hv_platform *p)
+{
+	if (p->lapic && hv_lapic_interrupt_pending(p->lapic))
+		return 1;
+	if (p->lapic && !hv_lapic_accepts_pic(p->lapic))
+		return 0;
+	return pic_output(p);
+}
+
 int hv_platform_acknowledge_interrupt(struct hv_platform *p)
 {
+	if (p->lapic) {
+		int vector = hv_lapic_acknowledge(p->lapic);
+
+		if (vector >= 0)
+			return vector;
+		if (!hv_lapic_accepts_pic(p->lapic))
+			return -1;
+	}
+	/* ExtINT: the PIC gives the vector itself (INTA) */
 	return p->irqchip ? p->irqchip_ops->acknowledge(p->irqchip) : -1;
 }

@@ -29,12 +29,16 @@ struct hv_platform_hooks {
 	uint64_t (*wall_ns)(struct hv_platform *p);
 	/* the guest looked for console input (COM1): the host's may start */
 	void (*input_wanted)(struct hv_platform *p);
+	/* the vCPU's IA32_APIC_BASE (NULL: 0xfee00900, enabled), for the local APIC */
+	uint64_t (*apic_base)(struct hv_platform *p);
 };
 
 /* What the devices report about the machine (CMOS memory sizes, fw_cfg) */
 struct hv_platform_config {
 	uint64_t ram_bytes;
 	unsigned int cpus;
+	/* the local APIC's timer clock (the TSC's rate); 0: no local APIC */
+	uint64_t apic_timer_hz;
 };
 
 /*
@@ -60,12 +64,17 @@ struct hv_platform {
 	void *owner;		/* the hooks' caller (hvctl's session) */
 	struct hv_device *irqchip;
 	const struct hv_irqchip_ops *irqchip_ops;
+	struct hv_device *lapic;	/* the CPU's local APIC (lapic.c), or NULL */
 };
 
-/* A kind of device: create() allocates one and claims its ranges on p->bus. */
+/*
+ * A kind of device: create() allocates one and claims its ranges on
+ * p->bus. wanted() (may be NULL: always) says whether this PC has one.
+ */
 struct hv_device_type {
 	const char *name;
 	struct hv_device *(*create)(struct hv_platform *p);
+	int (*wanted)(const struct hv_platform_config *cfg);
 };
 
 /*
@@ -95,7 +104,19 @@ uint64_t hv_platform_wall_time(struct hv_platform *p);
 void hv_platform_advance(struct hv_platform *p);
 uint64_t hv_platform_next_event(struct hv_platform *p);
 
-/* For the run loop: is an interrupt waiting, and (INTA) which vector; -1 without a controller */
+/* The vCPU's IA32_APIC_BASE, through the hooks */
+uint64_t hv_platform_apic_base(struct hv_platform *p);
+
+/* The local APIC, between the PIC and the CPU (lapic.c) */
+int hv_lapic_accepts_pic(struct hv_device *lapic);
+int hv_lapic_interrupt_pending(struct hv_device *lapic);
+int hv_lapic_acknowledge(struct hv_device *lapic);
+
+/*
+ * For the run loop: is an interrupt waiting for the CPU (the local APIC's
+ * own, or the PIC's through LINT0), and (INTA) which vector; -1 without
+ * a controller.
+ */
 int hv_platform_interrupt_pending(struct hv_platform *p);
 int hv_platform_acknowledge_interrupt(struct hv_platform *p);
 

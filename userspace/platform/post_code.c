@@ -62,4 +62,4 @@ static struct hv_device *post_code_create(struct hv_platform *p)
 	return &pc->dev;
 }
 
-const struct hv_device_type hv_post_code_device = { "post-code", post_code_create };
+const struct hv_device_type hv_post_code_device = { .name = "post-code", .create = post_code_create };

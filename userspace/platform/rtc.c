@@ -385,4 +385,4 @@ static struct hv_device *rtc_create(struct hv_platform *p)
 	return &r->dev;
 }
 
-const struct hv_device_type hv_rtc_device = { "rtc", rtc_create };
+const struct hv_device_type hv_rtc_device = { .name = "rtc", .create = rtc_create };

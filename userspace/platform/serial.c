@@ -321,4 +321,4 @@ static struct hv_device *serial_create(struct hv_platform *p)
 	return &u->dev;
 }
 
-const struct hv_device_type hv_serial_device = { "serial", serial_create };
+const struct hv_device_type hv_serial_device = { .name = "serial", .create = serial_create };
