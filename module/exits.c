@@ -248,7 +248,11 @@ static int handle_cpuid(struct hvlab_vcpu *vcpu)
 static int handle_cpuid_with_policy(struct hvlab_vcpu *vcpu)
 {
 	u32 leaf = vcpu->gprs[GPR_RAX], subleaf = vcpu->gprs[GPR_RCX];
-	int ret = handle_cpuid(vcpu);
+	int ret;
+
+	/* The CPU gives no qualification: the leaf asked, for traces (abi.md) */
+	vcpu->exit.qualification = leaf | (u64)subleaf << 32;
+	ret = handle_cpuid(vcpu);
 
 	/*
 	 * (inline: a leaf the policy leaves alone costs a test, CPUID is

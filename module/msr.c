@@ -284,6 +284,8 @@ int hvlab_handle_rdmsr(struct hvlab_vcpu *vcpu)
 {
 	u64 value;
 
+	/* The CPU gives no qualification: the MSR's index, for traces (abi.md) */
+	vcpu->exit.qualification = (u32)vcpu->gprs[GPR_RCX];
 	if (msr_read(vcpu, vcpu->gprs[GPR_RCX], &value)) {
 		hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_GP, true, 0);
 		return 1;
@@ -299,7 +301,10 @@ int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu)
 {
 	u64 value = (u32)vcpu->gprs[GPR_RAX] | (vcpu->gprs[GPR_RDX] << 32);
 	u32 index = vcpu->gprs[GPR_RCX];
-	int ret = msr_write_pc(vcpu, index, value);
+	int ret;
+
+	vcpu->exit.qualification = index;	/* as for RDMSR */
+	ret = msr_write_pc(vcpu, index, value);
 
 	if (ret == -ENOENT)
 		ret = msr_write(vcpu, index, value);

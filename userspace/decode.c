@@ -239,7 +239,24 @@ const char *hv_descriptor_table_insn(unsigned int reason, uint32_t info)
 	return (reason == 46 ? gdtr_idtr : ldtr_tr)[(info >> 28) & 3];
 }
 
-/* Exit-specific detail that needs the instruction or interruption information. */
+/* The CPUID leaves whose answer depends on ECX (SDM Vol. 2A, CPUID) */
+static int cpuid_has_subleaves(uint32_t leaf)
+{
+	switch (leaf) {
+	case 0x4: case 0x7: case 0xb: case 0xd: case 0xf: case 0x10: case 0x12: case 0x14:
+	case 0x17: case 0x18: case 0x1b: case 0x1d: case 0x1e: case 0x1f: case 0x20:
+	case 0x23: case 0x24: case 0x8000001d:
+		return 1;
+	default:
+		return 0;
+	}
+}
+
+/*
+ * Exit-specific detail that needs the instruction or interruption
+ * information, or what hvlab.ko puts in the qualification of exits that
+ * have none.
+ */
 static int format_info(const struct hvlab_exit_record *rec, char *buf, size_t len)
 {
 	uint32_t basic = HVLAB_VMX_EXIT_BASIC(rec->reason), info = rec->instruction_info;
@@ -272,6 +289,15 @@ static int format_info(const struct hvlab_exit_record *rec, char *buf, size_t le
 				  (info >> 3) & 0xf, operand, sizeof(operand));
 		return snprintf(buf, len, ": %s %s", hv_descriptor_table_insn(basic, info), operand);
 	}
+	if (basic == 10) {	/* hvlab.ko: EAX and ECX as the guest gave them (abi.md) */
+		uint32_t leaf = (uint32_t)rec->qualification, subleaf = rec->qualification >> 32;
+
+		if (cpuid_has_subleaves(leaf))
+			return snprintf(buf, len, ": leaf 0x%x, subleaf %u", leaf, subleaf);
+		return snprintf(buf, len, ": leaf 0x%x", leaf);
+	}
+	if (basic == 31 || basic == 32)	/* hvlab.ko: ECX */
+		return snprintf(buf, len, ": msr 0x%x", (uint32_t)rec->qualification);
 	if (basic == 57 || basic == 61)
 		return snprintf(buf, len, ": %s into %s, %u-bit", basic == 57 ? "rdrand" : "rdseed",
 				hv_gpr_name((info >> 3) & 0xf), 16u << ((info >> 11) & 3));

@@ -514,6 +514,10 @@ int hv_gdb_main(int argc, char **argv)
 
 	if (hvctl_open_guest(vm, HV_BACKEND_HVLAB, &mem, guest, &format, "hvctl gdb"))
 		return STATUS_SETUP;
+	if (hvctl_set_lapic(vm, format, -1, "hvctl gdb")) {
+		hv_close(vm);
+		return STATUS_SETUP;
+	}
 	if (ioctl(vm->vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
 		fprintf(stderr, "hvctl gdb: cannot intercept #BP for breakpoints: %s%s\n", strerror(errno),
 			errno == EINVAL ? " (this hvlab.ko predates HVLAB_INTERCEPT_EXCEPTION_EXIT: rebuild and reload it)" : "");

@@ -60,6 +60,8 @@ int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, const struct hv_
 int hvctl_open_os(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem_config *mem,
 		  const char *guest, const struct hv_boot_args *args,
 		  enum hv_guest_format *format, const char *prog);
+/* Give the vCPU hvctl's local APIC: 1 yes, 0 no, -1 unless a boot sector; 0 or -errno (said) */
+int hvctl_set_lapic(struct hv_vm *vm, enum hv_guest_format format, int want, const char *prog);
 /* --mem: the size in bytes, or -1 after saying what a good one is. */
 int64_t hvctl_parse_mem(const char *text, const char *prog);
 

@@ -8,6 +8,7 @@
  * so one "µs" on the timeline is one tick (in the Bochs lab VM, about one
  * guest instruction).
  */
+#include <stdlib.h>
 #include <string.h>
 
 #include "decode.h"
@@ -51,6 +52,50 @@ void hv_tracer_init(struct hv_tracer *t, FILE *jsonl, FILE *chrome)
 }
 
 /* Account and write out the held-back record, userspace's share included. */
+#define EXIT_CPUID	10
+#define EXIT_IO		30
+#define EXIT_RDMSR	31
+#define EXIT_WRMSR	32
+
+static void count_key(struct hv_tracer *t, enum hv_tracer_key_kind kind, uint32_t key, int which)
+{
+	unsigned int i;
+
+	for (i = 0; i < t->nkeys; i++)
+		if (t->keys[i].kind == kind && t->keys[i].key == key)
+			break;
+	if (i == t->nkeys) {
+		if (t->nkeys == HV_TRACER_KEYS) {
+			t->keys_dropped++;
+			return;
+		}
+		t->keys[t->nkeys++] = (struct hv_tracer_key){ .kind = kind, .key = key };
+	}
+	t->keys[i].count[which]++;
+}
+
+/*
+ * The port from the I/O qualification (SDM Table 28-5: bit 3 is IN);
+ * the MSR and the CPUID leaf from what hvlab.ko puts in the qualification
+ * of exits that have none (docs/abi.md).
+ */
+static void count_keys(struct hv_tracer *t, const struct hvlab_exit_record *rec, uint32_t basic)
+{
+	switch (basic) {
+	case EXIT_IO:
+		count_key(t, HV_TRACER_PORT, (uint32_t)(rec->qualification >> 16) & 0xffff,
+			  (rec->qualification >> 3) & 1 ? 0 : 1);
+		break;
+	case EXIT_RDMSR:
+	case EXIT_WRMSR:
+		count_key(t, HV_TRACER_MSR, (uint32_t)rec->qualification, basic == EXIT_WRMSR);
+		break;
+	case EXIT_CPUID:
+		count_key(t, HV_TRACER_CPUID, (uint32_t)rec->qualification, 0);
+		break;
+	}
+}
+
 static void flush_pending(struct hv_tracer *t)
 {
 	struct hvlab_exit_record rec = t->pending;
@@ -71,6 +116,8 @@ static void flush_pending(struct hv_tracer *t)
 		if (rec.cost > t->max_ticks[basic])
 			t->max_ticks[basic] = rec.cost;
 	}
+	if (!(rec.reason & (1u << 31)))	/* (a failed entry: no exit) */
+		count_keys(t, &rec, basic);
 	if (t->pending_user_ticks) {
 		t->user_exits++;
 		t->user_ticks += t->pending_user_ticks;
@@ -111,6 +158,66 @@ void hv_tracer_finish(struct hv_tracer *t)
 		fputs("\n]}\n", t->chrome);
 }
 
+static int key_order(const void *a, const void *b)
+{
+	const struct hv_tracer_key *x = a, *y = b;
+
+	if (x->kind != y->kind)
+		return x->kind < y->kind ? -1 : 1;
+	return x->key < y->key ? -1 : x->key > y->key;
+}
+
+/* The exits by port, MSR and leaf: a table each, or JSON arrays */
+static void summary_keys(const struct hv_tracer *t, FILE *out, int json)
+{
+	static const char *const titles[] = { "I/O port", "MSR", "CPUID leaf" };
+	static const char *const columns[][2] = { { "in", "out" }, { "reads", "writes" }, { "count", NULL } };
+	static const char *const json_names[] = { "ports", "msrs", "cpuid_leaves" };
+	static const char *const json_keys[] = { "port", "msr", "leaf" };
+	struct hv_tracer_key sorted[HV_TRACER_KEYS];
+	int kind = -1;
+	unsigned int i;
+
+	memcpy(sorted, t->keys, t->nkeys * sizeof(sorted[0]));
+	qsort(sorted, t->nkeys, sizeof(sorted[0]), key_order);
+	for (i = 0; i < t->nkeys; i++) {
+		const struct hv_tracer_key *k = &sorted[i];
+		const char *const *col = columns[k->kind];
+		char name[16];
+
+		if ((int)k->kind != kind) {
+			if (json)
+				fprintf(out, "%s\"%s\":[", kind < 0 ? "" : "],", json_names[k->kind]);
+			else if (col[1])
+				fprintf(out, "\n%-22s %8s %8s\n", titles[k->kind], col[0], col[1]);
+			else
+				fprintf(out, "\n%-22s %8s\n", titles[k->kind], col[0]);
+			kind = k->kind;
+		} else if (json) {
+			fputc(',', out);
+		}
+		if (json) {
+			fprintf(out, "{\"%s\":%u,\"%s\":%llu", json_keys[k->kind], k->key, col[0],
+				(unsigned long long)k->count[0]);
+			if (col[1])
+				fprintf(out, ",\"%s\":%llu", col[1], (unsigned long long)k->count[1]);
+			fputc('}', out);
+			continue;
+		}
+		snprintf(name, sizeof(name), "0x%x", k->key);
+		if (col[1])
+			fprintf(out, "%-22s %8llu %8llu\n", name, (unsigned long long)k->count[0],
+				(unsigned long long)k->count[1]);
+		else
+			fprintf(out, "%-22s %8llu\n", name, (unsigned long long)k->count[0]);
+	}
+	if (json && kind >= 0)
+		fputc(']', out);
+	if (t->keys_dropped && !json)
+		fprintf(out, "(%llu more exits, past %d ports, MSRs and leaves)\n",
+			(unsigned long long)t->keys_dropped, HV_TRACER_KEYS);
+}
+
 void hv_tracer_summary(const struct hv_tracer *t, FILE *out, int json)
 {
 	int first = 1;
@@ -140,10 +247,16 @@ void hv_tracer_summary(const struct hv_tracer *t, FILE *out, int json)
 				(unsigned long long)t->max_ticks[r]);
 		first = 0;
 	}
-	if (json)
-		fputs("]}\n", out);
-	else
+	if (json) {
+		fputc(']', out);
+		if (t->nkeys)
+			fputc(',', out);
+		summary_keys(t, out, 1);
+		fputs("}\n", out);
+	} else {
 		fprintf(out, "%-22s %8llu %6.1f%% %12llu\n", "total",
 			(unsigned long long)t->exits, t->exits ? 100.0 : 0.0,
 			t->exits ? (unsigned long long)(t->ticks / t->exits) : 0ULL);
+		summary_keys(t, out, 0);
+	}
 }

@@ -16,6 +16,19 @@
 #include "../include/uapi/hvlab.h"
 
 #define HV_TRACER_REASONS	70
+#define HV_TRACER_KEYS		128	/* ports, MSRs and CPUID leaves counted apart */
+
+/*
+ * What the exits of one reason were about: the I/O port (in, out), the
+ * MSR (reads, writes) or the CPUID leaf (count[0]).
+ */
+enum hv_tracer_key_kind { HV_TRACER_PORT, HV_TRACER_MSR, HV_TRACER_CPUID };
+
+struct hv_tracer_key {
+	enum hv_tracer_key_kind kind;
+	uint32_t key;
+	uint64_t count[2];
+};
 
 struct hv_tracer {
 	FILE *jsonl;			/* or NULL */
@@ -29,6 +42,9 @@ struct hv_tracer {
 	struct hvlab_exit_record pending;	/* held back for userspace's share */
 	uint64_t pending_user_ticks;
 	int have_pending;
+	struct hv_tracer_key keys[HV_TRACER_KEYS];
+	unsigned int nkeys;
+	uint64_t keys_dropped;		/* exits past HV_TRACER_KEYS distinct keys */
 };
 
 void hv_tracer_init(struct hv_tracer *t, FILE *jsonl, FILE *chrome);
@@ -38,7 +54,10 @@ void hv_tracer_record(struct hv_tracer *t, const struct hvlab_exit_record *rec);
 void hv_tracer_user_time(struct hv_tracer *t, uint64_t from, uint64_t to);
 /* Flush what is held back and close the timeline. */
 void hv_tracer_finish(struct hv_tracer *t);
-/* count, share, mean and max cost per exit reason; JSON with @json */
+/*
+ * count, share, mean and max cost per exit reason, then the exits by
+ * I/O port, MSR and CPUID leaf; JSON with @json
+ */
 void hv_tracer_summary(const struct hv_tracer *t, FILE *out, int json);
 
 #endif

@@ -16,7 +16,7 @@ mkdir -p $T
 # --- each stop: the exit, the instruction, what changed ---------------------
 hvctl step --count 1 $G/cpuid.bin >$T/out 2>$T/err
 st=$?
-[ $st = 0 ] && grep -q "^#1 CPUID (10) at rip 0x7c03$" $T/out &&
+[ $st = 0 ] && grep -q "^#1 CPUID (10) at rip 0x7c03: leaf 0x0$" $T/out &&
 	grep -q "^    insn 0x7c03 (real mode, 16-bit): cpuid  \[0f a2\]$" $T/out &&
 	grep -q "^    changed: rip 0x7c00 -> 0x7c03, rflags 0x2 -> 0x46$" $T/out
 ok $? "step: the CPUID exit with its instruction disassembled; its XOR changed RIP and RFLAGS" || show $T/out $T/err
@@ -34,7 +34,7 @@ ok $? "step: at a CPUID the handler's EAX-EDX and RIP apart from what the guest 
 # stepi onto a CPUID: with TF as the step (Bochs), the guest's RFLAGS stay its own
 hvctl step --commands 'stepi; stepi; quit' $G/cpuid.bin >$T/out 2>$T/err
 sed -n '/^#3 /,$p' $T/out >$T/stop3
-grep -q "^#3 CPUID (10) at rip 0x7c0b$" $T/stop3 && ! grep -q "^    changed:" $T/stop3 &&
+grep -q "^#3 CPUID (10) at rip 0x7c0b: leaf 0x1$" $T/stop3 && ! grep -q "^    changed:" $T/stop3 &&
 	grep -q "^    handler: rax 0x1 -> .*, rip 0x7c0b -> 0x7c0d$" $T/stop3 && ! grep -q "0x146" $T/out
 ok $? "stepi to a CPUID: the stop after it shows the handler alone, and no TF of hvlab's" || show $T/out
 
@@ -77,12 +77,12 @@ st=$?
 ok $? "step --until on another port: no stop, the run ends, and hvctl says so" || show $T/out $T/err
 
 hvctl step --commands 'until rip=0x7c2f; quit' $G/cpuid.bin >$T/out 2>$T/err
-grep -q "^#1 CPUID (10) at rip 0x7c03$" $T/out && ! grep -q "^#2" $T/out &&
-	grep -q "^#3 CPUID (10) at rip 0x7c2f$" $T/out
+grep -q "^#1 CPUID (10) at rip 0x7c03: leaf 0x0$" $T/out && ! grep -q "^#2" $T/out &&
+	grep -q "^#3 CPUID (10) at rip 0x7c2f: leaf 0x40000000$" $T/out
 ok $? "until rip=0x7c2f at the prompt: stops at the third CPUID, not the second" || show $T/out
 
 hvctl step --until exit=cpuid,rip=0x7c0b --until exit=HLT $G/cpuid.bin </dev/null >$T/out 2>$T/err
-[ "$(grep -c '^#' $T/out)" = 2 ] && grep '^#' $T/out | head -1 | grep -q "^#2 CPUID (10) at rip 0x7c0b$" &&
+[ "$(grep -c '^#' $T/out)" = 2 ] && grep '^#' $T/out | head -1 | grep -q "^#2 CPUID (10) at rip 0x7c0b: leaf 0x1$" &&
 	grep '^#' $T/out | tail -1 | grep -q "^#[0-9]* HLT (12)"
 ok $? "--until twice: stops where either matches (#2 CPUID, then HLT) and nowhere else" || show $T/out
 

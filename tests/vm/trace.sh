@@ -50,6 +50,25 @@ st=$?
 	grep -q "^cpuid ok$" $T/err && grep -qE '^CPUID +3 ' $T/err
 ok $? "trace --trace-json -: stdout only the records, the console and the summary on stderr" || sed 's/^/# /' $T/out $T/err
 
+# Exits by port, MSR and CPUID leaf (hvlab.ko puts the leaf and the MSR in
+# the qualification of exits that have none): cpuid.bin's leaves 0, 1 and
+# 0x40000000 and its nine OUTs to the debug port; msr.bin's EFER and PAT
+# (two reads, a write each) and the MSR that does not exist (#GP)
+hvctl trace $G/cpuid.bin >$T/out 2>$T/err
+grep -qE '^I/O port +in +out$' $T/out && grep -qE '^0xe9 +0 +9$' $T/out &&
+	grep -qE '^CPUID leaf +count$' $T/out && grep -qE '^0x0 +1$' $T/out &&
+	grep -qE '^0x1 +1$' $T/out && grep -qE '^0x40000000 +1$' $T/out
+ok $? "trace cpuid: the exits by port (0xe9: 9 OUTs) and by CPUID leaf (0, 1, 0x40000000)" ||
+	sed 's/^/# /' $T/out $T/err
+hvctl trace $G/msr.bin >$T/out 2>$T/err
+grep -qE '^MSR +reads +writes$' $T/out && grep -qE '^0xc0000080 +2 +1$' $T/out &&
+	grep -qE '^0x277 +2 +1$' $T/out && grep -qE '^0xc0011234 +1 +0$' $T/out
+ok $? "trace msr: the exits by MSR: EFER and PAT read twice and written once, the #GP one read" ||
+	sed 's/^/# /' $T/out $T/err
+hvctl trace --json $G/cpuid.bin >$T/out 2>$T/err
+grep -q '"ports":\[{"port":233,"in":0,"out":9}\],"cpuid_leaves":\[{"leaf":0,"count":1},{"leaf":1,"count":1},{"leaf":1073741824,"count":1}\]}$' $T/out
+ok $? "trace --json: ports and cpuid_leaves arrays" || sed 's/^/# /' $T/out
+
 hvctl trace --backend=kvm $G/hello.bin >/dev/null 2>$T/err
 [ $? = 2 ] && grep -q "trace needs the hvlab backend" $T/err
 ok $? "trace --backend=kvm: status 2, needs the hvlab backend"
