@@ -112,8 +112,11 @@ void hvlab_cpuid_apply_policy(struct hvlab_vcpu *vcpu, u32 leaf, u32 subleaf)
 	case 1:
 		g[GPR_RDX] &= ~CPUID1_EDX_POLICY;
 		g[GPR_RCX] &= ~CPUID1_ECX_POLICY;
-		/* (lab 3 hides the APIC: there is one if the VMM says so) */
-		if (vcpu->apic_base)
+		/*
+		 * (lab 3 hides the APIC: there is one if the VMM says so, and
+		 * the flag follows IA32_APIC_BASE's enable, SDM 11.4.3)
+		 */
+		if (vcpu->apic_base & MSR_IA32_APICBASE_ENABLE)
 			g[GPR_RDX] |= CPUID1_EDX_APIC;
 		return;
 	case 4:

@@ -152,7 +152,6 @@ static void vmx_read_caps(struct hvlab_vmx_caps *caps)
 	caps->revision_id = caps->basic & 0x7fffffff;
 	caps->vmcs_size = (caps->basic >> 32) & 0x1fff;
 	caps->preemption_timer_shift = caps->misc & 0x1f;
-	caps->crystal_hz = hvlab_cpuid_crystal_hz(NULL);	/* CPUID leaf 0x15 */
 	if (true_ctls)
 		caps->flags |= HVLAB_CAP_TRUE_CTLS;
 	if (caps->pinbased_ctls >> 32 & PIN_PREEMPTION_TIMER)
@@ -513,6 +512,8 @@ int hvlab_vmx_get_caps(void __user *argp)
 	caps.used_proc_ctls2 = vmx_config.proc_ctls2;
 	caps.used_exit_ctls = vmx_config.exit_ctls;
 	caps.used_entry_ctls = vmx_config.entry_ctls;
+	/* CPUID leaf 0x15 as guests see it now (tsc_khz may have been refined) */
+	caps.crystal_hz = hvlab_cpuid_crystal_hz(NULL);
 	return copy_to_user(argp, &caps, sizeof(caps)) ? -EFAULT : 0;
 }
 

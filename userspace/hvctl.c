@@ -901,19 +901,21 @@ int hvctl_set_lapic(struct hv_vm *vm, enum hv_guest_format format, int want, con
 {
 	int ret;
 
+	int asked = want > 0;
+
 	if (want < 0)
 		want = format != HV_GUEST_RAW16;
 	if (!want)
 		return 0;
-	if (!hv_apic_timer_hz(vm)) {
-		fprintf(stderr, "%s: no local APIC: the TSC's rate, which its timer counts at, is unknown\n",
-			prog);
-		return -ENODEV;
-	}
-	ret = hv_set_cpu_features(vm, HVLAB_CPU_LAPIC);
-	if (ret)
-		fprintf(stderr, "%s: cannot give the guest a local APIC: %s\n", prog, strerror(-ret));
-	return ret;
+	ret = hv_apic_timer_hz(vm) ? hv_set_cpu_features(vm, HVLAB_CPU_LAPIC) : -ENODEV;
+	if (!ret)
+		return 0;
+	/* (by default, a guest without one: an older hvlab.ko, a KVM without KVM_GET_TSC_KHZ) */
+	fprintf(stderr, "%s: %s a local APIC: %s\n", prog, asked ? "cannot give the guest" : "note: no",
+		ret == -ENODEV ? "the TSC's rate, which its timer counts at, is unknown" :
+		ret == -ENOTTY ? "this hvlab.ko predates HVLAB_SET_CPU_FEATURES (rebuild and reload it)" :
+		strerror(-ret));
+	return asked ? ret : 0;
 }
 
 int64_t hvctl_parse_mem(const char *text, const char *prog)

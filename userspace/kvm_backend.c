@@ -44,6 +44,7 @@ struct hv_kvm {
 	uint32_t io_index;		/* INS/OUTS: which of io.count is in vm->run */
 	int dead;			/* the guest shut down: run no more */
 	uint32_t tsc_khz;		/* the guest's TSC rate (KVM_GET_TSC_KHZ) */
+	uint32_t features;		/* HVLAB_CPU_* given */
 };
 
 int hv_kvm_open(struct hv_vm *vm)
@@ -608,12 +609,23 @@ int hv_kvm_inject_interrupt(struct hv_vm *vm, unsigned int vector)
 /* HVLAB_CPU_*: KVM_SET_CPUID2 again, which KVM takes before the first KVM_RUN */
 int hv_kvm_set_cpu_features(struct hv_vm *vm, uint32_t flags)
 {
-	return kvm_set_cpuid(vm, flags);
+	int ret = kvm_set_cpuid(vm, flags);
+
+	if (!ret)
+		vm->kvm->features = flags;
+	return ret;
 }
 
+/*
+ * KVM keeps IA32_APIC_BASE even without an APIC (0xfee00900 after reset):
+ * 0 unless the guest has hvctl's. (KVM would let the guest move it; the
+ * APIC stays at 0xfee00000.)
+ */
 uint64_t hv_kvm_apic_base(const struct hv_vm *vm)
 {
-	return vm->kvm->kvm_run->apic_base;
+	if (!(vm->kvm->features & HVLAB_CPU_LAPIC))
+		return 0;
+	return vm->kvm->kvm_run->apic_base ? vm->kvm->kvm_run->apic_base : 0xfee00900;
 }
 
 uint32_t hv_kvm_apic_timer_hz(const struct hv_vm *vm)

@@ -51,7 +51,6 @@ void hv_tracer_init(struct hv_tracer *t, FILE *jsonl, FILE *chrome)
 	}
 }
 
-/* Account and write out the held-back record, userspace's share included. */
 #define EXIT_CPUID	10
 #define EXIT_IO		30
 #define EXIT_RDMSR	31
@@ -96,6 +95,7 @@ static void count_keys(struct hv_tracer *t, const struct hvlab_exit_record *rec,
 	}
 }
 
+/* Account and write out the held-back record, userspace's share included. */
 static void flush_pending(struct hv_tracer *t)
 {
 	struct hvlab_exit_record rec = t->pending;
@@ -167,6 +167,12 @@ static int key_order(const void *a, const void *b)
 	return x->key < y->key ? -1 : x->key > y->key;
 }
 
+/* Hypervisor leaves past hvlab's own (0x40000000-0x400000ff) */
+static int is_hypervisor_scan(const struct hv_tracer_key *k)
+{
+	return k->kind == HV_TRACER_CPUID && k->key >= 0x40000100 && k->key <= 0x4fffffff;
+}
+
 /* The exits by port, MSR and leaf: a table each, or JSON arrays */
 static void summary_keys(const struct hv_tracer *t, FILE *out, int json)
 {
@@ -174,16 +180,16 @@ static void summary_keys(const struct hv_tracer *t, FILE *out, int json)
 	static const char *const columns[][2] = { { "in", "out" }, { "reads", "writes" }, { "count", NULL } };
 	static const char *const json_names[] = { "ports", "msrs", "cpuid_leaves" };
 	static const char *const json_keys[] = { "port", "msr", "leaf" };
-	struct hv_tracer_key sorted[HV_TRACER_KEYS];
+	static struct hv_tracer_key sorted[HV_TRACER_KEYS];	/* (hvctl makes one summary) */
 	int kind = -1;
-	unsigned int i;
+	unsigned int i, j;
 
 	memcpy(sorted, t->keys, t->nkeys * sizeof(sorted[0]));
 	qsort(sorted, t->nkeys, sizeof(sorted[0]), key_order);
 	for (i = 0; i < t->nkeys; i++) {
-		const struct hv_tracer_key *k = &sorted[i];
+		struct hv_tracer_key *k = &sorted[i];
 		const char *const *col = columns[k->kind];
-		char name[16];
+		char name[32];
 
 		if ((int)k->kind != kind) {
 			if (json)
@@ -205,6 +211,14 @@ static void summary_keys(const struct hv_tracer *t, FILE *out, int json)
 			continue;
 		}
 		snprintf(name, sizeof(name), "0x%x", k->key);
+		/* A guest's search for hypervisors, leaf after leaf: one line */
+		for (j = i; j + 1 < t->nkeys && is_hypervisor_scan(k) &&
+		     sorted[j + 1].kind == k->kind && is_hypervisor_scan(&sorted[j + 1]); j++)
+			k->count[0] += sorted[j + 1].count[0];
+		if (j > i) {
+			snprintf(name, sizeof(name), "0x%x-0x%x", k->key, sorted[j].key);
+			i = j;
+		}
 		if (col[1])
 			fprintf(out, "%-22s %8llu %8llu\n", name, (unsigned long long)k->count[0],
 				(unsigned long long)k->count[1]);

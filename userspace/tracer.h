@@ -16,7 +16,7 @@
 #include "../include/uapi/hvlab.h"
 
 #define HV_TRACER_REASONS	70
-#define HV_TRACER_KEYS		128	/* ports, MSRs and CPUID leaves counted apart */
+#define HV_TRACER_KEYS		1024	/* ports, MSRs and CPUID leaves counted apart */
 
 /*
  * What the exits of one reason were about: the I/O port (in, out), the

@@ -209,16 +209,21 @@ int main(void)
 	/* Globally disabled: the APIC is gone, the PIC reaches the CPU directly */
 	wrmsr(HV_MSR_APIC_BASE, base & ~(1ull << 11));
 	HV_CHECK(hv_apic_read(HV_APIC_VERSION) == 0xffffffffu);
+	cpuid(1, 0, r);
+	HV_CHECK(!(r[3] >> 9 & 1));		/* CPUID follows the enable (SDM 11.4.3) */
 	before = pic_ticks;
 	while (pic_ticks < before + 3)
 		hv_sti_hlt();
 	/* Enabled again: as after power-up, software disabled */
 	wrmsr(HV_MSR_APIC_BASE, base);
 	HV_CHECK(rdmsr(HV_MSR_APIC_BASE) == base);
+	cpuid(1, 0, r);
+	HV_CHECK(r[3] >> 9 & 1);
 	HV_CHECK(hv_apic_read(HV_APIC_SPIV) == 0xff);
 	HV_CHECK(hv_apic_read(HV_APIC_LVT_LINT0) & HV_APIC_LVT_MASKED);
 	outb(HV_PIC1 + 1, 0xff);
 	hv_puts("lapic: IA32_APIC_BASE: disabled, the PIC goes direct; enabled again, powered up\n");
+	hv_puts("lapic: CPUID's APIC flag follows the enable\n");
 
 	/* What an access costs: an EOI write (an exit to hvctl) next to a CPUID */
 	start = rdtsc();

@@ -535,17 +535,6 @@ struct hvlab_run {
 };
 
 /*
- * VMCS access (HVLAB_GET_VMCS, HVLAB_SET_VMCS): a batch of fields by
- * their encodings (SDM Appendix B). GET reads any field; one this CPU does
- * not have comes back with HVLAB_VMCS_FIELD_UNSUPPORTED and value 0. SET
- * writes guest-state fields only (encoding bits 11:10 = 2), so that a
- * student can break one and watch VM entry refuse it (exit reason 33);
- * controls and host state stay hvlab's. The VMCS link pointer may only be
- * ~0 (anything else would make the CPU read host memory), and the
- * VMX-preemption timer value is rewritten by hvlab at every entry. A batch
- * with a bad field is refused whole, with nothing written.
- */
-/*
  * HVLAB_SET_CPU_FEATURES (vCPU fd, before the vCPU first enters the
  * guest, else -EBUSY): what the VMM emulates for this CPU, so that CPUID
  * and the MSRs tell the guest the truth about it (docs/cpuid.md).
@@ -558,14 +547,25 @@ struct hvlab_cpu_features {
 
 /*
  * The VMM emulates this CPU's local APIC in xAPIC mode at HVLAB_APIC_BASE
- * (its accesses come as MMIO exits): CPUID.1:EDX.APIC is set, and
- * IA32_APIC_BASE reads HVLAB_APIC_BASE | enabled (bit 11) | BSP (bit 8,
- * vCPU 0) after reset. The guest may disable and enable it again; moving
+ * (its accesses come as MMIO exits): CPUID.1:EDX.APIC is set while it is
+ * enabled, and IA32_APIC_BASE reads HVLAB_APIC_BASE | enabled (bit 11) |
+ * BSP (bit 8, vCPU 0) after reset. The guest may disable and enable it again; moving
  * it, or x2APIC mode, is #GP. run->apic_base shows the value.
  */
 #define HVLAB_CPU_LAPIC			(1u << 0)
 #define HVLAB_CPU_FEATURES_ALL		HVLAB_CPU_LAPIC
 
+/*
+ * VMCS access (HVLAB_GET_VMCS, HVLAB_SET_VMCS): a batch of fields by
+ * their encodings (SDM Appendix B). GET reads any field; one this CPU does
+ * not have comes back with HVLAB_VMCS_FIELD_UNSUPPORTED and value 0. SET
+ * writes guest-state fields only (encoding bits 11:10 = 2), so that a
+ * student can break one and watch VM entry refuse it (exit reason 33);
+ * controls and host state stay hvlab's. The VMCS link pointer may only be
+ * ~0 (anything else would make the CPU read host memory), and the
+ * VMX-preemption timer value is rewritten by hvlab at every entry. A batch
+ * with a bad field is refused whole, with nothing written.
+ */
 #define HVLAB_VMCS_MAX_FIELDS		256
 #define HVLAB_VMCS_FIELD_UNSUPPORTED	(1u << 0)
 /*

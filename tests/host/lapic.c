@@ -96,7 +96,7 @@ TEST_F(lapic, handoff_state_is_virtual_wire)
 	EXPECT_EQ(0x00050014u, rd(p, 0x30));
 	EXPECT_EQ(0x1ffu, rd(p, 0xf0));
 	EXPECT_EQ(0x8700u, rd(p, 0x350));
-	EXPECT_EQ(0x8400u, rd(p, 0x360));
+	EXPECT_EQ(0x400u, rd(p, 0x360));
 	EXPECT_EQ(0x10000u, rd(p, 0x320));
 	EXPECT_EQ(0xffffffffu, rd(p, 0xe0));
 	wr(p, 0x30, 0);
@@ -196,6 +196,7 @@ TEST_F(lapic, masked_timer_counts_without_interrupts)
 	wr(p, 0x3e0, 0xb);		/* divide by 1 */
 	wr(p, 0x320, (1u << 16) | VEC);
 	wr(p, 0x380, 100);
+	EXPECT_EQ(UINT64_MAX, hv_platform_next_event(p));	/* nothing to wake for */
 	self->cpu.now = t0 + 500;
 	EXPECT_EQ(50u, rd(p, 0x390));
 	self->cpu.now = t0 + 5000;
@@ -313,20 +314,39 @@ TEST_F(lapic, esr_and_error_lvt)
 	EXPECT_EQ(1u << 6, rd(p, 0x280));
 }
 
-/* Software disabled: the LVT masked and kept masked; nothing delivered */
+/*
+ * Software disabled: the LVT masked and kept masked; no new interrupts
+ * taken, those pending delivered (SDM 11.4.7.2)
+ */
 TEST_F(lapic, software_disable_masks_the_lvt)
 {
 	struct hv_platform *p = &self->p;
 
+	wr(p, 0x80, 0x40);			/* hold 0x41 back */
 	wr(p, 0x300, (1u << 18) | 0x41);
 	wr(p, 0xf0, 0xff);
 	EXPECT_EQ(0x18700u, rd(p, 0x350));
 	wr(p, 0x320, VEC);
 	EXPECT_EQ(0x10000u | VEC, rd(p, 0x320));
-	EXPECT_EQ(-1, take(p));			/* 0x41 waits in the IRR */
+	wr(p, 0x300, (1u << 18) | 0x62);	/* not taken */
+	EXPECT_EQ(0u, rd(p, 0x230));
+	wr(p, 0x80, 0);
+	EXPECT_EQ(0x41, take(p));		/* pending: delivered all the same */
+	wr(p, 0xb0, 0);
 	wr(p, 0xf0, 0x1ff);
 	EXPECT_EQ(0x10000u | VEC, rd(p, 0x320));	/* still masked */
-	EXPECT_EQ(0x41, take(p));
+	EXPECT_EQ(-1, take(p));
+}
+
+/* ICR: the delivery status and reserved bits do not stick */
+TEST_F(lapic, icr_delivery_status_reads_idle)
+{
+	struct hv_platform *p = &self->p;
+
+	wr(p, 0x310, 5u << 24);			/* to an absent CPU */
+	wr(p, 0x300, 0x3000 | 0x45);
+	EXPECT_EQ(0x45u, rd(p, 0x300));
+	EXPECT_EQ(-1, take(p));
 }
 
 /* The PIC's INTR comes through LINT0 (ExtINT); masked, it does not */

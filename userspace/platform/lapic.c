@@ -23,7 +23,8 @@
  * exist), the timer (one-shot and periodic, divide configuration,
  * current count) counting at the TSC's rate, as CPUID leaf 0x15 says,
  * and IA32_APIC_BASE's global enable (off: the APIC is absent, the PIC
- * reaches the CPU directly; on again: the power-up state).
+ * reaches the CPU directly; on again: the power-up state). Software
+ * disabled, it takes no new interrupts and delivers those pending.
  *
  * The PIC's interrupts come in through LINT0 in ExtINT mode, the
  * virtual-wire mode of the MultiProcessor Specification, which is how
@@ -34,7 +35,8 @@
  * SMI and level-triggered IPIs, LINT1 (nothing is wired to it), the
  * thermal and performance-counter sources (nothing raises them), focus
  * processor checking, the arbitration priority (reads 0), and CR8 (the
- * guest's MOV to CR8 is kept apart, in hvlab.ko).
+ * guest's MOV to CR8 is kept apart, in hvlab.ko; so is the TPR with
+ * hvctl's --intercept tpr,apic, whose pages the CPU answers itself).
  */
 #include <inttypes.h>
 #include <stdlib.h>
@@ -162,9 +164,15 @@ static int software_enabled(const struct lapic *a)
 
 static void set_error(struct lapic *a, uint32_t bits);
 
-/* An interrupt for this CPU (SDM 11.5.1, 11.6.1): into the IRR */
+/*
+ * An interrupt for this CPU (SDM 11.5.1, 11.6.1): into the IRR. Software
+ * disabled, the APIC takes no new fixed interrupts, while those already
+ * pending stay and are delivered (SDM 11.4.7.2, as KVM).
+ */
 static void accept_vector(struct lapic *a, unsigned int vector)
 {
+	if (!software_enabled(a))
+		return;
 	if (vector < 16) {
 		set_error(a, ESR_RECEIVE_ILLEGAL_VECTOR);
 		return;
@@ -178,7 +186,7 @@ static void raise_lvt(struct lapic *a, int lvt)
 {
 	uint32_t entry = a->lvt[lvt];
 
-	if ((entry & LVT_MASKED) || !software_enabled(a))
+	if (entry & LVT_MASKED)		/* (software disabled: all masked) */
 		return;
 	if (LVT_DELIVERY_MODE(entry) == DM_FIXED || lvt == LVT_TIMER || lvt == LVT_ERROR)
 		accept_vector(a, entry & 0xff);
@@ -280,11 +288,15 @@ static void lapic_power_up(struct lapic *a, int firmware)
 	if (firmware) {
 		a->spiv |= SPIV_ENABLE;
 		a->lvt[LVT_LINT0] = 0x8700;	/* ExtINT, level */
-		a->lvt[LVT_LINT1] = 0x8400;	/* NMI, level */
+		a->lvt[LVT_LINT1] = 0x0400;	/* NMI (always edge) */
 	}
 }
 
-/* IA32_APIC_BASE's global enable (hvlab.ko keeps the MSR): re-enabled is powered up */
+/*
+ * IA32_APIC_BASE's global enable (hvlab.ko keeps the MSR): enabled again
+ * after hvctl saw it off, the APIC is powered up (the SDM lets its state
+ * be lost; off and on between two exits to hvctl keeps it).
+ */
 static int lapic_enabled(struct lapic *a)
 {
 	uint64_t base = hv_platform_apic_base(a->dev.platform);
@@ -444,7 +456,7 @@ static void write_register(struct lapic *a, uint32_t reg, uint32_t value)
 		a->esr_pending = 0;
 		break;
 	case REG_ICR_LOW:
-		a->icr_low = value & 0x000cdfff;	/* no delivery status */
+		a->icr_low = value & 0x000ccfff;	/* no delivery status (12) or reserved 13 */
 		send_ipi(a);
 		break;
 	case REG_ICR_HIGH:
@@ -521,12 +533,15 @@ static void lapic_advance(struct hv_device *dev, uint64_t now_ns)
 	timer_advance((struct lapic *)dev, now_ns);
 }
 
+/* Masked, an expiry changes nothing by itself: the count is worked out when read */
 static uint64_t lapic_next_event(struct hv_device *dev, uint64_t now_ns)
 {
 	struct lapic *a = (struct lapic *)dev;
 
 	(void)now_ns;
-	return a->timer_running ? timer_expiry(a) : UINT64_MAX;
+	if (!a->timer_running || (a->lvt[LVT_TIMER] & LVT_MASKED))
+		return UINT64_MAX;
+	return timer_expiry(a);
 }
 
 static void print_vectors(FILE *out, const char *name, const uint32_t *bits)
@@ -577,10 +592,11 @@ static const struct hv_device_ops lapic_ops = {
 int hv_lapic_accepts_pic(struct hv_device *dev)
 {
 	struct lapic *a = (struct lapic *)dev;
-	uint32_t lint0 = a->lvt[LVT_LINT0];
+	uint32_t lint0;
 
 	if (!lapic_enabled(a))
 		return 1;
+	lint0 = a->lvt[LVT_LINT0];
 	return !(lint0 & LVT_MASKED) && LVT_DELIVERY_MODE(lint0) == DM_EXTINT;
 }
 
@@ -589,7 +605,7 @@ static int deliverable_vector(struct lapic *a)
 {
 	int v;
 
-	if (!lapic_enabled(a) || !software_enabled(a))
+	if (!lapic_enabled(a))
 		return -1;
 	v = highest_vector(a->irr);
 	if (v < 0 || ((uint32_t)v & 0xf0) <= (ppr(a) & 0xf0))
