@@ -234,6 +234,7 @@ struct hvlab_exit_info {
  * show. Only the vCPU's own thread writes them.
  */
 #define HVLAB_NR_EXIT_REASONS	70	/* basic reasons 0-69 (SDM Appendix C) */
+#define HVLAB_MSR_GP_SLOTS	16
 
 struct hvlab_vcpu_stats {
 	u64 runs;			/* HVLAB_RUN calls */
@@ -260,6 +261,15 @@ struct hvlab_vcpu_stats {
 	u64 reason_count[HVLAB_NR_EXIT_REASONS];
 	u64 reason_ticks[HVLAB_NR_EXIT_REASONS];
 	u64 reason_max_ticks[HVLAB_NR_EXIT_REASONS];
+	/*
+	 * RDMSRs and WRMSRs refused with #GP, by MSR and direction (msr.c):
+	 * what the guest wanted that hvlab does not give, the first
+	 * HVLAB_MSR_GP_SLOTS of them by name, the rest in msr_gp_other.
+	 */
+	u64 msr_gp_key[HVLAB_MSR_GP_SLOTS];	/* index | write << 32 */
+	u64 msr_gp_count[HVLAB_MSR_GP_SLOTS];
+	u32 msr_gp_slots;			/* in use */
+	u64 msr_gp_other;
 };
 
 /* The host's selectors while a vCPU is loaded (vmcs.c) */
@@ -503,6 +513,7 @@ unsigned long hvlab_step_guest_rflags(struct hvlab_vcpu *vcpu, unsigned long rfl
 
 /* stats.c: statistics by ioctl and in debugfs */
 /* Once per VM exit, by the vCPU's own thread: inline, it is on every exit. */
+void hvlab_stats_count_msr_gp(struct hvlab_vcpu *vcpu, u32 index, bool write);
 static inline void hvlab_stats_account_exit(struct hvlab_vcpu *vcpu, u64 ticks)
 {
 	struct hvlab_vcpu_stats *st = &vcpu->stats;

@@ -287,6 +287,7 @@ int hvlab_handle_rdmsr(struct hvlab_vcpu *vcpu)
 	/* The CPU gives no qualification: the MSR's index, for traces (abi.md) */
 	vcpu->exit.qualification = (u32)vcpu->gprs[GPR_RCX];
 	if (msr_read(vcpu, vcpu->gprs[GPR_RCX], &value)) {
+		hvlab_stats_count_msr_gp(vcpu, vcpu->gprs[GPR_RCX], false);
 		hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_GP, true, 0);
 		return 1;
 	}
@@ -309,6 +310,7 @@ int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu)
 	if (ret == -ENOENT)
 		ret = msr_write(vcpu, index, value);
 	if (ret) {
+		hvlab_stats_count_msr_gp(vcpu, index, true);
 		hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_GP, true, 0);
 		return 1;
 	}

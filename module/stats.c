@@ -54,6 +54,7 @@ static const struct stat_def vcpu_stats[] = {
 	VCPU_STAT(coalesced_bytes, BYTES, CUMULATIVE),
 	VCPU_STAT(vm_launches, COUNT, CUMULATIVE),
 	VCPU_STAT(vmcs_remote_clears, COUNT, CUMULATIVE),
+	VCPU_STAT(msr_gp_other, COUNT, CUMULATIVE),
 };
 
 /* The per-reason triples, one for each reason the SDM names. */
@@ -82,9 +83,42 @@ static unsigned int named_reasons(void)
 	return n;
 }
 
-static unsigned int vcpu_stat_count(void)
+/* The fixed statistics, then one for each MSR refused so far */
+static unsigned int vcpu_stat_fixed(void)
 {
 	return ARRAY_SIZE(vcpu_stats) + ARRAY_SIZE(reason_stats) * named_reasons();
+}
+
+static unsigned int vcpu_stat_count(const struct hvlab_vcpu *vcpu)
+{
+	return vcpu_stat_fixed() + smp_load_acquire(&vcpu->stats.msr_gp_slots);
+}
+
+/*
+ * A RDMSR or WRMSR of @index refused with #GP: counted by MSR, so that
+ * "hvctl run --stats" names the MSRs a guest wanted (rdmsr_gp.0x179).
+ * Slots are taken in order and never freed; the count of slots in use
+ * is published after the slot, for debugfs readers.
+ */
+void hvlab_stats_count_msr_gp(struct hvlab_vcpu *vcpu, u32 index, bool write)
+{
+	struct hvlab_vcpu_stats *s = &vcpu->stats;
+	u64 key = index | (u64)write << 32;
+	u32 i;
+
+	for (i = 0; i < s->msr_gp_slots; i++) {
+		if (s->msr_gp_key[i] == key) {
+			s->msr_gp_count[i]++;
+			return;
+		}
+	}
+	if (i == HVLAB_MSR_GP_SLOTS) {
+		s->msr_gp_other++;
+		return;
+	}
+	s->msr_gp_key[i] = key;
+	s->msr_gp_count[i] = 1;
+	smp_store_release(&s->msr_gp_slots, i + 1);
 }
 
 /*
@@ -97,6 +131,17 @@ static u64 vcpu_stat(const struct hvlab_vcpu *vcpu, unsigned int i, struct hvlab
 	const u8 *base = (const u8 *)&vcpu->stats;
 	unsigned int reason = 0;
 
+	if (i >= vcpu_stat_fixed()) {
+		u64 key = vcpu->stats.msr_gp_key[i - vcpu_stat_fixed()];
+
+		if (desc) {
+			snprintf(desc->name, sizeof(desc->name), "%s.0x%x",
+				 key >> 32 ? "wrmsr_gp" : "rdmsr_gp", (u32)key);
+			desc->unit = HVLAB_STAT_UNIT_COUNT;
+			desc->kind = HVLAB_STAT_CUMULATIVE;
+		}
+		return READ_ONCE(vcpu->stats.msr_gp_count[i - vcpu_stat_fixed()]);
+	}
 	if (i < ARRAY_SIZE(vcpu_stats)) {
 		def = &vcpu_stats[i];
 		if (desc)
@@ -248,7 +293,7 @@ static u64 vm_snapshot_stat_fn(const void *obj, unsigned int i, struct hvlab_sta
 
 long hvlab_vcpu_get_stats(struct hvlab_vcpu *vcpu, void __user *argp)
 {
-	return copy_stats_to_user(argp, vcpu, vcpu_stat_count(), vcpu_stat_fn);
+	return copy_stats_to_user(argp, vcpu, vcpu_stat_count(vcpu), vcpu_stat_fn);
 }
 
 long hvlab_vm_get_stats(struct hvlab_vm *vm, void __user *argp)
@@ -275,7 +320,7 @@ static int vcpu_stats_show(struct seq_file *m, void *unused)
 	unsigned int i;
 	u64 value;
 
-	for (i = 0; i < vcpu_stat_count(); i++) {
+	for (i = 0; i < vcpu_stat_count(vcpu); i++) {
 		value = vcpu_stat(vcpu, i, &desc);
 		seq_printf(m, "%s %llu\n", desc.name, value);
 	}

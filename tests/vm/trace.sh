@@ -83,6 +83,14 @@ grep -qE '^exits\.CPUID +3$' $T/out && grep -qE "^exits +$((13 + host))\$" $T/ou
 	grep -qE '^ticks\.CPUID +[1-9][0-9]* ticks$' $T/out && grep -qE '^exits_to_user +10$' $T/out
 ok $? "run --stats: the vCPU's counters for cpuid"
 
+# MSRs refused with #GP, by MSR: msr.bin's write of a PAT memory type that
+# does not exist, and its read of an MSR that does not exist
+hvctl run --stats $G/msr.bin >$T/out 2>$T/err
+grep -q "^msr ok$" $T/out && grep -qE '^wrmsr_gp\.0x277 +1$' $T/out &&
+	grep -qE '^rdmsr_gp\.0xc0011234 +1$' $T/out && [ "$(grep -c '^[rw][dr]msr_gp\.' $T/out)" = 2 ]
+ok $? "run --stats: the MSRs refused with #GP, by name (wrmsr_gp.0x277, rdmsr_gp.0xc0011234)" ||
+	sed 's/^/# /' $T/out $T/err
+
 hvctl vmcs --group guest $G/hello.bin >$T/out 2>$T/err
 grep -qE '^  GUEST_RIP +681e +0x0000000000007c00$' $T/out &&
 	grep -qE '^  VMCS_LINK_POINTER +2800 +0xffffffffffffffff$' $T/out &&
