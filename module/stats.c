@@ -91,6 +91,7 @@ static unsigned int vcpu_stat_fixed(void)
 
 static unsigned int vcpu_stat_count(const struct hvlab_vcpu *vcpu)
 {
+	/* pairs with hvlab_stats_count_msr_gp(): a slot counted is filled in */
 	return vcpu_stat_fixed() + smp_load_acquire(&vcpu->stats.msr_gp_slots);
 }
 
@@ -118,6 +119,7 @@ void hvlab_stats_count_msr_gp(struct hvlab_vcpu *vcpu, u32 index, bool write)
 	}
 	s->msr_gp_key[i] = key;
 	s->msr_gp_count[i] = 1;
+	/* the slot before its count: debugfs readers (vcpu_stat_count()) */
 	smp_store_release(&s->msr_gp_slots, i + 1);
 }
 
