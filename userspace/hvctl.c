@@ -126,6 +126,8 @@ static void usage(FILE *out)
 		"      --append CMDLINE     a Linux kernel's command line\n"
 		"      --apic, --no-apic    a local APIC or none (default: one, but for\n"
 		"                           a boot sector)\n"
+		"      --reboot             when the guest resets the PC, start it again\n"
+		"                           (run, trace; default: end with status 12)\n"
 		"  -t, --trace-json FILE    write one JSON object per VM exit to FILE\n"
 		"                           (- for stdout; the console then goes to stderr)\n"
 		"  -s, --strict             stop on an access to a port or address\n"
@@ -622,9 +624,13 @@ static int run_guest(struct session *s)
 			.it_interval = { .tv_usec = 50000 },
 		};
 
-		s->events.timeout_ns = monotonic_ns() + (uint64_t)(s->timeout * 1e9);
-		sigaction(SIGALRM, &sa, NULL);
-		setitimer(ITIMER_REAL, &it, NULL);
+		/* (armed once: with --reboot it counts over every boot) */
+		if (!s->timeout_at) {
+			s->timeout_at = monotonic_ns() + (uint64_t)(s->timeout * 1e9);
+			sigaction(SIGALRM, &sa, NULL);
+			setitimer(ITIMER_REAL, &it, NULL);
+		}
+		s->events.timeout_ns = s->timeout_at;
 	}
 	while (!s->done) {
 		ret = run_stopped(s);
@@ -1007,8 +1013,65 @@ enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
 	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE, OPT_EPT_DUMP, OPT_DIRTY_LOG,
 	OPT_HUGEPAGES, OPT_SMALL_PAGES, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
-	OPT_APIC, OPT_NO_APIC,
+	OPT_APIC, OPT_NO_APIC, OPT_REBOOT,
 };
+
+/* What makes the guest's VM, at power-on and again at each --reboot */
+struct vm_recipe {
+	enum hv_backend backend;
+	struct hv_mem_config mem;
+	const char *guest;
+	struct hv_boot_args boot;
+	int lapic;			/* --apic, --no-apic */
+	struct hvlab_intercepts intercepts;
+	struct hvlab_timer timer;
+	long coalesce_port;
+};
+
+/* The run options that live in the vCPU: 0, or STATUS_SETUP after saying why */
+static int configure_vm(struct session *s, const struct vm_recipe *r)
+{
+	if ((r->intercepts.flags || r->intercepts.exception_bitmap) &&
+	    ioctl(s->vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &r->intercepts)) {
+		fprintf(stderr, "hvctl: cannot set the intercepts: %s\n",
+			errno == EOPNOTSUPP ? "this CPU cannot intercept that" : strerror(errno));
+		return STATUS_SETUP;
+	}
+	if (r->timer.period_ns && ioctl(s->vm.vcpu_fd, HVLAB_SET_TIMER, &r->timer)) {
+		fprintf(stderr, "hvctl: cannot set the timer: %s\n", hv_strerror(errno));
+		return STATUS_SETUP;
+	}
+	if (r->coalesce_port >= 0 && hv_set_coalesced_port(&s->vm, r->coalesce_port)) {
+		fprintf(stderr, "hvctl: cannot coalesce port 0x%lx: this backend or hvlab.ko has no coalesced ring\n",
+			r->coalesce_port);
+		return STATUS_SETUP;
+	}
+	return 0;
+}
+
+/*
+ * --reboot: the guest asked for a reset (i8042, port 0xcf9), and the PC
+ * starts again: a new VM (hvlab.ko's vCPU as after RESET), the guest
+ * loaded again, and the devices' RESET line (the RTC keeps its time and
+ * CMOS memory, on the battery). 0, or STATUS_SETUP after saying why.
+ */
+static int reboot_guest(struct session *s, const struct vm_recipe *r)
+{
+	enum hv_guest_format format;
+
+	console_flush(s);
+	fprintf(stderr, "hvctl: rebooting (--reboot)\n");
+	hv_close(&s->vm);
+	if (hvctl_open_os(&s->vm, r->backend, &r->mem, r->guest, &r->boot, &format, "hvctl"))
+		return STATUS_SETUP;
+	if (hvctl_set_lapic(&s->vm, format, r->lapic, "hvctl") || configure_vm(s, r))
+		return STATUS_SETUP;
+	if (s->platform_ready)
+		hv_platform_reset(&s->platform);
+	s->done = 0;
+	s->status = 0;
+	return 0;
+}
 
 static int cmd_run(int argc, char **argv, enum run_mode mode)
 {
@@ -1022,6 +1085,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "append", required_argument, NULL, OPT_APPEND },
 		{ "apic", no_argument, NULL, OPT_APIC },
 		{ "no-apic", no_argument, NULL, OPT_NO_APIC },
+		{ "reboot", no_argument, NULL, OPT_REBOOT },
 		{ "timer", required_argument, NULL, OPT_TIMER },
 		{ "coalesce", required_argument, NULL, OPT_COALESCE },
 		{ "ept-dump", required_argument, NULL, OPT_EPT_DUMP },
@@ -1065,6 +1129,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	const char *kernel = NULL;
 	int mem_given = 0;
 	int lapic = -1;		/* --apic, --no-apic */
+	int reboot = 0;
+	struct vm_recipe recipe;
 	int64_t size;
 	struct sigaction sa = { .sa_handler = on_sigint };
 	const char *state_path = NULL, *step_only = NULL;
@@ -1093,6 +1159,9 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		case OPT_APIC:
 		case OPT_NO_APIC:
 			lapic = opt == OPT_APIC;
+			break;
+		case OPT_REBOOT:
+			reboot = 1;
 			break;
 		case OPT_HUGEPAGES:
 			mem.backing = HV_MEM_HUGETLB;
@@ -1249,6 +1318,10 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		fprintf(stderr, "hvctl: --max-exits is an option of run and trace; step stops after N exits with --count N\n");
 		return STATUS_USAGE;
 	}
+	if (reboot && step) {
+		fprintf(stderr, "hvctl: --reboot is an option of hvctl run and trace, not step\n");
+		return STATUS_USAGE;
+	}
 	if (step_only && !step) {
 		fprintf(stderr, "hvctl: %s is an option of hvctl step, not %s (try: hvctl step %s ...)\n",
 			step_only, mode_names[mode], step_only);
@@ -1318,21 +1391,11 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		fprintf(s.step_cfg.json ? stderr : stdout, "loaded %s: %s%s%s\n", guest,
 			hv_guest_format_name(format), state_path ? ", then the state in " : "",
 			state_path ? state_path : "");
-	if ((intercepts.flags || intercepts.exception_bitmap) &&
-	    ioctl(s.vm.vcpu_fd, HVLAB_SET_INTERCEPTS, &intercepts)) {
-		fprintf(stderr, "hvctl: cannot set the intercepts: %s\n",
-			errno == EOPNOTSUPP ? "this CPU cannot intercept that" : strerror(errno));
-		hv_close(&s.vm);
-		return STATUS_SETUP;
-	}
-	if (timer.period_ns && ioctl(s.vm.vcpu_fd, HVLAB_SET_TIMER, &timer)) {
-		fprintf(stderr, "hvctl: cannot set the timer: %s\n", hv_strerror(errno));
-		hv_close(&s.vm);
-		return STATUS_SETUP;
-	}
-	if (coalesce_port >= 0 && hv_set_coalesced_port(&s.vm, coalesce_port)) {
-		fprintf(stderr, "hvctl: cannot coalesce port 0x%lx: this backend or hvlab.ko has no coalesced ring\n",
-			coalesce_port);
+	recipe = (struct vm_recipe){
+		.backend = backend, .mem = mem, .guest = guest, .boot = boot, .lapic = lapic,
+		.intercepts = intercepts, .timer = timer, .coalesce_port = coalesce_port,
+	};
+	if (configure_vm(&s, &recipe)) {
 		hv_close(&s.vm);
 		return STATUS_SETUP;
 	}
@@ -1389,6 +1452,11 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	sigaction(SIGTERM, &sa, NULL);
 
 	ret = run_loop(&s);
+	while (reboot && ret == STATUS_RESET && !interrupted) {
+		ret = reboot_guest(&s, &recipe);
+		if (!ret)
+			ret = run_loop(&s);
+	}
 	if (s.timeout > 0) {
 		const struct itimerval off = { 0 };
 

@@ -44,6 +44,7 @@ struct session {
 	long stop_after;	/* vmcs --exits N: stop after N exits */
 	long max_exits;		/* run, trace --max-exits N: give up after N exits */
 	double timeout;		/* run, trace --timeout SECONDS: give up after that long */
+	uint64_t timeout_at;	/* ... at this CLOCK_MONOTONIC ns, over every --reboot */
 	struct hv_platform platform;	/* the PC's devices (userspace/platform/) */
 	int platform_ready;
 	struct hv_events events;	/* run, trace: timers, input, interrupts (vcpu_events.h) */

@@ -262,4 +262,25 @@ TEST(cmos_memory_sizes)
 	hv_platform_free(&p);
 }
 
+/*
+ * The RESET line (hvctl --reboot): the interrupt enables and flags go,
+ * the time the guest set and the CMOS memory stay (MC146818A: RESET
+ * clears PIE, AIE, UIE, SQWE and register C, nothing else)
+ */
+TEST_F(rtc, reset_keeps_the_time_and_cmos_memory)
+{
+	struct hv_platform *p = &self->p;
+
+	set_cmos(p, 0x50, 0x5a);
+	set_cmos(p, 0x0b, 0x02 | 0x40 | 0x20 | 0x10 | 0x08);	/* 24h, PIE, AIE, UIE, SQWE */
+	set_cmos(p, 0x04, 0x09);				/* 09:44 */
+	pass(&self->c, 2 * NS);
+	hv_platform_reset(p);
+	EXPECT_EQ(0x5a, cmos(p, 0x50));
+	EXPECT_EQ(0x02, cmos(p, 0x0b));
+	EXPECT_EQ(0x00, cmos(p, 0x0c));
+	EXPECT_EQ(0x09, cmos(p, 0x04));
+	EXPECT_EQ(0x44, cmos(p, 0x02));
+}
+
 TEST_HARNESS_MAIN

@@ -41,6 +41,27 @@ st=$?
 [ $st = 12 ] && grep -q "^hvctl: the guest requested a reset (i8042 command 0xfe)$" $T/err
 ok $? "run: i8042 command 0xfe ends the run as a reset, status 12 (got $st)"
 
+# --reboot: the PC starts again, CMOS memory kept (guests/elf/reboot.c);
+# a guest that resets at every boot ends by --timeout, over all its boots
+hvctl run $G/reboot64.elf >$T/out 2>$T/err
+st=$?
+[ $st = 12 ] && [ "$(cat $T/out)" = "reboot: first boot, resetting the PC" ]
+ok $? "run reboot64: the reset ends the run, status 12 (got $st)" || sed 's/^/# /' $T/out $T/err
+hvctl run --reboot $G/reboot32.elf >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && [ "$(cat $T/out)" = "$(printf 'reboot: first boot, resetting the PC\nreboot: second boot, CMOS memory kept')" ] &&
+	grep -q "^hvctl: rebooting (--reboot)$" $T/err
+ok $? "run --reboot reboot32: a second boot finds its CMOS byte, status 0 (got $st)" || sed 's/^/# /' $T/out $T/err
+hvctl run --reboot --timeout 3 $T/reset.bin >$T/out 2>$T/err
+st=$?
+n=$(grep -c "^hvctl: rebooting" $T/err)
+[ $st = 14 ] && [ "$n" -ge 2 ] && grep -q "stopped after 3 s (--timeout)" $T/err
+ok $? "run --reboot --timeout 3 on a guest that always resets: $n reboots, then the timeout's status 10 (got $st)" ||
+	tail -5 $T/err | sed 's/^/# /'
+hvctl step --reboot $T/reset.bin >$T/out 2>$T/err
+[ $? = 2 ] && grep -q "reboot is an option of hvctl run and trace" $T/err
+ok $? "step --reboot: status 2, run and trace only"
+
 # cli; 1: jmp 1b: a guest that never exits, interrupts off; and one that loops on CPUID (kernel-handled exits)
 printf '\xfa\xeb\xfe' > $T/spin_cli.bin
 printf '\x0f\xa2\xeb\xfc' > $T/cpuid_loop.bin

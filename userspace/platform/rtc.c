@@ -38,6 +38,7 @@ enum { SECONDS, SECONDS_ALARM, MINUTES, MINUTES_ALARM, HOURS, HOURS_ALARM, DAY_O
 #define B_PIE		0x40
 #define B_AIE		0x20
 #define B_UIE		0x10
+#define B_SQWE		0x08
 #define B_DM_BINARY	0x04
 #define B_24H		0x02
 #define C_IRQF		0x80
@@ -334,10 +335,24 @@ static void rtc_store_memory_sizes(struct rtc *r)
 	r->cmos[CPUS_LESS_ONE] = r->dev.platform->config.cpus - 1;
 }
 
+/*
+ * The RESET line (a reboot): the datasheet's RESET clears PIE, AIE, UIE
+ * and SQWE in register B and the flags in C; the time and the CMOS
+ * memory, on the battery, stay.
+ */
 static void rtc_reset(struct hv_device *dev)
 {
 	struct rtc *r = (struct rtc *)dev;
 
+	rtc_update_flags(r);
+	r->cmos[REG_B] &= ~(B_PIE | B_AIE | B_UIE | B_SQWE);
+	r->flags = 0;
+	r->index = 0;
+}
+
+/* Power on: the battery's first day, the host's date and time */
+static void rtc_power_on(struct rtc *r)
+{
 	memset(r->cmos, 0, sizeof(r->cmos));
 	r->cmos[REG_A] = A_DV_NORMAL | 0x06;	/* running, 1024 Hz periodic rate */
 	r->cmos[REG_B] = B_24H;			/* BCD, 24-hour, no interrupts */
@@ -346,7 +361,7 @@ static void rtc_reset(struct hv_device *dev)
 	r->offset_ns = 0;
 	r->flags = 0;
 	r->checked_wall = guest_ns(r);
-	r->checked_mono = hv_platform_now(dev->platform);
+	r->checked_mono = hv_platform_now(r->dev.platform);
 	rtc_store_time(r, (time_t)(guest_ns(r) / NS));
 	rtc_store_memory_sizes(r);
 }
@@ -377,7 +392,7 @@ static struct hv_device *rtc_create(struct hv_platform *p)
 		return NULL;
 	r->dev.ops = &rtc_ops;
 	r->dev.platform = p;
-	rtc_reset(&r->dev);
+	rtc_power_on(r);
 	if (hv_bus_claim(&p->bus, HV_SPACE_PIO, RTC_INDEX, 2, &r->dev)) {
 		free(r);
 		return NULL;
