@@ -44,7 +44,8 @@ MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
 	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
 	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c userspace/walk2d.c \
-	    userspace/loaders/linux.c
+	    userspace/loaders/raw.c userspace/loaders/elf.c userspace/loaders/linux.c \
+	    userspace/loaders/flat.c userspace/loaders/file.c
 # compiled once into a static library that hvctl and every test links
 LIBHVLAB := $(B)/lib/libhvlab.a
 LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))

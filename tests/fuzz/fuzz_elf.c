@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_elf.c - libFuzzer harness for hvctl's guest loaders
- * (userspace/libhvlab.c, compiled unchanged): hv_load_elf() for input
+ * (userspace/loaders/elf.c and raw.c, compiled unchanged): hv_load_elf() for input
  * that starts with the ELF magic, hv_load_raw() for anything else, as
  * hv_load_file() picks. Guest RAM is a 2 MiB buffer.
  *

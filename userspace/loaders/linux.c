@@ -65,10 +65,6 @@
 /* The GDT the protocol asks for: __BOOT_CS 0x10 and __BOOT_DS 0x18, flat */
 #define BOOT_CS			0x10
 #define BOOT_DS			0x18
-#define AR_CODE64		0xa09bu
-#define AR_CODE32		0xc09bu
-#define AR_DATA			0xc093u
-#define AR_TSS_BUSY		0x008bu
 
 static uint16_t get16(const uint8_t *p, size_t off)
 {
@@ -158,10 +154,10 @@ static int linux_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
 	};
 
 	memset(gdt, 0, 8 * 8);
-	gdt[BOOT_CS / 8] = hv_gdt_descriptor(0, 0xfffff, long_mode ? AR_CODE64 : AR_CODE32);
-	gdt[BOOT_DS / 8] = hv_gdt_descriptor(0, 0xfffff, AR_DATA);
+	gdt[BOOT_CS / 8] = hv_gdt_descriptor(0, 0xfffff, long_mode ? HV_AR_CODE64 : HV_AR_CODE32);
+	gdt[BOOT_DS / 8] = hv_gdt_descriptor(0, 0xfffff, HV_AR_DATA);
 	/* VM entry wants a usable TR (SDM 27.3.1.2): a TSS nobody uses */
-	gdt[HV_SEL_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, AR_TSS_BUSY);
+	gdt[HV_SEL_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, HV_AR_TSS_BUSY);
 	memset(vm->mem + HV_TSS_ADDR, 0, 0x68);
 	return hv_enter_flat_mode(vm, &e);
 }

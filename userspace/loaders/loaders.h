@@ -1,8 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * loaders.h - the guest formats that carry an operating system, one file
- * each: the Linux x86 boot protocol (linux.c). hv_load_file() picks the
- * format from the file; the raw and ELF guests stay in libhvlab.c.
+ * loaders.h - the guest formats, one file each: a boot sector (raw.c), a
+ * static ELF (elf.c), the Linux x86 boot protocol (linux.c); the flat
+ * protected or long mode the last two hand over in (flat.c); and
+ * hv_load_file(), which picks the format from the file (file.c). Their
+ * functions are declared in libhvlab.h, which the tests use; this header
+ * has what the loaders share.
  */
 #ifndef HV_LOADERS_H
 #define HV_LOADERS_H
@@ -10,6 +13,12 @@
 #include <stddef.h>
 
 #include "libhvlab.h"
+
+/* VMX access rights (SDM 25.4.1) of the flat segments a loader hands over */
+#define HV_AR_CODE32	0xc09bu		/* G, D, P, S, execute/read, accessed */
+#define HV_AR_CODE64	0xa09bu		/* G, L, P, S, execute/read, accessed */
+#define HV_AR_DATA	0xc093u		/* G, B, P, S, read/write, accessed */
+#define HV_AR_TSS_BUSY	0x008bu		/* P, busy 32/64-bit TSS */
 
 /* Documentation/arch/x86/boot.rst: the zero page and the setup header in it */
 #define HV_LINUX_ZERO_PAGE	0x10000ULL	/* struct boot_params */
