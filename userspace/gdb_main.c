@@ -40,6 +40,7 @@
 
 #include "gdbstub.h"
 #include "hvctl.h"
+#include "loaders/loaders.h"
 #include "walk_print.h"
 
 #define GDB_DEFAULT_PORT	1234
@@ -444,7 +445,8 @@ static int accept_gdb(int port)
 static void gdb_usage(FILE *out)
 {
 	fprintf(out,
-		"usage: hvctl gdb [--port N] [--mem SIZE] [--raw-console] GUEST\n"
+		"usage: hvctl gdb [--port N] [--mem SIZE] [--raw-console]\n"
+		"                 [--initrd FILE] [--append CMDLINE] {GUEST | --kernel FILE}\n"
 		"Load GUEST stopped at its first instruction and serve the GDB remote\n"
 		"protocol on 127.0.0.1:N (default %d) for one gdb:\n"
 		"  gdb GUEST.elf -ex 'target remote 127.0.0.1:%d'\n"
@@ -460,6 +462,9 @@ int hv_gdb_main(int argc, char **argv)
 		{ "port", required_argument, NULL, 'p' },
 		{ "mem", required_argument, NULL, 'm' },
 		{ "raw-console", no_argument, NULL, 'R' },
+		{ "kernel", required_argument, NULL, 'k' },
+		{ "initrd", required_argument, NULL, 'I' },
+		{ "append", required_argument, NULL, 'A' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -474,7 +479,9 @@ int hv_gdb_main(int argc, char **argv)
 	struct hv_mem_config mem = { .size = HV_DEFAULT_MEM };
 	struct hvlab_vmx_caps caps;
 	int64_t size;
-	const char *guest;
+	const char *guest, *kernel = NULL;
+	struct hv_boot_args boot = { 0 };
+	int mem_given = 0;
 	long port = GDB_DEFAULT_PORT;
 	char *end;
 	int opt, ret;
@@ -494,6 +501,16 @@ int hv_gdb_main(int argc, char **argv)
 			mem.size = size;
 			if (size < 0)
 				return STATUS_USAGE;
+			mem_given = 1;
+			break;
+		case 'k':
+			kernel = optarg;
+			break;
+		case 'I':
+			boot.initrd = optarg;
+			break;
+		case 'A':
+			boot.cmdline = optarg;
 			break;
 		case 'R':
 			gs.s.raw_console = 1;
@@ -506,14 +523,24 @@ int hv_gdb_main(int argc, char **argv)
 			return STATUS_USAGE;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "hvctl gdb: give exactly one GUEST file (try: hvctl gdb --port 1234 guests/hello64.elf)\n");
+	if (optind != argc - !kernel) {
+		fprintf(stderr, kernel ? "hvctl gdb: --kernel FILE takes no GUEST file besides\n" :
+			"hvctl gdb: give exactly one GUEST file (try: hvctl gdb --port 1234 guests/hello64.elf)\n");
 		return STATUS_USAGE;
 	}
-	guest = argv[optind];
+	guest = kernel ? kernel : argv[optind];
+	/* A Linux kernel gets 256M unless told, as with hvctl run */
+	if (!mem_given && !hv_guess_format(guest, &format) && format == HV_GUEST_LINUX64)
+		mem.size = HV_LINUX_DEFAULT_MEM;
 
-	if (hvctl_open_guest(vm, HV_BACKEND_HVLAB, &mem, guest, &format, "hvctl gdb"))
+	if (hvctl_open_os(vm, HV_BACKEND_HVLAB, &mem, guest, &boot, &format, "hvctl gdb"))
 		return STATUS_SETUP;
+	if ((boot.initrd || boot.cmdline) && format != HV_GUEST_LINUX64 && format != HV_GUEST_LINUX32) {
+		fprintf(stderr, "hvctl gdb: --initrd and --append are for a Linux kernel (a bzImage); %s is %s\n",
+			guest, hv_guest_format_name(format));
+		hv_close(vm);
+		return STATUS_USAGE;
+	}
 	if (hvctl_set_lapic(vm, format, -1, "hvctl gdb")) {
 		hv_close(vm);
 		return STATUS_SETUP;

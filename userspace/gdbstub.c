@@ -1132,7 +1132,9 @@ int hv_gdb_init(struct hv_gdb *g, struct hv_vm *vm, enum hv_guest_format format,
 	g->vm = vm;
 	g->ops = ops;
 	g->priv = priv;
-	if (format == HV_GUEST_ELF64) {
+	int is64 = format == HV_GUEST_ELF64 || format == HV_GUEST_LINUX64;
+
+	if (is64) {
 		g->regs = regs64;
 		g->nregs = sizeof(regs64) / sizeof(regs64[0]);
 	} else {
@@ -1140,8 +1142,8 @@ int hv_gdb_init(struct hv_gdb *g, struct hv_vm *vm, enum hv_guest_format format,
 		g->nregs = sizeof(regs32) / sizeof(regs32[0]);
 	}
 	/* i8086: gdb disassembles a boot sector as 16-bit code */
-	g->xml = build_target_xml(g->regs, g->nregs, format == HV_GUEST_ELF64 ? "i386:x86-64" :
-				  format == HV_GUEST_ELF32 ? "i386" : "i8086");
+	g->xml = build_target_xml(g->regs, g->nregs, is64 ? "i386:x86-64" :
+				  format == HV_GUEST_RAW16 ? "i8086" : "i386");
 	return g->xml ? 0 : -1;
 }
 

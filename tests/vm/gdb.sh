@@ -26,10 +26,10 @@ if ! command -v gdb >/dev/null; then
 fi
 ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
 
-# start_stub GUEST: hvctl gdb in the background, once it listens
+# start_stub [OPTIONS] GUEST: hvctl gdb in the background, once it listens
 start_stub() {
 	rm -f $T/hv.out $T/hv.err
-	hvctl gdb --port $PORT "$1" >$T/hv.out 2>$T/hv.err &
+	hvctl gdb --port $PORT "$@" >$T/hv.out 2>$T/hv.err &
 	stub=$!
 	until grep -q "waiting for gdb" $T/hv.err || ! kill -0 $stub 2>/dev/null; do
 		sleep 0.05
@@ -199,6 +199,21 @@ sed -n '/^@step/,$p' $T/gdb.out | grep -q '^\$[0-9]* = 1$'
 ok $? "real mode: stepi moves eip forward"
 [ $st = 0 ] && has $T/hv.out "Hello from an hvlab guest!" && has $T/hv.err "detached"
 ok $? "real mode: after detach the guest runs to its end: greeting, status 0 (got $st)"
+
+# --- a Linux kernel by the boot protocol: --kernel, --initrd, --append ---
+printf 'the initrd\n' >$T/initrd
+start_stub --kernel $G/fake_linux.bin --initrd $T/initrd --append "console=ttyS0 -- echo hi"
+gdb -batch -nx -ex "target remote 127.0.0.1:$PORT" \
+	-ex 'show architecture' -ex 'echo @entry\n' -ex 'p/x $rip' -ex 'p/x $rsi' \
+	-ex 'continue' >$T/gdb.out 2>&1
+wait $stub
+st=$?
+has $T/gdb.out 'currently "i386:x86-64"' && sed -n '/^@entry/,$p' $T/gdb.out | grep -q '^\$1 = 0x100200$' &&
+	sed -n '/^@entry/,$p' $T/gdb.out | grep -q '^\$2 = 0x10000$'
+ok $? "gdb --kernel: x86-64, stopped at the bzImage's 64-bit entry (0x100200), rsi the zero page" ||
+	sed 's/^/# /' $T/gdb.out $T/hv.err
+[ $st = 1 ] && has $T/hv.out "fake_linux: command line: console=ttyS0 -- echo hi" && has $T/hv.out "fake_linux: initrd: the initrd"
+ok $? "gdb --kernel --initrd --append: the kernel sees its command line and initrd, status as with run (got $st)"
 
 echo "1..$n"
 exit $fail
