@@ -41,8 +41,8 @@ STATIC := -static
 
 MODULE_SRCS := $(wildcard module/*.c module/*.h module/*.S) Kbuild \
 	       $(wildcard include/uapi/*.h)
-LIB_SRCS := userspace/libhvlab.c userspace/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
-	    userspace/entry_check.c userspace/guest_mem.c userspace/json.c userspace/state.c \
+LIB_SRCS := userspace/lib/libhvlab.c userspace/lib/kvm_backend.c userspace/decode.c userspace/vmcs_image.c \
+	    userspace/entry_check.c userspace/lib/guest_mem.c userspace/json.c userspace/state.c \
 	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c userspace/walk2d.c \
 	    userspace/loaders/raw.c userspace/loaders/elf.c userspace/loaders/linux.c \
 	    userspace/loaders/flat.c userspace/loaders/file.c
@@ -53,7 +53,7 @@ LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 PLATFORM_SRCS := $(wildcard userspace/platform/*.c)
 HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
 	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c \
-	      userspace/ept_print.c userspace/walk_print.c userspace/vcpu_events.c $(PLATFORM_SRCS)
+	      userspace/ept_print.c userspace/walk_print.c userspace/lib/vcpu_events.c $(PLATFORM_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
 # as NAME32.elf and NAME64.elf, except those that only make sense in one.
@@ -109,13 +109,13 @@ PREFIX ?= /usr/local
 install: $(B)/bin/hvctl
 	install -D -m 0755 $(B)/bin/hvctl $(DESTDIR)$(PREFIX)/bin/hvctl
 	install -D -m 0644 docs/hvctl.1 $(DESTDIR)$(PREFIX)/share/man/man1/hvctl.1
-$(B)/lib/%.o: userspace/%.c $(wildcard userspace/*.h userspace/loaders/*.h include/uapi/*.h)
+$(B)/lib/%.o: userspace/%.c $(wildcard userspace/*.h userspace/lib/*.h userspace/loaders/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -c -o $@ $<
 $(LIBHVLAB): $(LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h userspace/platform/*.h userspace/loaders/*.h include/uapi/*.h)
+$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h userspace/lib/*.h userspace/platform/*.h userspace/loaders/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS) $(LIBHVLAB) -lcapstone
 
@@ -125,7 +125,7 @@ $(B)/bin/minicontainer: userspace/minicontainer.c userspace/lab.h
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $<
 
 # Lab 9's timing of the crossings into the host (userspace/crossings.c)
-$(B)/bin/crossings: userspace/crossings.c $(LIBHVLAB) $(wildcard userspace/*.h include/uapi/*.h)
+$(B)/bin/crossings: userspace/crossings.c $(LIBHVLAB) $(wildcard userspace/*.h userspace/lib/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(STATIC) -o $@ $< $(LIBHVLAB)
 
@@ -157,7 +157,7 @@ $(B)/guests/%64.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h inclu
 		-T guests/lib/guest.ld -o $@ $(GUEST_LIB_SRCS) $<
 
 tests: $(VM_TESTS) $(HOST_TESTS)
-$(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIBHVLAB) $(wildcard userspace/*.h include/uapi/*.h) | $(KSELFTEST)
+$(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIBHVLAB) $(wildcard userspace/*.h userspace/lib/*.h include/uapi/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace $(STATIC) -pthread \
 		-o $@ $< $(LIBHVLAB)
@@ -169,7 +169,7 @@ $(B)/tests/%32: tests/vm32/%.c $(wildcard include/uapi/*.h)
 		-idirafter /usr/include/x86_64-linux-gnu -nostdlib -static -Wl,-m,elf_i386 \
 		-Wl,--build-id=none -o $@ $<
 
-$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard tests/host/*.h userspace/*.h userspace/platform/*.h) | $(KSELFTEST)
+$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard tests/host/*.h userspace/*.h userspace/lib/*.h userspace/platform/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
 		-o $@ $< $(filter-out $(LIB_SRCS),$(HOST_TEST_SRCS)) $(LIBHVLAB)
@@ -256,7 +256,7 @@ FUZZ_CFLAGS := -g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_OBJS := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(HOST_TEST_SRCS))
 fuzzers: $(FUZZERS)
-$(B)/fuzz/obj/%.o: %.c $(wildcard userspace/*.h include/uapi/*.h module/insn.h)
+$(B)/fuzz/obj/%.o: %.c $(wildcard userspace/*.h userspace/lib/*.h include/uapi/*.h module/insn.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 $(FUZZERS): $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)

@@ -23,7 +23,7 @@
 #include <unistd.h>
 #include <x86intrin.h>
 
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 #define ROUNDS		1001
 #define RESULT_PORT	0x98	/* guests/elf/crossings.c */

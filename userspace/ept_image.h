@@ -9,7 +9,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 /* EPT entry bits (SDM 29.3.2) */
 #define HV_EPT_READ		(UINT64_C(1) << 0)

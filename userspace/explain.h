@@ -6,7 +6,7 @@
 #ifndef HV_EXPLAIN_H
 #define HV_EXPLAIN_H
 
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 /* hvctl explain [OPTIONS] GUEST: argv[0] is "explain". Returns an exit status. */
 int hv_cmd_explain(int argc, char **argv);

@@ -8,7 +8,7 @@
 #include <string.h>
 
 #include "fpu_image.h"
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 unsigned int hv_fpu_ymm_offset(void)
 {

@@ -27,7 +27,7 @@
 #include <string.h>
 
 #include "gdbstub.h"
-#include "guest_mem.h"
+#include "lib/guest_mem.h"
 #include "hvctl.h"
 
 #define GDB_SIGINT		2	/* gdb's signal numbers */

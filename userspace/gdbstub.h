@@ -16,7 +16,7 @@
 #include <stdint.h>
 #include <sys/types.h>
 
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 #define GDB_PACKET_SIZE		0x4000	/* what qSupported offers */
 #define GDB_MAX_BREAKPOINTS	64

@@ -9,10 +9,10 @@
 #include <signal.h>
 #include <stdio.h>
 
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 #include "platform/platform.h"
 #include "step.h"
-#include "vcpu_events.h"
+#include "lib/vcpu_events.h"
 
 struct hv_tracer;
 

@@ -10,7 +10,7 @@
 #include <strings.h>
 
 #include "json.h"
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 #include "state.h"
 #include "vmcs_image.h"
 

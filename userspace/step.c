@@ -20,7 +20,7 @@
 #include "disasm.h"
 #include "ept_print.h"
 #include "fpu_image.h"
-#include "guest_mem.h"
+#include "lib/guest_mem.h"
 #include "hvctl.h"
 #include "state.h"
 #include "vmcs_image.h"

@@ -7,7 +7,7 @@
 #include <strings.h>
 #include <sys/ioctl.h>
 
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 #include "vmcs_image.h"
 
 const struct hv_vmcs_field_info hv_vmcs_fields[HV_VMCS_NFIELDS] = {

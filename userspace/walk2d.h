@@ -13,7 +13,7 @@
 
 #include <stdint.h>
 #include "ept_image.h"
-#include "guest_mem.h"
+#include "lib/guest_mem.h"
 
 enum hv_ept_result {
 	HV_EPT_MAPPED,			/* a leaf with a host page */

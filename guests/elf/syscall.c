@@ -20,7 +20,7 @@
 #define MSR_CSTAR	0xc0000083
 #define MSR_SFMASK	0xc0000084
 #define EFER_SCE	1
-#define SEL_CODE64	0x18	/* hvctl's GDT (userspace/libhvlab.h) */
+#define SEL_CODE64	0x18	/* hvctl's GDT (userspace/lib/libhvlab.h) */
 #define SEL_DATA	0x10
 #define RFLAGS_AC	(1ul << 18)
 #define RFLAGS_DF	(1ul << 10)

@@ -2,7 +2,7 @@
 /*
  * entry.S - where a C guest starts. hvctl has already set up what a tiny
  * OS loader would: flat 4 GiB segments, a stack, and in long mode paging
- * with an identity map (userspace/libhvlab.c). All that is left is to
+ * with an identity map (userspace/loaders/elf.c). All that is left is to
  * call main() and turn its return value into the end of the run.
  */
 #define EXIT_PORT 0xf4

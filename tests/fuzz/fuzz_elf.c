@@ -16,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 #define MEM_SIZE	(2u << 20)
 

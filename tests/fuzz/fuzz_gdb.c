@@ -2,7 +2,7 @@
 /*
  * fuzz_gdb.c - libFuzzer harness for hvctl gdb's protocol side
  * (userspace/gdbstub.c, linked unchanged) with the real page walker
- * (userspace/guest_mem.c) on a 2 MiB guest RAM image.
+ * (userspace/lib/guest_mem.c) on a 2 MiB guest RAM image.
  *
  * Input: one configuration byte, then what gdb sends. The byte picks
  * the guest (bits 1:0: a boot sector, ELF32 with paging off, or ELF64

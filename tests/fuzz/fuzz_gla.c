@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_gla.c - libFuzzer harness for hvctl's guest page-table walker
- * (userspace/guest_mem.c, compiled unchanged): hv_gla_translate() and
+ * (userspace/lib/guest_mem.c, compiled unchanged): hv_gla_translate() and
  * hv_gla_read() with fuzzed CR0, CR4, EFER, CR3 and page tables.
  *
  * Input: CR0, CR4, EFER, CR3 and a linear address (8 bytes each, little
@@ -21,8 +21,8 @@
 #include <string.h>
 #include <sys/mman.h>
 
-#include "guest_mem.h"
-#include "libhvlab.h"
+#include "lib/guest_mem.h"
+#include "lib/libhvlab.h"
 
 #define MEM_SIZE	(HV_HIGH_RAM_START + 0x10000)	/* 640K, the hole, 64K */
 #define HEADER		(5 * 8 + 2)

@@ -10,7 +10,7 @@
 
 #include "kselftest_harness.h"
 #include "fpu_image.h"
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 #define YMM_OFFSET	576	/* CPUID.(EAX=0xD,ECX=2).EBX on every CPU so far */
 

@@ -1,15 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * guest_mem.c - host-side tests of hvctl's guest page-table walker
- * (userspace/guest_mem.c): page tables built in a buffer laid out like
+ * (userspace/lib/guest_mem.c): page tables built in a buffer laid out like
  * guest RAM, then linear addresses translated and read through them.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "kselftest_harness.h"
-#include "guest_mem.h"
-#include "libhvlab.h"
+#include "lib/guest_mem.h"
+#include "lib/libhvlab.h"
 
 #define MEM	(4u << 20)
 #define P	0x1ULL		/* present */

@@ -4,7 +4,7 @@
 #include <stddef.h>
 
 #include "kselftest_harness.h"
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 TEST(parse_size)
 {

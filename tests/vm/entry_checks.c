@@ -22,7 +22,7 @@
 #include <string.h>
 #include <sys/ioctl.h>
 
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 #include "decode.h"
 #include "entry_check.h"
 #include "vmcs_image.h"

@@ -30,7 +30,7 @@
 #include <time.h>
 
 #include "decode.h"
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 #include "../../include/uapi/hvlab_exit_reasons.h"
 
 #define BUDGET		64		/* exits per guest */

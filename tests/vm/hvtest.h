@@ -24,7 +24,7 @@
 #include <unistd.h>
 
 #include "kselftest_harness.h"
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 #include "decode.h"
 #include "../../include/uapi/hvlab_exit_reasons.h"
 

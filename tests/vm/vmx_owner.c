@@ -14,7 +14,7 @@
 
 #include "hvtest.h"
 #include "fpu_image.h"
-#include "kvm_backend.h"
+#include "lib/kvm_backend.h"
 
 #define KVM_DIR "/lib/modules/kvm/"
 

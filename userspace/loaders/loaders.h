@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 
-#include "libhvlab.h"
+#include "lib/libhvlab.h"
 
 /* VMX access rights (SDM 25.4.1) of the flat segments a loader hands over */
 #define HV_AR_CODE32	0xc09bu		/* G, D, P, S, execute/read, accessed */

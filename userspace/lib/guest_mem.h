@@ -11,7 +11,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../include/uapi/hvlab.h"
+#include "../../include/uapi/hvlab.h"
 
 struct hv_vm;
 

@@ -12,7 +12,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
-#include "../include/uapi/hvlab.h"
+#include "../../include/uapi/hvlab.h"
 
 #define HV_LOW_RAM_END		0xa0000ULL	/* end of conventional memory */
 #define HV_HIGH_RAM_START	0x100000ULL	/* 1 MiB */
