@@ -54,9 +54,9 @@ st=$?
 ok $? "run --reboot reboot32: a second boot finds its CMOS byte, status 0 (got $st)" || sed 's/^/# /' $T/out $T/err
 hvctl run --reboot --timeout 3 $T/reset.bin >$T/out 2>$T/err
 st=$?
-n=$(grep -c "^hvctl: rebooting" $T/err)
-[ $st = 14 ] && [ "$n" -ge 2 ] && grep -q "stopped after 3 s (--timeout)" $T/err
-ok $? "run --reboot --timeout 3 on a guest that always resets: $n reboots, then the timeout's status 10 (got $st)" ||
+reboots=$(grep -c "^hvctl: rebooting" $T/err)
+[ $st = 14 ] && [ "$reboots" -ge 2 ] && grep -q "stopped after 3 s (--timeout)" $T/err
+ok $? "run --reboot --timeout 3 on a guest that always resets: $reboots reboots, then the timeout's status 14 (got $st)" ||
 	tail -5 $T/err | sed 's/^/# /'
 hvctl step --reboot $T/reset.bin >$T/out 2>$T/err
 [ $? = 2 ] && grep -q "reboot is an option of hvctl run and trace" $T/err
