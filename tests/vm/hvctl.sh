@@ -52,11 +52,11 @@ st=$?
 [ $st = 0 ] && [ "$(cat $T/out)" = "$(printf 'reboot: first boot, resetting the PC\nreboot: second boot, CMOS memory kept')" ] &&
 	grep -q "^hvctl: rebooting (--reboot)$" $T/err
 ok $? "run --reboot reboot32: a second boot finds its CMOS byte, status 0 (got $st)" || sed 's/^/# /' $T/out $T/err
-hvctl run --reboot --timeout 3 $T/reset.bin >$T/out 2>$T/err
+hvctl run --reboot --timeout 0.1 $T/reset.bin >$T/out 2>$T/err
 st=$?
 reboots=$(grep -c "^hvctl: rebooting" $T/err)
-[ $st = 14 ] && [ "$reboots" -ge 2 ] && grep -q "stopped after 3 s (--timeout)" $T/err
-ok $? "run --reboot --timeout 3 on a guest that always resets: $reboots reboots, then the timeout's status 14 (got $st)" ||
+[ $st = 14 ] && [ "$reboots" -ge 2 ] && grep -q "stopped after 0.1 s (--timeout)" $T/err
+ok $? "run --reboot --timeout 0.1 on a guest that always resets: $reboots reboots, then the timeout's status 14 (got $st)" ||
 	tail -5 $T/err | sed 's/^/# /'
 hvctl step --reboot $T/reset.bin >$T/out 2>$T/err
 [ $? = 2 ] && grep -q "reboot is an option of hvctl run and trace" $T/err
