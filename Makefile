@@ -45,7 +45,8 @@ LIB_SRCS := userspace/lib/libhvlab.c userspace/lib/kvm_backend.c userspace/decod
 	    userspace/entry_check.c userspace/lib/guest_mem.c userspace/json.c userspace/state.c \
 	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c userspace/walk2d.c \
 	    userspace/loaders/raw.c userspace/loaders/elf.c userspace/loaders/linux.c \
-	    userspace/loaders/flat.c userspace/loaders/file.c
+	    userspace/loaders/flat.c userspace/loaders/file.c \
+	    userspace/loaders/e820.c userspace/loaders/multiboot.c
 # compiled once into a static library that hvctl and every test links
 LIBHVLAB := $(B)/lib/libhvlab.a
 LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
@@ -65,6 +66,8 @@ ELF_GUESTS := $(foreach g,$(filter-out $(ELF_GUESTS_64_ONLY),$(ELF_GUEST_NAMES))
 GUESTS += $(ELF_GUESTS)
 # A bzImage that checks what the Linux loader promises (guests/bzimage/)
 GUESTS += $(B)/guests/fake_linux.bin
+# A multiboot kernel, as ELF and as a flat binary with the a.out kludge (guests/multiboot/)
+GUESTS += $(B)/guests/multiboot.elf $(B)/guests/multiboot_aout.img
 VM_TESTS := $(patsubst tests/vm/%.c,$(B)/tests/%,$(wildcard tests/vm/*.c))
 # 32-bit, freestanding (the lab VM has no 32-bit C library): tests/vm32/NAME.c -> NAME32
 VM_TESTS += $(patsubst tests/vm32/%.c,$(B)/tests/%32,$(wildcard tests/vm32/*.c))
@@ -155,6 +158,19 @@ $(B)/guests/%64.elf: guests/elf/%.c $(GUEST_LIB_SRCS) guests/lib/hvguest.h inclu
 	@mkdir -p $(dir $@)
 	$(CC) -m64 -mno-red-zone $(GUEST_CFLAGS) -nostdlib -static -Wl,--build-id=none \
 		-T guests/lib/guest.ld -o $@ $(GUEST_LIB_SRCS) $<
+
+# The multiboot kernel: guests/lib's console, its own entry and link script
+MB_SRCS := guests/multiboot/entry.S guests/multiboot/mbinfo.c guests/lib/lib.c
+MB_DEPS := $(MB_SRCS) guests/multiboot/multiboot.ld guests/lib/hvguest.h
+MB_BUILD = $(CC) -m32 -march=i686 $(GUEST_CFLAGS) -nostdlib -static -Wl,-m,elf_i386 \
+	-Wl,--build-id=none -T guests/multiboot/multiboot.ld
+$(B)/guests/multiboot.elf: $(MB_DEPS)
+	@mkdir -p $(dir $@)
+	$(MB_BUILD) -o $@ $(MB_SRCS)
+$(B)/guests/multiboot_aout.img: $(MB_DEPS)
+	@mkdir -p $(dir $@)
+	$(MB_BUILD) -DAOUT_KLUDGE -o $(B)/guests/multiboot_aout.elf $(MB_SRCS)
+	objcopy -O binary $(B)/guests/multiboot_aout.elf $@
 
 tests: $(VM_TESTS) $(HOST_TESTS)
 $(B)/tests/%: tests/vm/%.c tests/vm/hvtest.h $(LIBHVLAB) $(wildcard userspace/*.h userspace/lib/*.h include/uapi/*.h) | $(KSELFTEST)

@@ -446,7 +446,8 @@ static void gdb_usage(FILE *out)
 {
 	fprintf(out,
 		"usage: hvctl gdb [--port N] [--mem SIZE] [--raw-console]\n"
-		"                 [--initrd FILE] [--append CMDLINE] {GUEST | --kernel FILE}\n"
+		"                 [--initrd FILE] [--append CMDLINE] [--module FILE[,ARGS]]...\n"
+		"                 {GUEST | --kernel FILE}\n"
 		"Load GUEST stopped at its first instruction and serve the GDB remote\n"
 		"protocol on 127.0.0.1:N (default %d) for one gdb:\n"
 		"  gdb GUEST.elf -ex 'target remote 127.0.0.1:%d'\n"
@@ -465,6 +466,7 @@ int hv_gdb_main(int argc, char **argv)
 		{ "kernel", required_argument, NULL, 'k' },
 		{ "initrd", required_argument, NULL, 'I' },
 		{ "append", required_argument, NULL, 'A' },
+		{ "module", required_argument, NULL, 'M' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -512,6 +514,10 @@ int hv_gdb_main(int argc, char **argv)
 		case 'A':
 			boot.cmdline = optarg;
 			break;
+		case 'M':
+			if (hvctl_add_module(&boot, optarg, "hvctl gdb"))
+				return STATUS_USAGE;
+			break;
 		case 'R':
 			gs.s.raw_console = 1;
 			break;
@@ -529,18 +535,11 @@ int hv_gdb_main(int argc, char **argv)
 		return STATUS_USAGE;
 	}
 	guest = kernel ? kernel : argv[optind];
-	/* A Linux kernel gets 256M unless told, as with hvctl run */
-	if (!mem_given && !hv_guess_format(guest, &format) && format == HV_GUEST_LINUX64)
-		mem.size = HV_LINUX_DEFAULT_MEM;
+	if (hvctl_check_kernel(guest, &boot, mem_given, &mem, "hvctl gdb"))
+		return STATUS_USAGE;
 
 	if (hvctl_open_os(vm, HV_BACKEND_HVLAB, &mem, guest, &boot, &format, "hvctl gdb"))
 		return STATUS_SETUP;
-	if ((boot.initrd || boot.cmdline) && format != HV_GUEST_LINUX64 && format != HV_GUEST_LINUX32) {
-		fprintf(stderr, "hvctl gdb: --initrd and --append are for a Linux kernel (a bzImage); %s is %s\n",
-			guest, hv_guest_format_name(format));
-		hv_close(vm);
-		return STATUS_USAGE;
-	}
 	if (hvctl_set_lapic(vm, format, -1, "hvctl gdb")) {
 		hv_close(vm);
 		return STATUS_SETUP;

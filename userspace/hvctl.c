@@ -119,11 +119,13 @@ static void usage(FILE *out)
 		"\n"
 		"run and step options:\n"
 		"  -m, --mem SIZE           guest memory, e.g. 4M (default 4M, for a Linux\n"
-		"                           kernel 256M; max 1G)\n"
+		"                           kernel 256M, multiboot 128M; max 1G)\n"
 		"      --kernel FILE        the guest, as QEMU names it (a Linux bzImage,\n"
 		"                           or any GUEST file)\n"
 		"      --initrd FILE        a Linux kernel's initial RAM disk\n"
-		"      --append CMDLINE     a Linux kernel's command line\n"
+		"      --append CMDLINE     a Linux or multiboot kernel's command line\n"
+		"      --module FILE[,ARGS] a multiboot kernel's module, with its string\n"
+		"                           (repeatable; default RAM for one: 128M)\n"
 		"      --apic, --no-apic    a local APIC or none (default: one, but for\n"
 		"                           a boot sector)\n"
 		"      --reboot             when the guest resets the PC, start it again\n"
@@ -864,6 +866,56 @@ static int cmd_info(int argc, char **argv)
 	return 0;
 }
 
+int hvctl_check_kernel(const char *guest, const struct hv_boot_args *boot, int mem_given,
+		       struct hv_mem_config *mem, const char *prog)
+{
+	enum hv_guest_format format;
+	int linux_kernel, multiboot;
+
+	if (hv_guess_format(guest, &format))
+		return 0;	/* hv_load_file() will say why it cannot read it */
+	linux_kernel = format == HV_GUEST_LINUX64 || format == HV_GUEST_LINUX32;
+	multiboot = format == HV_GUEST_MULTIBOOT;
+	if ((boot->initrd || boot->cmdline || boot->nr_modules) && !linux_kernel && !multiboot) {
+		fprintf(stderr, "%s: --initrd, --append and --module are for a Linux kernel (a bzImage) or a multiboot kernel; %s is %s\n",
+			prog, guest, hv_guest_format_name(format));
+		return STATUS_USAGE;
+	}
+	if (boot->initrd && multiboot) {
+		fprintf(stderr, "%s: %s is a multiboot kernel: give it files with --module FILE[,ARGS], not --initrd\n",
+			prog, guest);
+		return STATUS_USAGE;
+	}
+	if (boot->nr_modules && linux_kernel) {
+		fprintf(stderr, "%s: %s is a Linux kernel: --module is for a multiboot kernel; give Linux its initramfs with --initrd FILE\n",
+			prog, guest);
+		return STATUS_USAGE;
+	}
+	if (!mem_given && linux_kernel)
+		mem->size = HV_LINUX_DEFAULT_MEM;
+	if (!mem_given && multiboot)
+		mem->size = HV_MULTIBOOT_DEFAULT_MEM;
+	return 0;
+}
+
+int hvctl_add_module(struct hv_boot_args *boot, const char *spec, const char *prog)
+{
+	static const char *modules[HV_MULTIBOOT_MAX_MODULES];
+
+	if (boot->nr_modules == HV_MULTIBOOT_MAX_MODULES) {
+		fprintf(stderr, "%s: at most %d --module files\n", prog, HV_MULTIBOOT_MAX_MODULES);
+		return STATUS_USAGE;
+	}
+	if (!*spec || *spec == ',') {
+		fprintf(stderr, "%s: --module FILE[,ARGS]: the file's name comes first (e.g. --module initrd.img,root=ram)\n",
+			prog);
+		return STATUS_USAGE;
+	}
+	modules[boot->nr_modules++] = spec;
+	boot->modules = modules;
+	return 0;
+}
+
 int hvctl_open_guest(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem_config *mem,
 		     const char *guest, enum hv_guest_format *format, const char *prog)
 {
@@ -1013,6 +1065,7 @@ enum {
 	OPT_STATE = 0x100, OPT_UNTIL, OPT_COMMANDS, OPT_SAVE_STATE, OPT_RAW_CONSOLE,
 	OPT_MAX_EXITS, OPT_TIMER, OPT_COALESCE, OPT_EPT_DUMP, OPT_DIRTY_LOG,
 	OPT_HUGEPAGES, OPT_SMALL_PAGES, OPT_TIMEOUT, OPT_KERNEL, OPT_INITRD, OPT_APPEND,
+	OPT_MODULE,
 	OPT_APIC, OPT_NO_APIC, OPT_REBOOT,
 };
 
@@ -1083,6 +1136,7 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		{ "kernel", required_argument, NULL, OPT_KERNEL },
 		{ "initrd", required_argument, NULL, OPT_INITRD },
 		{ "append", required_argument, NULL, OPT_APPEND },
+		{ "module", required_argument, NULL, OPT_MODULE },
 		{ "apic", no_argument, NULL, OPT_APIC },
 		{ "no-apic", no_argument, NULL, OPT_NO_APIC },
 		{ "reboot", no_argument, NULL, OPT_REBOOT },
@@ -1155,6 +1209,10 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 			break;
 		case OPT_APPEND:
 			boot.cmdline = optarg;
+			break;
+		case OPT_MODULE:
+			if (hvctl_add_module(&boot, optarg, "hvctl"))
+				return STATUS_USAGE;
 			break;
 		case OPT_APIC:
 		case OPT_NO_APIC:
@@ -1307,9 +1365,8 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 		return STATUS_USAGE;
 	}
 	guest = kernel ? kernel : argv[optind];
-	/* A Linux kernel's RAM, unless --mem says otherwise: 256M, as QEMU's default for it */
-	if (!mem_given && !hv_guess_format(guest, &format) && format == HV_GUEST_LINUX64)
-		mem.size = HV_LINUX_DEFAULT_MEM;
+	if (hvctl_check_kernel(guest, &boot, mem_given, &mem, "hvctl"))
+		return STATUS_USAGE;
 	if (s.timeout > 0 && step) {
 		fprintf(stderr, "hvctl: --timeout is an option of run and trace\n");
 		return STATUS_USAGE;
@@ -1371,12 +1428,6 @@ static int cmd_run(int argc, char **argv, enum run_mode mode)
 	if (hvctl_set_lapic(&s.vm, format, lapic, "hvctl")) {
 		hv_close(&s.vm);
 		return STATUS_SETUP;
-	}
-	if ((boot.initrd || boot.cmdline) && format != HV_GUEST_LINUX64 && format != HV_GUEST_LINUX32) {
-		fprintf(stderr, "hvctl: --initrd and --append are for a Linux kernel (a bzImage); %s is %s\n",
-			guest, hv_guest_format_name(format));
-		hv_close(&s.vm);
-		return STATUS_USAGE;
 	}
 	if (state_path) {
 		ret = hv_state_apply(&s.vm, &state);

@@ -63,6 +63,16 @@ int hvctl_open_os(struct hv_vm *vm, enum hv_backend backend, const struct hv_mem
 		  enum hv_guest_format *format, const char *prog);
 /* Give the vCPU hvctl's local APIC: 1 yes, 0 no, -1 unless a boot sector; 0 or -errno (said) */
 int hvctl_set_lapic(struct hv_vm *vm, enum hv_guest_format format, int want, const char *prog);
+/*
+ * Before a VM is made for @guest: the OS loader's options it takes
+ * (--initrd: Linux; --append: Linux, multiboot; --module: multiboot), and
+ * a kernel's RAM unless --mem was given (Linux 256M, multiboot 128M, as
+ * QEMU). 0, or STATUS_USAGE after saying why.
+ */
+int hvctl_check_kernel(const char *guest, const struct hv_boot_args *boot, int mem_given,
+		       struct hv_mem_config *mem, const char *prog);
+/* --module FILE[,ARGS]: add it to @boot (up to HV_MULTIBOOT_MAX_MODULES), or STATUS_USAGE */
+int hvctl_add_module(struct hv_boot_args *boot, const char *spec, const char *prog);
 /* --mem: the size in bytes, or -1 after saying what a good one is. */
 int64_t hvctl_parse_mem(const char *text, const char *prog);
 

@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * fuzz_elf.c - libFuzzer harness for hvctl's guest loaders
- * (userspace/loaders/elf.c and raw.c, compiled unchanged): hv_load_elf() for input
- * that starts with the ELF magic, hv_load_raw() for anything else, as
- * hv_load_file() picks. Guest RAM is a 2 MiB buffer.
+ * (userspace/loaders/elf.c, multiboot.c and raw.c, compiled unchanged):
+ * hv_load_multiboot() for input with a multiboot header in its first
+ * 8 KiB, hv_load_elf() for input that starts with the ELF magic,
+ * hv_load_raw() for anything else, as hv_load_file() picks. Guest RAM is
+ * a 2 MiB buffer.
  *
  * There is no vCPU (vcpu_fd is -1), so a guest that passes every check
  * gets as far as setting the registers, which fails with -EBADF: that
@@ -17,6 +19,7 @@
 #include <string.h>
 
 #include "lib/libhvlab.h"
+#include "loaders/loaders.h"
 
 #define MEM_SIZE	(2u << 20)
 
@@ -39,7 +42,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	image = malloc(size ? size : 1);
 	memcpy(image, data, size);
 
-	if (size >= SELFMAG && !memcmp(image, ELFMAG, SELFMAG)) {
+	if (hv_find_multiboot_header(image, size) >= 0) {
+		static const struct hv_boot_args args = { .cmdline = "fuzz" };
+
+		/* no vm_fd: a kernel that passes every check fails at the BIOS area's slot */
+		ret = hv_load_multiboot(&vm, image, size, "k", &args, &why);
+		assert(why && *why);
+		assert(ret == -EBADF || ret == -ENOEXEC || ret == -EFBIG);
+		if (ret == -EBADF)
+			assert(!strcmp((char *)mem + *(uint32_t *)(mem + HV_MULTIBOOT_INFO + 16), "k fuzz"));
+	} else if (size >= SELFMAG && !memcmp(image, ELFMAG, SELFMAG)) {
 		ret = hv_load_elf(&vm, image, size, &format, &why);
 		if (ret == -EBADF)
 			assert(format == HV_GUEST_ELF32 || format == HV_GUEST_ELF64);

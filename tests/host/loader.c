@@ -1,10 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-/* loader.c - host-side tests of hvctl's argument parsing and memory map. */
+/*
+ * loader.c - host-side tests of hvctl's argument parsing, memory map and
+ * loaders: ELF and multiboot, as far as they go without a vCPU.
+ */
 #include <elf.h>
 #include <stddef.h>
+#include <stdio.h>
+#include <unistd.h>
 
 #include "kselftest_harness.h"
 #include "lib/libhvlab.h"
+#include "loaders/loaders.h"
 
 TEST(parse_size)
 {
@@ -227,6 +233,247 @@ TEST(load_elf_misaligned_program_headers)
 	/* the same headers one byte short of the file: refused, not read past the end */
 	EXPECT_EQ(-ENOEXEC, hv_load_elf(&vm, file, 0x43 + sizeof(Elf64_Phdr) - 1, &format, &why));
 	EXPECT_STREQ("program headers missing or truncated", why);
+}
+
+/*
+ * A multiboot kernel with the a.out kludge (spec 3.1.3): a header at
+ * offset 0x40 of a 0x200-byte file that loads at 1 MiB, @flags extra.
+ */
+struct mb_image {
+	uint32_t pad[16];
+	uint32_t magic, flags, checksum;
+	uint32_t header_addr, load_addr, load_end_addr, bss_end_addr, entry_addr;
+	uint8_t code[0x200 - 0x60];
+};
+
+static void make_mb_kludge(struct mb_image *k, uint32_t flags)
+{
+	memset(k, 0, sizeof(*k));
+	k->magic = 0x1badb002;
+	k->flags = flags | 0x10003;
+	k->checksum = -(k->magic + k->flags);
+	k->header_addr = 0x100040;
+	k->load_addr = 0x100000;
+	k->load_end_addr = 0;			/* the rest of the file */
+	k->bss_end_addr = 0x102000;
+	k->entry_addr = 0x100060;
+	memset(k->code, 0x90, sizeof(k->code));
+}
+
+static uint32_t mem32(const unsigned char *mem, uint64_t at)
+{
+	uint32_t v;
+
+	memcpy(&v, mem + at, 4);
+	return v;
+}
+
+/* A temporary file with @text; its name in @path. 0 or -1. */
+static int temp_file(char *path, const char *text)
+{
+	ssize_t n;
+	int fd;
+
+	strcpy(path, "/tmp/hvlab-module-XXXXXX");
+	fd = mkstemp(path);
+	if (fd < 0)
+		return -1;
+	n = write(fd, text, strlen(text));
+	close(fd);
+	return n == (ssize_t)strlen(text) ? 0 : -1;
+}
+
+TEST(multiboot_header_search)
+{
+	static uint32_t image[4096];
+
+	memset(image, 0, sizeof(image));
+	EXPECT_EQ(-1, hv_find_multiboot_header(image, sizeof(image)));
+	image[100] = 0x1badb002;
+	image[101] = 0;
+	image[102] = -0x1badb002;
+	EXPECT_EQ(400, hv_find_multiboot_header(image, sizeof(image)));
+	EXPECT_EQ(-1, hv_find_multiboot_header(image, 408));	/* cut off */
+	image[102]++;						/* bad checksum */
+	EXPECT_EQ(-1, hv_find_multiboot_header(image, sizeof(image)));
+	memset(image, 0, sizeof(image));
+	image[2048] = 0x1badb002;				/* at 8 KiB: too late */
+	image[2050] = -0x1badb002;
+	EXPECT_EQ(-1, hv_find_multiboot_header(image, sizeof(image)));
+	image[2047] = 0x1badb002;				/* 12 bytes from 8188: no */
+	image[2049] = -0x1badb002;
+	EXPECT_EQ(-1, hv_find_multiboot_header(image, sizeof(image)));
+}
+
+/*
+ * The a.out kludge and everything in the information structure: the
+ * loader gets as far as the BIOS area's memory slot, which needs a VM.
+ */
+TEST(multiboot_load_kludge)
+{
+	static unsigned char mem[4 << 20];
+	struct hv_vm vm = { .vm_fd = -1, .vcpu_fd = -1, .mem = mem, .mem_size = sizeof(mem) };
+	char mod1[64], mod2[64], spec1[128];
+	const char *modules[2] = { spec1, mod2 };
+	struct hv_boot_args args = { .cmdline = "console=ttyS0 x=1", .modules = modules,
+				     .nr_modules = 2 };
+	struct mb_image k;
+	uint64_t info = HV_MULTIBOOT_INFO, mods, mmap;
+	const char *why;
+
+	ASSERT_EQ(0, temp_file(mod1, "first module\n"));
+	ASSERT_EQ(0, temp_file(mod2, "second"));
+	snprintf(spec1, sizeof(spec1), "%s,a=1,b=2", mod1);
+	make_mb_kludge(&k, 0);
+	memset(mem + 0x100000, 0xaa, 0x3000);
+	EXPECT_EQ(-EBADF, hv_load_multiboot(&vm, &k, sizeof(k), "kernel.img", &args, &why));
+	EXPECT_STREQ("cannot map the BIOS area", why);
+	/* the whole file at load_addr, the bss zeroed up to bss_end_addr */
+	EXPECT_EQ(0, memcmp(mem + 0x100000, &k, sizeof(k)));
+	EXPECT_EQ(0, mem[0x100000 + sizeof(k)]);
+	EXPECT_EQ(0, mem[0x101fff]);
+	/* the information structure */
+	EXPECT_EQ(0x24d, mem32(mem, info));		/* mem, cmdline, mods, mmap, loader name */
+	EXPECT_EQ(639, mem32(mem, info + 4));
+	EXPECT_EQ(3072, mem32(mem, info + 8));		/* 4 MiB less the first */
+	EXPECT_STREQ("kernel.img console=ttyS0 x=1", (char *)mem + mem32(mem, info + 16));
+	EXPECT_STREQ("hvctl", (char *)mem + mem32(mem, info + 64));
+	/* the memory map: 4 entries of 24 bytes, each with its size (20) before it */
+	EXPECT_EQ(96, mem32(mem, info + 44));
+	mmap = mem32(mem, info + 48);
+	EXPECT_EQ(20, mem32(mem, mmap));
+	EXPECT_EQ(0, mem32(mem, mmap + 4));
+	EXPECT_EQ(0x9fc00, mem32(mem, mmap + 12));
+	EXPECT_EQ(1, mem32(mem, mmap + 20));
+	EXPECT_EQ(0x100000, mem32(mem, mmap + 3 * 24 + 4));
+	EXPECT_EQ(3 << 20, mem32(mem, mmap + 3 * 24 + 12));
+	EXPECT_EQ(1, mem32(mem, mmap + 3 * 24 + 20));
+	/* the modules: page-aligned after the bss, their strings "FILE ARGS" */
+	EXPECT_EQ(2, mem32(mem, info + 20));
+	mods = mem32(mem, info + 24);
+	EXPECT_EQ(0x102000, mem32(mem, mods));
+	EXPECT_EQ(0x102000 + 13, mem32(mem, mods + 4));
+	EXPECT_EQ(0, memcmp(mem + 0x102000, "first module\n", 13));
+	snprintf(spec1, sizeof(spec1), "%s a=1,b=2", mod1);
+	EXPECT_STREQ(spec1, (char *)mem + mem32(mem, mods + 8));
+	EXPECT_EQ(0x103000, mem32(mem, mods + 16));
+	EXPECT_EQ(0x103006, mem32(mem, mods + 20));
+	EXPECT_STREQ(mod2, (char *)mem + mem32(mem, mods + 24));
+	unlink(mod1);
+	unlink(mod2);
+}
+
+TEST(multiboot_refusals)
+{
+	static unsigned char mem[4 << 20];
+	struct hv_vm vm = { .vm_fd = -1, .vcpu_fd = -1, .mem = mem, .mem_size = sizeof(mem) };
+	const char *missing[1] = { "/nonexistent/module" };
+	struct hv_boot_args args = { 0 };
+	unsigned char plain[64] = { 0 };
+	struct mb_image k;
+	const char *why;
+
+	make_mb_kludge(&k, 0x8);		/* a requirement nobody defined */
+	EXPECT_EQ(-ENOEXEC, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	make_mb_kludge(&k, 0);
+	k.load_addr = k.header_addr = 0x8000;	/* below 1 MiB */
+	k.header_addr += 0x40;
+	k.bss_end_addr = k.entry_addr = 0;
+	EXPECT_EQ(-EFBIG, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	make_mb_kludge(&k, 0);
+	k.bss_end_addr = 8 << 20;		/* beyond RAM */
+	EXPECT_EQ(-EFBIG, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	make_mb_kludge(&k, 0);
+	k.entry_addr = 0x100000 + sizeof(k);	/* in the bss: not loaded */
+	EXPECT_EQ(-ENOEXEC, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	EXPECT_STREQ("the multiboot header's entry_addr is not in what it loads", why);
+	make_mb_kludge(&k, 0);
+	k.header_addr = 0x200000;		/* the load would start before the file */
+	EXPECT_EQ(-ENOEXEC, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	make_mb_kludge(&k, 0);
+	k.load_end_addr = 0x100000 + sizeof(k) + 1;	/* past the end of the file */
+	EXPECT_EQ(-ENOEXEC, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	make_mb_kludge(&k, 0);
+	EXPECT_EQ(-ENOEXEC, hv_load_multiboot(&vm, &k, 0x48, "k", &args, &why));	/* fields cut off */
+	/* without the kludge it must be ELF */
+	make_mb_kludge(&k, 0);
+	k.flags = 0x3;
+	k.checksum = -(k.magic + k.flags);
+	EXPECT_EQ(-ENOEXEC, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	EXPECT_STREQ("a multiboot kernel that is not ELF needs the header's address fields (flag 16)",
+		     why);
+	EXPECT_EQ(-ENOEXEC, hv_load_multiboot(&vm, plain, sizeof(plain), "k", &args, &why));
+	/* Linux's options and bad modules */
+	make_mb_kludge(&k, 0);
+	args.initrd = "initrd.img";
+	EXPECT_EQ(-EINVAL, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	args.initrd = NULL;
+	args.modules = missing;
+	args.nr_modules = 1;
+	EXPECT_EQ(-ENOENT, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+	args.nr_modules = 33;
+	EXPECT_EQ(-E2BIG, hv_load_multiboot(&vm, &k, sizeof(k), "k", &args, &why));
+}
+
+/* A multiboot ELF: its segments at their addresses, at or above 1 MiB */
+TEST(multiboot_load_elf)
+{
+	static unsigned char mem[4 << 20];
+	struct hv_vm vm = { .vm_fd = -1, .vcpu_fd = -1, .mem = mem, .mem_size = sizeof(mem) };
+	struct hv_boot_args args = { 0 };
+	struct tiny_elf64 e;
+	uint32_t header[3] = { 0x1badb002, 0x3, -(0x1badb002 + 0x3) };
+	const char *why;
+
+	make_elf64(&e, 0x100000, 0x100000);
+	memcpy(e.code + 4, header, sizeof(header));
+	memset(mem + 0x100000, 0, 64);
+	EXPECT_EQ(-EBADF, hv_load_multiboot(&vm, &e, sizeof(e), "k", &args, &why));
+	EXPECT_EQ(0, memcmp(mem + 0x100000, e.code, sizeof(e.code)));
+	EXPECT_EQ(0x4d | 0x200, mem32(mem, HV_MULTIBOOT_INFO));
+	EXPECT_EQ(0, mem32(mem, HV_MULTIBOOT_INFO + 20));	/* no modules */
+	make_elf64(&e, 0x80000, 0x80000);			/* below 1 MiB */
+	memcpy(e.code + 4, header, sizeof(header));
+	EXPECT_EQ(-EFBIG, hv_load_multiboot(&vm, &e, sizeof(e), "k", &args, &why));
+}
+
+/* hv_load_file_args(): the multiboot header first, and options that do not fit */
+TEST(load_file_multiboot)
+{
+	static unsigned char mem[4 << 20];
+	struct hv_vm vm = { .vm_fd = -1, .vcpu_fd = -1, .mem = mem, .mem_size = sizeof(mem) };
+	const char *modules[1] = { "/nonexistent" };
+	struct hv_boot_args args = { .modules = modules, .nr_modules = 1 };
+	enum hv_guest_format format = HV_GUEST_RAW16;
+	struct tiny_elf64 e;
+	struct mb_image k;
+	char path[64];
+	const char *why;
+	FILE *f;
+
+	make_mb_kludge(&k, 0);
+	strcpy(path, "/tmp/hvlab-mb-XXXXXX");
+	ASSERT_LE(0, mkstemp(path));
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fwrite(&k, sizeof(k), 1, f);
+	fclose(f);
+	EXPECT_EQ(0, hv_guess_format(path, &format));
+	EXPECT_EQ(HV_GUEST_MULTIBOOT, format);
+	format = HV_GUEST_RAW16;
+	EXPECT_EQ(-EBADF, hv_load_file_args(&vm, path, NULL, &format, &why));
+	EXPECT_EQ(HV_GUEST_MULTIBOOT, format);
+	EXPECT_STREQ("multiboot kernel, 32-bit protected mode", hv_guest_format_name(format));
+
+	/* a plain ELF takes no --module */
+	make_elf64(&e, 0x100000, 0x100000);
+	f = fopen(path, "w");
+	ASSERT_NE(NULL, f);
+	fwrite(&e, sizeof(e), 1, f);
+	fclose(f);
+	EXPECT_EQ(-EINVAL, hv_load_file_args(&vm, path, &args, &format, &why));
+	EXPECT_STREQ("--module is for a multiboot kernel", why);
+	unlink(path);
 }
 
 TEST_HARNESS_MAIN

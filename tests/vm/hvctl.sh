@@ -159,6 +159,48 @@ st=$?
 [ $st = 2 ] && grep -q "are for a Linux kernel" $T/err
 ok $? "run --append with a boot sector: refused, status 2 (got $st)"
 
+# Multiboot v1 (userspace/loaders/multiboot.c): guests/multiboot/mbinfo.c
+# checks what the loader promised (magic, CPU state, information structure,
+# memory map against fw_cfg's RAM size, modules) and the PC's interrupts
+printf 'the first module\nand its second line\n' >$T/mod.txt
+mb_size=$(wc -c <$G/multiboot.elf | tr -d ' ')
+hvctl run --kernel $G/multiboot.elf --append "hello=world x" --module "$T/mod.txt,a=1,b" \
+	--module $G/multiboot.elf >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -qx "mbinfo: cmdline '$G/multiboot.elf hello=world x'" $T/out &&
+	grep -qx "mbinfo: magic 0x2badb002, info at 0x9000, .*" $T/out &&
+	grep -qx "mbinfo: boot loader 'hvctl'" $T/out &&
+	grep -qx "mbinfo: fw_cfg: 128 MiB of RAM, 1 CPU" $T/out &&
+	grep -qx "mbinfo: mem_lower 639 KiB, mem_upper 130048 KiB" $T/out &&
+	grep -qx "mbinfo: module 0: 37 bytes at 0x[0-9a-f]*000, string '$T/mod.txt a=1,b'" $T/out &&
+	grep -qx "mbinfo: module text: 'the first module'" $T/out &&
+	grep -qx "mbinfo: module 1: $mb_size bytes at 0x[0-9a-f]*000, string '$G/multiboot.elf'" $T/out &&
+	grep -qx "mbinfo: module 1 is an ELF file" $T/out &&
+	grep -qx "mbinfo: 10 PIT interrupts through the 8259A" $T/out &&
+	grep -qx "mbinfo: 10 local APIC timer interrupts" $T/out &&
+	grep -qx "mbinfo: ok" $T/out
+ok $? "run --kernel multiboot.elf --append --module x2: magic, info structure, memory, command line, modules, PIT, APIC timer, self-IPI (status $st)" ||
+	sed 's/^/# /' $T/out $T/err
+hvctl run --mem 8M $G/multiboot_aout.img >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -qx "mbinfo: cmdline '$G/multiboot_aout.img'" $T/out &&
+	grep -qx "mbinfo: mem_lower 639 KiB, mem_upper 7168 KiB" $T/out &&
+	grep -qx "mbinfo: 0 modules" $T/out && grep -qx "mbinfo: ok" $T/out
+ok $? "run multiboot_aout.img --mem 8M: a flat binary loaded by the header's address fields (the a.out kludge) (status $st)" ||
+	sed 's/^/# /' $T/out $T/err
+hvctl run --initrd $T/mod.txt $G/multiboot.elf >$T/out 2>$T/err
+st=$?
+[ $st = 2 ] && grep -q "give it files with --module FILE\[,ARGS\], not --initrd" $T/err
+ok $? "run --initrd with a multiboot kernel: refused, status 2 (got $st)"
+hvctl run --module $T/mod.txt $G/fake_linux.bin >$T/out 2>$T/err
+st=$?
+[ $st = 2 ] && grep -q "is a Linux kernel: --module is for a multiboot kernel" $T/err
+ok $? "run --module with a bzImage: refused, status 2 (got $st)"
+hvctl run --module /nonexistent/mod $G/multiboot.elf >$T/out 2>$T/err
+st=$?
+[ $st = 4 ] && grep -q "cannot load '$G/multiboot.elf': --module /nonexistent/mod: No such file or directory" $T/err
+ok $? "run --module with a missing file: status 4, said (got $st)" || sed 's/^/# /' $T/err
+
 hvctl run --strict $T/poll99.bin >$T/out 2>$T/err
 ok $([ $? = 8 ]; echo $?) "run --strict: stops at the first unclaimed access with status 8"
 

@@ -47,12 +47,15 @@ enum hv_guest_format {
 	HV_GUEST_ELF64,		/* ELF64 x86-64: 64-bit long mode, identity-mapped */
 	HV_GUEST_LINUX64,	/* bzImage: the boot protocol's 64-bit entry */
 	HV_GUEST_LINUX32,	/* bzImage without one: the 32-bit entry, paging off */
+	HV_GUEST_MULTIBOOT,	/* multiboot v1 kernel: 32-bit protected mode, paging off */
 };
 
 /* What an operating system's loader takes besides the kernel (QEMU's options) */
 struct hv_boot_args {
 	const char *initrd;	/* --initrd FILE: Linux's initial RAM disk */
 	const char *cmdline;	/* --append CMDLINE */
+	const char *const *modules;	/* --module FILE[,ARGS]: a multiboot kernel's */
+	unsigned int nr_modules;
 };
 
 /*
@@ -136,9 +139,15 @@ struct hv_flat_entry {
 	int long_mode;
 	uint16_t cs, ds;		/* GDT selectors */
 	uint64_t entry, rsp, rsi;
+	uint64_t rax, rbx;		/* a multiboot kernel's magic and information */
 };
 int hv_enter_flat_mode(struct hv_vm *vm, const struct hv_flat_entry *e);
 
+/*
+ * That GDT, flat: 32-bit code at HV_SEL_CODE32, data at HV_SEL_DATA,
+ * 64-bit code at HV_SEL_CODE64, and the TSS at HV_SEL_TSS
+ */
+void hv_build_flat_gdt(struct hv_vm *vm);
 /* The identity map of the low 4 GiB (2 MiB pages) at HV_PML4_ADDR, for long mode */
 void hv_build_identity_map(struct hv_vm *vm);
 /* A GDT descriptor (SDM 3.4.5) from base, 20-bit limit and VMX-format access rights */

@@ -10,28 +10,6 @@
 
 #include "loaders/loaders.h"
 
-/*
- * The GDT, TSS and (for long mode) page tables in low memory, and the
- * registers a guest finds at its entry point: what a small OS loader such
- * as GRUB's multiboot path would leave behind.
- */
-static int elf_set_cpu_state(struct hv_vm *vm, int long_mode, uint64_t entry)
-{
-	uint64_t *gdt = (uint64_t *)(vm->mem + HV_GDT_ADDR);
-	const struct hv_flat_entry e = {
-		.long_mode = long_mode, .cs = long_mode ? HV_SEL_CODE64 : HV_SEL_CODE32,
-		.ds = HV_SEL_DATA, .entry = entry, .rsp = HV_ELF_STACK_TOP,
-	};
-
-	memset(vm->mem + HV_GDT_ADDR, 0, HV_BOOT_AREA_END - HV_GDT_ADDR);
-	gdt[HV_SEL_CODE32 / 8] = hv_gdt_descriptor(0, 0xfffff, HV_AR_CODE32);
-	gdt[HV_SEL_DATA / 8] = hv_gdt_descriptor(0, 0xfffff, HV_AR_DATA);
-	gdt[HV_SEL_CODE64 / 8] = hv_gdt_descriptor(0, 0xfffff, HV_AR_CODE64);
-	/* In long mode a TSS descriptor takes two slots; the second is 0 here. */
-	gdt[HV_SEL_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, HV_AR_TSS_BUSY);
-	return hv_enter_flat_mode(vm, &e);
-}
-
 /* One PT_LOAD segment, in the width-independent form. */
 struct elf_segment {
 	uint64_t offset, paddr, filesz, memsz, flags;
@@ -109,8 +87,8 @@ bad_phdrs:
 	return -ENOEXEC;
 }
 
-int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
-		enum hv_guest_format *format, const char **why)
+int hv_elf_place(struct hv_vm *vm, const void *image, size_t size, uint64_t min_paddr,
+		 struct hv_elf_placed *placed, const char **why)
 {
 	const unsigned char *ident = image;
 	Elf32_Ehdr eh32;
@@ -118,7 +96,7 @@ int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
 	struct elf_segment segs[16];
 	unsigned int count, i;
 	int is64, entry_ok = 0, ret;
-	uint64_t entry;
+	uint64_t entry, end = 0;
 
 	*why = NULL;
 	if (size < sizeof(Elf32_Ehdr) || memcmp(ident, ELFMAG, SELFMAG)) {
@@ -152,13 +130,16 @@ int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
 	for (i = 0; i < count; i++) {
 		const struct elf_segment *seg = &segs[i];
 
-		if (!hv_gpa_is_ram(vm, seg->paddr, seg->memsz) ||
-		    seg->paddr < HV_BOOT_AREA_END) {
-			*why = "a segment's physical address is not guest RAM above 0x8000 (see --mem)";
+		if (!hv_gpa_is_ram(vm, seg->paddr, seg->memsz) || seg->paddr < min_paddr) {
+			*why = min_paddr >= HV_HIGH_RAM_START ?
+			       "a segment's physical address is not guest RAM above 1 MiB (see --mem)" :
+			       "a segment's physical address is not guest RAM above 0x8000 (see --mem)";
 			return -EFBIG;
 		}
 		if (entry >= seg->paddr && entry < seg->paddr + seg->memsz && (seg->flags & PF_X))
 			entry_ok = 1;
+		if (seg->paddr + seg->memsz > end)
+			end = seg->paddr + seg->memsz;
 	}
 	if (!entry_ok) {
 		*why = "the entry point is not in an executable segment";
@@ -170,6 +151,27 @@ int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
 		memset(vm->mem + segs[i].paddr + segs[i].filesz, 0,
 		       segs[i].memsz - segs[i].filesz);
 	}
-	*format = is64 ? HV_GUEST_ELF64 : HV_GUEST_ELF32;
-	return elf_set_cpu_state(vm, is64, entry);
+	placed->is64 = is64;
+	placed->entry = entry;
+	placed->end = end;
+	return 0;
+}
+
+int hv_load_elf(struct hv_vm *vm, const void *image, size_t size,
+		enum hv_guest_format *format, const char **why)
+{
+	struct hv_flat_entry entry = { .ds = HV_SEL_DATA, .rsp = HV_ELF_STACK_TOP };
+	struct hv_elf_placed placed;
+	int ret;
+
+	ret = hv_elf_place(vm, image, size, HV_BOOT_AREA_END, &placed, why);
+	if (ret)
+		return ret;
+	*format = placed.is64 ? HV_GUEST_ELF64 : HV_GUEST_ELF32;
+	/* the GDT, TSS and (in long mode) page tables a tiny OS loader leaves */
+	hv_build_flat_gdt(vm);
+	entry.long_mode = placed.is64;
+	entry.cs = placed.is64 ? HV_SEL_CODE64 : HV_SEL_CODE32;
+	entry.entry = placed.entry;
+	return hv_enter_flat_mode(vm, &entry);
 }

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * file.c - a guest file: read whole, its format known from its first
- * bytes (ELF magic, a bzImage's setup header, else a boot sector), and
- * handed to that format's loader.
+ * bytes (a multiboot header in the first 8 KiB, ELF magic, a bzImage's
+ * setup header, else a boot sector), and handed to that format's loader.
+ * The multiboot header comes first: a multiboot kernel is often ELF too,
+ * and wants its information structure.
  */
 #include <elf.h>
 #include <errno.h>
@@ -27,6 +29,8 @@ const char *hv_guest_format_name(enum hv_guest_format format)
 		return "Linux bzImage, 64-bit boot protocol";
 	case HV_GUEST_LINUX32:
 		return "Linux bzImage, 32-bit boot protocol";
+	case HV_GUEST_MULTIBOOT:
+		return "multiboot kernel, 32-bit protected mode";
 	}
 	return "?";
 }
@@ -83,15 +87,27 @@ int hv_load_file_args(struct hv_vm *vm, const char *path, const struct hv_boot_a
 
 	*why = NULL;
 	*format = HV_GUEST_RAW16;
+	if (!args)
+		args = &none;
 	ret = hv_read_file(path, vm->mem_size, &buf, &n, why);
 	if (ret)
 		return ret;
-	if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG))
+	if (hv_find_multiboot_header(buf, n) >= 0) {
+		*format = HV_GUEST_MULTIBOOT;
+		ret = hv_load_multiboot(vm, buf, n, path, args, why);
+	} else if (args->nr_modules) {
+		*why = "--module is for a multiboot kernel";
+		ret = -EINVAL;
+	} else if (hv_is_linux_image(buf, n)) {
+		ret = hv_load_linux(vm, buf, n, args, format, why);
+	} else if (args->initrd || args->cmdline) {
+		*why = "--initrd and --append are for a Linux or multiboot kernel";
+		ret = -EINVAL;
+	} else if (n >= SELFMAG && !memcmp(buf, ELFMAG, SELFMAG)) {
 		ret = hv_load_elf(vm, buf, n, format, why);
-	else if (hv_is_linux_image(buf, n))
-		ret = hv_load_linux(vm, buf, n, args ? args : &none, format, why);
-	else if ((ret = hv_load_raw(vm, buf, n)) == -EFBIG)
+	} else if ((ret = hv_load_raw(vm, buf, n)) == -EFBIG) {
 		*why = "larger than the 0x7c00-0x9ffff boot area";
+	}
 	free(buf);
 	return ret;
 }
@@ -104,7 +120,7 @@ int hv_load_file(struct hv_vm *vm, const char *path, enum hv_guest_format *forma
 
 int hv_guess_format(const char *path, enum hv_guest_format *format)
 {
-	unsigned char head[1024];
+	unsigned char head[HV_MULTIBOOT_SEARCH];
 	ssize_t n;
 	int fd;
 
@@ -115,7 +131,9 @@ int hv_guess_format(const char *path, enum hv_guest_format *format)
 	close(fd);
 	if (n < 0)
 		return -errno;
-	if (n >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG))
+	if (hv_find_multiboot_header(head, n) >= 0)
+		*format = HV_GUEST_MULTIBOOT;
+	else if (n >= SELFMAG && !memcmp(head, ELFMAG, SELFMAG))
 		*format = n > EI_CLASS && head[EI_CLASS] == ELFCLASS64 ? HV_GUEST_ELF64 : HV_GUEST_ELF32;
 	else if (hv_is_linux_image(head, n))
 		*format = HV_GUEST_LINUX64;

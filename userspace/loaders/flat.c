@@ -17,6 +17,18 @@ uint64_t hv_gdt_descriptor(uint32_t base, uint32_t limit, uint32_t ar)
 	       (uint64_t)((ar >> 12) & 0xf) << 52 | (uint64_t)(base >> 24) << 56;
 }
 
+void hv_build_flat_gdt(struct hv_vm *vm)
+{
+	uint64_t *gdt = (uint64_t *)(vm->mem + HV_GDT_ADDR);
+
+	memset(vm->mem + HV_GDT_ADDR, 0, HV_BOOT_AREA_END - HV_GDT_ADDR);
+	gdt[HV_SEL_CODE32 / 8] = hv_gdt_descriptor(0, 0xfffff, HV_AR_CODE32);
+	gdt[HV_SEL_DATA / 8] = hv_gdt_descriptor(0, 0xfffff, HV_AR_DATA);
+	gdt[HV_SEL_CODE64 / 8] = hv_gdt_descriptor(0, 0xfffff, HV_AR_CODE64);
+	/* In long mode a TSS descriptor takes two slots; the second is 0 here. */
+	gdt[HV_SEL_TSS / 8] = hv_gdt_descriptor(HV_TSS_ADDR, 0x67, HV_AR_TSS_BUSY);
+}
+
 void hv_build_identity_map(struct hv_vm *vm)
 {
 	uint64_t *pml4 = (uint64_t *)(vm->mem + HV_PML4_ADDR);
@@ -76,6 +88,8 @@ int hv_enter_flat_mode(struct hv_vm *vm, const struct hv_flat_entry *e)
 	regs.rip = e->entry;
 	regs.rsp = e->rsp;
 	regs.rsi = e->rsi;
+	regs.rax = e->rax;
+	regs.rbx = e->rbx;
 	regs.rflags = 0x2;
 	return hv_set_regs(vm, &regs) ? -errno : 0;
 }

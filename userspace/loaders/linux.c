@@ -29,7 +29,6 @@
 #define BP_EXT_CMD_LINE_PTR	0x0c8
 #define BP_E820_ENTRIES		0x1e8
 #define BP_E820_TABLE		0x2d0
-#define BP_E820_MAX		128
 #define HDR_START		0x1f1	/* setup_sects: where the header begins */
 #define HDR_SETUP_SECTS		0x1f1
 #define HDR_BOOT_FLAG		0x1fe	/* 0xaa55 */
@@ -58,9 +57,6 @@
 #define MIN_PROTOCOL		0x0206	/* cmdline_size, initrd_addr_max, ... */
 #define PROTOCOL_2_10		0x020a	/* pref_address, init_size */
 #define DEFAULT_PREF_ADDRESS	0x1000000ULL	/* LOAD_PHYSICAL_ADDR before 2.10 */
-
-#define E820_RAM		1
-#define E820_RESERVED		2
 
 /* The GDT the protocol asks for: __BOOT_CS 0x10 and __BOOT_DS 0x18, flat */
 #define BOOT_CS			0x10
@@ -114,29 +110,20 @@ int hv_is_linux_image(const void *image, size_t size)
 	       !memcmp(p + HDR_MAGIC, "HdrS", 4);
 }
 
-/* One e820 entry: 8-byte address, 8-byte size, 4-byte type (packed) */
-static void e820_add(uint8_t *zp, uint64_t addr, uint64_t size, uint32_t type)
-{
-	uint8_t *e = zp + BP_E820_TABLE + 20 * zp[BP_E820_ENTRIES]++;
-
-	memcpy(e, &addr, 8);
-	memcpy(e + 8, &size, 8);
-	memcpy(e + 16, &type, 4);
-}
-
-/*
- * What a PC's BIOS reports (INT 15h, E820h), as QEMU's does: conventional
- * memory less the last KiB (the extended BIOS data area), the BIOS at
- * 0xf0000 reserved, and RAM from 1 MiB. Linux reserves the rest of the
- * ISA hole itself.
- */
+/* The e820 map (e820.c) in the zero page: packed 20-byte entries */
 static void fill_e820(struct hv_vm *vm, uint8_t *zp)
 {
-	zp[BP_E820_ENTRIES] = 0;
-	e820_add(zp, 0, 0x9fc00, E820_RAM);
-	e820_add(zp, 0x9fc00, HV_LOW_RAM_END - 0x9fc00, E820_RESERVED);
-	e820_add(zp, 0xf0000, HV_HIGH_RAM_START - 0xf0000, E820_RESERVED);
-	e820_add(zp, HV_HIGH_RAM_START, vm->mem_size - HV_HIGH_RAM_START, E820_RAM);
+	struct hv_e820_entry map[HV_E820_MAX];
+	unsigned int i, n = hv_e820_map(vm, map);
+
+	zp[BP_E820_ENTRIES] = n;
+	for (i = 0; i < n; i++) {
+		uint8_t *e = zp + BP_E820_TABLE + 20 * i;
+
+		memcpy(e, &map[i].addr, 8);
+		memcpy(e + 8, &map[i].size, 8);
+		memcpy(e + 16, &map[i].type, 4);
+	}
 }
 
 /*
