@@ -52,8 +52,10 @@ LIBHVLAB := $(B)/lib/libhvlab.a
 LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))
 # The PC around the guest: the bus and one file per device (docs/platform.md)
 PLATFORM_SRCS := $(wildcard userspace/platform/*.c)
-HVCTL_SRCS := userspace/hvctl.c userspace/caps.c userspace/vmcs_print.c userspace/tracer.c userspace/gdbstub.c userspace/gdb_main.c \
-	      userspace/step.c userspace/disasm.c userspace/explain.c userspace/console.c \
+# hvctl's commands, one file each, and the session they share (userspace/commands/)
+COMMAND_SRCS := $(wildcard userspace/commands/*.c)
+HVCTL_SRCS := $(COMMAND_SRCS) userspace/caps.c userspace/vmcs_print.c userspace/gdbstub.c \
+	      userspace/disasm.c userspace/console.c \
 	      userspace/ept_print.c userspace/walk_print.c userspace/lib/vcpu_events.c $(PLATFORM_SRCS)
 GUESTS := $(patsubst guests/%.S,$(B)/guests/%.bin,$(wildcard guests/*.S))
 # C guests (guests/elf/NAME.c) are built for both protected and long mode,
@@ -118,7 +120,7 @@ $(B)/lib/%.o: userspace/%.c $(wildcard userspace/*.h userspace/lib/*.h userspace
 $(LIBHVLAB): $(LIB_OBJS)
 	@rm -f $@ && ar rcs $@ $^
 
-$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h userspace/lib/*.h userspace/platform/*.h userspace/loaders/*.h include/uapi/*.h)
+$(B)/bin/hvctl: $(HVCTL_SRCS) $(LIBHVLAB) $(wildcard userspace/*.h userspace/lib/*.h userspace/platform/*.h userspace/loaders/*.h userspace/commands/*.h include/uapi/*.h)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) $(STATIC) -pthread -o $@ $(HVCTL_SRCS) $(LIBHVLAB) -lcapstone
 
@@ -185,7 +187,7 @@ $(B)/tests/%32: tests/vm32/%.c $(wildcard include/uapi/*.h)
 		-idirafter /usr/include/x86_64-linux-gnu -nostdlib -static -Wl,-m,elf_i386 \
 		-Wl,--build-id=none -o $@ $<
 
-$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard tests/host/*.h userspace/*.h userspace/lib/*.h userspace/platform/*.h) | $(KSELFTEST)
+$(B)/host-tests/%: tests/host/%.c $(HOST_TEST_SRCS) $(LIBHVLAB) module/insn.h $(wildcard tests/host/*.h userspace/*.h userspace/lib/*.h userspace/platform/*.h userspace/commands/*.h) | $(KSELFTEST)
 	@mkdir -p $(dir $@)
 	$(CC) $(USER_CFLAGS) -Wno-sign-compare -Wno-misleading-indentation -I$(B)/kselftest -Iuserspace -Imodule \
 		-o $@ $< $(filter-out $(LIB_SRCS),$(HOST_TEST_SRCS)) $(LIBHVLAB)
@@ -272,7 +274,7 @@ FUZZ_CFLAGS := -g -O2 -fno-omit-frame-pointer -fsanitize=address,undefined \
 FUZZERS := $(patsubst tests/fuzz/%.c,$(B)/fuzz/%,$(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_OBJS := $(patsubst %.c,$(B)/fuzz/obj/%.o,$(HOST_TEST_SRCS))
 fuzzers: $(FUZZERS)
-$(B)/fuzz/obj/%.o: %.c $(wildcard userspace/*.h userspace/lib/*.h include/uapi/*.h module/insn.h)
+$(B)/fuzz/obj/%.o: %.c $(wildcard userspace/*.h userspace/lib/*.h userspace/commands/*.h include/uapi/*.h module/insn.h)
 	@mkdir -p $(dir $@)
 	$(FUZZ_CC) $(FUZZ_CFLAGS) -fsanitize=fuzzer-no-link -c -o $@ $<
 $(FUZZERS): $(B)/fuzz/%: tests/fuzz/%.c $(FUZZ_OBJS)

@@ -15,7 +15,7 @@
  *
  * Everything here comes from gdb, so it is parsed with care: the packets
  * are what tests/fuzz/fuzz_gdb.c feeds it. hvctl gdb's socket and vCPU
- * are in gdb_main.c.
+ * are in commands/gdb.c.
  * Protocol: https://sourceware.org/gdb/current/onlinedocs/gdb.html/Remote-Protocol.html
  */
 #define _GNU_SOURCE
@@ -28,7 +28,7 @@
 
 #include "gdbstub.h"
 #include "lib/guest_mem.h"
-#include "hvctl.h"
+#include "commands/hvctl.h"
 
 #define GDB_SIGINT		2	/* gdb's signal numbers */
 #define GDB_SIGTRAP		5

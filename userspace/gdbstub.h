@@ -2,7 +2,7 @@
 /*
  * gdbstub - the GDB remote serial protocol for one hvlab guest
  * (gdbstub.c), and hvctl gdb, which serves it on 127.0.0.1 for one gdb
- * at a time (gdb_main.c; docs/hvctl.md, "gdb").
+ * at a time (commands/gdb.c; docs/hvctl.md, "gdb").
  *
  * The protocol reaches gdb and the vCPU only through struct hv_gdb_ops:
  * hvctl gdb's are a TCP socket and the HVLAB_* ioctls, the host tests'
@@ -141,7 +141,7 @@ uint32_t hv_gdb_page_rights(const struct hv_gdb *g, uint64_t page);
 const struct hv_gdb_watchpoint *hv_gdb_watch_hit(const struct hv_gdb *g, uint64_t gpa,
 						 int write);
 
-/* hvctl gdb [--port N] [--mem SIZE] GUEST; argv[0] is "gdb" (gdb_main.c). */
+/* hvctl gdb [--port N] [--mem SIZE] GUEST; argv[0] is "gdb" (commands/gdb.c). */
 int hv_gdb_main(int argc, char **argv);
 
 #endif

@@ -21,7 +21,7 @@
 #include <sys/mman.h>
 
 #include "gdbstub.h"
-#include "hvctl.h"
+#include "commands/hvctl.h"
 
 #define MEM_SIZE	(2u << 20)
 

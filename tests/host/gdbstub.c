@@ -10,7 +10,7 @@
 
 #include "kselftest_harness.h"
 #include "gdbstub.h"
-#include "hvctl.h"
+#include "commands/hvctl.h"
 
 #define MEM	(2u << 20)
 

@@ -8,8 +8,8 @@
  * exit that came to userspace hvctl adds its own time, measured with the
  * same TSC, so that the cost is the whole round trip back into the guest.
  */
-#ifndef HV_TRACER_H
-#define HV_TRACER_H
+#ifndef HV_TRACE_H
+#define HV_TRACE_H
 
 #include <stdint.h>
 #include <stdio.h>

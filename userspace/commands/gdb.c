@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * gdb_main - hvctl gdb: the GDB remote protocol (gdbstub.c) for an hvlab
+ * gdb.c - hvctl gdb: the GDB remote protocol (gdbstub.c) for an hvlab
  * guest, served on 127.0.0.1:PORT to one gdb.
  *
  * hvctl loads the guest as hvctl run does, stops it before its first

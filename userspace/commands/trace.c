@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * tracer.c - hvctl trace (tracer.h).
+ * trace.c - hvctl trace (trace.h).
  *
  * The timeline has three tracks: "guest" while the guest runs, "hvlab.ko"
  * while the kernel handles an exit, "hvctl" while userspace does. Chrome's
@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "decode.h"
-#include "tracer.h"
+#include "trace.h"
 
 enum { TRACK_GUEST = 1, TRACK_KERNEL = 2, TRACK_USER = 3 };
 

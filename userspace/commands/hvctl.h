@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * hvctl.h - what hvctl's commands share: the session (one VM, how it is
- * run, the platform of devices around it) and the exit statuses.
+ * hvctl.h - what hvctl's commands (userspace/commands/, one file each)
+ * share: the session (one VM, how it is run, the platform of devices
+ * around it: session.c) and the exit statuses.
  */
 #ifndef HVCTL_H
 #define HVCTL_H
@@ -26,6 +27,18 @@ struct hv_tracer;
 #define STATUS_RESET		12	/* the guest asked for a reset (i8042, 0xcf9) */
 #define STATUS_TIMEOUT		14	/* --timeout: the guest had not ended */
 #define STATUS_INTERRUPTED	130
+
+/* The long option every command that prints the guest's console takes */
+#define OPT_RAW_CONSOLE		0x100
+
+/* The commands: hvctl COMMAND's argv from COMMAND on; each returns an exit status */
+enum run_mode { MODE_RUN, MODE_STEP, MODE_TRACE };
+int hvctl_cmd_run(int argc, char **argv, enum run_mode mode);	/* run.c: run, step, trace */
+int hvctl_cmd_vmcs(int argc, char **argv);			/* vmcs.c */
+int hvctl_cmd_ept(int argc, char **argv);			/* ept.c */
+/* explain.c: hv_cmd_explain(); gdb.c: hv_gdb_main() */
+/* hvctl --help (hvctl.c) */
+void hvctl_usage(FILE *out);
 
 struct session {
 	struct hv_vm vm;
@@ -76,8 +89,22 @@ int hvctl_add_module(struct hv_boot_args *boot, const char *spec, const char *pr
 /* --mem: the size in bytes, or -1 after saying what a good one is. */
 int64_t hvctl_parse_mem(const char *text, const char *prog);
 
-/* Set by SIGINT and SIGTERM. */
+/* Set by SIGINT and SIGTERM, through hvctl_on_sigint(). */
 extern volatile sig_atomic_t interrupted;
+void hvctl_on_sigint(int sig);
+
+/* Run the session's VM until it ends (step: step's loop); its exit status */
+int hvctl_run_loop(struct session *s);
+/* run, trace, vmcs: where the guest's console goes as it prints */
+FILE *hvctl_console_stream(const struct session *s);
+/* --exits N of vmcs and ept into s->stop_after: 0, or -1 after saying what to give */
+int hvctl_parse_exits(const char *arg, struct session *s);
+/*
+ * vmcs and ept: load @guest, and run it for s->stop_after exits if asked
+ * (with JSON on stdout, the console goes to stderr). Its status so far,
+ * or -1 if it could not be loaded.
+ */
+int hvctl_load_and_run_exits(struct session *s, const char *guest, int json);
 
 /* Consume the kernel's exit records (and write them to --trace-json). */
 void drain_trace(struct session *s);
