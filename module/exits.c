@@ -95,9 +95,13 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_PF)
 		vcpu->cr2 = vcpu->exit.qualification;
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB &&
-	    type == INTR_TYPE_HARD_EXCEPTION)
-		vcpu->dr6 = (vcpu->dr6 & ~DR6_EXIT_QUAL_BITS) |
+	    type == INTR_TYPE_HARD_EXCEPTION) {
+		/* B0-B3 say which breakpoint this time; BD and BS stay (SDM 19.2.3) */
+		vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) |
 			    (vcpu->exit.qualification & DR6_EXIT_QUAL_BITS);
+		/* The CPU clears GD as it delivers a #DB (SDM 19.2.4) */
+		vcpu->dr7 &= ~DR7_GD;
+	}
 	hvlab_vcpu_keep_nmis_blocked(vcpu, info);
 	if ((vcpu->intercepts.flags & HVLAB_INTERCEPT_EXCEPTION_EXIT) &&
 	    (vcpu->intercepts.exception_bitmap & BIT(info & INTR_INFO_VECTOR_MASK)))
@@ -733,53 +737,6 @@ static int handle_xsetbv(struct hvlab_vcpu *vcpu)
 	return 1;
 }
 
-/* Exit qualification for MOV DR (SDM 28.2.1, Table 28-4) */
-#define DR_QUAL_NUMBER(q)	((q) & 7)
-#define DR_QUAL_FROM_DR		(1ULL << 4)
-#define DR_QUAL_GPR(q)		(((q) >> 8) & 0xf)
-#define DR6_FIXED_1		0xffff0ff0ULL
-
-/*
- * SDM 26.1.3 ("MOV-DR exiting"): VM entry and exit do not switch DR0-DR3
- * and DR6, so letting the guest write them would change the host's. hvlab
- * keeps all of them in software instead: the guest reads back what it
- * wrote, but its hardware breakpoints never fire (the real DR7 stays
- * 0x400). DR4/DR5 are DR6/DR7 unless CR4.DE makes them #UD (SDM 19.2.2).
- */
-static int handle_dr_access(struct hvlab_vcpu *vcpu)
-{
-	u64 qual = vcpu->exit.qualification;
-	unsigned int dr = DR_QUAL_NUMBER(qual), gpr = DR_QUAL_GPR(qual);
-	bool long_mode = hvlab_guest_code_bits() == 64;
-	u64 *reg, value;
-
-	if (dr == 4 || dr == 5) {
-		if (hvlab_vmcs_read_guest_cr4() & X86_CR4_DE) {
-			hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_UD, false, 0);
-			return 1;
-		}
-		dr += 2;
-	}
-	reg = dr < 4 ? &vcpu->dr[dr] : dr == 6 ? &vcpu->dr6 : &vcpu->dr7;
-	if (qual & DR_QUAL_FROM_DR) {
-		hvlab_write_gpr(vcpu, gpr, long_mode ? *reg : (u32)*reg);
-	} else {
-		value = hvlab_read_gpr(vcpu, gpr);
-		if (!long_mode)
-			value = (u32)value;
-		/* the upper halves of DR6 and DR7 are reserved, must be zero */
-		if (dr >= 6 && (value >> 32))
-			return handle_gp_instead(vcpu);
-		if (dr == 6)
-			value |= DR6_FIXED_1;
-		else if (dr == 7)
-			value |= DR7_RESET;
-		*reg = value;
-	}
-	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
-	return 1;
-}
-
 /*
  * SDM 26.1.3 ("unconditional I/O exiting"): every IN and OUT exits and
  * goes to userspace, which plays the devices. An OUT completes now; an IN
@@ -1022,7 +979,7 @@ static int (*const exit_handlers[])(struct hvlab_vcpu *vcpu) = {
 	[EXIT_REASON_EPT_MISCONFIG]		= handle_ept_misconfig,
 	[EXIT_REASON_PREEMPTION_TIMER]		= handle_preemption_timer,
 	[EXIT_REASON_CR_ACCESS]			= handle_cr_access,
-	[EXIT_REASON_DR_ACCESS]			= handle_dr_access,
+	[EXIT_REASON_DR_ACCESS]			= hvlab_handle_dr_access,
 	[EXIT_REASON_XSETBV]			= handle_xsetbv,
 	[EXIT_REASON_RDMSR]			= hvlab_handle_rdmsr,	/* msr.c */
 	[EXIT_REASON_WRMSR]			= hvlab_handle_wrmsr,

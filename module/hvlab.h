@@ -44,8 +44,12 @@ struct dentry;
  * - #MC: a machine check is the host's business, an error in its memory
  *   or caches. Delivered to the guest, it would never reach the host's
  *   handler, and a second one with MCIP still set would reset the machine.
+ * - #DB: delivered in the guest it would write the real DR6, which is the
+ *   host's (debugreg.c). Exiting first, it leaves DR6 alone, and exits.c
+ *   gives the guest the DR6 bits from the exit qualification, as KVM does.
  */
-#define HVLAB_HOST_EXCEPTION_BITMAP	(BIT(X86_VECTOR_AC) | BIT(X86_VECTOR_MC))
+#define HVLAB_HOST_EXCEPTION_BITMAP	(BIT(X86_VECTOR_DB) | BIT(X86_VECTOR_AC) | \
+					 BIT(X86_VECTOR_MC))
 
 /* EXIT_REASON_CPUID = 10, ...: the basic exit reasons, from the uapi list */
 enum hvlab_vmx_exit_reason {
@@ -322,10 +326,14 @@ struct hvlab_vcpu {
 	bool l1d_flush_needed;		/* host code ran since the last entry (spec.c) */
 
 	struct hvlab_intercepts intercepts;	/* what userspace asked to see */
-	/* The guest's debug registers, kept in software: MOV DR always exits. */
+	/*
+	 * The guest's debug registers: MOV DR always exits; DR0-DR3 in the
+	 * CPU while the guest runs with a breakpoint armed (debugreg.c).
+	 */
 	u64 dr[4];
 	u64 dr6;
 	u64 dr7;
+	bool dr7_armed_in_vmcs;		/* GUEST_DR7 holds the guest's DR7 */
 	u64 xcr0;			/* the guest's XCR0, loaded around VM entry */
 	struct fpu_guest guest_fpu;	/* the guest's x87/SSE/AVX state (fpu.c) */
 	u8 tpr;				/* CR8: the guest's task priority, in software */
@@ -664,6 +672,10 @@ u64 hvlab_segment_linear(unsigned int seg, u64 offset);
 
 /* desc.c: LGDT, SGDT, LIDT, SIDT, LLDT, SLDT, LTR, STR (exits 46, 47) */
 int hvlab_handle_descriptor_table(struct hvlab_vcpu *vcpu);
+
+/* debugreg.c: the guest's DR0-DR7 (MOV DR exits; in the CPU while armed) */
+int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu);
+void hvlab_debugreg_enter(struct hvlab_vcpu *vcpu);
 
 /* strio.c: INS and OUTS, one element per VM exit */
 int hvlab_handle_string_io(struct hvlab_vcpu *vcpu, unsigned int size, bool in);

@@ -123,19 +123,37 @@ void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
 }
 
 /*
+ * The fault-class exceptions (SDM 6.5, Table 6-1): #DE, #BR, #UD, #NM,
+ * #TS, #NP, #SS, #GP, #PF, #MF, #AC, #XM, #VE, #CP. #DB counts as a trap
+ * here: its instruction breakpoints come from the CPU, not from hvlab.
+ */
+#define FAULT_EXCEPTIONS	(BIT(0) | BIT(5) | BIT(6) | BIT(7) | BIT(10) | BIT(11) | \
+				 BIT(12) | BIT(13) | BIT(14) | BIT(16) | BIT(17) | BIT(19) | \
+				 BIT(20) | BIT(21))
+
+/*
  * Make the next VM entry deliver a hardware exception (SDM 27.6): the
  * guest sees it as if the instruction at RIP had faulted. Real mode has no
- * error codes, and VM entry refuses one there (SDM 27.2.1.3).
+ * error codes, and VM entry refuses one there (SDM 27.2.1.3). For a fault,
+ * RF goes into the RFLAGS the guest's handler finds on its stack, as the
+ * CPU puts it there for its own faults (SDM 19.3.1.1): the IRET back to
+ * the instruction then does not hit an instruction breakpoint on it
+ * again. Event injection pushes RFLAGS as the VMCS has it, so hvlab sets
+ * RF there first, as KVM does for the faults it injects.
  */
 void hvlab_vcpu_inject_exception(struct hvlab_vcpu *vcpu, u8 vector, bool has_error_code,
 				 u32 error_code)
 {
 	u32 info = vector | INTR_TYPE_HARD_EXCEPTION << INTR_INFO_TYPE_SHIFT | INTR_INFO_VALID;
+	bool protected_mode = vmcs_readl(GUEST_CR0) & X86_CR0_PE;
 
-	if (has_error_code && (vmcs_readl(GUEST_CR0) & X86_CR0_PE)) {
+	if (has_error_code && protected_mode) {
 		info |= INTR_INFO_DELIVER_CODE;
 		vmcs_write32(VM_ENTRY_EXCEPTION_ERROR_CODE, error_code);
 	}
+	/* (real mode pushes 16-bit FLAGS: no RF there) */
+	if (protected_mode && vector < 32 && (FAULT_EXCEPTIONS & BIT(vector)))
+		vmcs_writel(GUEST_RFLAGS, vmcs_readl(GUEST_RFLAGS) | X86_EFLAGS_RF);
 	vmcs_write32(VM_ENTRY_INTR_INFO_FIELD, info);
 }
 
@@ -406,6 +424,8 @@ static int vcpu_enter_guest(struct hvlab_vcpu *vcpu)
 	swap_xcr0 = vmx_config.host_xcr0 && vcpu->xcr0 != vmx_config.host_xcr0;
 	if (swap_xcr0)
 		xsetbv(XCR_XFEATURE_ENABLED_MASK, vcpu->xcr0);
+	/* The guest's breakpoints, if it armed any (debugreg.c) */
+	hvlab_debugreg_enter(vcpu);
 
 	/* Last: nothing after it may bring host data into the L1D. */
 	hvlab_spec_before_entry(vcpu);

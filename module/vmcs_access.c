@@ -182,10 +182,10 @@ static bool vmcs_guest_write_allowed(u32 enc, u64 value)
 	if (enc == GUEST_ACTIVITY_STATE)
 		return value != ACTIVITY_SHUTDOWN && value != ACTIVITY_WAIT_SIPI;
 	/*
-	 * hvlab keeps the guest's debug registers in software and runs it
-	 * with DR7 = 0x400 and no DEBUGCTL features: DR0-DR3 are not switched
-	 * (exits.c), so another DR7 would arm the host's breakpoints in the
-	 * guest, and DEBUGCTL would start LBR or BTS. Those values only.
+	 * hvlab keeps the guest's debug registers itself and writes its DR7
+	 * here only with its DR0-DR3 loaded (debugreg.c): another DR7 would
+	 * arm the host's breakpoints in the guest, and DEBUGCTL would start
+	 * LBR or BTS. Those values only.
 	 */
 	if (enc == GUEST_DR7)
 		return value == DR7_RESET;

@@ -273,6 +273,16 @@ static int format_info(const struct hvlab_exit_record *rec, char *buf, size_t le
 		if (ii.vector == 14 && ii.type == 3)
 			return snprintf(buf, len, ": #PF (hardware exception, error code), address 0x%llx",
 					(unsigned long long)rec->qualification);
+		/* #DB: the qualification has DR6's B0-B3, BD and BS (SDM 28.2.1, Table 28-1) */
+		if (ii.vector == 1 && ii.type == 3)
+			return snprintf(buf, len, ": #DB (hardware exception), vector 1, DR6 bits%s%s%s%s%s%s%s",
+					rec->qualification & 1 ? " B0" : "",
+					rec->qualification & 2 ? " B1" : "",
+					rec->qualification & 4 ? " B2" : "",
+					rec->qualification & 8 ? " B3" : "",
+					rec->qualification & 0x2000 ? " BD" : "",
+					rec->qualification & 0x4000 ? " BS" : "",
+					rec->qualification & 0x600f ? "" : " none");
 		return snprintf(buf, len, ": %s (%s%s), vector %u", name ? name : "exception",
 				hv_intr_type_name(ii.type), ii.error_code_valid ? ", error code" : "",
 				ii.vector);

@@ -200,6 +200,16 @@ TEST(info_decoders)
 	EXPECT_STREQ("#1 exception or NMI (0) at rip 0x100: #BP (software exception), vector 3", buf);
 	hv_format_exit_json(&rec, buf, sizeof(buf));
 	EXPECT_NE(NULL, strstr(buf, "\"vector\":3,\"type\":\"software exception\""));
+	/* #DB: DR6's bits from the qualification (a data breakpoint on DR1; a single step) */
+	rec.intr_info = 0x80000301;
+	rec.qualification = 0x2;
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#1 exception or NMI (0) at rip 0x100: #DB (hardware exception), vector 1, DR6 bits B1",
+		     buf);
+	rec.qualification = 0x4000;
+	hv_format_exit(&rec, buf, sizeof(buf));
+	EXPECT_STREQ("#1 exception or NMI (0) at rip 0x100: #DB (hardware exception), vector 1, DR6 bits BS",
+		     buf);
 
 	/* APIC access: write at offset 0xb0 (SDM Table 28-6) */
 	rec = (struct hvlab_exit_record){ .seq = 2, .reason = 44, .rip = 0x200, .qualification = 0x10b0 };

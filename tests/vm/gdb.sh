@@ -200,6 +200,17 @@ ok $? "real mode: stepi moves eip forward"
 [ $st = 0 ] && has $T/hv.out "Hello from an hvlab guest!" && has $T/hv.err "detached"
 ok $? "real mode: after detach the guest runs to its end: greeting, status 0 (got $st)"
 
+# --- the guest's own breakpoints under gdb's (module/debugreg.c) ---
+start_stub $G/debugreg64.elf
+gdb -batch -nx $G/debugreg64.elf -ex "target remote 127.0.0.1:$PORT" \
+	-ex 'break on_db' -ex 'continue' -ex 'echo @db\n' -ex 'p/x f->ip == (long)breakpoint_target' \
+	-ex 'delete' -ex 'continue' >$T/gdb.out 2>&1
+wait $stub
+st=$?
+sed -n '/^@db/,$p' $T/gdb.out | grep -q '^\$1 = 0x1$' && [ $st = 0 ] && has $T/hv.out '^debugreg: ok$'
+ok $? "debugreg64 under gdb: gdb's breakpoint in the guest's #DB handler, hit by the guest's own instruction breakpoint; then the guest ends well (status $st)" ||
+	sed 's/^/# /' $T/gdb.out $T/hv.err
+
 # --- a Linux kernel by the boot protocol: --kernel, --initrd, --append ---
 printf 'the initrd\n' >$T/initrd
 start_stub --kernel $G/fake_linux.bin --initrd $T/initrd --append "console=ttyS0 -- echo hi"

@@ -159,6 +159,21 @@ st=$?
 [ $st = 2 ] && grep -q "are for a Linux kernel" $T/err
 ok $? "run --append with a boot sector: refused, status 2 (got $st)"
 
+# The guest's own debug registers (module/debugreg.c): breakpoints, TF,
+# general detect, RF in the frames of faults, #DB with the DR6 of the SDM
+for g in debugreg32 debugreg64; do
+	hvctl run $G/$g.elf >$T/out 2>$T/err
+	st=$?
+	[ $st = 0 ] && grep -qx "debugreg: instruction breakpoint: 1 #DB, at the instruction: yes, DR6 0x1" $T/out &&
+		grep -qx "debugreg: write breakpoint: 1 #DB after the write (value 7), DR6 0x2" $T/out &&
+		grep -qx "debugreg: single step: 1 #DB, DR6 0x4000" $T/out &&
+		grep -qx "debugreg: general detect: 1 #DB, DR6 0x2000, DR7 in the handler 0x400" $T/out &&
+		grep -qx "debugreg: #GP injected by hvlab: RF in its frame: yes" $T/out &&
+		grep -qx "debugreg: ok" $T/out
+	ok $? "run $g: DR0-DR7 are the guest's: execute and write breakpoints, TF, GD, RF in fault frames (status $st)" ||
+		sed 's/^/# /' $T/out $T/err
+done
+
 # Multiboot v1 (userspace/loaders/multiboot.c): guests/multiboot/mbinfo.c
 # checks what the loader promised (magic, CPU state, information structure,
 # memory map against fw_cfg's RAM size, modules) and the PC's interrupts

@@ -260,5 +260,13 @@ grep -q '^pic  *{"master":{"irr":0,"isr":0,"imr":0,"elcr":0,"vector_base":48,"au
 	grep -q "^no device 'nope': type devices for the list$" $T/out
 ok $? "devices: the PIC after ICW1-4 (vector base 0x30), every device, an unknown name" || show $T/out
 
+# The guest's breakpoints beside step: its #DB exits (hvlab sees every
+# one), decoded with DR6's bits; the guest goes on as without step
+hvctl step --until exit=EXCEPTION_NMI --commands 'c' $G/debugreg64.elf >$T/out 2>$T/err
+st=$?
+[ $st = 0 ] && grep -q '^#[0-9]* exception or NMI (0) at rip 0x[0-9a-f]*: #DB (hardware exception), vector 1, DR6 bits B0$' $T/out &&
+	grep -q 'GUEST_DR7 0x400 -> 0x401' $T/out && grep -q '^debugreg: ok$' $T/out
+ok $? "step debugreg64: stops at the guest's instruction breakpoint (#DB, DR6 B0, its DR7 in the VMCS), then the guest runs to its end (status $st)" || show $T/out $T/err
+
 echo "1..$n"
 exit $fail

@@ -1,0 +1,245 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * debugreg: the guest's own debug registers (module/debugreg.c), tried
+ * as a debugger in the guest would (SDM Vol. 3B chapter 19). Each #DB
+ * is delivered through the guest's IDT with the DR6 the CPU writes:
+ *
+ *   - an instruction breakpoint (DR0, execute): a fault, RIP at the
+ *     instruction, DR6.B0; the handler sets RF in its frame to go on;
+ *   - a data breakpoint (DR1, write, 4 bytes): a trap after the write,
+ *     DR6.B1; a read of the same word does not trigger it;
+ *   - single-stepping with RFLAGS.TF: a trap after one instruction, DR6.BS;
+ *   - general detect (DR7.GD): a MOV DR raises #DB instead, DR6.BD, RIP at
+ *     the MOV, GD cleared for the handler;
+ *   - RF in the frame of faults: a #UD (the CPU's own) and a #GP that
+ *     hvlab injects for an MSR it refuses; with an instruction breakpoint
+ *     on the RDMSR, the #GP handler returns to it (with another MSR in
+ *     ECX) and RF keeps the breakpoint from firing a second time.
+ */
+#include "hvguest.h"
+
+#define DR6_B0		(1u << 0)
+#define DR6_B1		(1u << 1)
+#define DR6_BD		(1u << 13)
+#define DR6_BS		(1u << 14)
+#define DR7_L0		(1u << 0)
+#define DR7_L1		(1u << 2)
+#define DR7_GD		(1u << 13)
+#define DR7_RW1_WRITE	(1u << 20)	/* R/W1 = 01 */
+#define DR7_LEN1_4	(3u << 22)	/* LEN1 = 11 */
+#define DR6_STATUS	0xe00fu		/* B0-B3, BD, BS, BT: the rest reads as 1s */
+#define RFLAGS_TF	(1u << 8)
+#define RFLAGS_RF	(1u << 16)
+#define MSR_REFUSED	0x12345		/* no such MSR: #GP under hvlab and KVM alike */
+#define MSR_TSC		0x10
+
+/*
+ * The registers an exception stub saves, then the CPU's frame: the
+ * handlers read and change both (RIP, RFLAGS, ECX).
+ */
+#ifdef __x86_64__
+struct frame {
+	unsigned long r11, r10, r9, r8, di, si, dx, cx, ax;
+	unsigned long error_code;	/* 0 where the CPU pushes none */
+	unsigned long ip, cs, flags;
+};
+#define EXCEPTION_STUB(name, fn, push_error)				\
+	__asm__(".text\n" #name ":\n" push_error			\
+		"push %rax; push %rcx; push %rdx; push %rsi; push %rdi\n" \
+		"push %r8; push %r9; push %r10; push %r11\n"		\
+		"mov %rsp, %rdi; cld; call " #fn "\n"			\
+		"pop %r11; pop %r10; pop %r9; pop %r8\n"		\
+		"pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rax\n"	\
+		"add $8, %rsp; iretq\n");				\
+	extern char name[]
+#else
+struct frame {
+	unsigned long di, si, bp, sp, bx, dx, cx, ax;	/* PUSHA */
+	unsigned long error_code;
+	unsigned long ip, cs, flags;
+};
+#define EXCEPTION_STUB(name, fn, push_error)				\
+	__asm__(".text\n" #name ":\n" push_error			\
+		"pushal; push %esp; cld; call " #fn "; add $4, %esp\n"	\
+		"popal; add $4, %esp; iret\n");				\
+	extern char name[]
+#endif
+#define NO_ERROR_CODE	"push $0\n"
+
+static struct hv_gate idt[32];
+static volatile unsigned int db_count, ud_count, gp_count;
+static volatile unsigned long db_ip, db_dr6, db_dr7, fault_flags;
+static volatile uint32_t watched, other;
+static volatile int retry_gp;
+
+static unsigned long read_dr(int n)
+{
+	unsigned long v = 0;
+
+	switch (n) {
+	case 6:
+		__asm__ volatile("mov %%dr6, %0" : "=r"(v));
+		break;
+	case 7:
+		__asm__ volatile("mov %%dr7, %0" : "=r"(v));
+		break;
+	}
+	return v;
+}
+
+static void write_dr(int n, unsigned long v)
+{
+	switch (n) {
+	case 0:
+		__asm__ volatile("mov %0, %%dr0" : : "r"(v));
+		break;
+	case 1:
+		__asm__ volatile("mov %0, %%dr1" : : "r"(v));
+		break;
+	case 6:
+		__asm__ volatile("mov %0, %%dr6" : : "r"(v));
+		break;
+	case 7:
+		__asm__ volatile("mov %0, %%dr7" : : "r"(v));
+		break;
+	}
+}
+
+/* #DB: what DR6 and DR7 say; go on past an instruction breakpoint (RF), stop stepping */
+void on_db(struct frame *f)
+{
+	db_count++;
+	db_ip = f->ip;
+	db_dr6 = read_dr(6);
+	db_dr7 = read_dr(7);
+	write_dr(6, 0xffff0ff0);	/* the handler clears DR6, as an OS does */
+	f->flags = (f->flags | RFLAGS_RF) & ~RFLAGS_TF;
+}
+EXCEPTION_STUB(db_entry, on_db, NO_ERROR_CODE);
+
+/* #UD (UD2): the frame's RFLAGS, then past the two bytes */
+void on_ud(struct frame *f)
+{
+	ud_count++;
+	fault_flags = f->flags;
+	f->ip += 2;
+}
+EXCEPTION_STUB(ud_entry, on_ud, NO_ERROR_CODE);
+
+/* #GP from RDMSR: the frame's RFLAGS; retry with the TSC, or skip the RDMSR */
+void on_gp(struct frame *f)
+{
+	gp_count++;
+	fault_flags = f->flags;
+	if (retry_gp)
+		f->cx = MSR_TSC;
+	else
+		f->ip += 2;
+}
+EXCEPTION_STUB(gp_entry, on_gp, "");
+
+/* Where the instruction breakpoint goes: a function of its own */
+__attribute__((noinline)) static int breakpoint_target(int x)
+{
+	__asm__ volatile("" : "+r"(x));
+	return x + 1;
+}
+
+/* RDMSR of @msr at a known address (rdmsr_at), for a breakpoint on it */
+__attribute__((noinline)) static uint64_t rdmsr_here(uint32_t msr)
+{
+	uint32_t lo, hi;
+
+	__asm__ volatile(".globl rdmsr_at\nrdmsr_at: rdmsr" : "=a"(lo), "=d"(hi), "+c"(msr));
+	return lo | (uint64_t)hi << 32;
+}
+extern char rdmsr_at[];
+
+int main(void)
+{
+	unsigned long step_at;
+
+	hv_set_gate(&idt[1], db_entry, HV_GATE_INTERRUPT);
+	hv_set_gate(&idt[6], ud_entry, HV_GATE_INTERRUPT);
+	hv_set_gate(&idt[13], gp_entry, HV_GATE_INTERRUPT);
+	hv_load_idt((uintptr_t)idt, 32);
+
+	/* An instruction breakpoint: a fault at the instruction, B0 */
+	write_dr(0, (uintptr_t)breakpoint_target);
+	write_dr(7, DR7_L0);
+	HV_CHECK(breakpoint_target(41) == 42);
+	hv_printf("debugreg: instruction breakpoint: %u #DB, at the instruction: %s, DR6 0x%lx\n",
+		  db_count, db_ip == (uintptr_t)breakpoint_target ? "yes" : "no",
+		  db_dr6 & DR6_STATUS);
+	HV_CHECK(db_count == 1 && db_ip == (uintptr_t)breakpoint_target);
+	HV_CHECK((db_dr6 & 0xf) == DR6_B0 && !(db_dr6 & DR6_BS));
+	HV_CHECK(breakpoint_target(1) == 2 && db_count == 2);	/* armed still */
+
+	/* A data breakpoint on a write: a trap after it, B1; reads pass */
+	write_dr(7, 0);
+	db_count = 0;
+	write_dr(1, (uintptr_t)&watched);
+	write_dr(7, DR7_L1 | DR7_RW1_WRITE | DR7_LEN1_4);
+	other = watched;
+	HV_CHECK(db_count == 0);
+	watched = 7;
+	hv_printf("debugreg: write breakpoint: %u #DB after the write (value %u), DR6 0x%lx\n",
+		  db_count, watched, db_dr6 & DR6_STATUS);
+	HV_CHECK(db_count == 1 && watched == 7 && (db_dr6 & 0xf) == DR6_B1);
+	write_dr(7, 0);
+
+	/* TF: one instruction, then a #DB with BS, RIP after it */
+	db_count = 0;
+	/* POPF sets TF: the #DB comes after the instruction that follows it */
+#ifdef __x86_64__
+	__asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"
+#else
+	__asm__ volatile("pushfl; orl $0x100, (%%esp); popfl\n"
+#endif
+			 "nop\n"
+			 ".globl step_over\nstep_over: nop" : : : "memory", "cc");
+	{
+		extern char step_over[];
+
+		step_at = (uintptr_t)step_over;
+	}
+	hv_printf("debugreg: single step: %u #DB, DR6 0x%lx\n", db_count, db_dr6 & DR6_STATUS);
+	HV_CHECK(db_count == 1 && (db_dr6 & DR6_BS) && db_ip == step_at);
+
+	/* General detect: the MOV DR raises #DB, BD, GD cleared for the handler */
+	db_count = 0;
+	write_dr(7, DR7_GD);
+	(void)read_dr(7);
+	hv_printf("debugreg: general detect: %u #DB, DR6 0x%lx, DR7 in the handler 0x%lx\n",
+		  db_count, db_dr6 & DR6_STATUS, db_dr7);
+	HV_CHECK(db_count == 1 && (db_dr6 & DR6_BD) && !(db_dr7 & DR7_GD));
+	HV_CHECK(!(read_dr(7) & DR7_GD));
+
+	/* RF in the frames of faults: the CPU's #UD, and the #GP hvlab injects */
+	__asm__ volatile("ud2");
+	hv_printf("debugreg: #UD from the CPU: RF in its frame: %s\n",
+		  fault_flags & RFLAGS_RF ? "yes" : "no");
+	HV_CHECK(ud_count == 1 && (fault_flags & RFLAGS_RF));
+	fault_flags = 0;
+	(void)rdmsr_here(MSR_REFUSED);
+	hv_printf("debugreg: #GP injected by hvlab: RF in its frame: %s\n",
+		  fault_flags & RFLAGS_RF ? "yes" : "no");
+	HV_CHECK(gp_count == 1 && (fault_flags & RFLAGS_RF));
+
+	/*
+	 * An instruction breakpoint on a RDMSR that faults: #DB first, then
+	 * the #GP, whose handler returns to the RDMSR (now of the TSC). RF
+	 * in the #GP's frame keeps the breakpoint from firing again.
+	 */
+	db_count = gp_count = 0;
+	retry_gp = 1;
+	write_dr(0, (uintptr_t)rdmsr_at);
+	write_dr(7, DR7_L0);
+	(void)rdmsr_here(MSR_REFUSED);
+	write_dr(7, 0);
+	hv_printf("debugreg: breakpoint on a faulting RDMSR, retried by the #GP handler: %u #DB, %u #GP\n",
+		  db_count, gp_count);
+	HV_CHECK(db_count == 1 && gp_count == 1);
+	hv_puts("debugreg: ok\n");
+	return 0;
+}
