@@ -24,7 +24,6 @@
 #include "hvlab.h"
 #include "vmcs.h"
 
-#define DR7_ENABLE_BITS		0xffULL		/* L0-L3, G0-G3 */
 #define DR6_BD			(1ULL << 13)	/* a MOV DR while DR7.GD was set */
 #define DR6_FIXED_1		0xffff0ff0ULL	/* bits that read as 1 (SDM 19.2.3) */
 
@@ -40,12 +39,14 @@ static bool guest_breakpoints_armed(const struct hvlab_vcpu *vcpu)
 }
 
 /*
- * Before VM entry, interrupts off: the guest's DR0-DR3, and its DR7 in
- * the VMCS, written at every entry while armed (a raw VMCS write from
- * userspace may only put 0x400 there: vmcs_access.c). The real DR7 goes
- * to 0 first, so that none of the host's breakpoints is armed on a guest
- * address in the meantime. After the exit, DR7 is 0x400 and vcpu.c
- * gives the host its breakpoints back.
+ * Before VM entry, interrupts off, while HVLAB_ENTRY_DEBUGREG is set (a
+ * MOV to DR7 sets it: entries without it pay nothing): the guest's
+ * DR0-DR3, and its DR7 in the VMCS, written at every entry while armed
+ * (a raw VMCS write from userspace may only put 0x400 there:
+ * vmcs_access.c). The real DR7 goes to 0 first, so that none of the
+ * host's breakpoints is armed on a guest address in the meantime. After
+ * the exit, DR7 is 0x400 and vcpu.c gives the host its breakpoints back.
+ * Disarmed, the VMCS gets 0x400 again and the work bit goes.
  */
 void hvlab_debugreg_enter(struct hvlab_vcpu *vcpu)
 {
@@ -54,6 +55,7 @@ void hvlab_debugreg_enter(struct hvlab_vcpu *vcpu)
 			vmcs_writel(GUEST_DR7, DR7_RESET);
 			vcpu->dr7_armed_in_vmcs = false;
 		}
+		clear_bit(HVLAB_ENTRY_DEBUGREG, &vcpu->entry_work);
 		return;
 	}
 	/* GD stays emulated: the CPU never sees it (hvlab_handle_dr_access()) */
@@ -109,6 +111,9 @@ int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu)
 		else if (dr == 7)
 			value |= DR7_RESET;
 		*reg = value;
+		/* armed or disarmed: the next entry puts DR0-DR3 and DR7 in place */
+		if (dr == 7)
+			set_bit(HVLAB_ENTRY_DEBUGREG, &vcpu->entry_work);
 	}
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;

@@ -561,6 +561,7 @@ bool hvlab_vcpu_irq_window(struct hvlab_vcpu *vcpu, bool requested);
 #define HVLAB_ENTRY_MSR_LISTS	1	/* a value in the MSR-load lists changed (vmcs.c) */
 #define HVLAB_ENTRY_LOAD_AGAIN	2	/* a sched-in could not load the VMCS (vcpu.c) */
 #define HVLAB_ENTRY_FLUSH_VPID	3	/* the guest's TLB entries may be stale: INVVPID */
+#define HVLAB_ENTRY_DEBUGREG	4	/* the guest's DR7 arms a breakpoint, or did (debugreg.c) */
 
 /* The guest's TLB may hold what it should not: flush it before the next entry */
 static inline void hvlab_vcpu_flush_tlb(struct hvlab_vcpu *vcpu)

@@ -90,7 +90,9 @@
 /* DR7 with no breakpoint enabled: bit 10 reads as 1 (SDM 19.2.4) */
 #define DR7_RESET		0x400UL
 #define DR7_GD			(1ULL << 13)	/* general detect (SDM 19.2.4) */
+#define DR7_ENABLE_BITS		0xffULL		/* L0-L3, G0-G3 */
 #define DR6_TRAP_BITS		0xfULL		/* B0-B3: which breakpoint hit */
+#define DR6_BS			(1ULL << 14)	/* a single step */
 
 /* Access-rights bits of a segment (SDM 25.4.1, Table 25-2) */
 #define VMX_AR_L		(1u << 13)	/* CS: 64-bit code */

@@ -8,7 +8,8 @@
  *     instruction, DR6.B0; the handler sets RF in its frame to go on;
  *   - a data breakpoint (DR1, write, 4 bytes): a trap after the write,
  *     DR6.B1; a read of the same word does not trigger it;
- *   - single-stepping with RFLAGS.TF: a trap after one instruction, DR6.BS;
+ *   - single-stepping with RFLAGS.TF: a trap after one instruction, DR6.BS,
+ *     also after CPUID, which exits and which hvlab completes;
  *   - general detect (DR7.GD): a MOV DR raises #DB instead, DR6.BD, RIP at
  *     the MOV, GD cleared for the handler;
  *   - RF in the frame of faults: a #UD (the CPU's own) and a #GP that
@@ -204,6 +205,29 @@ int main(void)
 		step_at = (uintptr_t)step_over;
 	}
 	hv_printf("debugreg: single step: %u #DB, DR6 0x%lx\n", db_count, db_dr6 & DR6_STATUS);
+	HV_CHECK(db_count == 1 && (db_dr6 & DR6_BS) && db_ip == step_at);
+
+	/*
+	 * TF over an instruction that exits (CPUID): hvlab completes it in
+	 * the guest's stead, and the #DB must follow it as the CPU's would
+	 */
+	db_count = 0;
+	{
+		uint32_t a = 0, b, c = 0, d;
+		extern char after_cpuid[];
+
+#ifdef __x86_64__
+		__asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"
+#else
+		__asm__ volatile("pushfl; orl $0x100, (%%esp); popfl\n"
+#endif
+				 "cpuid\n"
+				 ".globl after_cpuid\nafter_cpuid: nop"
+				 : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory", "cc");
+		step_at = (uintptr_t)after_cpuid;
+	}
+	hv_printf("debugreg: single step over CPUID: %u #DB, right after it: %s, DR6 0x%lx\n",
+		  db_count, db_ip == step_at ? "yes" : "no", db_dr6 & DR6_STATUS);
 	HV_CHECK(db_count == 1 && (db_dr6 & DR6_BS) && db_ip == step_at);
 
 	/* General detect: the MOV DR raises #DB, BD, GD cleared for the handler */
