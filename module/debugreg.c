@@ -19,10 +19,10 @@
  * DR7.GD (general detect) is emulated: the MOV DR exit comes before the
  * #DB it would raise (SDM 26.1.1).
  */
-#include <asm/debugreg.h>
-
 #include "hvlab.h"
 #include "vmcs.h"
+
+#include <asm/debugreg.h>
 
 #define DR6_BD			(1ULL << 13)	/* a MOV DR while DR7.GD was set */
 #define DR6_FIXED_1		0xffff0ff0ULL	/* bits that read as 1 (SDM 19.2.3) */
@@ -108,8 +108,8 @@ int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu)
 		}
 		if (dr == 6)
 			value |= DR6_FIXED_1;
-		else if (dr == 7)
-			value |= DR7_RESET;
+		else if (dr == 7)	/* bits 12, 14, 15 read as 0, bit 10 as 1 */
+			value = (value & DR7_WRITABLE) | DR7_RESET;
 		*reg = value;
 		/* armed or disarmed: the next entry puts DR0-DR3 and DR7 in place */
 		if (dr == 7)

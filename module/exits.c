@@ -66,6 +66,22 @@ static int exception_to_user(struct hvlab_vcpu *vcpu, u32 info)
 	return exit_to_user(vcpu, HVLAB_EXIT_EXCEPTION);
 }
 
+/*
+ * A #DB that exits in the shadow of STI or MOV SS, with RFLAGS.TF set:
+ * the CPU records no pending single step for an exit it took on a #DB,
+ * but VM entry insists on one in that state (SDM 27.3.1.5: BS must be
+ * TF while STI or MOV SS blocks), and would fail. TF cannot have just
+ * been set (STI and MOV SS leave it alone), so the step is due: say so
+ * (Xen's XSA-308; KVM does the same).
+ */
+static void debug_exit_keep_single_step(struct hvlab_vcpu *vcpu)
+{
+	if ((vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF) &&
+	    (vmcs_read32(GUEST_INTERRUPTIBILITY_INFO) & (BLOCKING_BY_STI | BLOCKING_BY_MOV_SS)))
+		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
+}
+
 static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
@@ -94,13 +110,14 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 	 */
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_PF)
 		vcpu->cr2 = vcpu->exit.qualification;
-	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB &&
-	    type == INTR_TYPE_HARD_EXCEPTION) {
-		/* B0-B3 say which breakpoint this time; BD and BS stay (SDM 19.2.3) */
-		vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) |
-			    (vcpu->exit.qualification & DR6_EXIT_QUAL_BITS);
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB) {
+		if (type == INTR_TYPE_HARD_EXCEPTION)
+			/* B0-B3 say which breakpoint this time; BD and BS stay (SDM 19.2.3) */
+			vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) |
+				    (vcpu->exit.qualification & DR6_EXIT_QUAL_BITS);
 		/* The CPU clears GD as it delivers a #DB (SDM 19.2.4) */
 		vcpu->dr7 &= ~DR7_GD;
+		debug_exit_keep_single_step(vcpu);
 	}
 	hvlab_vcpu_keep_nmis_blocked(vcpu, info);
 	if ((vcpu->intercepts.flags & HVLAB_INTERCEPT_EXCEPTION_EXIT) &&

@@ -106,17 +106,22 @@ int hvlab_guest_code_bits(void)
 }
 
 /*
- * An instruction hvlab completed for the guest traps as the CPU's own
- * would with RFLAGS.TF set: #DB after it, DR6.BS (SDM 19.2.3, 19.3.1.4).
- * The exit came instead of the instruction, so the CPU raises nothing:
- * without this a guest single-stepping over CPUID or an OUT would lose a
- * step. hvctl step's own TF (where there is no MTF) is not the guest's.
+ * An instruction hvlab completed for the guest ends as the CPU's own:
+ * - RF cleared: an exit may save it as 1 (an EPT violation, SDM 27.3.3),
+ *   and left set it would let the next instruction pass a breakpoint;
+ * - with RFLAGS.TF set, a #DB after it, DR6.BS (SDM 19.2.3, 19.3.1.4).
+ *   The exit came instead of the instruction, so the CPU raises nothing:
+ *   without this a guest single-stepping over CPUID or an OUT would lose
+ *   a step. hvctl step's own TF (where there is no MTF) is not the guest's.
  */
-static noinline void vcpu_single_step_trap(struct hvlab_vcpu *vcpu, unsigned long rflags)
+static noinline void vcpu_complete_flags(struct hvlab_vcpu *vcpu, unsigned long rflags)
 {
+	if (rflags & X86_EFLAGS_RF)
+		vmcs_writel(GUEST_RFLAGS, rflags & ~X86_EFLAGS_RF);
 	if (!(hvlab_step_guest_rflags(vcpu, rflags) & X86_EFLAGS_TF))
 		return;
 	vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) | DR6_BS;
+	vcpu->dr7 &= ~DR7_GD;	/* as the CPU clears it delivering a #DB */
 	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_DB, false, 0);
 }
 
@@ -139,8 +144,8 @@ void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
 	/* LAB 3 STUB: hvlab_todo_exit(vcpu, 3, __func__); */
 	/* (the test inline: this is on every exit's path, the bench's too) */
 	rflags = vmcs_readl(GUEST_RFLAGS);
-	if (unlikely(rflags & X86_EFLAGS_TF))
-		vcpu_single_step_trap(vcpu, rflags);
+	if (unlikely(rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF)))
+		vcpu_complete_flags(vcpu, rflags);
 }
 
 /*

@@ -167,7 +167,9 @@ for g in debugreg32 debugreg64; do
 	[ $st = 0 ] && grep -qx "debugreg: instruction breakpoint: 1 #DB, at the instruction: yes, DR6 0x1" $T/out &&
 		grep -qx "debugreg: write breakpoint: 1 #DB after the write (value 7), DR6 0x2" $T/out &&
 		grep -qx "debugreg: single step: 1 #DB, DR6 0x4000" $T/out &&
-		grep -qx "debugreg: general detect: 1 #DB, DR6 0x2000, DR7 in the handler 0x400" $T/out &&
+		grep -qx "debugreg: general detect: 1 #DB, at the MOV: yes, DR6 0x2000, DR7 in the handler 0x400" $T/out &&
+		grep -qx "debugreg: single step over CPUID: 1 #DB, right after it: yes, DR6 0x4000" $T/out &&
+		grep -q "^debugreg: single step over STI: the VM lives" $T/out &&
 		grep -qx "debugreg: #GP injected by hvlab: RF in its frame: yes" $T/out &&
 		grep -qx "debugreg: ok" $T/out
 	ok $? "run $g: DR0-DR7 are the guest's: execute and write breakpoints, TF, GD, RF in fault frames (status $st)" ||
