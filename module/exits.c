@@ -38,11 +38,12 @@ static int handle_unhandled(struct hvlab_vcpu *vcpu)
 /*
  * SDM 28.2.2: an NMI exits with interruption type 2, and a machine check
  * (#MC) always exits; vcpu.c already gave either to the host's handler
- * with interrupts still off. An exception exits
- * only when userspace put its vector in the exception bitmap, to watch it
- * (HVLAB_SET_INTERCEPTS): hvlab then delivers it to the guest after all,
- * as if there had been no exit. A #PF that exits has not written CR2
- * yet: its address is the exit qualification (SDM 28.1).
+ * with interrupts still off. #DB and #AC always exit too (hvlab.h says
+ * why); any other exception only when userspace put its vector in the
+ * exception bitmap, to watch it (HVLAB_SET_INTERCEPTS): hvlab then
+ * delivers it to the guest after all, as if there had been no exit. A
+ * #PF or #DB that exits has not written CR2 or DR6 yet: the exit
+ * qualification has the address, or DR6's bits (SDM 28.1).
  */
 #define DR6_EXIT_QUAL_BITS	0x600fULL	/* B0-B3, BD, BS */
 

@@ -399,7 +399,7 @@ static void vmcs_write_controls(struct hvlab_vcpu *vcpu)
 	vmcs_write32(SECONDARY_VM_EXEC_CONTROL, vmx_config.proc_ctls2);
 	vmcs_write32(VM_EXIT_CONTROLS, vmx_config.exit_ctls);
 	vmcs_write32(VM_ENTRY_CONTROLS, vmx_config.entry_ctls);
-	/* The guest handles its own faults; hvlab watches only #AC. */
+	/* The guest handles its own faults; hvlab watches #DB, #AC, #MC (hvlab.h). */
 	vmcs_write32(EXCEPTION_BITMAP, HVLAB_HOST_EXCEPTION_BITMAP);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MASK, 0);
 	vmcs_write32(PAGE_FAULT_ERROR_CODE_MATCH, 0);
@@ -751,11 +751,12 @@ static void vmcs_restore_host_segments(struct hvlab_vcpu *vcpu)
 }
 
 /*
- * A #DB in the guest (a single step, ICEBP) sets bits in the real DR6,
- * and VM exit does not undo them. Left there, the host's next #DB (a
- * watchpoint, ptrace) would read them as its own and send a spurious
- * SIGTRAP. hw_breakpoint_restore() (vcpu.c) clears DR6 after each exit
- * while the host has breakpoints armed; this covers the rest.
+ * A #DB delivered in the guest would set bits in the real DR6, and VM
+ * exit does not undo them. Left there, the host's next #DB (a watchpoint,
+ * ptrace) would read them as its own and send a spurious SIGTRAP. Every
+ * #DB exits first now (hvlab.h), which leaves DR6 alone; this clears it
+ * as the vCPU leaves the CPU all the same, should a student's lab tree
+ * (its exception bitmap is lab 2's) let one through.
  */
 static void vmcs_clear_guest_dr6(void)
 {
