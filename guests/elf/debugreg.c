@@ -68,6 +68,13 @@ struct frame {
 #endif
 #define NO_ERROR_CODE	"push $0\n"
 
+/* RFLAGS.TF on by POPF: the #DB comes after the instruction that follows */
+#ifdef __x86_64__
+#define TF_ON	"pushfq; orq $0x100, (%%rsp); popfq\n"
+#else
+#define TF_ON	"pushfl; orl $0x100, (%%esp); popfl\n"
+#endif
+
 static struct hv_gate idt[32];
 static volatile unsigned int db_count, ud_count, gp_count;
 static volatile unsigned long db_ip, db_dr6, db_dr7, fault_flags;
@@ -193,11 +200,7 @@ int main(void)
 	/* TF: one instruction, then a #DB with BS, RIP after it */
 	db_count = 0;
 	/* POPF sets TF: the #DB comes after the instruction that follows it */
-#ifdef __x86_64__
-	__asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"
-#else
-	__asm__ volatile("pushfl; orl $0x100, (%%esp); popfl\n"
-#endif
+	__asm__ volatile(TF_ON
 			 "nop\n"
 			 ".globl step_over\nstep_over: nop" : : : "memory", "cc");
 	{
@@ -217,11 +220,7 @@ int main(void)
 		uint32_t a = 0, b, c = 0, d;
 		extern char after_cpuid[];
 
-#ifdef __x86_64__
-		__asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"
-#else
-		__asm__ volatile("pushfl; orl $0x100, (%%esp); popfl\n"
-#endif
+		__asm__ volatile(TF_ON
 				 "cpuid\n"
 				 ".globl after_cpuid\nafter_cpuid: nop"
 				 : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory", "cc");
@@ -238,11 +237,7 @@ int main(void)
 	 * here this shows only that the step comes, with BS.
 	 */
 	db_count = 0;
-#ifdef __x86_64__
-	__asm__ volatile("pushfq; orq $0x100, (%%rsp); popfq\n"
-#else
-	__asm__ volatile("pushfl; orl $0x100, (%%esp); popfl\n"
-#endif
+	__asm__ volatile(TF_ON
 			 "sti\n"
 			 "nop\n"
 			 "cli" : : : "memory", "cc");
