@@ -25,7 +25,6 @@
 #include <asm/debugreg.h>
 
 #define DR6_BD			(1ULL << 13)	/* a MOV DR while DR7.GD was set */
-#define DR6_FIXED_1		0xffff0ff0ULL	/* bits that read as 1 (SDM 19.2.3) */
 
 /* Exit qualification for MOV DR (SDM 28.2.1, Table 28-4) */
 #define DR_QUAL_NUMBER(q)	((q) & 7)
@@ -46,21 +45,18 @@ static bool guest_breakpoints_armed(const struct hvlab_vcpu *vcpu)
  * vmcs_access.c). The real DR7 goes to 0 first, so that none of the
  * host's breakpoints is armed on a guest address in the meantime. After
  * the exit, DR7 is 0x400 and vcpu.c gives the host its breakpoints back.
- * Disarmed, the VMCS gets 0x400 again and the work bit goes.
+ * Disarmed (the bit still set by the MOV that disarmed), the VMCS gets
+ * 0x400 again and the bit goes.
  */
 void hvlab_debugreg_enter(struct hvlab_vcpu *vcpu)
 {
 	if (!guest_breakpoints_armed(vcpu)) {
-		if (vcpu->dr7_armed_in_vmcs) {
-			vmcs_writel(GUEST_DR7, DR7_RESET);
-			vcpu->dr7_armed_in_vmcs = false;
-		}
+		vmcs_writel(GUEST_DR7, DR7_RESET);
 		clear_bit(HVLAB_ENTRY_DEBUGREG, &vcpu->entry_work);
 		return;
 	}
 	/* GD stays emulated: the CPU never sees it (hvlab_handle_dr_access()) */
 	vmcs_writel(GUEST_DR7, vcpu->dr7 & ~DR7_GD);
-	vcpu->dr7_armed_in_vmcs = true;
 	set_debugreg(0, 7);
 	set_debugreg(vcpu->dr[0], 0);
 	set_debugreg(vcpu->dr[1], 1);
@@ -107,7 +103,7 @@ int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu)
 			return 1;
 		}
 		if (dr == 6)
-			value |= DR6_FIXED_1;
+			value |= DR6_RESET;	/* the bits that read as 1 */
 		else if (dr == 7)	/* bits 12, 14, 15 read as 0, bit 10 as 1 */
 			value = (value & DR7_WRITABLE) | DR7_RESET;
 		*reg = value;

@@ -333,7 +333,6 @@ struct hvlab_vcpu {
 	u64 dr[4];
 	u64 dr6;
 	u64 dr7;
-	bool dr7_armed_in_vmcs;		/* GUEST_DR7 holds the guest's DR7 */
 	u64 xcr0;			/* the guest's XCR0, loaded around VM entry */
 	struct fpu_guest guest_fpu;	/* the guest's x87/SSE/AVX state (fpu.c) */
 	u8 tpr;				/* CR8: the guest's task priority, in software */

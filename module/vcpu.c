@@ -37,7 +37,6 @@
 
 static_assert(sizeof(struct hvlab_run) <= PAGE_SIZE);
 
-#define DR6_RESET	0xffff0ff0ULL	/* SDM 19.2.3 */
 
 void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...)
 {

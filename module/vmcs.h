@@ -92,6 +92,7 @@
 #define DR7_GD			(1ULL << 13)	/* general detect (SDM 19.2.4) */
 #define DR7_ENABLE_BITS		0xffULL		/* L0-L3, G0-G3 */
 #define DR7_WRITABLE		0xffff2bffULL	/* all but the reserved bits 10, 12, 14, 15 */
+#define DR6_RESET		0xffff0ff0ULL	/* SDM 19.2.3: these bits read as 1 */
 #define DR6_TRAP_BITS		0xfULL		/* B0-B3: which breakpoint hit */
 #define DR6_BS			(1ULL << 14)	/* a single step */
 
