@@ -23,6 +23,7 @@
 #include <asm/fpu/types.h>
 #include "../include/uapi/hvlab.h"
 #include "../include/uapi/hvlab_exit_reasons.h"
+#include "insn.h"
 
 #define HVLAB_MSG_PREFIX "hvlab: "
 
@@ -221,6 +222,7 @@ enum hvlab_pending {
 	PENDING_IO_IN,		/* copy run->io.data into AL/AX/EAX, skip IN */
 	PENDING_MMIO_READ,	/* copy run->mmio.data into a register, skip */
 	PENDING_STRING_IN,	/* store run->io.data at ES:rDI, step (strio.c) */
+	PENDING_MMIO_OPERAND,	/* finish ALU, BT, XCHG, MOVSX, MOVS with it (mmio_ops.c) */
 };
 
 /* The exit being handled, read from the VMCS once per exit. */
@@ -352,9 +354,11 @@ struct hvlab_vcpu {
 	bool pending_high_byte;
 	u8 pending_reg_size;
 	u8 pending_mem_size;
-	u64 pending_linear;		/* INS: where the element goes */
-	u64 pending_addr_mask;		/* INS: the address size, as a mask */
+	u64 pending_linear;		/* INS, MOVS: where the element goes */
+	u64 pending_addr_mask;		/* INS, MOVS: the address size, as a mask */
 	bool pending_rep;		/* INS: with REP, rCX counts down */
+	struct insn pending_mmio;	/* PENDING_MMIO_OPERAND: the instruction */
+	u64 pending_gpa;		/* PENDING_MMIO_OPERAND: the address it read */
 
 	/* Events from HVLAB_INJECT waiting for the guest (events.c); -1: none */
 	int queued_irq;
@@ -617,6 +621,9 @@ int hvlab_handle_wrmsr(struct hvlab_vcpu *vcpu);
 #define HVLAB_MMIO_FROM_INSN	(-1)	/* direction unknown: the instruction says */
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write);
 void hvlab_complete_mmio_read(struct hvlab_vcpu *vcpu);
+/* mmio_ops.c: the MMIO instructions beyond MOV and MOVZX */
+int hvlab_mmio_emulate(struct hvlab_vcpu *vcpu, u64 gpa, const struct insn *insn);
+bool hvlab_complete_mmio_operand(struct hvlab_vcpu *vcpu);
 int hvlab_guest_code_bits(void);
 u64 hvlab_read_gpr(struct hvlab_vcpu *vcpu, u8 reg);
 void hvlab_write_gpr(struct hvlab_vcpu *vcpu, u8 reg, u64 value);
@@ -680,6 +687,9 @@ void hvlab_debugreg_enter(struct hvlab_vcpu *vcpu);
 /* strio.c: INS and OUTS, one element per VM exit */
 int hvlab_handle_string_io(struct hvlab_vcpu *vcpu, unsigned int size, bool in);
 void hvlab_complete_string_in(struct hvlab_vcpu *vcpu);
+void hvlab_string_step(struct hvlab_vcpu *vcpu, int reg, u64 mask, unsigned int size);
+void hvlab_string_element_done(struct hvlab_vcpu *vcpu, u64 mask, bool rep,
+			       unsigned int insn_length);
 
 /* entry.S: 0 = VM exit, 1 = VMfailValid, 2 = VMfailInvalid */
 int hvlab_vmx_enter(u64 *gprs, bool launched);

@@ -108,12 +108,21 @@ int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write)
 		avail++;
 	}
 	bad = insn_decode(bytes, avail, bits, &insn);
-	if (!bad && is_write == HVLAB_MMIO_FROM_INSN)
-		is_write = insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM;
-	if (bad || is_write != (insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM)) {
-		hvlab_vcpu_kill(vcpu, "cannot emulate MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph): only MOV and MOVZX are supported",
+	if (bad) {
+		hvlab_vcpu_kill(vcpu, "cannot emulate MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph): docs/exit-reasons.md lists the instructions hvlab emulates",
 				is_write == 1 ? "write" : is_write ? "access" : "read", gpa, vcpu->exit.rip,
 				min(avail, 8u), bytes);
+		return 0;
+	}
+	/* Beyond MOV and MOVZX: the instruction itself says what it does */
+	if (insn.kind > INSN_LOAD_ZERO_EXTEND)
+		return hvlab_mmio_emulate(vcpu, gpa, &insn);
+	if (is_write == HVLAB_MMIO_FROM_INSN)
+		is_write = insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM;
+	if (is_write != (insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM)) {
+		hvlab_vcpu_kill(vcpu, "MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph), which %s",
+				is_write ? "write" : "read", gpa, vcpu->exit.rip, min(avail, 8u), bytes,
+				is_write ? "loads" : "stores");
 		return 0;
 	}
 	return mmio_exit_to_user(vcpu, gpa, is_write, &insn);

@@ -49,17 +49,23 @@ static void write_addr_sized(struct hvlab_vcpu *vcpu, int reg, u64 mask, u64 val
 	vcpu->gprs[reg] = value;
 }
 
-/*
- * One element is done: move rSI or rDI past it, and with REP count it.
- * The instruction is over without REP or when rCX reaches 0; otherwise
- * RIP stays and the guest executes it again for the next element.
- */
-static void strio_element_done(struct hvlab_vcpu *vcpu, int reg, u64 mask,
-			       unsigned int size, bool rep, unsigned int insn_length)
+/* Move rSI or rDI past an element of @size bytes: down if RFLAGS.DF is set. */
+void hvlab_string_step(struct hvlab_vcpu *vcpu, int reg, u64 mask, unsigned int size)
 {
 	u64 step = (vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_DF) ? -(u64)size : size;
 
 	write_addr_sized(vcpu, reg, mask, vcpu->gprs[reg] + step);
+}
+
+/*
+ * One element is done (rSI or rDI moved): with REP count it. The
+ * instruction is over without REP or when rCX reaches 0; otherwise RIP
+ * stays and the guest executes it again for the next element. MMIO's
+ * MOVS and STOS (mmio_ops.c) go the same way.
+ */
+void hvlab_string_element_done(struct hvlab_vcpu *vcpu, u64 mask, bool rep,
+			       unsigned int insn_length)
+{
 	if (rep) {
 		write_addr_sized(vcpu, GPR_RCX, mask, vcpu->gprs[GPR_RCX] - 1);
 		if (vcpu->gprs[GPR_RCX] & mask)
@@ -152,7 +158,8 @@ int hvlab_handle_string_io(struct hvlab_vcpu *vcpu, unsigned int size, bool in)
 		ret = hvlab_read_guest(vcpu, linear, &data, size, &fault);
 		if (ret)
 			return strio_memory_failed(vcpu, ret, in, &fault);
-		strio_element_done(vcpu, reg, mask, size, rep, vcpu->exit.instruction_length);
+		hvlab_string_step(vcpu, reg, mask, size);
+		hvlab_string_element_done(vcpu, mask, rep, vcpu->exit.instruction_length);
 	}
 
 	run->exit_reason = HVLAB_EXIT_IO;
@@ -181,6 +188,7 @@ void hvlab_complete_string_in(struct hvlab_vcpu *vcpu)
 	 */
 	if (hvlab_write_guest(vcpu, vcpu->pending_linear, &data, vcpu->pending_reg_size, &fault))
 		return;
-	strio_element_done(vcpu, GPR_RDI, vcpu->pending_addr_mask, vcpu->pending_reg_size,
-			   vcpu->pending_rep, vcpu->pending_insn_length);
+	hvlab_string_step(vcpu, GPR_RDI, vcpu->pending_addr_mask, vcpu->pending_reg_size);
+	hvlab_string_element_done(vcpu, vcpu->pending_addr_mask, vcpu->pending_rep,
+				  vcpu->pending_insn_length);
 }

@@ -276,10 +276,17 @@ static bool vcpu_load_again(struct hvlab_vcpu *vcpu)
 	return vcpu->cpu >= 0;
 }
 
-/* Finish the IN, INS or MMIO read that the last exit left to userspace. */
-static void vcpu_complete_pending(struct hvlab_vcpu *vcpu)
+/*
+ * Finish the IN, INS or MMIO read that the last exit left to userspace.
+ * True when that leaves another exit for it (an MMIO read-modify-write's
+ * write, mmio_ops.c), which HVLAB_RUN returns at once.
+ */
+static bool vcpu_complete_pending(struct hvlab_vcpu *vcpu)
 {
-	switch (vcpu->pending) {
+	enum hvlab_pending pending = vcpu->pending;
+
+	vcpu->pending = PENDING_NONE;
+	switch (pending) {
 	case PENDING_IO_IN:
 		hvlab_write_gpr_sized(vcpu, GPR_RAX, false, vcpu->pending_reg_size,
 				      vcpu->run->io.data);
@@ -291,10 +298,12 @@ static void vcpu_complete_pending(struct hvlab_vcpu *vcpu)
 	case PENDING_STRING_IN:
 		hvlab_complete_string_in(vcpu);
 		break;
+	case PENDING_MMIO_OPERAND:
+		return hvlab_complete_mmio_operand(vcpu);
 	case PENDING_NONE:
 		break;
 	}
-	vcpu->pending = PENDING_NONE;
+	return false;
 }
 
 /* Publish an exit's record in the trace ring (HVLAB_RUN_TRACE). */
@@ -713,7 +722,10 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	 * single-stepping, finishing that instruction is the step.
 	 */
 	if (vcpu->pending != PENDING_NONE) {
-		vcpu_complete_pending(vcpu);
+		if (vcpu_complete_pending(vcpu)) {
+			vcpu->stats.exits_to_user++;
+			goto out;
+		}
 		/* A lab stub may have ended the VM (lab.h): it says why. */
 		if (unlikely(vcpu->dead))
 			goto out;
