@@ -811,8 +811,6 @@ static int handle_io_exit(struct hvlab_vcpu *vcpu)
 #define EPT_QUAL_FETCH		(1ULL << 2)
 #define EPT_QUAL_ACCESS		(EPT_QUAL_READ | EPT_QUAL_WRITE | EPT_QUAL_FETCH)
 #define EPT_QUAL_RIGHTS_SHIFT	3		/* bits 5:3: the page's R, W, X */
-#define EPT_QUAL_GLA_VALID	(1ULL << 7)
-#define EPT_QUAL_GLA_TRANSLATED	(1ULL << 8)	/* with bit 7; 0: a paging-structure entry */
 #define EPT_QUAL_NMI_UNBLOCKED	(1ULL << 12)	/* as INTR_INFO_UNBLOCK_NMI */
 
 /*

@@ -16,6 +16,7 @@
 struct decoder {
 	const u8 *bytes;
 	unsigned int avail, pos;
+	bool lock;		/* an F0 prefix */
 };
 
 static int next_byte(struct decoder *d)
@@ -86,9 +87,15 @@ static int decode_modrm(struct decoder *d, int addr_bits, u8 *reg_field)
 	return skip(d, mod == 1 ? 1 : mod == 2 ? 4 : 0);
 }
 
-/* The register operand from ModRM.reg and REX.R, and the length. */
+/*
+ * The register operand from ModRM.reg and REX.R, and the length. LOCK
+ * goes only with a read-modify-write of memory; the CPU raises #UD for
+ * it anywhere else (SDM Vol. 2, LOCK), so it cannot have exited here.
+ */
 static int decode_done(struct decoder *d, struct insn *insn, u8 reg_field, u8 rex)
 {
+	if (d->lock && !insn->writes_mem && insn->kind != INSN_XCHG)
+		return -EINVAL;
 	insn->reg = reg_field | ((rex & 4) ? 8 : 0);
 	/* Without REX, byte registers 4-7 are AH, CH, DH, BH. */
 	if (insn->reg_size == 1 && !rex && reg_field >= 4) {
@@ -122,6 +129,7 @@ static int decode_0f(struct decoder *d, struct insn *insn, int addr_bits, u8 rex
 			return -EINVAL;
 		insn->kind = INSN_BIT;
 		insn->op = INSN_OP_BT + reg_field - 4;
+		insn->imm &= 0xff;	/* an offset, not sign-extended */
 		insn->src_is_imm = true;
 		reg_field = 0;
 		break;
@@ -138,7 +146,7 @@ static int decode_0f(struct decoder *d, struct insn *insn, int addr_bits, u8 rex
 int insn_decode(const u8 *bytes, unsigned int avail, int mode_bits,
 		struct insn *insn)
 {
-	struct decoder d = { bytes, avail, 0 };
+	struct decoder d = { bytes, avail, 0, false };
 	bool opsize_prefix = false, addrsize_prefix = false, rep = false;
 	u8 rex = 0, reg_field = 0, segment = INSN_SEG_DS;
 	int op, op_bits, addr_bits;
@@ -161,7 +169,9 @@ int insn_decode(const u8 *bytes, unsigned int avail, int mode_bits,
 			segment = op - 0x64 + INSN_SEG_FS;
 		else if (op == 0xf2 || op == 0xf3)
 			rep = true;	/* REPNE is REP for MOVS and STOS */
-		else if (op != 0xf0)	/* LOCK: no effect on the decoding */
+		else if (op == 0xf0)
+			d.lock = true;
+		else
 			break;
 	}
 	/* REX must come last, right before the opcode (SDM Vol. 2, 2.2.1). */
@@ -266,7 +276,8 @@ int insn_decode(const u8 *bytes, unsigned int avail, int mode_bits,
 		if (!(op & 1))
 			insn->reg_size = insn->mem_size = 1;
 		break;
-	case 0xf6: case 0xf7:		/* TEST r/m, imm: /0 and /1; the rest is not */
+	/* TEST r/m, imm: /0, and /1, which the opcode map leaves blank but CPUs run as TEST */
+	case 0xf6: case 0xf7:
 		if (decode_modrm(&d, addr_bits, &reg_field) || reg_field > 1)
 			return -EINVAL;
 		insn->kind = INSN_ALU;

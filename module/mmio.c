@@ -82,8 +82,48 @@ static int mmio_exit_to_user(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write,
 	/* LAB 4 STUB: return hvlab_todo_exit(vcpu, 4, __func__); */
 }
 
+/*
+ * Why the exit's guest-physical address cannot be taken as the operand's,
+ * or NULL. Not when the CPU's own page walk met a page table where there
+ * is no memory (the linear address valid but not translated, SDM 28.2.1,
+ * Table 28-7): there is no operand. Not when the operand runs past the
+ * end of its page: hvlab makes one MMIO exit of an access, inside one
+ * page. (One that begins in RAM on the page before looks like an access
+ * at the MMIO page's start: seeing it would take the effective address,
+ * which KVM computes and hvlab does not.) MOVS and STOS check each
+ * element from their registers (mmio_ops.c).
+ */
+static const char *mmio_operand_mismatch(struct hvlab_vcpu *vcpu, u64 gpa,
+					 const struct insn *insn)
+{
+	u64 qual = vcpu->exit.qualification;
+
+	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_EPT_VIOLATION &&
+	    (qual & EPT_QUAL_GLA_VALID) && !(qual & EPT_QUAL_GLA_TRANSLATED))
+		return "a page table the CPU walked, not an operand";
+	if (insn->kind != INSN_MOVS && insn->kind != INSN_STOS &&
+	    offset_in_page(gpa) + insn->mem_size > PAGE_SIZE)
+		return "an operand that runs past the page";
+	return NULL;
+}
+
+/* Whether the instruction can make the access the exit says it made. */
+static bool insn_may_write(const struct insn *insn)
+{
+	return insn->kind == INSN_STORE_REG || insn->kind == INSN_STORE_IMM ||
+	       insn->kind == INSN_XCHG || insn->kind == INSN_MOVS ||
+	       insn->kind == INSN_STOS || insn->writes_mem;
+}
+
+static bool insn_may_read(const struct insn *insn)
+{
+	return insn->kind != INSN_STORE_REG && insn->kind != INSN_STORE_IMM &&
+	       insn->kind != INSN_STOS;
+}
+
 int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write)
 {
+	const char *mismatch;
 	int bits = hvlab_guest_code_bits();
 	u8 bytes[INSN_MAX_LENGTH];
 	struct hvlab_mem_fault fault;
@@ -114,17 +154,28 @@ int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write)
 				min(avail, 8u), bytes);
 		return 0;
 	}
+	/*
+	 * The instruction was fetched again after the exit: another vCPU
+	 * may have changed it meanwhile. It must be able to make the access
+	 * the exit reports, at the address the exit reports.
+	 */
+	if ((is_write == 1 && !insn_may_write(&insn)) || (is_write == 0 && !insn_may_read(&insn))) {
+		hvlab_vcpu_kill(vcpu, "MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph), which does not %s memory",
+				is_write ? "write" : "read", gpa, vcpu->exit.rip, min(avail, 8u), bytes,
+				is_write ? "write" : "read");
+		return 0;
+	}
+	mismatch = mmio_operand_mismatch(vcpu, gpa, &insn);
+	if (mismatch) {
+		hvlab_vcpu_kill(vcpu, "cannot emulate the MMIO access at gpa 0x%llx by the instruction at RIP 0x%llx: it is %s",
+				gpa, vcpu->exit.rip, mismatch);
+		return 0;
+	}
 	/* Beyond MOV and MOVZX: the instruction itself says what it does */
 	if (insn.kind > INSN_LOAD_ZERO_EXTEND)
 		return hvlab_mmio_emulate(vcpu, gpa, &insn);
 	if (is_write == HVLAB_MMIO_FROM_INSN)
-		is_write = insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM;
-	if (is_write != (insn.kind == INSN_STORE_REG || insn.kind == INSN_STORE_IMM)) {
-		hvlab_vcpu_kill(vcpu, "MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph), which %s",
-				is_write ? "write" : "read", gpa, vcpu->exit.rip, min(avail, 8u), bytes,
-				is_write ? "loads" : "stores");
-		return 0;
-	}
+		is_write = insn_may_write(&insn);
 	return mmio_exit_to_user(vcpu, gpa, is_write, &insn);
 }
 

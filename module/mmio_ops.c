@@ -24,6 +24,7 @@
  * leaves undefined (AF after AND, SF after BT) are then what this CPU
  * leaves, as the guest would have seen against RAM.
  */
+#include <linux/mm.h>
 #include <linux/string.h>
 #include <asm/irqflags.h>
 #include <asm/processor-flags.h>
@@ -147,9 +148,9 @@ static u64 addr_mask(const struct insn *insn)
 }
 
 /*
- * MOVS or STOS met a fault of @err on its memory: a #PF for the guest;
- * anything else cannot be (the EPT violation that brought us here was
- * for MMIO), but ends this VM, not the host.
+ * An element of MOVS or STOS whose memory is not RAM and not MMIO, or
+ * that spans two pages (hvlab moves it as one MMIO access, in one page),
+ * ends the VM; a #PF goes to the guest.
  */
 static int string_fault(struct hvlab_vcpu *vcpu, int err, const struct hvlab_mem_fault *fault)
 {
@@ -157,23 +158,44 @@ static int string_fault(struct hvlab_vcpu *vcpu, int err, const struct hvlab_mem
 		hvlab_inject_page_fault(vcpu, fault);
 		return 1;
 	}
-	hvlab_vcpu_kill(vcpu, "MOVS at RIP 0x%llx: no memory and no MMIO at gpa 0x%llx",
+	hvlab_vcpu_kill(vcpu, "MOVS or STOS at RIP 0x%llx: no memory and no MMIO at gpa 0x%llx",
 			vcpu->exit.rip, fault->gpa);
 	return 0;
 }
 
+static bool string_element_splits(struct hvlab_vcpu *vcpu, u64 linear, unsigned int size)
+{
+	if (offset_in_page(linear) + size <= PAGE_SIZE)
+		return false;
+	hvlab_vcpu_kill(vcpu, "MOVS or STOS at RIP 0x%llx: an element at 0x%llx spans two pages, one of them MMIO",
+			vcpu->exit.rip, linear);
+	return true;
+}
+
 /*
- * STOS: the element at ES:rDI is the MMIO access. The CPU does not touch
- * memory for a REP with rCX = 0, so there is always an element.
+ * STOS: the element at ES:rDI is the MMIO access, found from the
+ * registers as the CPU found it. The CPU does not touch memory for a REP
+ * with rCX = 0, so there is always an element.
  */
-static int mmio_stos(struct hvlab_vcpu *vcpu, u64 gpa, const struct insn *insn)
+static int mmio_stos(struct hvlab_vcpu *vcpu, const struct insn *insn)
 {
 	u64 mask = addr_mask(insn);
+	u64 dst = hvlab_segment_linear(INSN_SEG_ES, vcpu->gprs[GPR_RDI] & mask);
+	struct hvlab_mem_fault fault;
+	u64 value = hvlab_read_gpr(vcpu, GPR_RAX);
+	int ret;
 
-	mmio_exit(vcpu, gpa, insn->mem_size, HVLAB_ACCESS_WRITE, hvlab_read_gpr(vcpu, GPR_RAX));
+	if (string_element_splits(vcpu, dst, insn->mem_size))
+		return 0;
+	ret = hvlab_write_guest(vcpu, dst, &value, insn->mem_size, &fault);
+	if (ret && ret != -ENXIO)
+		return string_fault(vcpu, ret, &fault);
+	if (ret)
+		mmio_exit(vcpu, fault.gpa, insn->mem_size, HVLAB_ACCESS_WRITE, value);
 	hvlab_string_step(vcpu, GPR_RDI, mask, insn->mem_size);
 	hvlab_string_element_done(vcpu, mask, insn->rep, insn->length);
-	return 0;
+	/* RAM after all: another vCPU mapped memory there meanwhile. Go on. */
+	return ret ? 0 : 1;
 }
 
 /*
@@ -195,6 +217,9 @@ static int mmio_movs(struct hvlab_vcpu *vcpu, const struct insn *insn)
 	ret = hvlab_write_guest(vcpu, dst, NULL, insn->mem_size, &fault);
 	if (ret == -EFAULT)
 		return string_fault(vcpu, ret, &fault);
+	if (string_element_splits(vcpu, src, insn->mem_size) ||
+	    string_element_splits(vcpu, dst, insn->mem_size))
+		return 0;
 
 	ret = hvlab_read_guest(vcpu, src, &value, insn->mem_size, &fault);
 	if (ret == -ENXIO) {
@@ -227,7 +252,7 @@ int hvlab_mmio_emulate(struct hvlab_vcpu *vcpu, u64 gpa, const struct insn *insn
 {
 	switch (insn->kind) {
 	case INSN_STOS:
-		return mmio_stos(vcpu, gpa, insn);
+		return mmio_stos(vcpu, insn);
 	case INSN_MOVS:
 		return mmio_movs(vcpu, insn);
 	default:

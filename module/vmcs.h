@@ -96,6 +96,10 @@
 #define DR6_TRAP_BITS		0xfULL		/* B0-B3: which breakpoint hit */
 #define DR6_BS			(1ULL << 14)	/* a single step */
 
+/* EPT-violation qualification (SDM 28.2.1, Table 28-7): the linear address */
+#define EPT_QUAL_GLA_VALID	(1ULL << 7)
+#define EPT_QUAL_GLA_TRANSLATED	(1ULL << 8)	/* with bit 7; 0: a paging-structure entry */
+
 /* Access-rights bits of a segment (SDM 25.4.1, Table 25-2) */
 #define VMX_AR_L		(1u << 13)	/* CS: 64-bit code */
 #define VMX_AR_DB		(1u << 14)	/* CS: 32-bit default operand size */

@@ -102,6 +102,7 @@ static void name(struct state *s, char *mem)				\
 	X(subq_m_i, "subq $-0x7ff0, (%[m])")				\
 	X(cmpq_m_i8, "cmpq $-1, (%[m])")				\
 	X(xorq_r9, "mov %q[r], %%r9\n\txorq %%r9, (%[m])\n\tmov %%r9, %q[r]") \
+	X(addb_r9b, "mov %q[r], %%r9\n\taddb %%r9b, 1(%[m])\n\tmov %%r9, %q[r]") \
 	X(andl_r10d, "mov %q[r], %%r10\n\tandl (%[m]), %%r10d\n\tmov %%r10, %q[r]") \
 	X(testq_m_i, "testq $-2, (%[m])")				\
 	X(xchgq, "xchgq %q[r], (%[m])")					\
@@ -168,7 +169,6 @@ static const struct string_case {
 	{ "rep movsw: RAM to window", rep_movsw, IN_OTHER, IN_WINDOW, 4, 0, 3 },
 	{ "rep movsl: window to window", rep_movsl, IN_WINDOW, IN_WINDOW, -4, 8, 2 },
 	{ "movsl: window to RAM", movsl, IN_WINDOW, IN_OTHER, 0, 12, 7 },
-	{ "rep movsb, rCX 0", rep_movsb, IN_WINDOW, IN_WINDOW, 0, 1, 0 },
 	{ "rep stosb", rep_stosb, IN_OTHER, IN_WINDOW, 0, -3, 6 },
 	{ "rep stosl", rep_stosl, IN_OTHER, IN_WINDOW, 0, 0, 2 },
 	{ "stosw", stosw, IN_OTHER, IN_WINDOW, 0, 2, 9 },

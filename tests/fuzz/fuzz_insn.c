@@ -40,6 +40,29 @@ static void check(const struct insn *insn, unsigned int avail, int mode)
 	case INSN_LOAD_ZERO_EXTEND:
 		assert((m == 1 || m == 2) && r >= 2 && m <= r && insn->imm == 0);
 		break;
+	case INSN_LOAD_SIGN_EXTEND:	/* MOVSX; MOVSXD, whose 16- and 32-bit forms copy */
+		assert(m != 8 && r >= 2 && m <= r && insn->imm == 0);
+		break;
+	case INSN_ALU:
+		assert(r == m && insn->op <= INSN_OP_TEST);
+		assert(!insn->writes_mem || (insn->mem_is_dest && insn->op < INSN_OP_CMP));
+		assert(insn->src_is_imm ? insn->mem_is_dest : insn->imm == 0);
+		break;
+	case INSN_BIT:
+		assert(r == m && m >= 2 && insn->op >= INSN_OP_BT && insn->op <= INSN_OP_BTC);
+		assert(insn->mem_is_dest && insn->writes_mem == (insn->op != INSN_OP_BT));
+		assert(insn->src_is_imm ? insn->imm < 256 : insn->imm == 0);
+		break;
+	case INSN_XCHG:
+		assert(r == m && !insn->src_is_imm && !insn->writes_mem);
+		break;
+	case INSN_MOVS:
+	case INSN_STOS:
+		assert(r == m && insn->reg == 0 && !insn->high_byte);
+		assert(insn->addr_size == 2 || insn->addr_size == 4 || insn->addr_size == 8);
+		assert(mode == 64 || insn->addr_size != 8);
+		assert(insn->segment <= INSN_SEG_GS);
+		break;
 	default:
 		assert(!"unknown insn kind");
 	}
@@ -65,7 +88,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		assert(again.kind == insn.kind && again.length == insn.length &&
 		       again.mem_size == insn.mem_size && again.reg_size == insn.reg_size &&
 		       again.reg == insn.reg && again.high_byte == insn.high_byte &&
-		       again.imm == insn.imm);
+		       again.imm == insn.imm && again.op == insn.op &&
+		       again.src_is_imm == insn.src_is_imm && again.mem_is_dest == insn.mem_is_dest &&
+		       again.writes_mem == insn.writes_mem && again.addr_size == insn.addr_size &&
+		       again.segment == insn.segment && again.rep == insn.rep);
 		/* one byte fewer is not enough */
 		assert(insn_decode(bytes, insn.length - 1, modes[i], &again) != 0);
 	}

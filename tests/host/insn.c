@@ -125,6 +125,18 @@ static const struct op_case op_cases[] = {
 	  INSN_LOAD_SIGN_EXTEND, 0, 5, 2, 8, 0, 0, 0, 0, 0 },
 	{ "movslq 4(%rdx),%rcx (63, MOVSXD)", 64, { 0x48, 0x63, 0x4a, 0x04 }, 4,
 	  INSN_LOAD_SIGN_EXTEND, 0, 4, 4, 1, 0, 0, 0, 0, 0 },
+	{ "addl $0x12345678,0x10(%eax,%ebx,4) (SIB, disp8, imm32)", 32,
+	  { 0x81, 0x44, 0x98, 0x10, 0x78, 0x56, 0x34, 0x12 }, 8,
+	  INSN_ALU, INSN_OP_ADD, 8, 4, 0, 0, 1, 1, 1, 0x12345678 },
+	{ "addq $1,0x10(%rip) (RIP-relative, imm8)", 64,
+	  { 0x48, 0x83, 0x05, 0x10, 0, 0, 0, 0x01 }, 8,
+	  INSN_ALU, INSN_OP_ADD, 8, 8, 0, 0, 1, 1, 1, 1 },
+	{ "orw $0x8000,(%bx,%si) (16-bit)", 16, { 0x81, 0x08, 0x00, 0x80 }, 4,
+	  INSN_ALU, INSN_OP_OR, 4, 2, 0, 0, 1, 1, 1, 0xffffffffffff8000ULL },
+	{ "lock btsl $3,(%ecx)", 32, { 0xf0, 0x0f, 0xba, 0x29, 0x03 }, 5,
+	  INSN_BIT, INSN_OP_BTS, 5, 4, 0, 0, 1, 1, 1, 3 },
+	{ "addb %r9b,1(%rax)", 64, { 0x44, 0x00, 0x48, 0x01 }, 4,
+	  INSN_ALU, INSN_OP_ADD, 4, 1, 9, 0, 0, 1, 1, 0 },
 };
 
 TEST(decodes_what_mmio_ops_emulates)
@@ -200,6 +212,11 @@ TEST(refuses_what_it_cannot_emulate)
 	static const unsigned char bt_bad[] = { 0x0f, 0xba, 0x1f, 1 };	/* /3 */
 	static const unsigned char arpl[] = { 0x63, 0x07 };		/* ARPL outside 64-bit mode */
 	static const unsigned char add_al[] = { 0x04, 0x01 };		/* add $1,%al: no memory */
+	/* LOCK only with a read-modify-write: the CPU's #UD comes first */
+	static const unsigned char lock_mov[] = { 0xf0, 0x89, 0x07 };
+	static const unsigned char lock_cmp[] = { 0xf0, 0x39, 0x07 };
+	static const unsigned char lock_add_to_reg[] = { 0xf0, 0x03, 0x07 };
+	static const unsigned char lock_bt[] = { 0xf0, 0x0f, 0xa3, 0x07 };
 	static const unsigned char c7_bad_reg[] = { 0xc7, 0x0f, 0, 0, 0, 0 };	/* /1 */
 	static const unsigned char truncated[] = { 0x8b, 0x15, 0, 0 };
 	static const unsigned char prefixes[15] = { 0x66, 0x66, 0x66, 0x66, 0x66, 0x66, 0x66,
@@ -213,6 +230,10 @@ TEST(refuses_what_it_cannot_emulate)
 	EXPECT_GT(0, insn_decode(bt_bad, sizeof(bt_bad), 32, &insn));
 	EXPECT_GT(0, insn_decode(arpl, sizeof(arpl), 32, &insn));
 	EXPECT_GT(0, insn_decode(add_al, sizeof(add_al), 32, &insn));
+	EXPECT_GT(0, insn_decode(lock_mov, sizeof(lock_mov), 32, &insn));
+	EXPECT_GT(0, insn_decode(lock_cmp, sizeof(lock_cmp), 32, &insn));
+	EXPECT_GT(0, insn_decode(lock_add_to_reg, sizeof(lock_add_to_reg), 32, &insn));
+	EXPECT_GT(0, insn_decode(lock_bt, sizeof(lock_bt), 32, &insn));
 	EXPECT_GT(0, insn_decode(c7_bad_reg, sizeof(c7_bad_reg), 32, &insn));
 	EXPECT_GT(0, insn_decode(truncated, sizeof(truncated), 32, &insn));
 	EXPECT_GT(0, insn_decode(prefixes, sizeof(prefixes), 32, &insn));

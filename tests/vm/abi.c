@@ -428,7 +428,7 @@ TEST(guest_mmio_with_unsupported_instruction)
 	static const uint8_t code[] = {
 		0xb8, 0x00, 0xb8,		/* mov $0xb800, %ax */
 		0x8e, 0xc0,			/* mov %ax, %es */
-		0x26, 0x01, 0x06, 0x00, 0x00,	/* add %ax, %es:0  (MMIO) */
+		0x26, 0xff, 0x06, 0x00, 0x00,	/* incw %es:0  (MMIO) */
 		0xfa, 0xf4,			/* cli; hlt */
 	};
 	struct hvlab_run *run;
