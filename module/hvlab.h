@@ -688,6 +688,7 @@ void hvlab_debugreg_enter(struct hvlab_vcpu *vcpu);
 int hvlab_handle_string_io(struct hvlab_vcpu *vcpu, unsigned int size, bool in);
 void hvlab_complete_string_in(struct hvlab_vcpu *vcpu);
 void hvlab_string_step(struct hvlab_vcpu *vcpu, int reg, u64 mask, unsigned int size);
+void hvlab_vcpu_string_iteration_done(struct hvlab_vcpu *vcpu);
 void hvlab_string_element_done(struct hvlab_vcpu *vcpu, u64 mask, bool rep,
 			       unsigned int insn_length);
 

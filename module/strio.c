@@ -68,8 +68,10 @@ void hvlab_string_element_done(struct hvlab_vcpu *vcpu, u64 mask, bool rep,
 {
 	if (rep) {
 		write_addr_sized(vcpu, GPR_RCX, mask, vcpu->gprs[GPR_RCX] - 1);
-		if (vcpu->gprs[GPR_RCX] & mask)
+		if (vcpu->gprs[GPR_RCX] & mask) {
+			hvlab_vcpu_string_iteration_done(vcpu);
 			return;
+		}
 	}
 	hvlab_vcpu_advance_rip(vcpu, insn_length);
 }

@@ -113,15 +113,20 @@ int hvlab_guest_code_bits(void)
  *   without this a guest single-stepping over CPUID or an OUT would lose
  *   a step. hvctl step's own TF (where there is no MTF) is not the guest's.
  */
+/* The single-step #DB after an instruction hvlab completed (DR6.BS) */
+static void vcpu_single_step_trap(struct hvlab_vcpu *vcpu)
+{
+	vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) | DR6_BS;
+	vcpu->dr7 &= ~DR7_GD;	/* as the CPU clears it delivering a #DB */
+	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_DB, false, 0);
+}
+
 static noinline void vcpu_complete_flags(struct hvlab_vcpu *vcpu, unsigned long rflags)
 {
 	if (rflags & X86_EFLAGS_RF)
 		vmcs_writel(GUEST_RFLAGS, rflags & ~X86_EFLAGS_RF);
-	if (!(hvlab_step_guest_rflags(vcpu, rflags) & X86_EFLAGS_TF))
-		return;
-	vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) | DR6_BS;
-	vcpu->dr7 &= ~DR7_GD;	/* as the CPU clears it delivering a #DB */
-	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_DB, false, 0);
+	if (hvlab_step_guest_rflags(vcpu, rflags) & X86_EFLAGS_TF)
+		vcpu_single_step_trap(vcpu);
 }
 
 /*
@@ -145,6 +150,24 @@ void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
 	rflags = vmcs_readl(GUEST_RFLAGS);
 	if (unlikely(rflags & (X86_EFLAGS_TF | X86_EFLAGS_RF)))
 		vcpu_complete_flags(vcpu, rflags);
+}
+
+/*
+ * An element of a REP string instruction that hvlab moves (INS, OUTS,
+ * MMIO's MOVS and STOS) is done and more remain: RIP stays, and the
+ * guest executes the instruction again for the next. As between the
+ * CPU's own iterations: RF set, so that an instruction breakpoint on it
+ * does not fire again for each element, and with RFLAGS.TF a single-step
+ * #DB after the element, its frame at the instruction, with RF.
+ */
+void hvlab_vcpu_string_iteration_done(struct hvlab_vcpu *vcpu)
+{
+	unsigned long rflags = vmcs_readl(GUEST_RFLAGS);
+
+	if (!(rflags & X86_EFLAGS_RF))
+		vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_RF);
+	if (hvlab_step_guest_rflags(vcpu, rflags) & X86_EFLAGS_TF)
+		vcpu_single_step_trap(vcpu);
 }
 
 /*
@@ -719,7 +742,9 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 	}
 	/*
 	 * An IN or MMIO read that went to userspace completes now; when
-	 * single-stepping, finishing that instruction is the step.
+	 * single-stepping, finishing that instruction is the step. One that
+	 * writes memory back (mmio_ops.c) returns its MMIO write instead,
+	 * RIP past it, as a store's exit does: that is the step.
 	 */
 	if (vcpu->pending != PENDING_NONE) {
 		if (vcpu_complete_pending(vcpu)) {

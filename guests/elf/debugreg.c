@@ -8,6 +8,8 @@
  *     instruction, DR6.B0; the handler sets RF in its frame to go on;
  *   - a data breakpoint (DR1, write, 4 bytes): a trap after the write,
  *     DR6.B1; a read of the same word does not trigger it;
+ *   - DR2 and DR3 armed together: a read of DR2's 2-byte read/write
+ *     breakpoint traps with B2 alone, DR3's instruction breakpoint with B3;
  *   - single-stepping with RFLAGS.TF: a trap after one instruction, DR6.BS,
  *     also after CPUID, which exits and which hvlab completes;
  *   - TF over STI: a #DB in STI's shadow, with BS;
@@ -22,6 +24,8 @@
 
 #define DR6_B0		(1u << 0)
 #define DR6_B1		(1u << 1)
+#define DR6_B2		(1u << 2)
+#define DR6_B3		(1u << 3)
 #define DR6_BD		(1u << 13)
 #define DR6_BS		(1u << 14)
 #define DR7_L0		(1u << 0)
@@ -29,6 +33,10 @@
 #define DR7_GD		(1u << 13)
 #define DR7_RW1_WRITE	(1u << 20)	/* R/W1 = 01 */
 #define DR7_LEN1_4	(3u << 22)	/* LEN1 = 11 */
+#define DR7_L2		(1u << 4)
+#define DR7_L3		(1u << 6)
+#define DR7_RW2_RW	(3u << 24)	/* R/W2 = 11: reads and writes */
+#define DR7_LEN2_2	(1u << 26)	/* LEN2 = 01 */
 #define DR6_STATUS	0xe00fu		/* B0-B3, BD, BS, BT: the rest reads as 1s */
 #define RFLAGS_TF	(1u << 8)
 #define RFLAGS_RF	(1u << 16)
@@ -79,7 +87,11 @@ static struct hv_gate idt[32];
 static volatile unsigned int db_count, ud_count, gp_count;
 static volatile unsigned long db_ip, db_dr6, db_dr7, fault_flags;
 static volatile uint32_t watched, other;
+static volatile uint16_t read_watched __attribute__((aligned(2)));
 static volatile int retry_gp;
+/* Stepping through a REP: where each #DB came, with RF in its frame */
+static volatile unsigned long step_ips[8], step_rf[8], step_stop;
+static volatile unsigned int step_n;
 
 static unsigned long read_dr(int n)
 {
@@ -105,6 +117,12 @@ static void write_dr(int n, unsigned long v)
 	case 1:
 		__asm__ volatile("mov %0, %%dr1" : : "r"(v));
 		break;
+	case 2:
+		__asm__ volatile("mov %0, %%dr2" : : "r"(v));
+		break;
+	case 3:
+		__asm__ volatile("mov %0, %%dr3" : : "r"(v));
+		break;
 	case 6:
 		__asm__ volatile("mov %0, %%dr6" : : "r"(v));
 		break;
@@ -122,6 +140,15 @@ void on_db(struct frame *f)
 	db_dr6 = read_dr(6);
 	db_dr7 = read_dr(7);
 	write_dr(6, 0xffff0ff0);	/* the handler clears DR6, as an OS does */
+	if (step_stop) {		/* go on stepping, to step_stop */
+		if (step_n < 8) {
+			step_ips[step_n] = f->ip;
+			step_rf[step_n++] = f->flags & RFLAGS_RF;
+		}
+		if (f->ip == step_stop)
+			f->flags &= ~RFLAGS_TF;
+		return;
+	}
 	f->flags = (f->flags | RFLAGS_RF) & ~RFLAGS_TF;
 }
 EXCEPTION_STUB(db_entry, on_db, NO_ERROR_CODE);
@@ -164,8 +191,57 @@ __attribute__((noinline)) static uint64_t rdmsr_here(uint32_t msr)
 }
 extern char rdmsr_at[];
 
+/*
+ * Single-step a REP string instruction of @count elements at @insn (its
+ * end at @end) that @run executes; print where each #DB came, as 'a'
+ * (at the instruction: between elements) or 'n' (next: after the last),
+ * and whether RF was in the frame ('r'), into @out.
+ */
+static void step_rep(void (*run)(unsigned long count), unsigned long count,
+		     unsigned long insn, unsigned long end, char *out)
+{
+	unsigned int i;
+
+	step_n = 0;
+	step_stop = end;
+	run(count);
+	step_stop = 0;
+	for (i = 0; i < step_n && i < 8; i++) {
+		*out++ = step_ips[i] == insn ? 'a' : step_ips[i] == end ? 'n' : '?';
+		if (step_rf[i])
+			*out++ = 'r';
+	}
+	*out = 0;
+}
+
+static char rep_src[8] = "abcdefg", rep_dst[8];
+
+/* The CPU's own REP: MOVSB in RAM */
+__attribute__((noinline)) static void rep_movsb_ram(unsigned long count)
+{
+	void *si = rep_src, *di = rep_dst;
+
+	__asm__ volatile(TF_ON
+			 ".globl rep_ram\nrep_ram: rep movsb\n"
+			 ".globl rep_ram_end\nrep_ram_end: nop"
+			 : "+S"(si), "+D"(di), "+c"(count) : : "memory", "cc");
+}
+
+/* hvlab's: OUTSB to port 0x80 (POST codes: silent), one element per exit */
+__attribute__((noinline)) static void rep_outsb_io(unsigned long count)
+{
+	void *si = rep_src;
+
+	__asm__ volatile(TF_ON
+			 ".globl rep_io\nrep_io: rep outsb\n"
+			 ".globl rep_io_end\nrep_io_end: nop"
+			 : "+S"(si), "+c"(count) : "d"(0x80) : "memory", "cc");
+}
+extern char rep_ram[], rep_ram_end[], rep_io[], rep_io_end[];
+
 int main(void)
 {
+	char cpu_steps[20] = "", emulated_steps[20] = "";
 	unsigned long step_at;
 
 	hv_set_gate(&idt[1], db_entry, HV_GATE_INTERRUPT);
@@ -195,6 +271,23 @@ int main(void)
 	hv_printf("debugreg: write breakpoint: %u #DB after the write (value %u), DR6 0x%lx\n",
 		  db_count, watched, db_dr6 & DR6_STATUS);
 	HV_CHECK(db_count == 1 && watched == 7 && (db_dr6 & 0xf) == DR6_B1);
+	write_dr(7, 0);
+
+	/* DR2 (2 bytes, reads and writes) and DR3 (execute) armed together */
+	db_count = 0;
+	write_dr(2, (uintptr_t)&read_watched);
+	write_dr(3, (uintptr_t)breakpoint_target);
+	write_dr(7, DR7_L2 | DR7_RW2_RW | DR7_LEN2_2 | DR7_L3);
+	other = read_watched;
+	hv_printf("debugreg: read/write breakpoint: %u #DB after the read, DR6 0x%lx\n",
+		  db_count, db_dr6 & DR6_STATUS);
+	HV_CHECK(db_count == 1 && (db_dr6 & 0xf) == DR6_B2);
+	HV_CHECK(breakpoint_target(9) == 10);
+	hv_printf("debugreg: DR3 instruction breakpoint: %u #DB, at the instruction: %s, DR6 0x%lx\n",
+		  db_count - 1, db_ip == (uintptr_t)breakpoint_target ? "yes" : "no",
+		  db_dr6 & DR6_STATUS);
+	HV_CHECK(db_count == 2 && db_ip == (uintptr_t)breakpoint_target);
+	HV_CHECK((db_dr6 & 0xf) == DR6_B3);
 	write_dr(7, 0);
 
 	/* TF: one instruction, then a #DB with BS, RIP after it */
@@ -244,6 +337,16 @@ int main(void)
 	hv_printf("debugreg: single step over STI: the VM lives, %s #DB, DR6 0x%lx\n",
 		  db_count ? "a" : "no", db_dr6 & DR6_STATUS);
 	HV_CHECK(db_count >= 1 && (db_dr6 & DR6_BS));
+
+	/*
+	 * TF over a REP: a #DB after each element, as the CPU's own REP
+	 * MOVSB in RAM shows, also where hvlab moves each element (OUTSB).
+	 */
+	step_rep(rep_movsb_ram, 3, (uintptr_t)rep_ram, (uintptr_t)rep_ram_end, cpu_steps);
+	step_rep(rep_outsb_io, 3, (uintptr_t)rep_io, (uintptr_t)rep_io_end, emulated_steps);
+	hv_printf("debugreg: single step over REP MOVSB in RAM: %s; over REP OUTSB: %s\n",
+		  cpu_steps, emulated_steps);
+	HV_CHECK(!__builtin_memcmp(cpu_steps, emulated_steps, sizeof(cpu_steps)));
 
 	/* General detect: the MOV DR raises #DB, BD, GD cleared for the handler */
 	db_count = 0;
