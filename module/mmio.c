@@ -100,10 +100,10 @@ static const char *mmio_operand_mismatch(struct hvlab_vcpu *vcpu, u64 gpa,
 
 	if (HVLAB_VMX_EXIT_BASIC(vcpu->exit.reason) == EXIT_REASON_EPT_VIOLATION &&
 	    (qual & EPT_QUAL_GLA_VALID) && !(qual & EPT_QUAL_GLA_TRANSLATED))
-		return "a page table the CPU walked, not an operand";
+		return "a page walk, not an operand";
 	if (insn->kind != INSN_MOVS && insn->kind != INSN_STOS &&
 	    offset_in_page(gpa) + insn->mem_size > PAGE_SIZE)
-		return "an operand that runs past the page";
+		return "an operand past its page";
 	return NULL;
 }
 
@@ -149,26 +149,26 @@ int hvlab_handle_mmio(struct hvlab_vcpu *vcpu, u64 gpa, int is_write)
 	}
 	bad = insn_decode(bytes, avail, bits, &insn);
 	if (bad) {
-		hvlab_vcpu_kill(vcpu, "cannot emulate MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph): docs/exit-reasons.md lists the instructions hvlab emulates",
+		hvlab_vcpu_kill(vcpu, "cannot emulate MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph)",
 				is_write == 1 ? "write" : is_write ? "access" : "read", gpa, vcpu->exit.rip,
 				min(avail, 8u), bytes);
+		return 0;
+	}
+	mismatch = mmio_operand_mismatch(vcpu, gpa, &insn);
+	if (mismatch) {
+		hvlab_vcpu_kill(vcpu, "MMIO at gpa 0x%llx by RIP 0x%llx: %s",
+				gpa, vcpu->exit.rip, mismatch);
 		return 0;
 	}
 	/*
 	 * The instruction was fetched again after the exit: another vCPU
 	 * may have changed it meanwhile. It must be able to make the access
-	 * the exit reports, at the address the exit reports.
+	 * the exit reports.
 	 */
 	if ((is_write == 1 && !insn_may_write(&insn)) || (is_write == 0 && !insn_may_read(&insn))) {
-		hvlab_vcpu_kill(vcpu, "MMIO %s of gpa 0x%llx by the instruction at RIP 0x%llx (%*ph), which does not %s memory",
-				is_write ? "write" : "read", gpa, vcpu->exit.rip, min(avail, 8u), bytes,
-				is_write ? "write" : "read");
-		return 0;
-	}
-	mismatch = mmio_operand_mismatch(vcpu, gpa, &insn);
-	if (mismatch) {
-		hvlab_vcpu_kill(vcpu, "cannot emulate the MMIO access at gpa 0x%llx by the instruction at RIP 0x%llx: it is %s",
-				gpa, vcpu->exit.rip, mismatch);
+		hvlab_vcpu_kill(vcpu, "RIP 0x%llx (%*ph) cannot %s gpa 0x%llx",
+				vcpu->exit.rip, min(avail, 8u), bytes,
+				is_write ? "write" : "read", gpa);
 		return 0;
 	}
 	/* Beyond MOV and MOVZX: the instruction itself says what it does */

@@ -156,18 +156,23 @@ void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
  * An element of a REP string instruction that hvlab moves (INS, OUTS,
  * MMIO's MOVS and STOS) is done and more remain: RIP stays, and the
  * guest executes the instruction again for the next. As between the
- * CPU's own iterations: RF set, so that an instruction breakpoint on it
- * does not fire again for each element, and with RFLAGS.TF a single-step
- * #DB after the element, its frame at the instruction, with RF.
+ * CPU's own iterations: with RFLAGS.TF, a single-step #DB after the
+ * element, its frame at the instruction with RF clear (what the CPU's
+ * own REP MOVSB shows, guests/elf/debugreg.c); without, RF set for the
+ * entry, so that an instruction breakpoint on the REP does not fire
+ * again for each element.
  */
 void hvlab_vcpu_string_iteration_done(struct hvlab_vcpu *vcpu)
 {
 	unsigned long rflags = vmcs_readl(GUEST_RFLAGS);
 
-	if (!(rflags & X86_EFLAGS_RF))
-		vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_RF);
-	if (hvlab_step_guest_rflags(vcpu, rflags) & X86_EFLAGS_TF)
+	if (hvlab_step_guest_rflags(vcpu, rflags) & X86_EFLAGS_TF) {
+		if (rflags & X86_EFLAGS_RF)
+			vmcs_writel(GUEST_RFLAGS, rflags & ~X86_EFLAGS_RF);
 		vcpu_single_step_trap(vcpu);
+	} else if (!(rflags & X86_EFLAGS_RF)) {
+		vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_RF);
+	}
 }
 
 /*

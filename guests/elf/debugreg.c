@@ -273,8 +273,12 @@ int main(void)
 	HV_CHECK(db_count == 1 && watched == 7 && (db_dr6 & 0xf) == DR6_B1);
 	write_dr(7, 0);
 
-	/* DR2 (2 bytes, reads and writes) and DR3 (execute) armed together */
+	/*
+	 * DR2 (2 bytes, reads and writes) and DR3 (execute) armed together.
+	 * DR0 goes: the CPU may report a match of a disabled breakpoint too.
+	 */
 	db_count = 0;
+	write_dr(0, 0);
 	write_dr(2, (uintptr_t)&read_watched);
 	write_dr(3, (uintptr_t)breakpoint_target);
 	write_dr(7, DR7_L2 | DR7_RW2_RW | DR7_LEN2_2 | DR7_L3);

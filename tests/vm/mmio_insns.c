@@ -136,7 +136,7 @@ TEST_F(mmio, page_table_in_the_hole_is_no_operand)
 	page_dir[1] = 0xb0000 | 3;		/* 4-8 MiB: a page table in the hole */
 	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
 	EXPECT_EQ(HVLAB_EXIT_INTERNAL_ERROR, self->r.last_exit);
-	EXPECT_NE(NULL, strstr(self->r.reason, "a page table the CPU walked")) TH_LOG("%s", self->r.reason);
+	EXPECT_NE(NULL, strstr(self->r.reason, "a page walk, not an operand")) TH_LOG("%s", self->r.reason);
 	EXPECT_EQ(0, seen.reads + seen.writes + seen.outside);
 }
 
