@@ -13,6 +13,8 @@
  *   - single-stepping with RFLAGS.TF: a trap after one instruction, DR6.BS,
  *     also after CPUID, which exits and which hvlab completes;
  *   - TF over STI: a #DB in STI's shadow, with BS;
+ *   - TF over a REP: a #DB after each element, at the instruction, the
+ *     same for the CPU's REP MOVSB in RAM as for hvlab's REP OUTSB;
  *   - general detect (DR7.GD): a MOV DR raises #DB instead, DR6.BD, RIP at
  *     the MOV, GD cleared for the handler;
  *   - RF in the frame of faults: a #UD (the CPU's own) and a #GP that
