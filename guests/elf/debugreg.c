@@ -13,8 +13,6 @@
  *   - single-stepping with RFLAGS.TF: a trap after one instruction, DR6.BS,
  *     also after CPUID, which exits and which hvlab completes;
  *   - TF over STI: a #DB in STI's shadow, with BS;
- *   - TF over a REP: a #DB after each element, at the instruction, the
- *     same for the CPU's REP MOVSB in RAM as for hvlab's REP OUTSB;
  *   - general detect (DR7.GD): a MOV DR raises #DB instead, DR6.BD, RIP at
  *     the MOV, GD cleared for the handler;
  *   - RF in the frame of faults: a #UD (the CPU's own) and a #GP that
@@ -45,45 +43,7 @@
 #define MSR_REFUSED	0x12345		/* no such MSR: #GP under hvlab and KVM alike */
 #define MSR_TSC		0x10
 
-/*
- * The registers an exception stub saves, then the CPU's frame: the
- * handlers read and change both (RIP, RFLAGS, ECX).
- */
-#ifdef __x86_64__
-struct frame {
-	unsigned long r11, r10, r9, r8, di, si, dx, cx, ax;
-	unsigned long error_code;	/* 0 where the CPU pushes none */
-	unsigned long ip, cs, flags;
-};
-#define EXCEPTION_STUB(name, fn, push_error)				\
-	__asm__(".text\n" #name ":\n" push_error			\
-		"push %rax; push %rcx; push %rdx; push %rsi; push %rdi\n" \
-		"push %r8; push %r9; push %r10; push %r11\n"		\
-		"mov %rsp, %rdi; cld; call " #fn "\n"			\
-		"pop %r11; pop %r10; pop %r9; pop %r8\n"		\
-		"pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rax\n"	\
-		"add $8, %rsp; iretq\n");				\
-	extern char name[]
-#else
-struct frame {
-	unsigned long di, si, bp, sp, bx, dx, cx, ax;	/* PUSHA */
-	unsigned long error_code;
-	unsigned long ip, cs, flags;
-};
-#define EXCEPTION_STUB(name, fn, push_error)				\
-	__asm__(".text\n" #name ":\n" push_error			\
-		"pushal; push %esp; cld; call " #fn "; add $4, %esp\n"	\
-		"popal; add $4, %esp; iret\n");				\
-	extern char name[]
-#endif
-#define NO_ERROR_CODE	"push $0\n"
 
-/* RFLAGS.TF on by POPF: the #DB comes after the instruction that follows */
-#ifdef __x86_64__
-#define TF_ON	"pushfq; orq $0x100, (%%rsp); popfq\n"
-#else
-#define TF_ON	"pushfl; orl $0x100, (%%esp); popfl\n"
-#endif
 
 static struct hv_gate idt[32];
 static volatile unsigned int db_count, ud_count, gp_count;
@@ -91,9 +51,6 @@ static volatile unsigned long db_ip, db_dr6, db_dr7, fault_flags;
 static volatile uint32_t watched, other;
 static volatile uint16_t read_watched __attribute__((aligned(2)));
 static volatile int retry_gp;
-/* Stepping through a REP: where each #DB came, with RF in its frame */
-static volatile unsigned long step_ips[8], step_rf[8], step_stop;
-static volatile unsigned int step_n;
 
 static unsigned long read_dr(int n)
 {
@@ -135,37 +92,28 @@ static void write_dr(int n, unsigned long v)
 }
 
 /* #DB: what DR6 and DR7 say; go on past an instruction breakpoint (RF), stop stepping */
-void on_db(struct frame *f)
+void on_db(struct hv_frame *f)
 {
 	db_count++;
 	db_ip = f->ip;
 	db_dr6 = read_dr(6);
 	db_dr7 = read_dr(7);
 	write_dr(6, 0xffff0ff0);	/* the handler clears DR6, as an OS does */
-	if (step_stop) {		/* go on stepping, to step_stop */
-		if (step_n < 8) {
-			step_ips[step_n] = f->ip;
-			step_rf[step_n++] = f->flags & RFLAGS_RF;
-		}
-		if (f->ip == step_stop)
-			f->flags &= ~RFLAGS_TF;
-		return;
-	}
 	f->flags = (f->flags | RFLAGS_RF) & ~RFLAGS_TF;
 }
-EXCEPTION_STUB(db_entry, on_db, NO_ERROR_CODE);
+HV_EXCEPTION_STUB(db_entry, on_db, HV_NO_ERROR_CODE);
 
 /* #UD (UD2): the frame's RFLAGS, then past the two bytes */
-void on_ud(struct frame *f)
+void on_ud(struct hv_frame *f)
 {
 	ud_count++;
 	fault_flags = f->flags;
 	f->ip += 2;
 }
-EXCEPTION_STUB(ud_entry, on_ud, NO_ERROR_CODE);
+HV_EXCEPTION_STUB(ud_entry, on_ud, HV_NO_ERROR_CODE);
 
 /* #GP from RDMSR: the frame's RFLAGS; retry with the TSC, or skip the RDMSR */
-void on_gp(struct frame *f)
+void on_gp(struct hv_frame *f)
 {
 	gp_count++;
 	fault_flags = f->flags;
@@ -174,7 +122,7 @@ void on_gp(struct frame *f)
 	else
 		f->ip += 2;
 }
-EXCEPTION_STUB(gp_entry, on_gp, "");
+HV_EXCEPTION_STUB(gp_entry, on_gp, "");
 
 /* Where the instruction breakpoint goes: a function of its own */
 __attribute__((noinline)) static int breakpoint_target(int x)
@@ -193,57 +141,8 @@ __attribute__((noinline)) static uint64_t rdmsr_here(uint32_t msr)
 }
 extern char rdmsr_at[];
 
-/*
- * Single-step a REP string instruction of @count elements at @insn (its
- * end at @end) that @run executes; print where each #DB came, as 'a'
- * (at the instruction: between elements) or 'n' (next: after the last),
- * and whether RF was in the frame ('r'), into @out.
- */
-static void step_rep(void (*run)(unsigned long count), unsigned long count,
-		     unsigned long insn, unsigned long end, char *out)
-{
-	unsigned int i;
-
-	step_n = 0;
-	step_stop = end;
-	run(count);
-	step_stop = 0;
-	for (i = 0; i < step_n && i < 8; i++) {
-		*out++ = step_ips[i] == insn ? 'a' : step_ips[i] == end ? 'n' : '?';
-		if (step_rf[i])
-			*out++ = 'r';
-	}
-	*out = 0;
-}
-
-static char rep_src[8] = "abcdefg", rep_dst[8];
-
-/* The CPU's own REP: MOVSB in RAM */
-__attribute__((noinline)) static void rep_movsb_ram(unsigned long count)
-{
-	void *si = rep_src, *di = rep_dst;
-
-	__asm__ volatile(TF_ON
-			 ".globl rep_ram\nrep_ram: rep movsb\n"
-			 ".globl rep_ram_end\nrep_ram_end: nop"
-			 : "+S"(si), "+D"(di), "+c"(count) : : "memory", "cc");
-}
-
-/* hvlab's: OUTSB to port 0x80 (POST codes: silent), one element per exit */
-__attribute__((noinline)) static void rep_outsb_io(unsigned long count)
-{
-	void *si = rep_src;
-
-	__asm__ volatile(TF_ON
-			 ".globl rep_io\nrep_io: rep outsb\n"
-			 ".globl rep_io_end\nrep_io_end: nop"
-			 : "+S"(si), "+c"(count) : "d"(0x80) : "memory", "cc");
-}
-extern char rep_ram[], rep_ram_end[], rep_io[], rep_io_end[];
-
 int main(void)
 {
-	char cpu_steps[20] = "", emulated_steps[20] = "";
 	unsigned long step_at;
 
 	hv_set_gate(&idt[1], db_entry, HV_GATE_INTERRUPT);
@@ -299,7 +198,7 @@ int main(void)
 	/* TF: one instruction, then a #DB with BS, RIP after it */
 	db_count = 0;
 	/* POPF sets TF: the #DB comes after the instruction that follows it */
-	__asm__ volatile(TF_ON
+	__asm__ volatile(HV_TF_ON
 			 "nop\n"
 			 ".globl step_over\nstep_over: nop" : : : "memory", "cc");
 	{
@@ -319,7 +218,7 @@ int main(void)
 		uint32_t a = 0, b, c = 0, d;
 		extern char after_cpuid[];
 
-		__asm__ volatile(TF_ON
+		__asm__ volatile(HV_TF_ON
 				 "cpuid\n"
 				 ".globl after_cpuid\nafter_cpuid: nop"
 				 : "+a"(a), "=b"(b), "+c"(c), "=d"(d) : : "memory", "cc");
@@ -336,23 +235,13 @@ int main(void)
 	 * here this shows only that the step comes, with BS.
 	 */
 	db_count = 0;
-	__asm__ volatile(TF_ON
+	__asm__ volatile(HV_TF_ON
 			 "sti\n"
 			 "nop\n"
 			 "cli" : : : "memory", "cc");
 	hv_printf("debugreg: single step over STI: the VM lives, %s #DB, DR6 0x%lx\n",
 		  db_count ? "a" : "no", db_dr6 & DR6_STATUS);
 	HV_CHECK(db_count >= 1 && (db_dr6 & DR6_BS));
-
-	/*
-	 * TF over a REP: a #DB after each element, as the CPU's own REP
-	 * MOVSB in RAM shows, also where hvlab moves each element (OUTSB).
-	 */
-	step_rep(rep_movsb_ram, 3, (uintptr_t)rep_ram, (uintptr_t)rep_ram_end, cpu_steps);
-	step_rep(rep_outsb_io, 3, (uintptr_t)rep_io, (uintptr_t)rep_io_end, emulated_steps);
-	hv_printf("debugreg: single step over REP MOVSB in RAM: %s; over REP OUTSB: %s\n",
-		  cpu_steps, emulated_steps);
-	HV_CHECK(!__builtin_memcmp(cpu_steps, emulated_steps, sizeof(cpu_steps)));
 
 	/* General detect: the MOV DR raises #DB, BD, GD cleared for the handler */
 	db_count = 0;

@@ -144,6 +144,49 @@ static inline void hv_set_gate(struct hv_gate *gate, void *handler, uint8_t type
 	};
 }
 
+/*
+ * An exception handler in C: HV_EXCEPTION_STUB(name, fn, push) makes the
+ * entry point @name, for hv_set_gate(), that calls fn(struct hv_frame *)
+ * with the registers it saved and the CPU's frame, which the handler may
+ * change (RIP, RFLAGS, ECX...), then IRETs. @push: HV_NO_ERROR_CODE for
+ * the exceptions without an error code, "" for the others.
+ */
+#ifdef __x86_64__
+struct hv_frame {
+	unsigned long r11, r10, r9, r8, di, si, dx, cx, ax;
+	unsigned long error_code;	/* 0 where the CPU pushes none */
+	unsigned long ip, cs, flags;
+};
+#define HV_EXCEPTION_STUB(name, fn, push_error)				\
+	__asm__(".text\n" #name ":\n" push_error			\
+		"push %rax; push %rcx; push %rdx; push %rsi; push %rdi\n" \
+		"push %r8; push %r9; push %r10; push %r11\n"		\
+		"mov %rsp, %rdi; cld; call " #fn "\n"			\
+		"pop %r11; pop %r10; pop %r9; pop %r8\n"		\
+		"pop %rdi; pop %rsi; pop %rdx; pop %rcx; pop %rax\n"	\
+		"add $8, %rsp; iretq\n");				\
+	extern char name[]
+#else
+struct hv_frame {
+	unsigned long di, si, bp, sp, bx, dx, cx, ax;	/* PUSHA */
+	unsigned long error_code;
+	unsigned long ip, cs, flags;
+};
+#define HV_EXCEPTION_STUB(name, fn, push_error)				\
+	__asm__(".text\n" #name ":\n" push_error			\
+		"pushal; push %esp; cld; call " #fn "; add $4, %esp\n"	\
+		"popal; add $4, %esp; iret\n");				\
+	extern char name[]
+#endif
+#define HV_NO_ERROR_CODE	"push $0\n"
+
+/* In inline asm, RFLAGS.TF on by POPF: the #DB comes after the instruction that follows */
+#ifdef __x86_64__
+#define HV_TF_ON	"pushfq; orq $0x100, (%%rsp); popfq\n"
+#else
+#define HV_TF_ON	"pushfl; orl $0x100, (%%esp); popfl\n"
+#endif
+
 /* LIDT: the IDT at (linear) base, for vectors 0 to vectors - 1. */
 static inline void hv_load_idt(uintptr_t base, unsigned int vectors)
 {

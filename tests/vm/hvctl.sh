@@ -167,12 +167,25 @@ for g in debugreg32 debugreg64; do
 	[ $st = 0 ] && grep -qx "debugreg: instruction breakpoint: 1 #DB, at the instruction: yes, DR6 0x1" $T/out &&
 		grep -qx "debugreg: write breakpoint: 1 #DB after the write (value 7), DR6 0x2" $T/out &&
 		grep -qx "debugreg: single step: 1 #DB, DR6 0x4000" $T/out &&
+		grep -qx "debugreg: read/write breakpoint: 1 #DB after the read, DR6 0x4" $T/out &&
+		grep -qx "debugreg: DR3 instruction breakpoint: 1 #DB, at the instruction: yes, DR6 0x8" $T/out &&
 		grep -qx "debugreg: general detect: 1 #DB, at the MOV: yes, DR6 0x2000, DR7 in the handler 0x400" $T/out &&
 		grep -qx "debugreg: single step over CPUID: 1 #DB, right after it: yes, DR6 0x4000" $T/out &&
 		grep -q "^debugreg: single step over STI: the VM lives" $T/out &&
 		grep -qx "debugreg: #GP injected by hvlab: RF in its frame: yes" $T/out &&
 		grep -qx "debugreg: ok" $T/out
-	ok $? "run $g: DR0-DR7 are the guest's: execute and write breakpoints, TF, GD, RF in fault frames (status $st)" ||
+	ok $? "run $g: DR0-DR7 are the guest's: execute, write and read/write breakpoints, TF, GD, RF in fault frames (status $st)" ||
+		sed 's/^/# /' $T/out $T/err
+done
+
+# TF over REP string instructions whose elements hvlab moves (strio.c,
+# mmio_ops.c): a #DB after each element, as after each of the CPU's own
+for g in rep_step32 rep_step64; do
+	hvctl run $G/$g.elf >$T/out 2>$T/err
+	st=$?
+	[ $st = 0 ] &&
+		grep -qx "rep_step: REP MOVSB in RAM: aan; REP OUTSB: aan; REP STOSB to MMIO: aan" $T/out
+	ok $? "run $g: single-stepping REP OUTSB and REP STOSB to MMIO traps after each element, as REP MOVSB in RAM (status $st)" ||
 		sed 's/^/# /' $T/out $T/err
 done
 
