@@ -46,7 +46,7 @@ LIB_SRCS := userspace/lib/libhvlab.c userspace/lib/kvm_backend.c userspace/decod
 	    userspace/stop_cond.c userspace/fpu_image.c userspace/ept_image.c userspace/walk2d.c \
 	    userspace/loaders/raw.c userspace/loaders/elf.c userspace/loaders/linux.c \
 	    userspace/loaders/flat.c userspace/loaders/file.c \
-	    userspace/loaders/e820.c userspace/loaders/multiboot.c
+	    userspace/loaders/e820.c userspace/loaders/multiboot.c userspace/loaders/mptable.c
 # compiled once into a static library that hvctl and every test links
 LIBHVLAB := $(B)/lib/libhvlab.a
 LIB_OBJS := $(patsubst userspace/%.c,$(B)/lib/%.o,$(LIB_SRCS))

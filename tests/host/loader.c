@@ -476,4 +476,80 @@ TEST(load_file_multiboot)
 	unlink(path);
 }
 
+/*
+ * The MP table (MP spec 1.4): the floating pointer in the BIOS area, both
+ * checksums, and the entries that describe hvctl's PC.
+ */
+TEST(mptable)
+{
+	static uint8_t mem[1 << 20];
+	struct hv_vm vm = { .mem = mem, .mem_size = sizeof(mem) };
+	const uint8_t *fp = NULL, *table, *e;
+	unsigned int i, n, io_ints = 0, cpus = 0, pin_of_irq0 = 99;
+	uint8_t sum = 0;
+	uint32_t at;
+
+	EXPECT_EQ(-EINVAL, hv_write_mptable(&vm, 1));		/* no BIOS area */
+	vm.bios_area = 1;
+	EXPECT_EQ(-EINVAL, hv_write_mptable(&vm, 0));
+	ASSERT_EQ(0, hv_write_mptable(&vm, 2));
+	/* as Linux looks: 16-byte steps through 0xf0000-0xfffff */
+	for (i = 0xf0000; i < 0x100000; i += 16)
+		if (!memcmp(mem + i, "_MP_", 4)) {
+			fp = mem + i;
+			break;
+		}
+	ASSERT_NE(NULL, fp);
+	for (i = 0; i < 16; i++)
+		sum += fp[i];
+	EXPECT_EQ(0, sum);
+	EXPECT_EQ(1, fp[8]);
+	EXPECT_EQ(4, fp[9]);
+	EXPECT_EQ(0, fp[11]);					/* a table, not a default configuration */
+	memcpy(&at, fp + 4, 4);
+	ASSERT_LT(at, sizeof(mem) - 44);
+	table = mem + at;
+	ASSERT_EQ(0, memcmp(table, "PCMP", 4));
+	n = table[4] | table[5] << 8;
+	for (i = 0, sum = 0; i < n; i++)
+		sum += table[i];
+	EXPECT_EQ(0, sum);
+	EXPECT_EQ(0xfee00000, table[36] | table[37] << 8 | table[38] << 16 | (uint32_t)table[39] << 24);
+	e = table + 44;
+	for (i = 0; i < (unsigned int)(table[34] | table[35] << 8); i++) {
+		switch (e[0]) {
+		case 0:
+			EXPECT_EQ(cpus, e[1]);			/* APIC IDs 0, 1 */
+			EXPECT_EQ(cpus == 0 ? 3 : 1, e[3]);	/* the BSP first */
+			cpus++;
+			e += 20;
+			continue;
+		case 1:
+			EXPECT_EQ(0, memcmp(e + 2, "ISA   ", 6));
+			break;
+		case 2:
+			EXPECT_EQ(2, e[1]);			/* after the CPUs */
+			EXPECT_EQ(0xfec00000, e[4] | e[5] << 8 | e[6] << 16 | (uint32_t)e[7] << 24);
+			break;
+		case 3:
+			io_ints++;
+			if (e[5] == 0)
+				pin_of_irq0 = e[7];
+			else
+				EXPECT_EQ(e[5], e[7]);
+			break;
+		case 4:
+			EXPECT_EQ(e[7] == 0 ? 3 : 1, e[1]);	/* LINT0 ExtINT, LINT1 NMI */
+			break;
+		default:
+			ASSERT_TRUE(0) TH_LOG("entry type %u", e[0]);
+		}
+		e += 8;
+	}
+	EXPECT_EQ(table + n, e);
+	EXPECT_EQ(2, cpus);
+	EXPECT_EQ(15, io_ints);					/* ISA IRQs but the cascade */
+	EXPECT_EQ(2, pin_of_irq0);
+}
+
 TEST_HARNESS_MAIN

@@ -110,6 +110,19 @@ for m in 32 64; do
 	grep "^lapic: \(TSC ticks\|100 periodic\)" $T/out | sed 's/^/# /'
 done
 
+# The I/O APIC (platform/ioapic.c): the PIT on pin 2 (edge), the RTC's
+# periodic interrupt on pin 8 (level: remote IRR until the EOI), a mask
+for m in 32 64; do
+	hvctl run --timeout 60 $G/ioapic$m.elf >$T/out 2>$T/err
+	st=$?
+	[ $st = 0 ] && grep -qx "ioapic: version 0x11, 24 pins" $T/out &&
+		grep -qx "ioapic: 10 PIT ticks through pin 2, edge-triggered" $T/out &&
+		grep -qx "ioapic: 5 RTC interrupts through pin 8, level-triggered, remote IRR in the handler: yes" $T/out &&
+		grep -qx "ioapic: pin 2 masked: 0 PIT ticks meanwhile" $T/out
+	ok $? "run ioapic$m: the PIT and the RTC through the I/O APIC, edge and level (status $st)" ||
+		sed 's/^/# /' $T/out $T/err
+done
+
 # COM1's receiver: stdin, a byte at a time as the FIFO has room, IRQ 4
 printf 'hello\nworld\nbye\n' | hvctl run --timeout 60 $G/uart_echo64.elf >$T/out 2>$T/err
 st=$?

@@ -676,6 +676,9 @@ int hvctl_set_lapic(struct hv_vm *vm, enum hv_guest_format format, int want, con
 	if (!want)
 		return 0;
 	ret = hv_apic_timer_hz(vm) ? hv_set_cpu_features(vm, HVLAB_CPU_LAPIC) : -ENODEV;
+	/* An OS (a BIOS area mapped: Linux, multiboot) learns of the APICs as from firmware */
+	if (!ret && vm->bios_area)
+		ret = hv_write_mptable(vm, 1);
 	if (!ret)
 		return 0;
 	/* (by default, a guest without one: an older hvlab.ko, a KVM without KVM_GET_TSC_KHZ) */

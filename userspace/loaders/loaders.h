@@ -54,6 +54,13 @@ struct hv_e820_entry {
 /* The map of @vm's memory: conventional, the EBDA, the BIOS, RAM from 1 MiB */
 unsigned int hv_e820_map(const struct hv_vm *vm, struct hv_e820_entry map[HV_E820_MAX]);
 
+/*
+ * The MP table (MultiProcessor Specification 1.4) of hvctl's PC with
+ * @cpus CPUs, its local APICs and I/O APIC, in the BIOS area (which must
+ * be mapped: hv_map_bios_area()), where an OS looks for it. 0 or -EINVAL.
+ */
+int hv_write_mptable(struct hv_vm *vm, unsigned int cpus);
+
 /* Multiboot v1 (the Multiboot Specification 0.6.96) */
 #define HV_MULTIBOOT_SEARCH	8192		/* the header is in the first 8 KiB */
 #define HV_MULTIBOOT_INFO	0x9000ULL	/* the information structure */

@@ -29,7 +29,9 @@
  * The PIC's interrupts come in through LINT0 in ExtINT mode, the
  * virtual-wire mode of the MultiProcessor Specification, which is how
  * the platform hands the APIC to a guest (as SeaBIOS leaves it: software
- * enabled, LINT0 ExtINT, LINT1 NMI).
+ * enabled, LINT0 ExtINT, LINT1 NMI). The I/O APIC's (ioapic.c) come as
+ * fixed interrupts (hv_lapic_deliver()); a level-triggered one sets its
+ * TMR bit, and its EOI goes back to the I/O APIC.
  *
  * Not modelled: x2APIC and the TSC-deadline timer (hidden in CPUID), NMI,
  * SMI and level-triggered IPIs, LINT1 (nothing is wired to it), the
@@ -350,7 +352,11 @@ static void send_ipi(struct lapic *a)
 	}
 }
 
-/* EOI (SDM 11.8.5): the highest vector in service is done */
+/*
+ * EOI (SDM 11.8.5): the highest vector in service is done. A
+ * level-triggered one (TMR) is broadcast to the I/O APIC, whose pin may
+ * then send it again.
+ */
 static void end_of_interrupt(struct lapic *a)
 {
 	int v = highest_vector(a->isr);
@@ -359,6 +365,8 @@ static void end_of_interrupt(struct lapic *a)
 		return;
 	vector_assign(a->isr, v, 0);
 	a->eois++;
+	if (vector_set(a->tmr, v) && a->dev.platform->ioapic)
+		hv_ioapic_eoi(a->dev.platform->ioapic, v);
 }
 
 static uint32_t read_register(struct lapic *a, uint32_t reg)
@@ -598,6 +606,21 @@ int hv_lapic_accepts_pic(struct hv_device *dev)
 		return 1;
 	lint0 = a->lvt[LVT_LINT0];
 	return !(lint0 & LVT_MASKED) && LVT_DELIVERY_MODE(lint0) == DM_EXTINT;
+}
+
+int hv_lapic_deliver(struct hv_device *dev, unsigned int vector, int level,
+		     unsigned int dest, int logical)
+{
+	struct lapic *a = (struct lapic *)dev;
+
+	if (!lapic_enabled(a))
+		return 0;
+	if (logical ? !logical_match(a, dest) : dest != 0xff && dest != a->id >> 24)
+		return 0;
+	accept_vector(a, vector);
+	if (vector >= 16 && software_enabled(a))
+		vector_assign(a->tmr, vector, level);	/* SDM 11.5.1: TMR says level */
+	return 1;
 }
 
 /* The vector the APIC would give the CPU now (SDM 11.8.3), or -1 */

@@ -21,6 +21,7 @@ extern const struct hv_device_type hv_rtc_device;
 extern const struct hv_device_type hv_i8042_device;
 extern const struct hv_device_type hv_fw_cfg_device;
 extern const struct hv_device_type hv_lapic_device;
+extern const struct hv_device_type hv_ioapic_device;
 
 static const struct hv_device_type *const pc_devices[] = {
 	&hv_debugcon_device,		/* 0xe9: Bochs's and QEMU's debug console */
@@ -34,6 +35,7 @@ static const struct hv_device_type *const pc_devices[] = {
 	&hv_i8042_device,		/* 0x60, 0x64: the keyboard controller, and reset */
 	&hv_fw_cfg_device,		/* 0x510, 0x511: QEMU's firmware configuration */
 	&hv_lapic_device,		/* 0xfee00000: the CPU's local APIC */
+	&hv_ioapic_device,		/* 0xfec00000: the I/O APIC, the ISA IRQs on its pins */
 };
 
 int hv_platform_init(struct hv_platform *p, const struct hv_platform_config *cfg,
@@ -181,10 +183,15 @@ uint64_t hv_platform_next_event(struct hv_platform *p)
 	return next;
 }
 
+/* An ISA IRQ line goes to the PIC and, as on a PC, to an I/O APIC pin: IRQ 0 to pin 2 */
 void hv_platform_set_irq(struct hv_platform *p, unsigned int irq, int level)
 {
-	if (p->irqchip && irq < HV_NR_ISA_IRQS)
+	if (irq >= HV_NR_ISA_IRQS)
+		return;
+	if (p->irqchip)
 		p->irqchip_ops->set_irq(p->irqchip, irq, level);
+	if (p->ioapic)
+		hv_ioapic_set_irq(p->ioapic, irq == 0 ? 2 : irq, level);
 }
 
 uint64_t hv_platform_apic_base(struct hv_platform *p)

@@ -65,6 +65,7 @@ struct hv_platform {
 	struct hv_device *irqchip;
 	const struct hv_irqchip_ops *irqchip_ops;
 	struct hv_device *lapic;	/* the CPU's local APIC (lapic.c), or NULL */
+	struct hv_device *ioapic;	/* the I/O APIC (ioapic.c), or NULL */
 };
 
 /*
@@ -111,6 +112,17 @@ uint64_t hv_platform_apic_base(struct hv_platform *p);
 int hv_lapic_accepts_pic(struct hv_device *lapic);
 int hv_lapic_interrupt_pending(struct hv_device *lapic);
 int hv_lapic_acknowledge(struct hv_device *lapic);
+/*
+ * An interrupt from the I/O APIC (fixed or lowest priority) for the CPU
+ * @dest names (@logical: by the LDR); @level: level-triggered, its EOI
+ * comes back to hv_ioapic_eoi(). 1 if this CPU took it.
+ */
+int hv_lapic_deliver(struct hv_device *lapic, unsigned int vector, int level,
+		     unsigned int dest, int logical);
+
+/* The I/O APIC (ioapic.c): a pin's input, and the EOI of a level-triggered vector */
+void hv_ioapic_set_irq(struct hv_device *ioapic, unsigned int pin, int level);
+void hv_ioapic_eoi(struct hv_device *ioapic, unsigned int vector);
 
 /*
  * For the run loop: is an interrupt waiting for the CPU (the local APIC's
