@@ -86,12 +86,13 @@ static int mmio_exit_to_user(struct hvlab_vcpu *vcpu, u64 gpa, bool is_write,
  * Why the exit's guest-physical address cannot be taken as the operand's,
  * or NULL. Not when the CPU's own page walk met a page table where there
  * is no memory (the linear address valid but not translated, SDM 28.2.1,
- * Table 28-7): there is no operand. Not when the operand runs past the
- * end of its page: hvlab makes one MMIO exit of an access, inside one
- * page. (One that begins in RAM on the page before looks like an access
- * at the MMIO page's start: seeing it would take the effective address,
- * which KVM computes and hvlab does not.) MOVS and STOS check each
- * element from their registers (mmio_ops.c).
+ * Table 28-7): there is no operand. Not when the operand runs on into
+ * RAM on the next page: hvlab makes one MMIO exit of an access (into
+ * more MMIO, it is one access of the device's). (One that begins in RAM
+ * on the page before looks like an access at the MMIO page's start:
+ * seeing it would take the effective address, which KVM computes and
+ * hvlab does not.) MOVS and STOS check each element from their registers
+ * (mmio_ops.c).
  */
 static const char *mmio_operand_mismatch(struct hvlab_vcpu *vcpu, u64 gpa,
 					 const struct insn *insn)
@@ -102,8 +103,9 @@ static const char *mmio_operand_mismatch(struct hvlab_vcpu *vcpu, u64 gpa,
 	    (qual & EPT_QUAL_GLA_VALID) && !(qual & EPT_QUAL_GLA_TRANSLATED))
 		return "a page walk, not an operand";
 	if (insn->kind != INSN_MOVS && insn->kind != INSN_STOS &&
-	    offset_in_page(gpa) + insn->mem_size > PAGE_SIZE)
-		return "an operand past its page";
+	    offset_in_page(gpa) + insn->mem_size > PAGE_SIZE &&
+	    hvlab_gpa_to_page(vcpu->vm, PAGE_ALIGN(gpa)))
+		return "an operand that runs on into RAM";
 	return NULL;
 }
 

@@ -140,4 +140,40 @@ TEST_F(mmio, page_table_in_the_hole_is_no_operand)
 	EXPECT_EQ(0, seen.reads + seen.writes + seen.outside);
 }
 
+/*
+ * An operand across a page boundary: into more MMIO, it is one access of
+ * the device's (a 4-byte store at 0xbfffe); into RAM (at 0xffffe, RAM
+ * from 0x100000), hvlab would hand the device bytes that are RAM's: the
+ * VM stops with that reason.
+ */
+TEST_F(mmio, operands_across_pages)
+{
+	static const uint8_t code[] = {
+		0xb8, 0xff, 0xbf,			/* mov $0xbfff, %ax */
+		0x8e, 0xc0,				/* mov %ax, %es */
+		0x26, 0x66, 0xc7, 0x06, 0x0e, 0x00,	/* movl $0x12345678, %es:0xe */
+		0x78, 0x56, 0x34, 0x12,
+		0xb8, 0xff, 0xff,			/* mov $0xffff, %ax */
+		0x8e, 0xc0,				/* mov %ax, %es */
+		0x26, 0x66, 0xc7, 0x06, 0x0e, 0x00,	/* movl $0x12345678, %es:0xe */
+		0x78, 0x56, 0x34, 0x12,
+		0xf4,					/* hlt */
+	};
+	const struct seen_exit *x;
+
+	ASSERT_EQ(0, hv_open(&self->vm));
+	ASSERT_EQ(0, hv_create(&self->vm, HV_DEFAULT_MEM));
+	ASSERT_EQ(0, hv_load_raw(&self->vm, code, sizeof(code)));
+	ASSERT_EQ(0, hvtest_run_vm(&self->vm, 0, &self->r));
+	ASSERT_LE(2, self->r.nexits);
+	x = &self->r.exits[0];
+	EXPECT_EQ(HVLAB_EXIT_MMIO, x->run_exit);
+	EXPECT_EQ(0xbfffe, x->gpa);
+	EXPECT_EQ(4, x->mmio_len);
+	EXPECT_EQ(HVLAB_ACCESS_WRITE, x->mmio_access);
+	EXPECT_EQ(0, memcmp(x->mmio_data, "\x78\x56\x34\x12", 4));
+	EXPECT_EQ(HVLAB_EXIT_INTERNAL_ERROR, self->r.last_exit);
+	EXPECT_NE(NULL, strstr(self->r.reason, "runs on into RAM")) TH_LOG("%s", self->r.reason);
+}
+
 TEST_HARNESS_MAIN
