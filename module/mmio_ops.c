@@ -173,29 +173,40 @@ static bool string_element_splits(struct hvlab_vcpu *vcpu, u64 linear, unsigned 
 }
 
 /*
+ * Store the element at @dst: into RAM, or as an MMIO write for userspace;
+ * then it is done (rSI and rDI step, REP counts it). 1: go on in the
+ * kernel; 0: an exit for userspace, or the VM ended.
+ */
+static int string_store(struct hvlab_vcpu *vcpu, const struct insn *insn, u64 dst, u64 value)
+{
+	u64 mask = addr_mask(insn);
+	struct hvlab_mem_fault fault;
+	int ret = hvlab_write_guest(vcpu, dst, &value, insn->mem_size, &fault);
+
+	if (ret && ret != -ENXIO)
+		return string_fault(vcpu, ret, &fault);
+	if (ret)
+		mmio_exit(vcpu, fault.gpa, insn->mem_size, HVLAB_ACCESS_WRITE, value);
+	if (insn->kind == INSN_MOVS)
+		hvlab_string_step(vcpu, GPR_RSI, mask, insn->mem_size);
+	hvlab_string_step(vcpu, GPR_RDI, mask, insn->mem_size);
+	hvlab_string_element_done(vcpu, mask, insn->rep, insn->length);
+	/* RAM after all (another vCPU mapped memory there meanwhile): go on */
+	return !ret;
+}
+
+/*
  * STOS: the element at ES:rDI is the MMIO access, found from the
  * registers as the CPU found it. The CPU does not touch memory for a REP
  * with rCX = 0, so there is always an element.
  */
 static int mmio_stos(struct hvlab_vcpu *vcpu, const struct insn *insn)
 {
-	u64 mask = addr_mask(insn);
-	u64 dst = hvlab_segment_linear(INSN_SEG_ES, vcpu->gprs[GPR_RDI] & mask);
-	struct hvlab_mem_fault fault;
-	u64 value = hvlab_read_gpr(vcpu, GPR_RAX);
-	int ret;
+	u64 dst = hvlab_segment_linear(INSN_SEG_ES, vcpu->gprs[GPR_RDI] & addr_mask(insn));
 
 	if (string_element_splits(vcpu, dst, insn->mem_size))
 		return 0;
-	ret = hvlab_write_guest(vcpu, dst, &value, insn->mem_size, &fault);
-	if (ret && ret != -ENXIO)
-		return string_fault(vcpu, ret, &fault);
-	if (ret)
-		mmio_exit(vcpu, fault.gpa, insn->mem_size, HVLAB_ACCESS_WRITE, value);
-	hvlab_string_step(vcpu, GPR_RDI, mask, insn->mem_size);
-	hvlab_string_element_done(vcpu, mask, insn->rep, insn->length);
-	/* RAM after all: another vCPU mapped memory there meanwhile. Go on. */
-	return ret ? 0 : 1;
+	return string_store(vcpu, insn, dst, hvlab_read_gpr(vcpu, GPR_RAX));
 }
 
 /*
@@ -231,16 +242,7 @@ static int mmio_movs(struct hvlab_vcpu *vcpu, const struct insn *insn)
 	}
 	if (ret)
 		return string_fault(vcpu, ret, &fault);
-	ret = hvlab_write_guest(vcpu, dst, &value, insn->mem_size, &fault);
-	if (ret && ret != -ENXIO)
-		return string_fault(vcpu, ret, &fault);
-	if (ret)
-		mmio_exit(vcpu, fault.gpa, insn->mem_size, HVLAB_ACCESS_WRITE, value);
-	hvlab_string_step(vcpu, GPR_RSI, mask, insn->mem_size);
-	hvlab_string_step(vcpu, GPR_RDI, mask, insn->mem_size);
-	hvlab_string_element_done(vcpu, mask, insn->rep, insn->length);
-	/* Both sides RAM: another vCPU mapped memory there meanwhile. Go on. */
-	return ret ? 0 : 1;
+	return string_store(vcpu, insn, dst, value);
 }
 
 /*
@@ -265,27 +267,15 @@ int hvlab_mmio_emulate(struct hvlab_vcpu *vcpu, u64 gpa, const struct insn *insn
 	}
 }
 
-/* MOVS's element came from MMIO: store it at ES:rDI, RAM or MMIO. */
+/*
+ * MOVS's element came from MMIO: store it at ES:rDI, RAM or MMIO. True
+ * when that is an MMIO write for userspace. (A #PF there now means that
+ * userspace changed the guest's paging since the exit's check: the guest
+ * takes it, at the MOVS.)
+ */
 static bool complete_movs(struct hvlab_vcpu *vcpu, const struct insn *insn, u64 value)
 {
-	u64 mask = addr_mask(insn);
-	struct hvlab_mem_fault fault;
-	int ret;
-
-	ret = hvlab_write_guest(vcpu, vcpu->pending_linear, &value, insn->mem_size, &fault);
-	/*
-	 * -EFAULT: userspace changed the guest's paging since the check.
-	 * The element is dropped and the guest executes the MOVS again,
-	 * whose exit meets the fault (as INS does, strio.c).
-	 */
-	if (ret && ret != -ENXIO)
-		return false;
-	if (ret)
-		mmio_exit(vcpu, fault.gpa, insn->mem_size, HVLAB_ACCESS_WRITE, value);
-	hvlab_string_step(vcpu, GPR_RSI, mask, insn->mem_size);
-	hvlab_string_step(vcpu, GPR_RDI, mask, insn->mem_size);
-	hvlab_string_element_done(vcpu, mask, insn->rep, insn->length);
-	return ret == -ENXIO;
+	return !string_store(vcpu, insn, vcpu->pending_linear, value) && !vcpu->dead;
 }
 
 /*
