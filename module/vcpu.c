@@ -37,7 +37,6 @@
 
 static_assert(sizeof(struct hvlab_run) <= PAGE_SIZE);
 
-
 void hvlab_vcpu_kill(struct hvlab_vcpu *vcpu, const char *fmt, ...)
 {
 	va_list args;
@@ -104,6 +103,14 @@ int hvlab_guest_code_bits(void)
 	return (cs_ar & VMX_AR_DB) ? 32 : 16;
 }
 
+/* The single-step #DB after an instruction hvlab completed (DR6.BS) */
+static void vcpu_single_step_trap(struct hvlab_vcpu *vcpu)
+{
+	vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) | DR6_BS;
+	vcpu->dr7 &= ~DR7_GD;	/* as the CPU clears it delivering a #DB */
+	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_DB, false, 0);
+}
+
 /*
  * An instruction hvlab completed for the guest ends as the CPU's own:
  * - RF cleared: an exit may save it as 1 (an EPT violation, SDM 27.3.3),
@@ -113,14 +120,6 @@ int hvlab_guest_code_bits(void)
  *   without this a guest single-stepping over CPUID or an OUT would lose
  *   a step. hvctl step's own TF (where there is no MTF) is not the guest's.
  */
-/* The single-step #DB after an instruction hvlab completed (DR6.BS) */
-static void vcpu_single_step_trap(struct hvlab_vcpu *vcpu)
-{
-	vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) | DR6_BS;
-	vcpu->dr7 &= ~DR7_GD;	/* as the CPU clears it delivering a #DB */
-	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_DB, false, 0);
-}
-
 static noinline void vcpu_complete_flags(struct hvlab_vcpu *vcpu, unsigned long rflags)
 {
 	if (rflags & X86_EFLAGS_RF)
@@ -158,7 +157,7 @@ void hvlab_vcpu_advance_rip(struct hvlab_vcpu *vcpu, unsigned int length)
  * guest executes the instruction again for the next. As between the
  * CPU's own iterations: with RFLAGS.TF, a single-step #DB after the
  * element, its frame at the instruction with RF clear (what the CPU's
- * own REP MOVSB shows, guests/elf/debugreg.c); without, RF set for the
+ * own REP MOVSB shows, guests/elf/rep_step.c); without, RF set for the
  * entry, so that an instruction breakpoint on the REP does not fire
  * again for each element.
  */
