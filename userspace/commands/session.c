@@ -529,6 +529,10 @@ static int run_guest(struct session *s)
 		ret = run_stopped(s);
 		if (ret >= 0)
 			return ret;
+		if (s->events.inject_error && s->events.bad_vector < 0) {
+			fprintf(stderr, "hvctl: no interrupt delivered: %s\n", strerror(-s->events.inject_error));
+			return STATUS_GUEST_CRASHED;
+		}
 		if (s->events.inject_error) {
 			fprintf(stderr, "hvctl: cannot inject the PIC's vector 0x%x: %s%s\n",
 				s->events.bad_vector, strerror(-s->events.inject_error),

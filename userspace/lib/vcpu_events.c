@@ -9,6 +9,7 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "lab.h"
 #include "vcpu_events.h"
 
 #define KICK_SIGNAL	SIGUSR1
@@ -38,7 +39,7 @@ void hv_events_wake(void)
 		return;		/* full: it is readable already */
 }
 
-static uint64_t monotonic_ns(void)
+static __maybe_unused uint64_t monotonic_ns(void)
 {
 	struct timespec ts;
 
@@ -263,6 +264,51 @@ static void arm_kvm_timer(struct hv_events *ev, uint64_t at)
 	timer_settime(ev->kvm_timer, TIMER_ABSTIME, &its, NULL);
 }
 
+/*
+ * A device's interrupt waits in its controller (the PIC, the local APIC)
+ * until the guest can take it: interrupts on, no STI or MOV SS shadow.
+ * Injecting it before then would be wrong, so ask HVLAB_RUN for an exit
+ * at the first instruction boundary where it can (interrupt-window
+ * exiting), and stop asking once nothing waits.
+ */
+static void request_interrupt_window(struct hv_events *ev)
+{
+	/* LAB 10 BEGIN request_interrupt_window: ask for an interrupt-window exit while the platform has an interrupt for the guest (SDM 26.7.5) */
+	struct hvlab_run *run = ev->vm->run;
+
+	if (hv_platform_interrupt_pending(ev->platform) > 0)
+		run->request_flags |= HVLAB_RUN_IRQ_WINDOW;
+	else
+		run->request_flags &= ~HVLAB_RUN_IRQ_WINDOW;
+	/* LAB 10 END */
+	/* LAB 10 STUB: if (hv_platform_interrupt_pending(ev->platform) > 0) lab_todo_once(10, __func__); */
+}
+
+/*
+ * The interrupt window is open: now the controller is asked for its
+ * vector (the CPU's INTA cycle, which moves the request into service),
+ * and the vector is injected at the next VM entry. A request withdrawn
+ * meanwhile (a masked line) gives nothing to inject.
+ */
+static void deliver_interrupt(struct hv_events *ev)
+{
+	/* LAB 10 BEGIN deliver_interrupt: at the interrupt-window exit, acknowledge the controller (INTA) and inject the vector it gives (HVLAB_INJECT) */
+	struct hvlab_run *run = ev->vm->run;
+	int vector;
+
+	run->request_flags &= ~HVLAB_RUN_IRQ_WINDOW;
+	if (hv_platform_interrupt_pending(ev->platform) <= 0)
+		return;
+	vector = hv_platform_acknowledge_interrupt(ev->platform);
+	if (vector < 0)
+		return;
+	ev->inject_error = hv_inject_interrupt(ev->vm, vector);
+	if (ev->inject_error)
+		ev->bad_vector = vector;
+	/* LAB 10 END */
+	/* LAB 10 STUB: ev->bad_vector = -1, ev->inject_error = lab_todo(10, __func__); */
+}
+
 void hv_events_before_run(struct hv_events *ev)
 {
 	struct hvlab_run *run = ev->vm->run;
@@ -270,10 +316,7 @@ void hv_events_before_run(struct hv_events *ev)
 
 	if (ev->platform) {
 		advance(ev);
-		if (hv_platform_interrupt_pending(ev->platform) > 0)
-			run->request_flags |= HVLAB_RUN_IRQ_WINDOW;
-		else
-			run->request_flags &= ~HVLAB_RUN_IRQ_WINDOW;
+		request_interrupt_window(ev);
 		if (ev->next_event != UINT64_MAX && (!deadline || ev->next_event < deadline))
 			deadline = ev->next_event ? ev->next_event : 1;
 	}
@@ -288,23 +331,13 @@ void hv_events_before_run(struct hv_events *ev)
 void hv_events_after_exit(struct hv_events *ev)
 {
 	struct hvlab_run *run = ev->vm->run;
-	int vector;
 
 	*hv_immediate_exit(ev->vm) = 0;
 	if (!ev->platform)
 		return;
 	switch (run->exit_reason) {
 	case HVLAB_EXIT_IRQ_WINDOW:
-		/* INTA: the controller says which vector, now that the guest takes it */
-		run->request_flags &= ~HVLAB_RUN_IRQ_WINDOW;
-		if (hv_platform_interrupt_pending(ev->platform) <= 0)
-			break;
-		vector = hv_platform_acknowledge_interrupt(ev->platform);
-		if (vector < 0)
-			break;
-		ev->inject_error = hv_inject_interrupt(ev->vm, vector);
-		if (ev->inject_error)
-			ev->bad_vector = vector;
+		deliver_interrupt(ev);
 		break;
 	case HVLAB_EXIT_IO:
 	case HVLAB_EXIT_MMIO:
@@ -315,6 +348,7 @@ void hv_events_after_exit(struct hv_events *ev)
 
 int hv_events_halt(struct hv_events *ev)
 {
+	/* LAB 10 BEGIN hv_events_halt: sleep until a device's interrupt is pending, input comes or the timeout: never spin (ppoll until the next device event) */
 	uint64_t now, until;
 	struct timespec ts;
 	struct pollfd pfd = { .fd = ev->wake_fd, .events = POLLIN };
@@ -359,4 +393,6 @@ int hv_events_halt(struct hv_events *ev)
 			return 1;
 		}
 	}
+	/* LAB 10 END */
+	/* LAB 10 STUB: lab_todo(10, __func__); return -1; */
 }

@@ -53,7 +53,7 @@ struct hv_events {
 	volatile int quit;		/* Ctrl-A x */
 	int wake_fd;			/* eventfd: input came (for hv_events_halt) */
 
-	int inject_error, bad_vector;	/* the last HVLAB_INJECT refused (-errno), and its vector */
+	int inject_error, bad_vector;	/* the last HVLAB_INJECT refused (-errno), and its vector (-1: none) */
 };
 
 /* Set up for @vm (the kick signal's handler among others); 0 or -errno. */

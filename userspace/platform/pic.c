@@ -23,6 +23,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lab.h"
 #include "platform/platform.h"
 
 #define MASTER_BASE	0x20
@@ -70,7 +71,7 @@ static int is_level(const struct i8259 *c, unsigned int ir)
 }
 
 /* The pending IR in @mask of highest priority, or -1 (priority rotates, 8259A "Rotation") */
-static int highest(const struct i8259 *c, uint8_t mask)
+static __maybe_unused int highest(const struct i8259 *c, uint8_t mask)
 {
 	unsigned int n;
 
@@ -84,7 +85,7 @@ static int highest(const struct i8259 *c, uint8_t mask)
 }
 
 /* The priority rank of @ir: 0 the highest */
-static unsigned int rank(const struct i8259 *c, int ir)
+static __maybe_unused unsigned int rank(const struct i8259 *c, int ir)
 {
 	return (ir - c->lowest - 1) & 7;
 }
@@ -97,6 +98,7 @@ static unsigned int rank(const struct i8259 *c, int ir)
  */
 static int chip_request(const struct i8259 *c, int is_master)
 {
+	/* LAB 10 BEGIN chip_request: the unmasked request that beats every IR in service, by rotating priority (8259A "Priority Resolver") */
 	int req = highest(c, c->irr & ~c->imr), cur;
 	uint8_t in_service = c->isr;
 
@@ -108,6 +110,8 @@ static int chip_request(const struct i8259 *c, int is_master)
 		in_service &= ~(1u << CASCADE_IRQ);
 	cur = highest(c, in_service);
 	return cur >= 0 && rank(c, cur) <= rank(c, req) ? -1 : req;
+	/* LAB 10 END */
+	/* LAB 10 STUB: if (c->irr & ~c->imr) { lab_todo_once(10, __func__); } return -1; */
 }
 
 static void chip_set_line(struct i8259 *c, unsigned int ir, int level)
@@ -152,6 +156,7 @@ static void pic_update_cascade(struct pic *pic)
 /* One chip's part of INTA: the IR it gives, in service now unless auto-EOI */
 static int chip_acknowledge(struct i8259 *c, int is_master)
 {
+	/* LAB 10 BEGIN chip_acknowledge: INTA: the request moves from IRR to ISR (or not, in automatic EOI mode), or the spurious IR7 */
 	int ir = chip_request(c, is_master);
 
 	if (ir < 0)
@@ -165,6 +170,8 @@ static int chip_acknowledge(struct i8259 *c, int is_master)
 		c->isr |= 1u << ir;
 	}
 	return ir;
+	/* LAB 10 END */
+	/* LAB 10 STUB: lab_todo_once(10, __func__); return SPURIOUS_IRQ; */
 }
 
 static void pic_set_irq(struct hv_device *dev, unsigned int irq, int level)
@@ -199,6 +206,7 @@ static int pic_acknowledge(struct hv_device *dev)
 /* OCW2 (8259A Table 2): EOIs, rotations, priority */
 static void chip_ocw2(struct i8259 *c, int is_master, uint8_t v)
 {
+	/* LAB 10 BEGIN chip_ocw2: OCW2: the non-specific and specific EOI, the rotations, set priority (8259A Table 2) */
 	int ir = v & 7;
 
 	switch (v >> 5) {
@@ -227,6 +235,8 @@ static void chip_ocw2(struct i8259 *c, int is_master, uint8_t v)
 	default:	/* 2: no operation */
 		break;
 	}
+	/* LAB 10 END */
+	/* LAB 10 STUB: lab_todo_once(10, __func__); */
 }
 
 static void chip_reset(struct i8259 *c)
