@@ -318,12 +318,15 @@ TEST_F_TIMEOUT(linux_guest, timer_ticks_and_sleep_ends, 1200)
 
 	TH_LOG("status %d; the boot's output ends:\n%s", self->o.status, tail(&self->o));
 	ASSERT_NE(NULL, p) TH_LOG("the command never ran");
-	/* the two uptime lines: the first lines after the memory map that are numbers */
+	/* the two uptime lines: the first lines after the token's that are a number alone */
 	for (p = strchr(p, '\n'); p && *p; p = strchr(p + 1, '\n')) {
 		char *end;
-		long v = strtol(p + 1, &end, 10);
+		long v;
 
-		if (end == p + 1 || (*end != '\r' && *end != '\n'))
+		if (p[1] < '0' || p[1] > '9')	/* (strtol would skip blank lines) */
+			continue;
+		v = strtol(p + 1, &end, 10);
+		if (*end != '\r' && *end != '\n')
 			continue;
 		if (before < 0)
 			before = v;
