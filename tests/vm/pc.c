@@ -54,7 +54,7 @@ static void run_once(struct outcome *o, const char *name, const char *args)
 {
 	char path[128], cmd[4096];
 	FILE *f;
-	size_t n = 0, got;
+	size_t n = 0;
 	int st;
 
 	o->status = -1;
@@ -64,23 +64,22 @@ static void run_once(struct outcome *o, const char *name, const char *args)
 	snprintf(path, sizeof(path), "/tmp/pc-%s.status", name);
 	f = fopen(path, "r");
 	o->cached = f != NULL;
-	if (!f) {
+	if (f) {
+		if (fscanf(f, "%d", &o->status) != 1)
+			o->status = -1;
+		fclose(f);
+	} else {
 		snprintf(cmd, sizeof(cmd), "%s %s </dev/null >/tmp/pc-%s.out 2>/tmp/pc-%s.err",
 			 HVCTL, args, name, name);
 		fprintf(stderr, "# $ %s\n", cmd);
 		st = system(cmd);
+		o->status = st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 		f = fopen(path, "w");
-		if (!f)
-			return;
-		fprintf(f, "%d\n", st != -1 && WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-		fclose(f);
-		f = fopen(path, "r");
-		if (!f)
-			return;
+		if (f) {
+			fprintf(f, "%d\n", o->status);
+			fclose(f);
+		}
 	}
-	if (fscanf(f, "%d", &o->status) != 1)
-		o->status = -1;
-	fclose(f);
 	/* stdout, then stderr: a stub's "not implemented" is in the second */
 	snprintf(path, sizeof(path), "/tmp/pc-%s.out", name);
 	f = fopen(path, "r");
@@ -91,8 +90,7 @@ static void run_once(struct outcome *o, const char *name, const char *args)
 	snprintf(path, sizeof(path), "/tmp/pc-%s.err", name);
 	f = fopen(path, "r");
 	if (f) {
-		got = fread(o->out + n, 1, OUT_MAX - n, f);
-		n += got;
+		n += fread(o->out + n, 1, OUT_MAX - n, f);
 		fclose(f);
 	}
 	o->out[n] = 0;

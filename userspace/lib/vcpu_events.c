@@ -267,8 +267,10 @@ static void arm_kvm_timer(struct hv_events *ev, uint64_t at)
 /*
  * A device's interrupt waits in its controller (the PIC, the local APIC)
  * until the guest can take it: interrupts on, no STI or MOV SS shadow.
- * Injecting it before then would be wrong, so ask HVLAB_RUN for an exit
- * at the first instruction boundary where it can (interrupt-window
+ * Only then may the controller be acknowledged, which puts the request
+ * in service and fixes its vector (a higher one may come meanwhile, or
+ * the line be masked), so ask HVLAB_RUN for an exit at the first
+ * instruction boundary where the guest can take it (interrupt-window
  * exiting), and stop asking once nothing waits.
  */
 static void request_interrupt_window(struct hv_events *ev)
