@@ -100,8 +100,17 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 		vcpu->run->exit_reason = HVLAB_EXIT_INTR;
 		return -EINTR;
 	}
-	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB && hvlab_step_is_own_trap(vcpu))
-		return exit_to_user(vcpu, HVLAB_EXIT_STEP);
+	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB && hvlab_step_is_own_trap(vcpu)) {
+		if (!(vcpu->exit.qualification & DR6_TRAP_BITS))
+			return exit_to_user(vcpu, HVLAB_EXIT_STEP);
+		/*
+		 * A data or I/O breakpoint of the guest's hit in the stepped
+		 * instruction: the CPU reports both traps in one #DB (SDM
+		 * 19.2.3). BS is hvlab's; the rest is the guest's, delivered
+		 * below. The step is over all the same: RIP has moved.
+		 */
+		vcpu->exit.qualification &= ~PENDING_DBG_BS;
+	}
 	/*
 	 * The CPU writes CR2 and DR6 as it raises a #PF or #DB, before it
 	 * delivers it; one that exits has done neither. The qualification has
@@ -974,10 +983,14 @@ static int handle_ept_misconfig(struct hvlab_vcpu *vcpu)
 /*
  * SDM 26.5.1: the VMX-preemption timer ran out. hvlab arms it on every
  * entry only to get control back now and then (vmx.c); just resume.
- * Lab 2's tests count on it to exercise VMRESUME: no lab marks it.
+ * Lab 2's tests count on it to exercise VMRESUME: no lab marks it. Or a
+ * single step over an event's delivery set it to zero (step.c): the
+ * delivery is done, the step too.
  */
 static int handle_preemption_timer(struct hvlab_vcpu *vcpu)
 {
+	if (hvlab_step_is_own_timer(vcpu))
+		return exit_to_user(vcpu, HVLAB_EXIT_STEP);
 	return 1;
 }
 

@@ -396,6 +396,9 @@ struct hvlab_vcpu {
 	/* HVLAB_RUN_SINGLE_STEP (step.c) */
 	bool step_armed;
 	bool step_guest_tf;		/* the guest's own RFLAGS.TF */
+	bool step_loads_tf;		/* the stepped instruction is POPF or IRET */
+	bool step_by_timer;		/* the step is an event's delivery: step.c */
+	unsigned long step_rip;		/* where the step started */
 
 	struct hvlab_vcpu_stats stats;	/* stats.c */
 	struct dentry *debugfs;		/* /sys/kernel/debug/hvlab/vm<N>/vcpu<I> */
@@ -520,6 +523,7 @@ long hvlab_vcpu_set_fpu(struct hvlab_vcpu *vcpu, void __user *argp);
 void hvlab_step_arm(struct hvlab_vcpu *vcpu);
 void hvlab_step_disarm(struct hvlab_vcpu *vcpu);
 bool hvlab_step_is_own_trap(struct hvlab_vcpu *vcpu);
+bool hvlab_step_is_own_timer(struct hvlab_vcpu *vcpu);
 unsigned long hvlab_step_guest_rflags(struct hvlab_vcpu *vcpu, unsigned long rflags);
 
 /* stats.c: statistics by ioctl and in debugfs */

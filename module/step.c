@@ -19,24 +19,104 @@ static bool cpu_has_mtf(void)
 	return (vmx_config.caps.procbased_ctls >> 32) & PROC_MONITOR_TRAP_FLAG;
 }
 
-/* Before each entry of a single-step run; arming twice is harmless. */
+/*
+ * Is the instruction at CS:RIP a POPF or an IRET? Those load RFLAGS.TF
+ * from the stack, so after them TF is the guest's, whatever it was
+ * before (Linux's ptrace steps the same way: arch/x86/kernel/step.c).
+ * Legacy prefixes and REX are skipped; an unreadable RIP is neither.
+ */
+static bool insn_loads_tf(struct hvlab_vcpu *vcpu)
+{
+	int bits = hvlab_guest_code_bits();
+	struct hvlab_mem_fault fault;
+	u64 la = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
+	unsigned int i;
+	u8 b;
+
+	if (bits != 64)
+		la &= 0xffffffff;
+	for (i = 0; i < 15; i++) {
+		if (hvlab_read_guest(vcpu, la + i, &b, 1, &fault))
+			return false;
+		switch (b) {
+		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
+			continue;
+		}
+		if (bits == 64 && (b & 0xf0) == 0x40)
+			continue;
+		return b == 0x9d || b == 0xcf;
+	}
+	return false;
+}
+
+/*
+ * An event goes into the guest with this entry (an exception hvlab
+ * raised or passed on, a queued interrupt): its delivery is the step,
+ * as the monitor trap flag would have it (SDM 26.5.2: the MTF exit comes
+ * after the delivery, before the handler's first instruction). A TF of
+ * hvlab's must not be set then, or the CPU would push it with RFLAGS in
+ * the handler's frame, and the handler's IRET would bring it back into
+ * the guest. The VMX-preemption timer at zero ends the entry right after
+ * the delivery instead (SDM 26.7.4), as KVM's immediate exit does.
+ */
+static bool step_delivery_by_timer(struct hvlab_vcpu *vcpu)
+{
+	if (!(vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & INTR_INFO_VALID) ||
+	    !(vmx_config.pin_ctls & PIN_PREEMPTION_TIMER))
+		return false;
+	if (!vcpu->step_by_timer) {
+		/* from TF to the timer (a fault exited mid-step): the guest's TF back */
+		vmcs_writel(GUEST_RFLAGS, (vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF) |
+			    (vcpu->step_guest_tf ? X86_EFLAGS_TF : 0));
+		vcpu->step_by_timer = true;
+	}
+	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, 0);
+	/* (the next entry puts the timer's own value back: timer.c) */
+	set_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work);
+	return true;
+}
+
+/* Before each entry of a single-step run: a step can take several. */
 void hvlab_step_arm(struct hvlab_vcpu *vcpu)
 {
 	unsigned long rflags;
 	u32 interruptibility;
 
-	if (vcpu->step_armed)
-		return;
-	vcpu->step_armed = true;
 	if (cpu_has_mtf()) {
-		vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
-			     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | PROC_MONITOR_TRAP_FLAG);
+		if (!vcpu->step_armed)
+			vmcs_write32(CPU_BASED_VM_EXEC_CONTROL,
+				     vmcs_read32(CPU_BASED_VM_EXEC_CONTROL) | PROC_MONITOR_TRAP_FLAG);
+		vcpu->step_armed = true;
+		return;
+	}
+	if (!vcpu->step_armed) {
+		vcpu->step_armed = true;
+		vcpu->step_by_timer = false;
+		vcpu->step_guest_tf = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF;
+		vcpu->step_rip = vmcs_readl(GUEST_RIP);
+		vcpu->step_loads_tf = insn_loads_tf(vcpu);
+		/*
+		 * Every exception exits while hvlab steps, so that one the
+		 * stepped instruction raises is delivered by hvlab, with the
+		 * timer above, and not by the CPU with hvlab's TF in its frame.
+		 */
+		vmcs_write32(EXCEPTION_BITMAP, ~0u);
+	} else if (!vcpu->step_by_timer) {
+		/* Again after an exit within the step: TF is still set */
+		step_delivery_by_timer(vcpu);
+		return;
+	}
+	if (step_delivery_by_timer(vcpu))
+		return;
+	if (vcpu->step_by_timer) {
+		/* (the delivery exited half-way, and nothing goes in again: still the timer) */
+		vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, 0);
+		set_bit(HVLAB_ENTRY_TIMER, &vcpu->entry_work);
 		return;
 	}
 	rflags = vmcs_readl(GUEST_RFLAGS);
-	vcpu->step_guest_tf = rflags & X86_EFLAGS_TF;
 	vmcs_writel(GUEST_RFLAGS, rflags | X86_EFLAGS_TF);
-	vmcs_write32(EXCEPTION_BITMAP, hvlab_exception_bitmap(vcpu) | BIT(X86_VECTOR_DB));
 	interruptibility = vmcs_read32(GUEST_INTERRUPTIBILITY_INFO);
 	/*
 	 * With TF = 1, VM entry insists on a pending BS in an STI or MOV SS
@@ -56,6 +136,15 @@ void hvlab_step_arm(struct hvlab_vcpu *vcpu)
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 }
 
+/*
+ * The timer's exit that ends a step over an event's delivery; any other
+ * preemption-timer exit is the deadline's or the host's (exits.c).
+ */
+bool hvlab_step_is_own_timer(struct hvlab_vcpu *vcpu)
+{
+	return vcpu->step_armed && vcpu->step_by_timer;
+}
+
 /* After the single-step run, whatever ended it: the guest's own TF back. */
 void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
 {
@@ -71,15 +160,28 @@ void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
 				     ~PROC_MONITOR_TRAP_FLAG);
 		return;
 	}
-	rflags = vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF;
-	vmcs_writel(GUEST_RFLAGS, rflags | (vcpu->step_guest_tf ? X86_EFLAGS_TF : 0));
 	vmcs_write32(EXCEPTION_BITMAP, hvlab_exception_bitmap(vcpu));
+	if (vcpu->step_by_timer) {
+		/* TF was never hvlab's; the delivery set it as the CPU does */
+		vcpu->step_by_timer = false;
+		return;
+	}
+	/*
+	 * TF still set is hvlab's, unless a POPF or IRET that completed
+	 * loaded it: then it is the guest's, as is a TF that an event's
+	 * delivery cleared.
+	 */
+	rflags = vmcs_readl(GUEST_RFLAGS);
+	if ((rflags & X86_EFLAGS_TF) &&
+	    !(vcpu->step_loads_tf && vmcs_readl(GUEST_RIP) != vcpu->step_rip))
+		vmcs_writel(GUEST_RFLAGS, (rflags & ~X86_EFLAGS_TF) |
+			    (vcpu->step_guest_tf ? X86_EFLAGS_TF : 0));
 	/*
 	 * An exit in the middle of the step (CPUID, OUT) can leave our trap
 	 * pending in the VMCS (SDM 28.3.4); it would fire at the next entry,
 	 * before the guest did anything. The guest never asked for it.
 	 */
-	if (!vcpu->step_guest_tf)
+	if (!(vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF))
 		vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~PENDING_DBG_BS);
 }
@@ -90,14 +192,14 @@ void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
  */
 bool hvlab_step_is_own_trap(struct hvlab_vcpu *vcpu)
 {
-	return vcpu->step_armed && !cpu_has_mtf() && !vcpu->step_guest_tf &&
-	       (vcpu->exit.qualification & PENDING_DBG_BS);
+	return vcpu->step_armed && !cpu_has_mtf() && !vcpu->step_by_timer &&
+	       !vcpu->step_guest_tf && (vcpu->exit.qualification & PENDING_DBG_BS);
 }
 
 /* RFLAGS as the guest has it, in the middle of a step: without our TF. */
 unsigned long hvlab_step_guest_rflags(struct hvlab_vcpu *vcpu, unsigned long rflags)
 {
-	if (vcpu->step_armed && !cpu_has_mtf() && !vcpu->step_guest_tf)
+	if (vcpu->step_armed && !cpu_has_mtf() && !vcpu->step_by_timer && !vcpu->step_guest_tf)
 		rflags &= ~X86_EFLAGS_TF;
 	return rflags;
 }

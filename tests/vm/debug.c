@@ -337,6 +337,56 @@ TEST_F(dbg, single_step_after_sti)
 }
 
 /*
+ * The guest's own debugging under hvctl step's (guests/elf/debugreg.c),
+ * one instruction per HVLAB_RUN: each breakpoint fires with its DR6 as
+ * in a run without steps, the guest's own TF steps included, and no
+ * frame of the guest's #DB or faults shows a TF of hvlab's. Where the
+ * CPU has no monitor trap flag (Bochs) the step is a TF of hvlab's:
+ *   - a data breakpoint's trap comes in the same #DB as the step's (B1
+ *     with BS): the guest's part must reach it;
+ *   - a POPF that sets TF leaves it set: it is the guest's now;
+ *   - an exception's delivery is a step of its own, with the TF of hvlab's
+ *     out of the frame (the VMX-preemption timer at zero ends it).
+ */
+static void step_through(struct __test_metadata *_metadata, struct hv_vm *vm,
+			 struct guest_result *r, const char *guest)
+{
+	struct hvlab_run *run;
+	long steps;
+
+	ASSERT_EQ(0, hvtest_create(vm, guest));
+	run = vm->run;
+	for (steps = 0; steps < 1000000; steps++) {
+		run->request_flags = HVLAB_RUN_SINGLE_STEP;
+		ASSERT_EQ(0, hv_run(vm));
+		/* hv_puts(): OUT to the debug port, a byte at a time */
+		if (run->exit_reason == HVLAB_EXIT_IO && run->io.port == 0xe9 &&
+		    run->io.direction == HVLAB_IO_OUT && r->output_len < sizeof(r->output) - 1) {
+			r->output[r->output_len++] = run->io.data;
+			continue;
+		}
+		if (run->exit_reason != HVLAB_EXIT_STEP)
+			break;
+	}
+	r->output[r->output_len] = 0;
+	TH_LOG("%s: %ld steps, then exit %u; the guest said:\n%s", guest, steps, run->exit_reason, r->output);
+	EXPECT_EQ(HVLAB_EXIT_HLT, run->exit_reason);
+	EXPECT_NE(NULL, strstr(r->output, "debugreg: write breakpoint: 1 #DB after the write (value 7), DR6 0x2\n"));
+	EXPECT_NE(NULL, strstr(r->output, "debugreg: single step: 1 #DB, DR6 0x4000\n"));
+	EXPECT_NE(NULL, strstr(r->output, "\ndebugreg: ok\n"));
+}
+
+TEST_F_TIMEOUT(dbg, single_step_through_the_guests_debugging32, 300)
+{
+	step_through(_metadata, &self->vm, &self->r, "debugreg32");
+}
+
+TEST_F_TIMEOUT(dbg, single_step_through_the_guests_debugging64, 300)
+{
+	step_through(_metadata, &self->vm, &self->r, "debugreg64");
+}
+
+/*
  * Stepping I/O (guests/io.S): an OUT is done when it exits to userspace,
  * so the next step runs the next instruction; an IN is finished by the
  * next HVLAB_RUN, and that is the step: no new VM entry.
