@@ -83,6 +83,18 @@ static void debug_exit_keep_single_step(struct hvlab_vcpu *vcpu)
 			    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) | PENDING_DBG_BS);
 }
 
+/* B0-B3 of the breakpoints DR7 enables, locally or globally (L0/G0 ...) */
+static u64 dr7_enabled_breakpoints(u64 dr7)
+{
+	u64 bits = 0;
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (dr7 & (3ULL << (2 * i)))
+			bits |= BIT_ULL(i);
+	return bits;
+}
+
 static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 {
 	u32 info = vmcs_read32(VM_EXIT_INTR_INFO);
@@ -101,14 +113,16 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 		return -EINTR;
 	}
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB && hvlab_step_is_own_trap(vcpu)) {
-		if (!(vcpu->exit.qualification & DR6_TRAP_BITS))
-			return exit_to_user(vcpu, HVLAB_EXIT_STEP);
 		/*
 		 * A data or I/O breakpoint of the guest's hit in the stepped
 		 * instruction: the CPU reports both traps in one #DB (SDM
 		 * 19.2.3). BS is hvlab's; the rest is the guest's, delivered
-		 * below. The step is over all the same: RIP has moved.
+		 * below. The step is over all the same: RIP has moved. B0-B3
+		 * may also name a match that DR7 does not enable (Table
+		 * 28-1): that alone would raise no #DB.
 		 */
+		if (!(vcpu->exit.qualification & dr7_enabled_breakpoints(vcpu->dr7)))
+			return exit_to_user(vcpu, HVLAB_EXIT_STEP);
 		vcpu->exit.qualification &= ~PENDING_DBG_BS;
 	}
 	/*

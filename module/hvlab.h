@@ -396,7 +396,11 @@ struct hvlab_vcpu {
 	/* HVLAB_RUN_SINGLE_STEP (step.c) */
 	bool step_armed;
 	bool step_guest_tf;		/* the guest's own RFLAGS.TF */
-	bool step_loads_tf;		/* the stepped instruction is POPF or IRET */
+	enum step_insn {
+		STEP_INSN_OTHER,
+		STEP_INSN_LOADS_TF,	/* POPF, IRET */
+		STEP_INSN_PUSHF,
+	} step_insn;			/* what the stepped instruction does with TF */
 	bool step_by_timer;		/* the step is an event's delivery: step.c */
 	unsigned long step_rip;		/* where the step started */
 

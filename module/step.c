@@ -20,24 +20,23 @@ static bool cpu_has_mtf(void)
 }
 
 /*
- * Is the instruction at CS:RIP a POPF or an IRET? Those load RFLAGS.TF
- * from the stack, so after them TF is the guest's, whatever it was
- * before (Linux's ptrace steps the same way: arch/x86/kernel/step.c).
- * Legacy prefixes and REX are skipped; an unreadable RIP is neither.
+ * What the instruction at CS:RIP does with RFLAGS.TF. POPF and IRET load
+ * it from the stack, so after them TF is the guest's, whatever it was
+ * before (Linux's ptrace steps the same way: arch/x86/kernel/step.c);
+ * PUSHF stores it, hvlab's included. Legacy prefixes and REX are
+ * skipped; an unreadable RIP is neither.
  */
-static bool insn_loads_tf(struct hvlab_vcpu *vcpu)
+static enum step_insn step_insn_at_rip(struct hvlab_vcpu *vcpu)
 {
 	int bits = hvlab_guest_code_bits();
+	u64 la = hvlab_segment_linear(INFO_SEG_CS, vmcs_readl(GUEST_RIP));
 	struct hvlab_mem_fault fault;
-	u64 la = vmcs_readl(GUEST_CS_BASE) + vmcs_readl(GUEST_RIP);
 	unsigned int i;
 	u8 b;
 
-	if (bits != 64)
-		la &= 0xffffffff;
 	for (i = 0; i < 15; i++) {
 		if (hvlab_read_guest(vcpu, la + i, &b, 1, &fault))
-			return false;
+			return STEP_INSN_OTHER;
 		switch (b) {
 		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
 		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
@@ -45,9 +44,33 @@ static bool insn_loads_tf(struct hvlab_vcpu *vcpu)
 		}
 		if (bits == 64 && (b & 0xf0) == 0x40)
 			continue;
-		return b == 0x9d || b == 0xcf;
+		if (b == 0x9d || b == 0xcf)
+			return STEP_INSN_LOADS_TF;
+		return b == 0x9c ? STEP_INSN_PUSHF : STEP_INSN_OTHER;
 	}
-	return false;
+	return STEP_INSN_OTHER;
+}
+
+/*
+ * A PUSHF that was stepped pushed hvlab's TF: take it out of the image
+ * at SS:RSP (TF is bit 8, in the low word whatever the operand size), or
+ * the POPF that matches it would set TF for good.
+ */
+static void step_clear_pushed_tf(struct hvlab_vcpu *vcpu)
+{
+	u64 rsp = vmcs_readl(GUEST_RSP);
+	struct hvlab_mem_fault fault;
+	u64 la;
+	u16 image;
+
+	if (hvlab_guest_code_bits() != 64 && !(vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB))
+		rsp &= 0xffff;
+	la = hvlab_segment_linear(INFO_SEG_SS, rsp);
+	if (!hvlab_read_guest(vcpu, la, &image, sizeof(image), &fault) &&
+	    (image & X86_EFLAGS_TF)) {
+		image &= ~X86_EFLAGS_TF;
+		hvlab_write_guest(vcpu, la, &image, sizeof(image), &fault);
+	}
 }
 
 /*
@@ -66,9 +89,16 @@ static bool step_delivery_by_timer(struct hvlab_vcpu *vcpu)
 	    !(vmx_config.pin_ctls & PIN_PREEMPTION_TIMER))
 		return false;
 	if (!vcpu->step_by_timer) {
-		/* from TF to the timer (a fault exited mid-step): the guest's TF back */
+		/*
+		 * From TF to the timer (a fault exited mid-step): the guest's TF
+		 * back, and without it no single step pending, which VM entry
+		 * refuses with TF = 0 in a MOV SS shadow (SDM 27.3.1.5)
+		 */
 		vmcs_writel(GUEST_RFLAGS, (vmcs_readl(GUEST_RFLAGS) & ~X86_EFLAGS_TF) |
 			    (vcpu->step_guest_tf ? X86_EFLAGS_TF : 0));
+		if (!vcpu->step_guest_tf)
+			vmcs_writel(GUEST_PENDING_DBG_EXCEPTIONS,
+				    vmcs_readl(GUEST_PENDING_DBG_EXCEPTIONS) & ~PENDING_DBG_BS);
 		vcpu->step_by_timer = true;
 	}
 	vmcs_write32(VMX_PREEMPTION_TIMER_VALUE, 0);
@@ -95,7 +125,7 @@ void hvlab_step_arm(struct hvlab_vcpu *vcpu)
 		vcpu->step_by_timer = false;
 		vcpu->step_guest_tf = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF;
 		vcpu->step_rip = vmcs_readl(GUEST_RIP);
-		vcpu->step_loads_tf = insn_loads_tf(vcpu);
+		vcpu->step_insn = step_insn_at_rip(vcpu);
 		/*
 		 * Every exception exits while hvlab steps, so that one the
 		 * stepped instruction raises is delivered by hvlab, with the
@@ -122,8 +152,9 @@ void hvlab_step_arm(struct hvlab_vcpu *vcpu)
 	 * With TF = 1, VM entry insists on a pending BS in an STI or MOV SS
 	 * shadow or in the HLT state (SDM 27.3.1.5). Under STI that trap
 	 * could be delivered at once, before the step, so the shadow goes
-	 * instead, as KVM does when it single-steps: it only holds back
-	 * interrupts, and hvlab injects none during a step. Under MOV SS the
+	 * instead, as KVM does when it single-steps. It only holds back
+	 * interrupts: one already queued for the guest may then come an
+	 * instruction early (in STI; HLT, before the HLT). Under MOV SS the
 	 * CPU really holds the trap back until after the next instruction.
 	 */
 	if (interruptibility & BLOCKING_BY_STI) {
@@ -142,13 +173,15 @@ void hvlab_step_arm(struct hvlab_vcpu *vcpu)
  */
 bool hvlab_step_is_own_timer(struct hvlab_vcpu *vcpu)
 {
-	return vcpu->step_armed && vcpu->step_by_timer;
+	return vcpu->step_armed && vcpu->step_by_timer &&
+	       (vcpu->run_flags & HVLAB_RUN_SINGLE_STEP);
 }
 
 /* After the single-step run, whatever ended it: the guest's own TF back. */
 void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
 {
 	unsigned long rflags;
+	bool done;
 
 	if (!vcpu->step_armed)
 		return;
@@ -172,10 +205,12 @@ void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
 	 * delivery cleared.
 	 */
 	rflags = vmcs_readl(GUEST_RFLAGS);
-	if ((rflags & X86_EFLAGS_TF) &&
-	    !(vcpu->step_loads_tf && vmcs_readl(GUEST_RIP) != vcpu->step_rip))
+	done = vmcs_readl(GUEST_RIP) != vcpu->step_rip;
+	if ((rflags & X86_EFLAGS_TF) && !(vcpu->step_insn == STEP_INSN_LOADS_TF && done))
 		vmcs_writel(GUEST_RFLAGS, (rflags & ~X86_EFLAGS_TF) |
 			    (vcpu->step_guest_tf ? X86_EFLAGS_TF : 0));
+	if (vcpu->step_insn == STEP_INSN_PUSHF && done && !vcpu->step_guest_tf)
+		step_clear_pushed_tf(vcpu);
 	/*
 	 * An exit in the middle of the step (CPUID, OUT) can leave our trap
 	 * pending in the VMCS (SDM 28.3.4); it would fire at the next entry,
@@ -193,6 +228,7 @@ void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
 bool hvlab_step_is_own_trap(struct hvlab_vcpu *vcpu)
 {
 	return vcpu->step_armed && !cpu_has_mtf() && !vcpu->step_by_timer &&
+	       (vcpu->run_flags & HVLAB_RUN_SINGLE_STEP) &&
 	       !vcpu->step_guest_tf && (vcpu->exit.qualification & PENDING_DBG_BS);
 }
 

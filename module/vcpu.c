@@ -744,6 +744,9 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		/* A lab's stub may have refused the VMCS here (lab.h): it says why. */
 		return vcpu->dead ? 0 : -EIO;
 	}
+	/* A step the last run could not disarm (its VMCS did not load again) */
+	if (unlikely(vcpu->step_armed))
+		hvlab_step_disarm(vcpu);
 	/*
 	 * An IN or MMIO read that went to userspace completes now; when
 	 * single-stepping, finishing that instruction is the step. One that

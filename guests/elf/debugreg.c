@@ -287,6 +287,17 @@ int main(void)
 	hv_printf("debugreg: breakpoint on a faulting RDMSR, retried by the #GP handler: %u #DB, %u #GP\n",
 		  db_count, gp_count);
 	HV_CHECK(db_count == 1 && gp_count == 1);
+	/*
+	 * PUSHF; POPF leaves TF as it was: under a debugger that steps with
+	 * a TF of its own (hvctl step, without MTF), that TF must not come
+	 * back from the stack
+	 */
+	{
+		unsigned long flags;
+
+		__asm__ volatile("pushf; popf; pushf; pop %0" : "=r"(flags) : : "memory", "cc");
+		HV_CHECK(!(flags & RFLAGS_TF));
+	}
 	hv_puts("debugreg: ok\n");
 	return 0;
 }
