@@ -17,7 +17,8 @@
  * the #DB, so the real DR6 stays the host's. Without an enabled
  * breakpoint nothing is switched: an entry costs what it did before.
  * DR7.GD (general detect) is emulated: the MOV DR exit comes before the
- * #DB it would raise (SDM 26.1.1).
+ * #DB it would raise (SDM 26.1.1). So are I/O breakpoints on IN and OUT,
+ * which exit before the CPU looks at them (hvlab_debugreg_io_done()).
  */
 #include "hvlab.h"
 #include "vmcs.h"
@@ -113,4 +114,41 @@ int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu)
 	}
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;
+}
+
+/*
+ * An IN or OUT that hvlab completed: the exit came before the CPU could
+ * raise an I/O breakpoint, so hvlab does. With CR4.DE, a breakpoint whose
+ * R/W field is 10 covers the ports DRn to DRn + LEN - 1 (SDM 19.2.4,
+ * 19.2.5); an enabled one that the access overlaps traps after the
+ * instruction, its Bn in DR6 (19.2.3), in the same #DB as a single
+ * step's if there is one.
+ */
+void hvlab_debugreg_io_done(struct hvlab_vcpu *vcpu, u16 port, unsigned int size)
+{
+	static const u8 len_bytes[4] = { 1, 2, 8, 4 };	/* LEN 00, 01, 10, 11 */
+	u64 hits = 0, start, len;
+	int i;
+
+	if (!(hvlab_vmcs_read_guest_cr4() & X86_CR4_DE))
+		return;
+	for (i = 0; i < 4; i++) {
+		if (!(vcpu->dr7 & (3ULL << (2 * i))) ||
+		    ((vcpu->dr7 >> (16 + 4 * i)) & 3) != 2)
+			continue;
+		len = len_bytes[(vcpu->dr7 >> (18 + 4 * i)) & 3];
+		start = vcpu->dr[i] & 0xffff & ~(len - 1);
+		if (start < port + size && port < start + len)
+			hits |= BIT_ULL(i);
+	}
+	if (!hits)
+		return;
+	if ((vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & (INTR_INFO_VALID | INTR_INFO_VECTOR_MASK)) ==
+	    (INTR_INFO_VALID | X86_VECTOR_DB)) {
+		vcpu->dr6 |= hits;	/* the single step's #DB: both in one */
+		return;
+	}
+	vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) | hits;
+	vcpu->dr7 &= ~DR7_GD;	/* as the CPU clears it delivering a #DB */
+	hvlab_vcpu_inject_exception(vcpu, X86_VECTOR_DB, false, 0);
 }

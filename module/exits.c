@@ -822,10 +822,22 @@ static int handle_io(struct hvlab_vcpu *vcpu)
  */
 static int handle_io_exit(struct hvlab_vcpu *vcpu)
 {
+	u64 qual = vcpu->exit.qualification;
+	int ret;
+
 	/* The test inline: every other OUT and IN pays only this much */
-	if (unlikely(vcpu->coalesced_on) && hvlab_coalesce_out(vcpu))
-		return 1;
-	return handle_io(vcpu);
+	if (unlikely(vcpu->coalesced_on) && hvlab_coalesce_out(vcpu)) {
+		ret = 1;
+	} else {
+		vcpu->pending_port = qual >> IO_QUAL_PORT_SHIFT;
+		ret = handle_io(vcpu);
+	}
+	/* An OUT is done now, an IN when userspace answered it (vcpu.c) */
+	if (unlikely(vcpu->dr7 & DR7_ENABLE_BITS) && !(qual & (IO_QUAL_IN | IO_QUAL_STRING)) &&
+	    !vcpu->dead)
+		hvlab_debugreg_io_done(vcpu, qual >> IO_QUAL_PORT_SHIFT,
+				       (qual & IO_QUAL_SIZE_MASK) + 1);
+	return ret;
 }
 
 /* Exit qualification for EPT violations (SDM 28.2.1, Table 28-7) */

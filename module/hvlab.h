@@ -354,6 +354,7 @@ struct hvlab_vcpu {
 	bool pending_high_byte;
 	u8 pending_reg_size;
 	u8 pending_mem_size;
+	u16 pending_port;		/* IN: for the guest's I/O breakpoints */
 	u64 pending_linear;		/* INS, MOVS: where the element goes */
 	u64 pending_addr_mask;		/* INS, MOVS: the address size, as a mask */
 	bool pending_rep;		/* INS: with REP, rCX counts down */
@@ -689,6 +690,7 @@ u64 hvlab_segment_linear(unsigned int seg, u64 offset);
 int hvlab_handle_descriptor_table(struct hvlab_vcpu *vcpu);
 
 /* debugreg.c: the guest's DR0-DR7 (MOV DR exits; in the CPU while armed) */
+void hvlab_debugreg_io_done(struct hvlab_vcpu *vcpu, u16 port, unsigned int size);
 int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu);
 void hvlab_debugreg_enter(struct hvlab_vcpu *vcpu);
 

@@ -318,6 +318,8 @@ static bool vcpu_complete_pending(struct hvlab_vcpu *vcpu)
 		hvlab_write_gpr_sized(vcpu, GPR_RAX, false, vcpu->pending_reg_size,
 				      vcpu->run->io.data);
 		hvlab_vcpu_advance_rip(vcpu, vcpu->pending_insn_length);
+		if (unlikely(vcpu->dr7 & DR7_ENABLE_BITS))
+			hvlab_debugreg_io_done(vcpu, vcpu->pending_port, vcpu->pending_reg_size);
 		break;
 	case PENDING_MMIO_READ:
 		hvlab_complete_mmio_read(vcpu);

@@ -37,6 +37,10 @@
 #define DR7_L3		(1u << 6)
 #define DR7_RW2_RW	(3u << 24)	/* R/W2 = 11: reads and writes */
 #define DR7_LEN2_2	(1u << 26)	/* LEN2 = 01 */
+#define DR7_RW3_IO	(2u << 28)	/* R/W3 = 10: I/O, with CR4.DE */
+#define DR7_LEN3_2	(1u << 30)	/* LEN3 = 01 */
+#define CR4_DE		(1u << 3)
+#define POST_PORT	0x80		/* hvctl's POST-code port: silent */
 #define DR6_STATUS	0xe00fu		/* B0-B3, BD, BS, BT: the rest reads as 1s */
 #define RFLAGS_TF	(1u << 8)
 #define RFLAGS_RF	(1u << 16)
@@ -287,6 +291,35 @@ int main(void)
 	hv_printf("debugreg: breakpoint on a faulting RDMSR, retried by the #GP handler: %u #DB, %u #GP\n",
 		  db_count, gp_count);
 	HV_CHECK(db_count == 1 && gp_count == 1);
+	/*
+	 * An I/O breakpoint (CR4.DE, R/W3 = 10) on ports 0x80-0x81: a trap
+	 * after each IN or OUT that touches them, B3, RIP after it; the OUTs
+	 * to the debug port that print the line pass. hvlab completes port
+	 * I/O itself, so it raises the #DB the CPU would have.
+	 */
+	{
+		extern char after_out[];
+		unsigned long out_ip;
+		unsigned int outs;
+
+		write_cr4(read_cr4() | CR4_DE);
+		db_count = 0;
+		write_dr(3, POST_PORT);
+		write_dr(7, DR7_L3 | DR7_RW3_IO | DR7_LEN3_2);
+		__asm__ volatile("outb %%al, %%dx\n"
+				 ".globl after_out\nafter_out:" : : "a"(0x42), "d"(POST_PORT));
+		outs = db_count;
+		out_ip = db_ip;
+		(void)inb(POST_PORT);
+		hv_printf("debugreg: I/O breakpoint: %u #DB after the OUT, right after it: %s, %u after the IN, DR6 0x%lx\n",
+			  outs, out_ip == (uintptr_t)after_out ? "yes" : "no", db_count - outs,
+			  db_dr6 & DR6_STATUS);
+		HV_CHECK(outs == 1 && out_ip == (uintptr_t)after_out && db_count == 2 &&
+			 (db_dr6 & 0xf) == DR6_B3);
+		write_dr(7, 0);
+		write_cr4(read_cr4() & ~CR4_DE);
+	}
+
 	/*
 	 * PUSHF; POPF leaves TF as it was: under a debugger that steps with
 	 * a TF of its own (hvctl step, without MTF), that TF must not come

@@ -342,6 +342,8 @@ TEST_F(dbg, single_step_after_sti)
  * in a run without steps, the guest's own TF steps included, and no
  * frame of the guest's #DB or faults shows a TF of hvlab's. Where the
  * CPU has no monitor trap flag (Bochs) the step is a TF of hvlab's:
+ *   - an I/O breakpoint on an IN or OUT that hvlab completes comes in
+ *     the #DB of the guest's TF step, or alone under hvlab's;
  *   - a data breakpoint's trap comes in the same #DB as the step's (B1
  *     with BS): the guest's part must reach it;
  *   - a POPF that sets TF leaves it set: it is the guest's now;
@@ -359,10 +361,12 @@ static void step_through(struct __test_metadata *_metadata, struct hv_vm *vm,
 	for (steps = 0; steps < 1000000; steps++) {
 		run->request_flags = HVLAB_RUN_SINGLE_STEP;
 		ASSERT_EQ(0, hv_run(vm));
-		/* hv_puts(): OUT to the debug port, a byte at a time */
-		if (run->exit_reason == HVLAB_EXIT_IO && run->io.port == 0xe9 &&
-		    run->io.direction == HVLAB_IO_OUT && r->output_len < sizeof(r->output) - 1) {
-			r->output[r->output_len++] = run->io.data;
+		/* hv_puts(): OUT to the debug port, a byte at a time; an IN reads all ones */
+		if (run->exit_reason == HVLAB_EXIT_IO) {
+			if (run->io.direction == HVLAB_IO_IN)
+				run->io.data = 0xffffffff;
+			else if (run->io.port == 0xe9 && r->output_len < sizeof(r->output) - 1)
+				r->output[r->output_len++] = run->io.data;
 			continue;
 		}
 		if (run->exit_reason != HVLAB_EXIT_STEP)
@@ -373,6 +377,7 @@ static void step_through(struct __test_metadata *_metadata, struct hv_vm *vm,
 	EXPECT_EQ(HVLAB_EXIT_HLT, run->exit_reason);
 	EXPECT_NE(NULL, strstr(r->output, "debugreg: write breakpoint: 1 #DB after the write (value 7), DR6 0x2\n"));
 	EXPECT_NE(NULL, strstr(r->output, "debugreg: single step: 1 #DB, DR6 0x4000\n"));
+	EXPECT_NE(NULL, strstr(r->output, "debugreg: I/O breakpoint: 1 #DB after the OUT, right after it: yes, 1 after the IN, DR6 0x8\n"));
 	EXPECT_NE(NULL, strstr(r->output, "\ndebugreg: ok\n"));
 }
 
