@@ -126,7 +126,8 @@ int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu)
  */
 void hvlab_debugreg_io_done(struct hvlab_vcpu *vcpu, u16 port, unsigned int size)
 {
-	static const u8 len_bytes[4] = { 1, 2, 8, 4 };	/* LEN 00, 01, 10, 11 */
+	/* LEN 00, 01, 10, 11; 10 is undefined for I/O, taken as for data */
+	static const u8 len_bytes[4] = { 1, 2, 8, 4 };
 	u64 hits = 0, start, len;
 	int i;
 
@@ -137,15 +138,18 @@ void hvlab_debugreg_io_done(struct hvlab_vcpu *vcpu, u16 port, unsigned int size
 		    ((vcpu->dr7 >> (16 + 4 * i)) & 3) != 2)
 			continue;
 		len = len_bytes[(vcpu->dr7 >> (18 + 4 * i)) & 3];
-		start = vcpu->dr[i] & 0xffff & ~(len - 1);
+		/* (the port zero-extended against all of DRn, SDM 19.2.5) */
+		start = vcpu->dr[i] & ~(len - 1);
 		if (start < port + size && port < start + len)
 			hits |= BIT_ULL(i);
 	}
 	if (!hits)
 		return;
-	if ((vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) & (INTR_INFO_VALID | INTR_INFO_VECTOR_MASK)) ==
-	    (INTR_INFO_VALID | X86_VECTOR_DB)) {
-		vcpu->dr6 |= hits;	/* the single step's #DB: both in one */
+	/* The guest's single step after this instruction (vcpu.c): both in one #DB */
+	if (vmcs_read32(VM_ENTRY_INTR_INFO_FIELD) ==
+	    (INTR_INFO_VALID | INTR_TYPE_HARD_EXCEPTION << INTR_INFO_TYPE_SHIFT | X86_VECTOR_DB) &&
+	    (vcpu->dr6 & DR6_BS)) {
+		vcpu->dr6 |= hits;
 		return;
 	}
 	vcpu->dr6 = (vcpu->dr6 & ~DR6_TRAP_BITS) | hits;

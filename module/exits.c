@@ -114,7 +114,7 @@ static int handle_exception_nmi(struct hvlab_vcpu *vcpu)
 	}
 	if ((info & INTR_INFO_VECTOR_MASK) == X86_VECTOR_DB && hvlab_step_is_own_trap(vcpu)) {
 		/*
-		 * A data or I/O breakpoint of the guest's hit in the stepped
+		 * A data breakpoint of the guest's hit in the stepped
 		 * instruction: the CPU reports both traps in one #DB (SDM
 		 * 19.2.3). BS is hvlab's; the rest is the guest's, delivered
 		 * below. The step is over all the same: RIP has moved. B0-B3

@@ -402,6 +402,9 @@ struct hvlab_vcpu {
 		STEP_INSN_LOADS_TF,	/* POPF, IRET */
 		STEP_INSN_PUSHF,
 	} step_insn;			/* what the stepped instruction does with TF */
+	u8 step_insn_len;		/* PUSHF: its length, prefixes included */
+	u8 step_push_bytes;		/* PUSHF: what it pushes, 2, 4 or 8 */
+	unsigned long step_rsp;		/* RSP where the step started */
 	bool step_by_timer;		/* the step is an event's delivery: step.c */
 	unsigned long step_rip;		/* where the step started */
 

@@ -23,7 +23,8 @@ static bool cpu_has_mtf(void)
  * What the instruction at CS:RIP does with RFLAGS.TF. POPF and IRET load
  * it from the stack, so after them TF is the guest's, whatever it was
  * before (Linux's ptrace steps the same way: arch/x86/kernel/step.c);
- * PUSHF stores it, hvlab's included. Legacy prefixes and REX are
+ * PUSHF stores it, hvlab's included: its length and the bytes it pushes
+ * go in step_insn_len and step_push_bytes. Legacy prefixes and REX are
  * skipped; an unreadable RIP is neither.
  */
 static enum step_insn step_insn_at_rip(struct hvlab_vcpu *vcpu)
@@ -31,6 +32,7 @@ static enum step_insn step_insn_at_rip(struct hvlab_vcpu *vcpu)
 	int bits = hvlab_guest_code_bits();
 	u64 la = hvlab_segment_linear(INFO_SEG_CS, vmcs_readl(GUEST_RIP));
 	struct hvlab_mem_fault fault;
+	bool operand_size = false;
 	unsigned int i;
 	u8 b;
 
@@ -38,7 +40,10 @@ static enum step_insn step_insn_at_rip(struct hvlab_vcpu *vcpu)
 		if (hvlab_read_guest(vcpu, la + i, &b, 1, &fault))
 			return STEP_INSN_OTHER;
 		switch (b) {
-		case 0x66: case 0x67: case 0xf0: case 0xf2: case 0xf3:
+		case 0x66:
+			operand_size = true;
+			continue;
+		case 0x67: case 0xf0: case 0xf2: case 0xf3:
 		case 0x26: case 0x2e: case 0x36: case 0x3e: case 0x64: case 0x65:
 			continue;
 		}
@@ -46,26 +51,45 @@ static enum step_insn step_insn_at_rip(struct hvlab_vcpu *vcpu)
 			continue;
 		if (b == 0x9d || b == 0xcf)
 			return STEP_INSN_LOADS_TF;
-		return b == 0x9c ? STEP_INSN_PUSHF : STEP_INSN_OTHER;
+		if (b != 0x9c)
+			return STEP_INSN_OTHER;
+		vcpu->step_insn_len = i + 1;
+		/* 64-bit mode pushes 8 bytes (2 with 66h), else the operand size */
+		if (bits == 64)
+			vcpu->step_push_bytes = operand_size ? 2 : 8;
+		else
+			vcpu->step_push_bytes = (bits == 32) != operand_size ? 4 : 2;
+		return STEP_INSN_PUSHF;
 	}
 	return STEP_INSN_OTHER;
+}
+
+/* The guest's stack pointer as its stack uses it: SP alone on a 16-bit stack */
+static u64 stack_pointer_mask(void)
+{
+	if (hvlab_guest_code_bits() == 64)
+		return ~0ULL;
+	return (vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB) ? 0xffffffffULL : 0xffffULL;
 }
 
 /*
  * A PUSHF that was stepped pushed hvlab's TF: take it out of the image
  * at SS:RSP (TF is bit 8, in the low word whatever the operand size), or
- * the POPF that matches it would set TF for good.
+ * the POPF that matches it would set TF for good. Only if the PUSHF is
+ * what happened: RIP right after it and RSP one push lower (a PUSHF
+ * that faulted left a handler running instead).
  */
 static void step_clear_pushed_tf(struct hvlab_vcpu *vcpu)
 {
-	u64 rsp = vmcs_readl(GUEST_RSP);
+	u64 mask = stack_pointer_mask(), rsp = vmcs_readl(GUEST_RSP);
 	struct hvlab_mem_fault fault;
 	u64 la;
 	u16 image;
 
-	if (hvlab_guest_code_bits() != 64 && !(vmcs_read32(GUEST_SS_AR_BYTES) & VMX_AR_DB))
-		rsp &= 0xffff;
-	la = hvlab_segment_linear(INFO_SEG_SS, rsp);
+	if (vmcs_readl(GUEST_RIP) != vcpu->step_rip + vcpu->step_insn_len ||
+	    ((rsp ^ (vcpu->step_rsp - vcpu->step_push_bytes)) & mask))
+		return;
+	la = hvlab_segment_linear(INFO_SEG_SS, rsp & mask);
 	if (!hvlab_read_guest(vcpu, la, &image, sizeof(image), &fault) &&
 	    (image & X86_EFLAGS_TF)) {
 		image &= ~X86_EFLAGS_TF;
@@ -125,6 +149,7 @@ void hvlab_step_arm(struct hvlab_vcpu *vcpu)
 		vcpu->step_by_timer = false;
 		vcpu->step_guest_tf = vmcs_readl(GUEST_RFLAGS) & X86_EFLAGS_TF;
 		vcpu->step_rip = vmcs_readl(GUEST_RIP);
+		vcpu->step_rsp = vmcs_readl(GUEST_RSP);
 		vcpu->step_insn = step_insn_at_rip(vcpu);
 		/*
 		 * Every exception exits while hvlab steps, so that one the
@@ -209,7 +234,7 @@ void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
 	if ((rflags & X86_EFLAGS_TF) && !(vcpu->step_insn == STEP_INSN_LOADS_TF && done))
 		vmcs_writel(GUEST_RFLAGS, (rflags & ~X86_EFLAGS_TF) |
 			    (vcpu->step_guest_tf ? X86_EFLAGS_TF : 0));
-	if (vcpu->step_insn == STEP_INSN_PUSHF && done && !vcpu->step_guest_tf)
+	if (vcpu->step_insn == STEP_INSN_PUSHF && !vcpu->step_guest_tf)
 		step_clear_pushed_tf(vcpu);
 	/*
 	 * An exit in the middle of the step (CPUID, OUT) can leave our trap

@@ -316,6 +316,13 @@ int main(void)
 			  db_dr6 & DR6_STATUS);
 		HV_CHECK(outs == 1 && out_ip == (uintptr_t)after_out && db_count == 2 &&
 			 (db_dr6 & 0xf) == DR6_B3);
+		/* with TF too: one #DB after the OUT, B3 and BS (SDM 19.2.3) */
+		db_count = 0;
+		__asm__ volatile(HV_TF_ON
+				 "outb %%al, %%dx" : : "a"(0x43), "d"(POST_PORT) : "memory", "cc");
+		hv_printf("debugreg: I/O breakpoint and TF: %u #DB, DR6 0x%lx\n",
+			  db_count, db_dr6 & DR6_STATUS);
+		HV_CHECK(db_count == 1 && (db_dr6 & DR6_STATUS) == (DR6_B3 | DR6_BS));
 		write_dr(7, 0);
 		write_cr4(read_cr4() & ~CR4_DE);
 	}

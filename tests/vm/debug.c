@@ -378,6 +378,7 @@ static void step_through(struct __test_metadata *_metadata, struct hv_vm *vm,
 	EXPECT_NE(NULL, strstr(r->output, "debugreg: write breakpoint: 1 #DB after the write (value 7), DR6 0x2\n"));
 	EXPECT_NE(NULL, strstr(r->output, "debugreg: single step: 1 #DB, DR6 0x4000\n"));
 	EXPECT_NE(NULL, strstr(r->output, "debugreg: I/O breakpoint: 1 #DB after the OUT, right after it: yes, 1 after the IN, DR6 0x8\n"));
+	EXPECT_NE(NULL, strstr(r->output, "debugreg: I/O breakpoint and TF: 1 #DB, DR6 0x4008\n"));
 	EXPECT_NE(NULL, strstr(r->output, "\ndebugreg: ok\n"));
 }
 

@@ -187,6 +187,7 @@ for g in debugreg32 debugreg64; do
 		grep -q "^debugreg: single step over STI: the VM lives" $T/out &&
 		grep -qx "debugreg: #GP injected by hvlab: RF in its frame: yes" $T/out &&
 		grep -qx "debugreg: I/O breakpoint: 1 #DB after the OUT, right after it: yes, 1 after the IN, DR6 0x8" $T/out &&
+		grep -qx "debugreg: I/O breakpoint and TF: 1 #DB, DR6 0x4008" $T/out &&
 		grep -qx "debugreg: ok" $T/out
 	ok $? "run $g: DR0-DR7 are the guest's: execute, write, read/write and I/O breakpoints, TF, GD, RF in fault frames (status $st)" ||
 		sed 's/^/# /' $T/out $T/err
