@@ -33,6 +33,7 @@ int hvlab_vcpu_set_coalesced_port(struct hvlab_vcpu *vcpu, void __user *argp)
 	if (in.flags & ~HVLAB_COALESCE_ON || in.reserved)
 		return -EINVAL;
 	vcpu->coalesced_on = in.flags & HVLAB_COALESCE_ON;
+	hvlab_vcpu_update_io_extras(vcpu);
 	vcpu->coalesced_port = in.port;
 	vcpu->coalesced_head = 0;
 	WRITE_ONCE(vcpu->coalesced->head, 0);

@@ -109,8 +109,10 @@ int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu)
 			value = (value & DR7_WRITABLE) | DR7_RESET;
 		*reg = value;
 		/* armed or disarmed: the next entry puts DR0-DR3 and DR7 in place */
-		if (dr == 7)
+		if (dr == 7) {
 			set_bit(HVLAB_ENTRY_DEBUGREG, &vcpu->entry_work);
+			hvlab_vcpu_update_io_extras(vcpu);
+		}
 	}
 	hvlab_vcpu_advance_rip(vcpu, vcpu->exit.instruction_length);
 	return 1;

@@ -820,24 +820,40 @@ static int handle_io(struct hvlab_vcpu *vcpu)
  * An I/O instruction: a byte for the coalesced port stays in the kernel
  * (coalesced.c, lab 9's fast path); anything else is handle_io()'s.
  */
-static int handle_io_exit(struct hvlab_vcpu *vcpu)
+/*
+ * The same with the guest's breakpoints armed: an OUT is done now, and
+ * an I/O breakpoint on it traps after it (debugreg.c); an IN is done
+ * when userspace has answered it (vcpu.c).
+ */
+static noinline int handle_io_with_breakpoints(struct hvlab_vcpu *vcpu)
 {
 	u64 qual = vcpu->exit.qualification;
-	int ret;
+	int ret = 1;
 
-	/* The test inline: every other OUT and IN pays only this much */
-	if (unlikely(vcpu->coalesced_on) && hvlab_coalesce_out(vcpu)) {
-		ret = 1;
-	} else {
-		vcpu->pending_port = qual >> IO_QUAL_PORT_SHIFT;
+	if (!vcpu->coalesced_on || !hvlab_coalesce_out(vcpu))
 		ret = handle_io(vcpu);
-	}
-	/* An OUT is done now, an IN when userspace answered it (vcpu.c) */
-	if (unlikely(vcpu->dr7 & DR7_ENABLE_BITS) && !(qual & (IO_QUAL_IN | IO_QUAL_STRING)) &&
-	    !vcpu->dead)
+	if (!(qual & (IO_QUAL_IN | IO_QUAL_STRING)) && !vcpu->dead)
 		hvlab_debugreg_io_done(vcpu, qual >> IO_QUAL_PORT_SHIFT,
 				       (qual & IO_QUAL_SIZE_MASK) + 1);
 	return ret;
+}
+
+/* What handle_io_exit() tests first, as one flag: after a change to either */
+void hvlab_vcpu_update_io_extras(struct hvlab_vcpu *vcpu)
+{
+	vcpu->io_extras = vcpu->coalesced_on || (vcpu->dr7 & DR7_ENABLE_BITS);
+}
+
+static int handle_io_exit(struct hvlab_vcpu *vcpu)
+{
+	/* The test inline: every other OUT and IN pays only this much */
+	if (unlikely(vcpu->io_extras)) {
+		if (vcpu->dr7 & DR7_ENABLE_BITS)
+			return handle_io_with_breakpoints(vcpu);
+		if (vcpu->coalesced_on && hvlab_coalesce_out(vcpu))
+			return 1;
+	}
+	return handle_io(vcpu);
 }
 
 /* Exit qualification for EPT violations (SDM 28.2.1, Table 28-7) */

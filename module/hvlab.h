@@ -291,6 +291,13 @@ struct hvlab_host_segments {
 extern const u32 hvlab_syscall_msrs[HVLAB_NR_SYSCALL_MSRS];
 DECLARE_PER_CPU(u64, hvlab_host_syscall_msrs[HVLAB_NR_SYSCALL_MSRS]);
 
+/* What a stepped instruction does with RFLAGS.TF (step.c) */
+enum step_insn {
+	STEP_INSN_OTHER,
+	STEP_INSN_LOADS_TF,	/* POPF, IRET */
+	STEP_INSN_PUSHF,
+};
+
 struct hvlab_vcpu {
 	struct hvlab_vm *vm;
 	int id;
@@ -354,7 +361,6 @@ struct hvlab_vcpu {
 	bool pending_high_byte;
 	u8 pending_reg_size;
 	u8 pending_mem_size;
-	u16 pending_port;		/* IN: for the guest's I/O breakpoints */
 	u64 pending_linear;		/* INS, MOVS: where the element goes */
 	u64 pending_addr_mask;		/* INS, MOVS: the address size, as a mask */
 	bool pending_rep;		/* INS: with REP, rCX counts down */
@@ -389,6 +395,7 @@ struct hvlab_vcpu {
 	u32 coalesced_head;		/* the kernel's own count: never read back */
 	u16 coalesced_port;
 	bool coalesced_on;
+	bool io_extras;			/* coalesced_on, or DR7 arms a breakpoint (exits.c) */
 	u32 console_len;		/* bytes the hypercall under way put there */
 	u64 ring_gpa;			/* HVLAB_HC_CONSOLE_RING; ring_size 0: none */
 	u32 ring_size;
@@ -397,16 +404,12 @@ struct hvlab_vcpu {
 	/* HVLAB_RUN_SINGLE_STEP (step.c) */
 	bool step_armed;
 	bool step_guest_tf;		/* the guest's own RFLAGS.TF */
-	enum step_insn {
-		STEP_INSN_OTHER,
-		STEP_INSN_LOADS_TF,	/* POPF, IRET */
-		STEP_INSN_PUSHF,
-	} step_insn;			/* what the stepped instruction does with TF */
+	bool step_by_timer;		/* the step is an event's delivery: step.c */
+	u8 step_insn;			/* enum step_insn: what the instruction does with TF */
 	u8 step_insn_len;		/* PUSHF: its length, prefixes included */
 	u8 step_push_bytes;		/* PUSHF: what it pushes, 2, 4 or 8 */
-	unsigned long step_rsp;		/* RSP where the step started */
-	bool step_by_timer;		/* the step is an event's delivery: step.c */
 	unsigned long step_rip;		/* where the step started */
+	unsigned long step_rsp;		/* RSP there */
 
 	struct hvlab_vcpu_stats stats;	/* stats.c */
 	struct dentry *debugfs;		/* /sys/kernel/debug/hvlab/vm<N>/vcpu<I> */
@@ -529,7 +532,13 @@ long hvlab_vcpu_set_fpu(struct hvlab_vcpu *vcpu, void __user *argp);
 
 /* step.c: HVLAB_RUN_SINGLE_STEP */
 void hvlab_step_arm(struct hvlab_vcpu *vcpu);
-void hvlab_step_disarm(struct hvlab_vcpu *vcpu);
+void __hvlab_step_disarm(struct hvlab_vcpu *vcpu);
+/* After every run: the test inline, a run without a step pays only this */
+static inline void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
+{
+	if (unlikely(vcpu->step_armed))
+		__hvlab_step_disarm(vcpu);
+}
 bool hvlab_step_is_own_trap(struct hvlab_vcpu *vcpu);
 bool hvlab_step_is_own_timer(struct hvlab_vcpu *vcpu);
 unsigned long hvlab_step_guest_rflags(struct hvlab_vcpu *vcpu, unsigned long rflags);
@@ -694,6 +703,7 @@ int hvlab_handle_descriptor_table(struct hvlab_vcpu *vcpu);
 
 /* debugreg.c: the guest's DR0-DR7 (MOV DR exits; in the CPU while armed) */
 void hvlab_debugreg_io_done(struct hvlab_vcpu *vcpu, u16 port, unsigned int size);
+void hvlab_vcpu_update_io_extras(struct hvlab_vcpu *vcpu);
 int hvlab_handle_dr_access(struct hvlab_vcpu *vcpu);
 void hvlab_debugreg_enter(struct hvlab_vcpu *vcpu);
 

@@ -203,13 +203,11 @@ bool hvlab_step_is_own_timer(struct hvlab_vcpu *vcpu)
 }
 
 /* After the single-step run, whatever ended it: the guest's own TF back. */
-void hvlab_step_disarm(struct hvlab_vcpu *vcpu)
+void __hvlab_step_disarm(struct hvlab_vcpu *vcpu)
 {
 	unsigned long rflags;
 	bool done;
 
-	if (!vcpu->step_armed)
-		return;
 	vcpu->step_armed = false;
 	if (cpu_has_mtf()) {
 		if (!(vcpu->intercepts.flags & HVLAB_INTERCEPT_MTF))

@@ -318,8 +318,10 @@ static bool vcpu_complete_pending(struct hvlab_vcpu *vcpu)
 		hvlab_write_gpr_sized(vcpu, GPR_RAX, false, vcpu->pending_reg_size,
 				      vcpu->run->io.data);
 		hvlab_vcpu_advance_rip(vcpu, vcpu->pending_insn_length);
+		/* (the IN's exit is still the last one: its port) */
 		if (unlikely(vcpu->dr7 & DR7_ENABLE_BITS))
-			hvlab_debugreg_io_done(vcpu, vcpu->pending_port, vcpu->pending_reg_size);
+			hvlab_debugreg_io_done(vcpu, vcpu->exit.qualification >> IO_QUAL_PORT_SHIFT,
+					       vcpu->pending_reg_size);
 		break;
 	case PENDING_MMIO_READ:
 		hvlab_complete_mmio_read(vcpu);
@@ -746,9 +748,6 @@ static long vcpu_run(struct hvlab_vcpu *vcpu)
 		/* A lab's stub may have refused the VMCS here (lab.h): it says why. */
 		return vcpu->dead ? 0 : -EIO;
 	}
-	/* A step the last run could not disarm (its VMCS did not load again) */
-	if (unlikely(vcpu->step_armed))
-		hvlab_step_disarm(vcpu);
 	/*
 	 * An IN or MMIO read that went to userspace completes now; when
 	 * single-stepping, finishing that instruction is the step. One that

@@ -128,6 +128,9 @@ static const unsigned long vcpu_ioctls[] = {
 	HVLAB_SET_COALESCED_PORT,
 };
 
+/* case 5 below: remaps of the pool, one at a time */
+static pthread_mutex_t remap_lock = PTHREAD_MUTEX_INITIALIZER;
+
 /*
  * HVLAB_RUN on @fd, one exit at a time, through a mapping of its run page:
  * a guest of random bytes may spin or loop on exits the kernel handles,
@@ -205,6 +208,12 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 		int i = pick(s, POOL_BUFS);
 		uint8_t *old = atomic_load(&bufs[i]);
 
+		/*
+		 * (one thread at a time: another's munmap between this mmap and
+		 * the fill would be this program's own SIGSEGV; the module still
+		 * sees the memory go from under its slots at any moment)
+		 */
+		pthread_mutex_lock(&remap_lock);
 		if (pick(s, 2))
 			munmap(old, BUF_SIZE);
 		p = mmap(old, BUF_SIZE, PROT_READ | PROT_WRITE,
@@ -214,6 +223,7 @@ static long one_call(uint64_t *s, uint8_t *scratch)
 			/* some real-mode code at 0x7c00's offset: HLT, OUT, CPUID ... */
 			memcpy((uint8_t *)p + (0x7c00 % BUF_SIZE), "\x0f\xa2\xe6\x80\xf4", 5);
 		}
+		pthread_mutex_unlock(&remap_lock);
 		break;
 	}
 	case 6: {	/* the run page at odd sizes and offsets */
